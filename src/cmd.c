@@ -1,0 +1,154 @@
+/* cmd.c - the command table: lookup, suggestions, usage lines, dispatch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd.h"
+
+#define CMDS_MAX 96
+
+static struct cmd_def table[CMDS_MAX];
+static unsigned ntable;
+
+const struct cmd_def *cmd_table(unsigned *n)
+{
+	if (!ntable) {
+		unsigned ns;
+		const struct cmd_def *s = cmd_session_defs(&ns);
+
+		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
+			table[ntable++] = s[i];
+		cmd_request_defs(table, &ntable, CMDS_MAX);
+	}
+	*n = ntable;
+	return table;
+}
+
+const char *cmd_group_name(enum cmd_group g)
+{
+	static const char *const names[GROUP_COUNT] = {
+		[GROUP_SESSION] = "session",
+		[GROUP_REQUEST] = "requests",
+		[GROUP_MEMORY] = "memory",
+		[GROUP_RINGS] = "rings",
+		[GROUP_META] = "meta",
+	};
+
+	return (unsigned)g < GROUP_COUNT ? names[g] : "?";
+}
+
+/* Does WORD name command C? Request commands also answer to their spec
+ * spelling ("GET_FEATURES", "VHOST_USER_GET_FEATURES"). */
+static int word_matches(const struct cmd_def *c, const char *word)
+{
+	if (strcmp(c->name, word) == 0)
+		return 1;
+	return c->req && proto_request_by_name(SIDE_FRONTEND, word) == c->req;
+}
+
+const struct cmd_def *cmd_find(const struct tok *v, unsigned n, unsigned *words)
+{
+	unsigned nt;
+	const struct cmd_def *t = cmd_table(&nt);
+	char two[96];
+
+	if (n == 0)
+		return NULL;
+	if (n >= 2) {
+		snprintf(two, sizeof(two), "%s %s", v[0].text, v[1].text);
+		for (unsigned i = 0; i < nt; i++)
+			if (strcmp(t[i].name, two) == 0)
+				return (*words = 2), &t[i];
+	}
+	for (unsigned i = 0; i < nt; i++)
+		if (word_matches(&t[i], v[0].text))
+			return (*words = 1), &t[i];
+	return NULL;
+}
+
+static unsigned distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[64], prev;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cur = row[j];
+			unsigned sub = prev + (a[i - 1] != b[j - 1]);
+			unsigned del = row[j] + 1, ins = row[j - 1] + 1;
+
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+const char *cmd_suggest(const char *name)
+{
+	unsigned nt, best = 99;
+	const struct cmd_def *t = cmd_table(&nt);
+	const char *found = NULL;
+	char lower[64];
+	size_t i;
+
+	/* GET-FEATURE, get_feature: compare in the command spelling. */
+	for (i = 0; i + 1 < sizeof(lower) && name[i]; i++)
+		lower[i] = name[i] == '_' ? '-' : (char)(name[i] | 0x20);
+	lower[i] = '\0';
+	for (unsigned k = 0; k < nt; k++) {
+		unsigned d = distance(lower, t[k].name);
+
+		if (d < best) {
+			best = d;
+			found = t[k].name;
+		}
+	}
+	return best <= 3 && best < strlen(lower) ? found : NULL;
+}
+
+const char *cmd_usage(const struct cmd_def *c, char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len, "%s", c->name);
+
+	for (unsigned i = 0; i < c->nargs && off < len; i++) {
+		const struct arg_spec *a = &c->args[i];
+		const char *open = a->required ? "" : "[", *close = a->required ? "" : "]";
+
+		if (a->type == ARG_FLAG)
+			off += (size_t)snprintf(buf + off, len - off, " [%s]", a->name);
+		else if (a->key_only)
+			off += (size_t)snprintf(buf + off, len - off, " %s%s=%s%s", open, a->name,
+						a->type == ARG_U32 || a->type == ARG_U64 ? "N" : "VALUE", close);
+		else
+			off += (size_t)snprintf(buf + off, len - off, " %s%s%s", open, a->name, close);
+	}
+	return buf;
+}
+
+int cmd_run(struct cmd_ctx *ctx)
+{
+	const struct cmd_def *c = ctx->cmd;
+	unsigned bad = 0;
+	int r;
+
+	ctx->bad_tok = -1;
+	r = args_parse(&ctx->args, c->args, c->nargs, ctx->argv, ctx->argc,
+		       ctx->s->dev, &bad, &ctx->err);
+	if (r < 0) {
+		ctx->bad_tok = (int)bad;
+		args_free(&ctx->args);
+		return r;
+	}
+	r = c->fn(ctx);
+	args_free(&ctx->args);
+	return r;
+}

@@ -1,0 +1,71 @@
+/* cmd.h - the command table: names, typed arguments, help, handlers. */
+#ifndef VHUCTL_CMD_H
+#define VHUCTL_CMD_H
+
+#include <json-c/json.h>
+
+#include "args.h"
+#include "err.h"
+#include "proto.h"
+#include "session.h"
+#include "tok.h"
+
+enum cmd_group {
+	GROUP_SESSION,
+	GROUP_REQUEST,
+	GROUP_MEMORY,
+	GROUP_RINGS,
+	GROUP_META,
+	GROUP_COUNT,
+};
+
+struct cmd_ctx;
+
+struct cmd_def {
+	const char *name;		/* "get-features", "mem add" */
+	enum cmd_group group;
+	const struct arg_spec *args;
+	unsigned nargs;
+	const char *summary;
+	const char *help;		/* longer text, may be NULL */
+	const char *example;		/* may be NULL */
+	const char *spec_ref;		/* spec section it implements, may be NULL */
+	int (*fn)(struct cmd_ctx *ctx);
+	const struct vhu_request *req;	/* request commands: their table row */
+};
+
+struct cmd_ctx {
+	struct session *s;
+	const struct cmd_def *cmd;
+	const struct tok *argv;		/* arguments after the command name */
+	unsigned argc;
+	struct arg_set args;
+	struct json_object *out;	/* result object, built by the handler */
+	struct vhu_err err;
+	int bad_tok;			/* argument index to point at, -1 none */
+};
+
+/* All commands, request commands included; built once. */
+const struct cmd_def *cmd_table(unsigned *n);
+/* Find the command at the start of V (one or two words); *words receives
+ * how many tokens the name used. */
+const struct cmd_def *cmd_find(const struct tok *v, unsigned n, unsigned *words);
+/* Closest command name to NAME, for "did you mean"; NULL when none is close. */
+const char *cmd_suggest(const char *name);
+const char *cmd_group_name(enum cmd_group g);
+/* "get-config [offset=N] size=N [flags=N]" into BUF. */
+const char *cmd_usage(const struct cmd_def *c, char *buf, size_t len);
+/* Run a parsed command; returns 0 or -errno with ctx->err set. */
+int cmd_run(struct cmd_ctx *ctx);
+
+/* Request commands (cmd_request.c). */
+void cmd_request_defs(struct cmd_def *out, unsigned *n, unsigned max);
+int cmd_request_run(struct cmd_ctx *ctx);
+int cmd_raw(struct cmd_ctx *ctx);
+
+/* Session, memory and meta commands (cmd_session.c). */
+const struct cmd_def *cmd_session_defs(unsigned *n);
+/* Text help for HELP (all commands, or one) on stdout. */
+void cmd_print_help(const struct cmd_def *c);
+
+#endif

@@ -1,0 +1,383 @@
+/* cmd_session.c - session, memory and meta commands: connect, status, mem, help. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "jb.h"
+#include "render.h"
+
+const struct arg_spec *cmd_raw_args(unsigned *n);
+
+static int cmd_connect(struct cmd_ctx *ctx)
+{
+	const struct arg_val *p = args_get(&ctx->args, "path");
+	struct session *s = ctx->s;
+	int r;
+
+	session_drop_connection_state(s);
+	r = conn_connect(&s->conn, p->str, &ctx->err);
+	if (r < 0) {
+		ctx->bad_tok = (int)p->tok;
+		return r;
+	}
+	jb_add(ctx->out, "connected", json_object_new_boolean(1));
+	jb_add(ctx->out, "socket", json_object_new_string(s->conn.path));
+	return 0;
+}
+
+static int cmd_disconnect(struct cmd_ctx *ctx)
+{
+	bool was = conn_connected(&ctx->s->conn);
+
+	session_drop_connection_state(ctx->s);
+	conn_close(&ctx->s->conn);
+	jb_add(ctx->out, "disconnected", json_object_new_boolean(was));
+	return 0;
+}
+
+static struct json_object *negotiated(bool have, uint64_t v, bool proto, enum vhu_device dev)
+{
+	if (!have)
+		return NULL;
+	return proto ? render_pfeatures(v) : render_features(v, dev);
+}
+
+static struct json_object *fd_or_null(int fd)
+{
+	return fd >= 0 ? render_fd(fd) : NULL;
+}
+
+static int cmd_status(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	struct conn *c = &s->conn;
+	struct json_object *o = ctx->out, *f, *mem, *rings, *kept;
+
+	jb_add(o, "connected", json_object_new_boolean(conn_connected(c)));
+	jb_add(o, "socket", c->path[0] ? json_object_new_string(c->path) : NULL);
+	jb_add(o, "device", s->dev ? json_object_new_string(features_device_name(s->dev)) : NULL);
+	jb_add(o, "timeout_ms", json_object_new_int(c->timeout_ms));
+	jb_add(o, "ack", json_object_new_boolean(s->ack));
+	jb_add(o, "reply_ack", json_object_new_boolean(conn_reply_ack(c)));
+	jb_add(o, "sync", json_object_new_boolean(s->sync));
+	f = json_object_new_object();
+	jb_add(f, "offered", negotiated(c->have_features, c->features, false, s->dev));
+	jb_add(f, "acked", negotiated(c->features_set, c->acked_features, false, s->dev));
+	jb_add(o, "features", f);
+	f = json_object_new_object();
+	jb_add(f, "offered", negotiated(c->have_proto, c->proto, true, s->dev));
+	jb_add(f, "acked", negotiated(c->proto_set, c->acked_proto, true, s->dev));
+	jb_add(o, "protocol_features", f);
+	mem = json_object_new_array();
+	for (unsigned i = 0; i < s->mem.n; i++) {
+		struct json_object *r = json_object_new_object();
+
+		jb_add(r, "index", json_object_new_int((int)i));
+		jb_add(r, "guest_phys_addr", jb_hex(s->mem.r[i].gpa));
+		jb_add(r, "memory_size", jb_hex(s->mem.r[i].size));
+		jb_add(r, "userspace_addr", jb_hex((uint64_t)(uintptr_t)s->mem.r[i].va));
+		jb_add(r, "fd", json_object_new_int(s->mem.r[i].fd));
+		json_object_array_add(mem, r);
+	}
+	jb_add(o, "memory", mem);
+	rings = json_object_new_array();
+	for (unsigned i = 0; i < SESSION_RINGS; i++) {
+		const struct ring_fds *r = &s->ring[i];
+		struct json_object *ro;
+
+		if (r->kick < 0 && r->call < 0 && r->err < 0)
+			continue;
+		ro = json_object_new_object();
+		jb_add(ro, "index", json_object_new_int((int)i));
+		jb_add(ro, "kick", fd_or_null(r->kick));
+		jb_add(ro, "call", fd_or_null(r->call));
+		jb_add(ro, "err", fd_or_null(r->err));
+		json_object_array_add(rings, ro);
+	}
+	jb_add(o, "rings", rings);
+	kept = json_object_new_object();
+	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++)
+		if (s->kept[i].fd >= 0)
+			jb_add(kept, s->kept[i].name, render_fd(s->kept[i].fd));
+	jb_add(o, "fds", kept);
+	jb_add(o, "open_fds", json_object_new_int(session_open_fds()));
+	f = json_object_new_object();
+	jb_add(f, "sent", json_object_new_int64((int64_t)c->sent));
+	jb_add(f, "received", json_object_new_int64((int64_t)c->received));
+	jb_add(o, "messages", f);
+	return 0;
+}
+
+static int cmd_mem_add(struct cmd_ctx *ctx)
+{
+	const struct arg_val *gpa = args_get(&ctx->args, "gpa");
+	struct mem *m = &ctx->s->mem;
+	int r = mem_add(m, args_u(&ctx->args, "size", 0), gpa->set, gpa->u, &ctx->err);
+
+	if (r < 0) {
+		ctx->bad_tok = (int)(gpa->set && r != -EINVAL ? gpa->tok : args_get(&ctx->args, "size")->tok);
+		return r;
+	}
+	jb_add(ctx->out, "index", json_object_new_int(r));
+	jb_add(ctx->out, "guest_phys_addr", jb_hex(m->r[r].gpa));
+	jb_add(ctx->out, "memory_size", jb_hex(m->r[r].size));
+	jb_add(ctx->out, "userspace_addr", jb_hex((uint64_t)(uintptr_t)m->r[r].va));
+	jb_add(ctx->out, "fd", json_object_new_int(m->r[r].fd));
+	return 0;
+}
+
+static int cmd_mem_list(struct cmd_ctx *ctx)
+{
+	struct json_object *a = json_object_new_array();
+	const struct mem *m = &ctx->s->mem;
+
+	for (unsigned i = 0; i < m->n; i++) {
+		struct json_object *r = json_object_new_object();
+
+		jb_add(r, "index", json_object_new_int((int)i));
+		jb_add(r, "guest_phys_addr", jb_hex(m->r[i].gpa));
+		jb_add(r, "memory_size", jb_hex(m->r[i].size));
+		jb_add(r, "userspace_addr", jb_hex((uint64_t)(uintptr_t)m->r[i].va));
+		jb_add(r, "fd", json_object_new_int(m->r[i].fd));
+		json_object_array_add(a, r);
+	}
+	jb_add(ctx->out, "regions", a);
+	return 0;
+}
+
+static int cmd_mem_remove(struct cmd_ctx *ctx)
+{
+	uint64_t i = args_u(&ctx->args, "region", 0);
+	int r = mem_remove(&ctx->s->mem, (unsigned)(i > UINT32_MAX ? UINT32_MAX : i), &ctx->err);
+
+	if (r < 0)
+		ctx->bad_tok = (int)args_get(&ctx->args, "region")->tok;
+	else
+		jb_add(ctx->out, "removed", json_object_new_int((int)i));
+	return r;
+}
+
+static int cmd_ack(struct cmd_ctx *ctx)
+{
+	if (args_get(&ctx->args, "state")->set)
+		ctx->s->ack = args_u(&ctx->args, "state", 1);
+	jb_add(ctx->out, "ack", json_object_new_boolean(ctx->s->ack));
+	jb_add(ctx->out, "reply_ack", json_object_new_boolean(conn_reply_ack(&ctx->s->conn)));
+	return 0;
+}
+
+static int cmd_sync(struct cmd_ctx *ctx)
+{
+	if (args_get(&ctx->args, "state")->set)
+		ctx->s->sync = args_u(&ctx->args, "state", 0);
+	jb_add(ctx->out, "sync", json_object_new_boolean(ctx->s->sync));
+	return 0;
+}
+
+static int cmd_device(struct cmd_ctx *ctx)
+{
+	const struct arg_val *t = args_get(&ctx->args, "type");
+
+	if (t->set) {
+		int d = features_device_by_name(t->str);
+
+		if (d < 0) {
+			ctx->bad_tok = (int)t->tok;
+			return vhu_errf(&ctx->err, EINVAL, "unknown device type '%s'", t->str);
+		}
+		ctx->s->dev = (enum vhu_device)d;
+	}
+	jb_add(ctx->out, "device", ctx->s->dev ?
+	       json_object_new_string(features_device_name(ctx->s->dev)) : NULL);
+	return 0;
+}
+
+static int cmd_timeout(struct cmd_ctx *ctx)
+{
+	const struct arg_val *t = args_get(&ctx->args, "ms");
+
+	if (t->set) {
+		if (t->u > 3600000) {
+			ctx->bad_tok = (int)t->tok;
+			return vhu_errf(&ctx->err, ERANGE, "timeout is at most 3600000 ms");
+		}
+		ctx->s->conn.timeout_ms = (int)t->u;
+	}
+	jb_add(ctx->out, "timeout_ms", json_object_new_int(ctx->s->conn.timeout_ms));
+	return 0;
+}
+
+static int cmd_sleep(struct cmd_ctx *ctx)
+{
+	uint64_t ms = args_u(&ctx->args, "ms", 0);
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	if (ms > 3600000)
+		return vhu_errf(&ctx->err, ERANGE, "sleep is at most 3600000 ms");
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !wire_cancel)
+		;
+	jb_add(ctx->out, "slept_ms", json_object_new_int64((int64_t)ms));
+	return 0;
+}
+
+static int cmd_quit(struct cmd_ctx *ctx)
+{
+	ctx->s->quit = true;
+	json_object_put(ctx->out);
+	ctx->out = NULL;	/* nothing to print */
+	return 0;
+}
+
+static int cmd_help(struct cmd_ctx *ctx)
+{
+	const struct arg_val *c = args_get(&ctx->args, "command");
+	const struct cmd_def *def = NULL;
+
+	if (c->set) {
+		struct tok t[2] = { { .text = c->str }, { .text = NULL } };
+		unsigned words, n = 1;
+		char *sp = strchr(c->str, ' ');
+		char first[64];
+
+		if (sp && (size_t)(sp - c->str) < sizeof(first)) {
+			memcpy(first, c->str, (size_t)(sp - c->str));
+			first[sp - c->str] = '\0';
+			t[0].text = first;
+			t[1].text = sp + 1;
+			n = 2;
+		}
+		def = cmd_find(t, n, &words);
+		if (!def) {
+			const char *hint = cmd_suggest(c->str);
+
+			ctx->bad_tok = (int)c->tok;
+			if (hint)
+				return vhu_errf(&ctx->err, ENOENT, "unknown command '%s' (did you mean '%s'?)", c->str, hint);
+			return vhu_errf(&ctx->err, ENOENT, "unknown command '%s'", c->str);
+		}
+	}
+	cmd_print_help(def);
+	json_object_put(ctx->out);
+	ctx->out = NULL;	/* help is text for people */
+	return 0;
+}
+
+static void print_one(const struct cmd_def *c)
+{
+	char usage[512];
+
+	printf("usage: %s\n\n%s\n", cmd_usage(c, usage, sizeof(usage)), c->summary);
+	if (c->req)
+		printf("\nSends VHOST_USER_%s (front-end request %u).\n", c->req->name, c->req->num);
+	if (c->help)
+		printf("\n%s\n", c->help);
+	if (c->nargs) {
+		printf("\narguments:\n");
+		for (unsigned i = 0; i < c->nargs; i++)
+			printf("  %-14s %s%s\n", c->args[i].name,
+			       c->args[i].help ? c->args[i].help : args_type_name(c->args[i].type),
+			       c->args[i].required ? " (required)" : "");
+	}
+	if (c->example)
+		printf("\nexample:\n  %s\n", c->example);
+}
+
+void cmd_print_help(const struct cmd_def *c)
+{
+	unsigned n;
+	const struct cmd_def *t;
+
+	if (c) {
+		print_one(c);
+		return;
+	}
+	t = cmd_table(&n);
+	for (int g = 0; g < GROUP_COUNT; g++) {
+		bool any = false;
+
+		for (unsigned i = 0; i < n; i++) {
+			if (t[i].group != (enum cmd_group)g)
+				continue;
+			if (!any)
+				printf("%s%s:\n", g ? "\n" : "", cmd_group_name((enum cmd_group)g));
+			any = true;
+			printf("  %-24s %s\n", t[i].name, t[i].summary);
+		}
+	}
+	printf("\n'help COMMAND' shows a command's arguments.\n");
+}
+
+static const struct arg_spec connect_args[] = {
+	{ .name = "path", .type = ARG_PATH, .required = true, .help = "back-end's unix socket" },
+};
+static const struct arg_spec help_args[] = {
+	{ .name = "command", .type = ARG_STRING, .help = "command to explain" },
+};
+static const struct arg_spec mem_add_args[] = {
+	{ .name = "size", .type = ARG_U64, .required = true, .help = "bytes (suffixes K, M, G)" },
+	{ .name = "gpa", .type = ARG_U64, .key_only = true, .help = "guest physical address (default: after the last region)" },
+};
+static const struct arg_spec mem_remove_args[] = {
+	{ .name = "region", .type = ARG_U32, .required = true, .help = "index in 'mem list'" },
+};
+static const struct arg_spec onoff_args[] = {
+	{ .name = "state", .type = ARG_BOOL, .help = "on or off" },
+};
+static const struct arg_spec device_args[] = {
+	{ .name = "type", .type = ARG_STRING, .help = "net, blk, fs, vsock, gpu, ..." },
+};
+static const struct arg_spec ms_args[] = {
+	{ .name = "ms", .type = ARG_U64, .required = true, .help = "milliseconds" },
+};
+static const struct arg_spec timeout_args[] = {
+	{ .name = "ms", .type = ARG_U64, .help = "milliseconds every wait may take" },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct cmd_def defs[] = {
+	{ "connect", GROUP_SESSION, connect_args, N(connect_args), "connect to a back-end's socket",
+	  "Closes any current connection first, with the ring eventfds that belonged to it.",
+	  "connect /run/vhost-blk.sock", NULL, cmd_connect, NULL },
+	{ "disconnect", GROUP_SESSION, NULL, 0, "close the connection", NULL, NULL, NULL, cmd_disconnect, NULL },
+	{ "status", GROUP_SESSION, NULL, 0, "negotiated features, memory, rings and fds",
+	  NULL, "status", NULL, cmd_status, NULL },
+	{ "raw", GROUP_SESSION, NULL, 0, "send any message, even one that breaks the protocol",
+	  "Warns where the message disagrees with the protocol table, sends it anyway, and\n"
+	  "reports what the back-end did: replied, closed the connection, or said nothing.",
+	  "raw GET_FEATURES header-flags=0xd", NULL, cmd_raw, NULL },
+	{ "ack", GROUP_SESSION, onoff_args, N(onoff_args), "set NEED_REPLY on every request once REPLY_ACK is negotiated",
+	  "On by default. With it off, requests without a reply of their own get none.",
+	  "ack off", NULL, cmd_ack, NULL },
+	{ "sync", GROUP_SESSION, onoff_args, N(onoff_args), "follow un-acked requests with a GET_FEATURES barrier",
+	  "What QEMU does when REPLY_ACK is not negotiated: every back-end answers\n"
+	  "GET_FEATURES, so its reply proves the request before it was read.",
+	  "sync on", NULL, cmd_sync, NULL },
+	{ "device", GROUP_SESSION, device_args, N(device_args), "name the device type used to decode features and config",
+	  NULL, "device blk", NULL, cmd_device, NULL },
+	{ "timeout", GROUP_SESSION, timeout_args, N(timeout_args), "show or set the bound on every wait",
+	  NULL, "timeout 1000", NULL, cmd_timeout, NULL },
+	{ "mem add", GROUP_MEMORY, mem_add_args, N(mem_add_args), "create a memfd guest memory region",
+	  "The memfd is sealed against shrinking and growing, so a back-end cannot\n"
+	  "truncate it under vhuctl's own mapping.", "mem add 1M gpa=0x100000000", NULL, cmd_mem_add, NULL },
+	{ "mem list", GROUP_MEMORY, NULL, 0, "list guest memory regions", NULL, NULL, NULL, cmd_mem_list, NULL },
+	{ "mem remove", GROUP_MEMORY, mem_remove_args, N(mem_remove_args), "unmap and close a region",
+	  NULL, NULL, NULL, cmd_mem_remove, NULL },
+	{ "sleep", GROUP_META, ms_args, N(ms_args), "wait a number of milliseconds", NULL, "sleep 100", NULL, cmd_sleep, NULL },
+	{ "help", GROUP_META, help_args, N(help_args), "list commands, or explain one", NULL, "help set-vring-addr",
+	  NULL, cmd_help, NULL },
+	{ "quit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL },
+	{ "exit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL },
+};
+
+const struct cmd_def *cmd_session_defs(unsigned *n)
+{
+	for (unsigned i = 0; i < N(defs); i++)
+		if (defs[i].fn == cmd_raw)
+			defs[i].args = cmd_raw_args(&defs[i].nargs);
+	*n = N(defs);
+	return defs;
+}

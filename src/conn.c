@@ -1,0 +1,289 @@
+/* conn.c - a session with one back-end: request/reply pairing, REPLY_ACK, validation. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "conn.h"
+
+#define REPLY_ACK_BIT 3u
+#define LOG_SHMFD_BIT 1u
+
+void conn_init(struct conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->timeout_ms = 5000;
+}
+
+int conn_connect(struct conn *c, const char *path, struct vhu_err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r, flags;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return vhu_errf(e, ENAMETOOLONG, "socket path is longer than %zu bytes",
+				sizeof(sa.sun_path) - 1);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vhu_errf(e, errno, "socket: %s", strerror(errno));
+	/* A unix connect does not block on a listening peer, but may on a full
+	 * backlog; do it non-blocking and bound it by the timeout. */
+	flags = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (r < 0 && errno == EAGAIN) {
+		int64_t deadline = wire_deadline(c->timeout_ms);
+
+		while (r < 0 && errno == EAGAIN && wire_now_ns() < deadline && !wire_cancel) {
+			usleep(10000);
+			r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		}
+	}
+	if (r < 0) {
+		int err = errno;
+
+		close(fd);
+		if (err == ENOENT)
+			return vhu_errf(e, err, "%s: no such socket (is the back-end running?)", path);
+		if (err == ECONNREFUSED)
+			return vhu_errf(e, err, "%s: connection refused (nothing is listening on it)", path);
+		return vhu_errf(e, err, "%s: %s", path, strerror(err));
+	}
+	conn_close(c);
+	c->fd = fd;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->have_features = c->features_set = c->have_proto = c->proto_set = false;
+	c->features = c->acked_features = c->proto = c->acked_proto = 0;
+	c->sent = c->received = 0;
+	return 0;
+}
+
+void conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+bool conn_reply_ack(const struct conn *c)
+{
+	return c->proto_set && (c->acked_proto >> REPLY_ACK_BIT & 1);
+}
+
+bool conn_reply_expected(const struct conn *c, const struct vhu_request *row,
+			 uint32_t flags, bool *ack)
+{
+	bool need = flags & VHU_FLAG_NEED_REPLY;
+
+	*ack = false;
+	if (!row)
+		return false;
+	switch (row->reply) {
+	case REPLY_ALWAYS:
+		return true;
+	case REPLY_IF_LOG_SHMFD:
+		if (c->proto_set && (c->acked_proto >> LOG_SHMFD_BIT & 1))
+			return true;
+		break;
+	case REPLY_ACK_ONLY:
+	case REPLY_NONE:
+		break;
+	}
+	if (need && conn_reply_ack(c)) {
+		*ack = true;
+		return true;
+	}
+	return false;
+}
+
+const char *conn_req_name(const struct vhu_request *row, uint32_t num, char *buf, unsigned len)
+{
+	if (row)
+		return row->name;
+	snprintf(buf, len, "request %u", num);
+	return buf;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void warn(struct conn_xfer *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (x->nwarn >= CONN_MAX_WARN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(x->warn[x->nwarn++], sizeof(x->warn[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* Messages waiting before we send belong to nobody: a reply that came after
+ * its timeout, or something unsolicited. Read and drop them, counting, so
+ * they are not taken for the reply to the next request. */
+static int drain_stale(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
+{
+	struct vhu_msg *m = &x->reply;
+
+	while (wire_readable(c->fd)) {
+		int r = wire_recv(c->fd, m, VHU_PAYLOAD_MAX, wire_deadline(c->timeout_ms), e);
+
+		if (r < 0) {
+			vhu_err_prefix(e, "before sending, reading a pending message");
+			conn_close(c);
+			return r;
+		}
+		warn(x, "discarded a message that arrived unasked (request %u, flags 0x%x, size %u, %u fds)",
+		     m->request, m->flags, m->size, m->nfds);
+		wire_close_fds(m);
+		x->stale++;
+		if (x->stale > 64)
+			break;
+	}
+	return 0;
+}
+
+/* Check the reply header against the request and the table. */
+static int check_reply(struct conn_xfer *x, const char *name, struct vhu_err *e)
+{
+	const struct vhu_msg *q = &x->req, *p = &x->reply;
+	uint32_t min, max;
+	enum vhu_payload kind;
+
+	if (p->request != q->request)
+		return vhu_errf(e, EPROTO, "%s: reply carries request number %u instead of %u",
+				name, p->request, q->request);
+	if ((p->flags & VHU_FLAG_VERSION_MASK) != VHU_FLAG_VERSION)
+		return vhu_errf(e, EPROTO, "%s: reply has version %u in its flags (0x%x), expected 1",
+				name, p->flags & VHU_FLAG_VERSION_MASK, p->flags);
+	if (!(p->flags & VHU_FLAG_REPLY))
+		return vhu_errf(e, EPROTO, "%s: reply flags 0x%x lack the REPLY bit (0x4)",
+				name, p->flags);
+	if (p->flags != (VHU_FLAG_VERSION | VHU_FLAG_REPLY))
+		return vhu_errf(e, EPROTO, "%s: reply flags 0x%x instead of 0x5 (QEMU rejects this)",
+				name, p->flags);
+	kind = x->ack_expected ? PL_U64 : (x->row ? x->row->reply_kind : PL_OPAQUE);
+	proto_payload_bounds(kind, &min, &max);
+	if (p->size < min || p->size > max) {
+		if (min == max)
+			return vhu_errf(e, EBADMSG, "%s: reply size %u, but a %s reply is %u bytes",
+					name, p->size, x->ack_expected ? "REPLY_ACK" : proto_payload_name(kind), min);
+		return vhu_errf(e, EBADMSG, "%s: reply size %u outside %u..%u for a %s reply",
+				name, p->size, min, max, proto_payload_name(kind));
+	}
+	return 0;
+}
+
+static int check_reply_fds(struct conn_xfer *x, const char *name, struct vhu_err *e)
+{
+	unsigned allowed = (x->row && !x->ack_expected) ? x->row->reply_fds_max : 0;
+	unsigned extra;
+
+	if (x->reply.nfds <= allowed)
+		return 0;
+	extra = x->reply.nfds - allowed;
+	/* Close the unexpected ones; no fd the back-end pushes on us stays open. */
+	for (unsigned i = allowed; i < x->reply.nfds; i++)
+		close(x->reply.fds[i]);
+	x->reply.nfds = allowed;
+	return vhu_errf(e, EPROTO, "%s: reply carried %u unexpected fd%s (closed them)",
+			name, extra, extra == 1 ? "" : "s");
+}
+
+/* Remember what this exchange negotiated. */
+static void track(struct conn *c, const struct conn_xfer *x)
+{
+	uint64_t v;
+
+	if (!x->row || x->row->side != SIDE_FRONTEND)
+		return;
+	switch (x->row->num) {
+	case 1:
+	case 15:
+		if (!x->got_reply || x->reply.size != 8)
+			return;
+		memcpy(&v, x->reply.payload, 8);
+		if (x->row->num == 1) {
+			c->features = v;
+			c->have_features = true;
+		} else {
+			c->proto = v;
+			c->have_proto = true;
+		}
+		break;
+	case 2:
+	case 16:
+		if (x->req.len < 8)
+			return;
+		memcpy(&v, x->req.payload, 8);
+		if (x->row->num == 2) {
+			c->acked_features = v;
+			c->features_set = true;
+		} else {
+			c->acked_proto = v;
+			c->proto_set = true;
+		}
+		break;
+	}
+}
+
+int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
+{
+	char nbuf[32];
+	const char *name = conn_req_name(x->row, x->req.request, nbuf, sizeof(nbuf));
+	int64_t t0;
+	int r;
+
+	x->got_reply = false;
+	x->reply.nfds = 0;
+	if (!conn_connected(c))
+		return vhu_errf(e, ENOTCONN, "%s: not connected (use 'connect PATH')", name);
+	r = drain_stale(c, x, e);
+	if (r < 0)
+		return r;
+	x->reply_expected = conn_reply_expected(c, x->row, x->req.flags, &x->ack_expected);
+	if (x->expect == EXPECT_REPLY && !x->reply_expected) {
+		x->reply_expected = true;
+		x->ack_expected = x->row && x->row->reply != REPLY_ALWAYS;
+	} else if (x->expect == EXPECT_NONE) {
+		x->reply_expected = x->ack_expected = false;
+	}
+	t0 = wire_now_ns();
+	r = wire_send(c->fd, &x->req, wire_deadline(c->timeout_ms), e);
+	if (r < 0) {
+		vhu_err_prefix(e, "%s", name);
+		if (r != -ECANCELED)
+			conn_close(c);
+		return r;
+	}
+	c->sent++;
+	if (!x->reply_expected) {
+		track(c, x);
+		return 0;
+	}
+	r = wire_recv(c->fd, &x->reply, VHU_PAYLOAD_MAX, wire_deadline(c->timeout_ms), e);
+	x->rtt_ns = wire_now_ns() - t0;
+	if (r < 0) {
+		vhu_err_prefix(e, "%s", name);
+		/* A reply that never came may still come: the stale-message drain
+		 * deals with it. Anything half-read leaves the stream unusable. */
+		if (r != -ETIMEDOUT && r != -ECANCELED)
+			conn_close(c);
+		else if (x->reply.consumed)
+			conn_close(c);
+		return r;
+	}
+	c->received++;
+	x->got_reply = true;
+	r = check_reply(x, name, e);
+	if (r == 0)
+		r = check_reply_fds(x, name, e);
+	if (r == 0)
+		track(c, x);
+	return r;
+}

@@ -1,0 +1,66 @@
+/* conn.h - a session with one back-end: request/reply pairing, REPLY_ACK, validation. */
+#ifndef VHUCTL_CONN_H
+#define VHUCTL_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "proto.h"
+#include "wire.h"
+
+#define CONN_MAX_WARN 8
+
+struct conn {
+	int fd;				/* -1 when not connected */
+	char path[108];
+	int timeout_ms;
+	/* What was negotiated, as seen on the wire. */
+	bool have_features, features_set, have_proto, proto_set;
+	uint64_t features;		/* last GET_FEATURES answer */
+	uint64_t acked_features;	/* last SET_FEATURES sent */
+	uint64_t proto;			/* last GET_PROTOCOL_FEATURES answer */
+	uint64_t acked_proto;		/* last SET_PROTOCOL_FEATURES sent */
+	uint64_t sent, received;	/* message counters */
+};
+
+enum conn_expect { EXPECT_AUTO, EXPECT_REPLY, EXPECT_NONE };
+
+/* One exchange: a request and whatever came back. */
+struct conn_xfer {
+	struct vhu_msg req;
+	const struct vhu_request *row;	/* NULL for a number outside the table */
+	enum conn_expect expect;	/* EXPECT_AUTO: decided from the table */
+	bool reply_expected;		/* what was decided */
+	bool ack_expected;		/* the reply is a REPLY_ACK u64 */
+	bool got_reply;
+	struct vhu_msg reply;
+	int64_t rtt_ns;
+	unsigned stale;			/* unsolicited messages discarded first */
+	unsigned nwarn;
+	char warn[CONN_MAX_WARN][200];
+};
+
+void conn_init(struct conn *c);
+int conn_connect(struct conn *c, const char *path, struct vhu_err *e);
+void conn_close(struct conn *c);
+static inline bool conn_connected(const struct conn *c) { return c->fd >= 0; }
+
+/* Has REPLY_ACK been negotiated (sent in SET_PROTOCOL_FEATURES)? */
+bool conn_reply_ack(const struct conn *c);
+/* Does ROW with FLAGS get a reply from a conforming back-end? *ack is set
+ * when that reply is the REPLY_ACK u64. */
+bool conn_reply_expected(const struct conn *c, const struct vhu_request *row,
+			 uint32_t flags, bool *ack);
+
+/* Send X->req, then (when a reply is expected) read and check the reply.
+ * Reply fds beyond the table's allowance are closed and reported as an
+ * error; the allowed ones are left in X->reply for the caller. Errors name
+ * the request. Framing errors (EOF, timeout mid-message, oversize) close
+ * the connection since the stream can no longer be trusted. */
+int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e);
+
+/* Name of request NUM for messages: "GET_FEATURES" or "request 99". */
+const char *conn_req_name(const struct vhu_request *row, uint32_t num, char *buf, unsigned len);
+
+#endif

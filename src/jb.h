@@ -1,0 +1,25 @@
+/* jb.h - small typed helpers that build json-c values. */
+#ifndef VHUCTL_JB_H
+#define VHUCTL_JB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+/* "0x1f" */
+struct json_object *jb_hex(uint64_t v);
+/* A number when it is exact in a double (<= 2^53), else a "0x..." string. */
+struct json_object *jb_u64(uint64_t v);
+/* Lower-case hex string of LEN bytes, no separators. */
+struct json_object *jb_hexbytes(const uint8_t *buf, size_t len);
+/* "52:54:00:12:34:56" */
+struct json_object *jb_mac(const uint8_t mac[6]);
+/* Printable text of BUF up to the first NUL; other bytes as "\xNN"-free '.'. */
+struct json_object *jb_text(const uint8_t *buf, size_t len);
+/* A duration in microseconds with one decimal, from nanoseconds. */
+struct json_object *jb_us(int64_t ns);
+/* Add key/value to OBJ; returns OBJ so calls can be chained. */
+struct json_object *jb_add(struct json_object *obj, const char *key,
+			   struct json_object *val);
+
+#endif

@@ -1,0 +1,111 @@
+/* mem.c - guest memory: sealed memfd regions shared with the back-end. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mem.h"
+
+#define PAGE 4096u
+
+void mem_init(struct mem *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static bool overlaps(const struct mem *m, uint64_t gpa, uint64_t size)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (gpa < m->r[i].gpa + m->r[i].size && m->r[i].gpa < gpa + size)
+			return true;
+	return false;
+}
+
+int mem_add(struct mem *m, uint64_t size, bool has_gpa, uint64_t gpa, struct vhu_err *e)
+{
+	struct mem_region *r;
+	void *va;
+	int fd;
+
+	if (m->n >= MEM_REGIONS_MAX)
+		return vhu_errf(e, ENOSPC, "at most %u memory regions", MEM_REGIONS_MAX);
+	if (size == 0 || size > (UINT64_C(1) << 46))
+		return vhu_errf(e, EINVAL, "region size must be between 1 byte and 64 TiB");
+	size = (size + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+	if (!has_gpa) {
+		gpa = 0;
+		for (unsigned i = 0; i < m->n; i++)
+			if (m->r[i].gpa + m->r[i].size > gpa)
+				gpa = m->r[i].gpa + m->r[i].size;
+	}
+	if (gpa % PAGE)
+		return vhu_errf(e, EINVAL, "gpa 0x%" PRIx64 " is not page aligned", gpa);
+	if (gpa + size < gpa)
+		return vhu_errf(e, EINVAL, "region wraps the address space");
+	if (overlaps(m, gpa, size))
+		return vhu_errf(e, EEXIST, "region at 0x%" PRIx64 " overlaps an existing one", gpa);
+	fd = memfd_create("vhuctl-guest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return vhu_errf(e, errno, "memfd_create: %s", strerror(errno));
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		int err = errno;
+
+		close(fd);
+		return vhu_errf(e, err, "memfd: %s", strerror(err));
+	}
+	/* MAP_NORESERVE: only the pages someone touches cost memory. */
+	va = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (va == MAP_FAILED) {
+		int err = errno;
+
+		close(fd);
+		return vhu_errf(e, err, "mmap of %" PRIu64 " bytes: %s", size, strerror(err));
+	}
+	r = &m->r[m->n++];
+	r->fd = fd;
+	r->va = va;
+	r->gpa = gpa;
+	r->size = size;
+	return (int)(m->n - 1);
+}
+
+int mem_remove(struct mem *m, unsigned i, struct vhu_err *e)
+{
+	if (i >= m->n)
+		return vhu_errf(e, ENOENT, "no memory region %u (there are %u)", i, m->n);
+	munmap(m->r[i].va, m->r[i].size);
+	close(m->r[i].fd);
+	memmove(&m->r[i], &m->r[i + 1], (m->n - i - 1) * sizeof(m->r[0]));
+	m->n--;
+	return 0;
+}
+
+void mem_free(struct mem *m)
+{
+	while (m->n)
+		mem_remove(m, m->n - 1, NULL);
+}
+
+void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct mem_region *r = &m->r[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa))
+			return r->va + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+bool mem_gpa_to_uaddr(const struct mem *m, uint64_t gpa, uint64_t *uaddr)
+{
+	uint8_t *p = mem_gpa_ptr(m, gpa, 0);
+
+	if (!p)
+		return false;
+	*uaddr = (uint64_t)(uintptr_t)p;
+	return true;
+}

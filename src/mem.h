@@ -1,0 +1,38 @@
+/* mem.h - guest memory: sealed memfd regions shared with the back-end. */
+#ifndef VHUCTL_MEM_H
+#define VHUCTL_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define MEM_REGIONS_MAX 64u
+
+struct mem_region {
+	int fd;
+	uint8_t *va;		/* our mapping; userspace_addr on the wire */
+	uint64_t gpa, size;
+};
+
+struct mem {
+	struct mem_region r[MEM_REGIONS_MAX];
+	unsigned n;
+};
+
+void mem_init(struct mem *m);
+/* Create a SIZE-byte memfd region (sealed against shrink and grow, so a
+ * back-end cannot truncate it under our mapping) at GPA, or after the
+ * highest region when !HAS_GPA. Size is rounded up to the page size. */
+int mem_add(struct mem *m, uint64_t size, bool has_gpa, uint64_t gpa,
+	    struct vhu_err *e);
+/* Remove region I (unmap and close). */
+int mem_remove(struct mem *m, unsigned i, struct vhu_err *e);
+void mem_free(struct mem *m);
+/* Translate [gpa, gpa+len) to our pointer; NULL if not wholly inside one region. */
+void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len);
+/* Translate a guest physical address to the userspace address the back-end
+ * knows (our mapping); false when outside every region. */
+bool mem_gpa_to_uaddr(const struct mem *m, uint64_t gpa, uint64_t *uaddr);
+
+#endif

@@ -1,0 +1,54 @@
+/* out.c - printing results: JSON pretty on a terminal, one object per line otherwise. */
+#include <stdio.h>
+#include <string.h>
+
+#include "out.h"
+
+/* Colour a pretty-printed JSON text: keys, strings, numbers, literals. */
+static void print_colored(const char *s, FILE *f)
+{
+	static const char *const key = "\033[34;1m", *str = "\033[32m",
+		*num = "\033[33m", *lit = "\033[35m", *reset = "\033[0m";
+
+	while (*s) {
+		if (*s == '"') {
+			const char *e = s + 1;
+
+			while (*e && *e != '"')
+				e += (*e == '\\' && e[1]) ? 2 : 1;
+			if (*e)
+				e++;
+			/* A string followed by ':' is a key. */
+			fprintf(f, "%s%.*s%s", e[0] == ':' ? key : str, (int)(e - s), s, reset);
+			s = e;
+		} else if ((*s >= '0' && *s <= '9') || *s == '-') {
+			size_t n = strspn(s, "0123456789+-.eE");
+
+			fprintf(f, "%s%.*s%s", num, (int)n, s, reset);
+			s += n;
+		} else if (!strncmp(s, "true", 4) || !strncmp(s, "null", 4) || !strncmp(s, "false", 5)) {
+			size_t n = s[0] == 'f' ? 5 : 4;
+
+			fprintf(f, "%s%.*s%s", lit, (int)n, s, reset);
+			s += n;
+		} else {
+			fputc(*s++, f);
+		}
+	}
+}
+
+bool out_print(const struct session *s, struct json_object *o)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *text;
+
+	flags |= s->out == OUT_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+				      : JSON_C_TO_STRING_PLAIN;
+	text = json_object_to_json_string_ext(o, flags);
+	if (s->color)
+		print_colored(text, stdout);
+	else
+		fputs(text, stdout);
+	fputc('\n', stdout);
+	return fflush(stdout) == 0 && !ferror(stdout);
+}

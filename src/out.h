@@ -1,0 +1,13 @@
+/* out.h - printing results: JSON pretty on a terminal, one object per line otherwise. */
+#ifndef VHUCTL_OUT_H
+#define VHUCTL_OUT_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+#include "session.h"
+
+/* Print O on stdout in the session's mode; false when stdout is gone. */
+bool out_print(const struct session *s, struct json_object *o);
+
+#endif

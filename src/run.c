@@ -1,0 +1,221 @@
+/* run.c - run a buffer of commands (script, -c, REPL line) through one dispatcher. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "jb.h"
+#include "out.h"
+#include "run.h"
+
+#define SCRIPT_MAX (16u << 20)
+
+/* "FILE:LINE:COL: error: MSG", the source line, and ^~~~ under the spot. */
+static void print_located(const struct run_src *src, unsigned line, unsigned col,
+			  unsigned len, const char *msg)
+{
+	size_t ll;
+	const char *l;
+
+	fprintf(stderr, "%s:%u:%u: error: %s\n", src->name, line, col, msg);
+	if (line < src->first_line)
+		return;
+	l = tok_source_line(src->text, src->len, line - src->first_line + 1, &ll);
+	if (!l)
+		return;
+	fprintf(stderr, "%.*s\n", (int)ll, l);
+	for (unsigned i = 1; i < col && i <= ll; i++)
+		fputc(l[i - 1] == '\t' ? '\t' : ' ', stderr);
+	fputc('^', stderr);
+	for (unsigned i = 1; i < len; i++)
+		fputc('~', stderr);
+	fputc('\n', stderr);
+}
+
+static struct json_object *error_object(const struct run_src *src, int code, const char *msg,
+					unsigned line, unsigned col)
+{
+	struct json_object *e = json_object_new_object();
+
+	jb_add(e, "code", json_object_new_string(vhu_errno_name(code)));
+	jb_add(e, "message", json_object_new_string(msg));
+	jb_add(e, "file", json_object_new_string(src->name));
+	jb_add(e, "line", json_object_new_int((int)line));
+	jb_add(e, "col", json_object_new_int((int)col));
+	return e;
+}
+
+/* Report an error: an object on stdout, a located message on stderr. */
+static bool report(struct session *s, const struct run_src *src, struct json_object *out,
+		   int code, const char *msg, unsigned line, unsigned col, unsigned len)
+{
+	bool ok;
+
+	if (!out)
+		out = json_object_new_object();
+	jb_add(out, "error", error_object(src, code, msg, line, col));
+	ok = out_print(s, out);
+	json_object_put(out);
+	print_located(src, line, col, len ? len : 1, msg);
+	return ok;
+}
+
+/* Where to point for a failed command: the blamed argument, the end of the
+ * line for a missing one, or the command name. */
+static const struct tok *blame(const struct tok_cmd *c, unsigned words, int bad,
+			       unsigned argc, struct tok *end)
+{
+	if (bad >= 0 && (unsigned)bad < argc)
+		return &c->v[words + (unsigned)bad];
+	if (bad >= 0 && (unsigned)bad == argc) {
+		const struct tok *last = &c->v[c->n - 1];
+
+		*end = (struct tok){ .line = last->line, .col = last->col + last->len + 1, .len = 1 };
+		return end;
+	}
+	return &c->v[0];
+}
+
+static void echo_command(const struct tok_cmd *c)
+{
+	fprintf(stderr, "+");
+	for (unsigned i = 0; i < c->n; i++)
+		fprintf(stderr, " %s", c->v[i].text);
+	fprintf(stderr, "\n");
+}
+
+/* Run one tokenized command; returns false when the run must stop. */
+static bool run_one(struct session *s, const struct run_src *src, const struct tok_cmd *c,
+		    bool *failed)
+{
+	struct cmd_ctx ctx = { .s = s };
+	unsigned words = 0;
+	struct tok end;
+	const struct tok *t;
+	char msg[600];
+	int r;
+
+	if (s->echo)
+		echo_command(c);
+	ctx.cmd = cmd_find(c->v, c->n, &words);
+	if (!ctx.cmd) {
+		const char *hint = cmd_suggest(c->v[0].text);
+
+		if (hint)
+			snprintf(msg, sizeof(msg), "unknown command '%s' (did you mean '%s'?)", c->v[0].text, hint);
+		else
+			snprintf(msg, sizeof(msg), "unknown command '%s' (try 'help')", c->v[0].text);
+		*failed = true;
+		return report(s, src, NULL, ENOENT, msg, c->v[0].line, c->v[0].col, c->v[0].len) && s->keep_going;
+	}
+	ctx.argv = c->v + words;
+	ctx.argc = c->n - words;
+	ctx.out = json_object_new_object();
+	jb_add(ctx.out, "command", json_object_new_string(ctx.cmd->name));
+	r = cmd_run(&ctx);
+	if (r < 0) {
+		t = blame(c, words, ctx.bad_tok, ctx.argc, &end);
+		*failed = true;
+		return report(s, src, ctx.out, ctx.err.code ? ctx.err.code : -r,
+			      ctx.err.msg[0] ? ctx.err.msg : strerror(-r), t->line, t->col, t->len) &&
+		       s->keep_going && !s->quit;
+	}
+	if (ctx.out) {
+		bool ok = out_print(s, ctx.out);
+
+		json_object_put(ctx.out);
+		if (!ok)
+			return false;
+	}
+	return !s->quit;
+}
+
+enum run_status run_source(struct session *s, const struct run_src *src)
+{
+	struct tokenizer t;
+	struct tok_cmd c = { 0 };
+	struct tok_error te;
+	bool failed = false;
+	int r;
+
+	tok_init(&t, src->text, src->len, src->first_line);
+	while ((r = tok_next(&t, &c, &te)) != 0) {
+		if (r < 0) {
+			failed = true;
+			if (!report(s, src, NULL, EINVAL, te.msg, te.line, te.col, te.len) || !s->keep_going)
+				break;
+			continue;
+		}
+		if (c.n == 0)
+			continue;
+		if (!run_one(s, src, &c, &failed))
+			break;
+		if (ferror(stdout)) {
+			tok_cmd_free(&c);
+			return RUN_OUTPUT_GONE;
+		}
+	}
+	tok_cmd_free(&c);
+	if (ferror(stdout))
+		return RUN_OUTPUT_GONE;
+	return failed ? RUN_FAILED : RUN_OK;
+}
+
+static char *slurp(int fd, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nb = cap >= SCRIPT_MAX ? NULL : realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*len = n;
+	return buf;
+}
+
+int run_file(struct session *s, const char *path, enum run_status *status)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	struct run_src src;
+	size_t len;
+	char *text;
+
+	if (fd < 0)
+		return -errno;
+	text = slurp(fd, &len);
+	if (!is_stdin)
+		close(fd);
+	if (!text)
+		return -errno;
+	src = (struct run_src){ .name = is_stdin ? "<stdin>" : path, .text = text,
+				.len = len, .first_line = 1 };
+	*status = run_source(s, &src);
+	free(text);
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* session.c - everything one vhuctl run holds: connection, memory, fds, options. */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "session.h"
+
+void session_init(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	conn_init(&s->conn);
+	mem_init(&s->mem);
+	s->ack = true;
+	for (unsigned i = 0; i < SESSION_RINGS; i++)
+		s->ring[i] = (struct ring_fds){ -1, -1, -1 };
+	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++)
+		s->kept[i].fd = -1;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void session_drop_connection_state(struct session *s)
+{
+	for (unsigned i = 0; i < SESSION_RINGS; i++) {
+		close_fd(&s->ring[i].kick);
+		close_fd(&s->ring[i].call);
+		close_fd(&s->ring[i].err);
+	}
+	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++) {
+		close_fd(&s->kept[i].fd);
+		s->kept[i].name[0] = '\0';
+	}
+}
+
+void session_free(struct session *s)
+{
+	session_drop_connection_state(s);
+	conn_close(&s->conn);
+	mem_free(&s->mem);
+}
+
+void session_keep_fd(struct session *s, const char *name, int fd)
+{
+	struct kept_fd *free_slot = NULL;
+
+	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++) {
+		struct kept_fd *k = &s->kept[i];
+
+		if (k->fd >= 0 && strcmp(k->name, name) == 0) {
+			close(k->fd);
+			k->fd = fd;
+			return;
+		}
+		if (k->fd < 0 && !free_slot)
+			free_slot = k;
+	}
+	if (!free_slot) {	/* cannot happen with the fixed set of names */
+		close(fd);
+		return;
+	}
+	snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+	free_slot->fd = fd;
+}
+
+int session_kept_fd(const struct session *s, const char *name)
+{
+	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++)
+		if (s->kept[i].fd >= 0 && strcmp(s->kept[i].name, name) == 0)
+			return s->kept[i].fd;
+	return -1;
+}
+
+int session_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
+}

@@ -1,0 +1,53 @@
+/* session.h - everything one vhuctl run holds: connection, memory, fds, options. */
+#ifndef VHUCTL_SESSION_H
+#define VHUCTL_SESSION_H
+
+#include <stdbool.h>
+
+#include "conn.h"
+#include "features.h"
+#include "mem.h"
+
+#define SESSION_RINGS 256u	/* kick/call/err carry an 8-bit ring index */
+#define SESSION_KEPT_FDS 16u
+
+struct ring_fds {
+	int kick, call, err;	/* eventfds we created and sent, -1 none */
+};
+
+/* An fd the session holds on to: the far end of something it sent, or an fd
+ * a reply handed over (inflight area, device-state pipe, userfaultfd). */
+struct kept_fd {
+	char name[24];
+	int fd;
+};
+
+enum out_mode { OUT_PRETTY, OUT_COMPACT };
+
+struct session {
+	struct conn conn;
+	struct mem mem;
+	enum vhu_device dev;
+	bool ack;			/* set NEED_REPLY once REPLY_ACK is negotiated */
+	bool sync;			/* GET_FEATURES barrier after un-acked requests */
+	enum out_mode out;
+	bool color;
+	bool quit;
+	bool keep_going;
+	bool echo;
+	struct ring_fds ring[SESSION_RINGS];
+	struct kept_fd kept[SESSION_KEPT_FDS];
+	unsigned depth;			/* nesting of 'source' */
+};
+
+void session_init(struct session *s);
+void session_free(struct session *s);
+/* Remember FD under NAME, closing whatever was kept under it before. */
+void session_keep_fd(struct session *s, const char *name, int fd);
+int session_kept_fd(const struct session *s, const char *name);
+/* Close the ring fds and kept fds that belong to the connection. */
+void session_drop_connection_state(struct session *s);
+/* Number of fds this process has open (from /proc/self/fd). */
+int session_open_fds(void);
+
+#endif

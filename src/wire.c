@@ -1,0 +1,239 @@
+/* wire.c - vhost-user messages on a unix socket: header, payload, SCM_RIGHTS fds. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wire.h"
+
+volatile sig_atomic_t wire_cancel;
+
+int64_t wire_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t wire_deadline(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : wire_now_ns() + (int64_t)timeout_ms * 1000000;
+}
+
+/* Wait for EVENTS on SOCK until DEADLINE; 0 ready, -ETIMEDOUT, -ECANCELED. */
+static int wait_fd(int sock, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = sock, .events = events };
+		int ms = -1, r;
+
+		if (wire_cancel)
+			return -ECANCELED;
+		if (deadline >= 0) {
+			int64_t left = deadline - wire_now_ns();
+
+			if (left <= 0)
+				return -ETIMEDOUT;
+			ms = (int)((left + 999999) / 1000000);
+		}
+		r = poll(&p, 1, ms);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int send_all(int sock, const uint8_t *buf, size_t len, const int *fds,
+		    unsigned nfds, int64_t deadline, size_t *sent)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+
+	*sent = 0;
+	while (*sent < len || nfds) {
+		struct iovec iov = { .iov_base = (void *)(buf + *sent), .iov_len = len - *sent };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n;
+		int r;
+
+		if (nfds) {
+			struct cmsghdr *c;
+
+			memset(&ctl, 0, sizeof(ctl));
+			mh.msg_control = ctl.buf;
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+		}
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0) {
+			*sent += (size_t)n;
+			nfds = 0;	/* the fds went with the first byte */
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		r = wait_fd(sock, POLLOUT, deadline);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int wire_send(int sock, const struct vhu_msg *m, int64_t deadline, struct vhu_err *e)
+{
+	uint8_t buf[VHU_HDR_SIZE + VHU_PAYLOAD_MAX];
+	size_t total = VHU_HDR_SIZE + m->len, sent;
+	int r;
+
+	if (m->len > VHU_PAYLOAD_MAX || m->nfds > VHU_MAX_FDS)
+		return vhu_errf(e, EMSGSIZE, "message too large to send");
+	memcpy(buf, &m->request, 4);
+	memcpy(buf + 4, &m->flags, 4);
+	memcpy(buf + 8, &m->size, 4);
+	memcpy(buf + VHU_HDR_SIZE, m->payload, m->len);
+	r = send_all(sock, buf, total, m->fds, m->nfds, deadline, &sent);
+	if (r == -EPIPE || r == -ECONNRESET)
+		return vhu_errf(e, ECONNRESET, "back-end closed the connection (sent %zu of %zu bytes)",
+				sent, total);
+	if (r == -ETIMEDOUT)
+		return vhu_errf(e, ETIMEDOUT, "back-end stopped reading (sent %zu of %zu bytes before the timeout)",
+				sent, total);
+	if (r == -ECANCELED)
+		return vhu_errf(e, ECANCELED, "interrupted while sending");
+	if (r < 0)
+		return vhu_errf(e, -r, "send failed: %s", strerror(-r));
+	return 0;
+}
+
+/* Move the fds of every SCM_RIGHTS message in MH into M. */
+static void take_fds(struct msghdr *mh, struct vhu_msg *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t n;
+		int fd;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (m->nfds < VHU_MAX_FDS)
+				m->fds[m->nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+/* Read exactly LEN bytes (or fewer on EOF/timeout); *got tells how many. */
+static int recv_exact(int sock, uint8_t *buf, size_t len, struct vhu_msg *m,
+		      int64_t deadline, size_t *got)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+
+	*got = 0;
+	while (*got < len) {
+		struct iovec iov = { .iov_base = buf + *got, .iov_len = len - *got };
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		};
+		ssize_t n;
+		int r = wait_fd(sock, POLLIN, deadline);
+
+		if (r < 0)
+			return r;
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		take_fds(&mh, m);
+		if (n == 0)
+			return -ECONNRESET;
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
+static int recv_error(struct vhu_err *e, int r, const char *what, size_t got, size_t want)
+{
+	switch (r) {
+	case -ECONNRESET:
+		return vhu_errf(e, ECONNRESET, "back-end closed the connection after %zu of %zu %s bytes",
+				got, want, what);
+	case -ETIMEDOUT:
+		if (got == 0 && strcmp(what, "header") == 0)
+			return vhu_errf(e, ETIMEDOUT, "no reply from the back-end before the timeout");
+		return vhu_errf(e, ETIMEDOUT, "timed out after %zu of %zu %s bytes", got, want, what);
+	case -ECANCELED:
+		return vhu_errf(e, ECANCELED, "interrupted while waiting for the reply");
+	default:
+		return vhu_errf(e, -r, "receive failed after %zu of %zu %s bytes: %s",
+				got, want, what, strerror(-r));
+	}
+}
+
+int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
+	      struct vhu_err *e)
+{
+	uint8_t hdr[VHU_HDR_SIZE];
+	size_t got;
+	int r;
+
+	m->nfds = 0;
+	m->len = 0;
+	r = recv_exact(sock, hdr, sizeof(hdr), m, deadline, &got);
+	m->consumed = (uint32_t)got;
+	if (r < 0) {
+		wire_close_fds(m);
+		return recv_error(e, r, "header", got, sizeof(hdr));
+	}
+	memcpy(&m->request, hdr, 4);
+	memcpy(&m->flags, hdr + 4, 4);
+	memcpy(&m->size, hdr + 8, 4);
+	if (m->size > max_size || m->size > VHU_PAYLOAD_MAX) {
+		wire_close_fds(m);
+		return vhu_errf(e, EMSGSIZE, "size %u exceeds the maximum %u (request %u, flags 0x%x)",
+				m->size, max_size < VHU_PAYLOAD_MAX ? max_size : VHU_PAYLOAD_MAX,
+				m->request, m->flags);
+	}
+	r = recv_exact(sock, m->payload, m->size, m, deadline, &got);
+	m->len = (uint32_t)got;
+	m->consumed += (uint32_t)got;
+	if (r < 0) {
+		wire_close_fds(m);
+		return recv_error(e, r, "payload", got, m->size);
+	}
+	return 0;
+}
+
+int wire_readable(int sock)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+void wire_close_fds(struct vhu_msg *m)
+{
+	for (unsigned i = 0; i < m->nfds; i++)
+		close(m->fds[i]);
+	m->nfds = 0;
+}

@@ -1,0 +1,50 @@
+/* wire.h - vhost-user messages on a unix socket: header, payload, SCM_RIGHTS fds. */
+#ifndef VHUCTL_WIRE_H
+#define VHUCTL_WIRE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "proto.h"
+
+struct vhu_msg {
+	uint32_t request, flags, size;	/* header as sent or received */
+	uint8_t payload[VHU_PAYLOAD_MAX];
+	uint32_t len;			/* payload bytes actually present */
+	uint32_t consumed;		/* bytes read off the socket, header included */
+	int fds[VHU_MAX_FDS];
+	unsigned nfds;
+};
+
+/* Set from a signal handler (Ctrl-C): every wait returns -ECANCELED. */
+extern volatile sig_atomic_t wire_cancel;
+
+/* Monotonic clock in nanoseconds, and a deadline TIMEOUT_MS from now
+ * (negative timeout: no deadline). */
+int64_t wire_now_ns(void);
+int64_t wire_deadline(int timeout_ms);
+
+/* Send the header of M (its size field as given, even when it disagrees with
+ * M->len: fault injection is allowed here), then M->len payload bytes, with
+ * M's fds on the first byte. Never raises SIGPIPE. */
+int wire_send(int sock, const struct vhu_msg *m, int64_t deadline_ns,
+	      struct vhu_err *e);
+
+/* Receive one message. The header's size is checked against MAX_SIZE before
+ * any payload is read. Every fd that arrives is stored in M (up to
+ * VHU_MAX_FDS; the kernel closes any beyond). Errors:
+ *   -ECONNRESET  peer closed ("after N of 12 header bytes")
+ *   -ETIMEDOUT   deadline passed ("after N of M payload bytes")
+ *   -EMSGSIZE    size field over MAX_SIZE (payload left unread)
+ *   -ECANCELED   wire_cancel was set
+ * On error, fds already received are closed. */
+int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size,
+	      int64_t deadline_ns, struct vhu_err *e);
+
+/* Is a byte (or EOF) waiting on SOCK right now? */
+int wire_readable(int sock);
+
+void wire_close_fds(struct vhu_msg *m);
+
+#endif

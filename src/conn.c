@@ -126,15 +126,21 @@ static void warn(struct conn_xfer *x, const char *fmt, ...)
 /* Messages waiting before we send belong to nobody: a reply that came after
  * its timeout, or something unsolicited. Read and drop them, counting, so
  * they are not taken for the reply to the next request. */
-static int drain_stale(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
+static int drain_stale(struct conn *c, struct conn_xfer *x, const char *name,
+		       struct vhu_err *e)
 {
 	struct vhu_msg *m = &x->reply;
 
 	while (wire_readable(c->fd)) {
 		int r = wire_recv(c->fd, m, VHU_PAYLOAD_MAX, wire_deadline(c->timeout_ms), e);
 
+		if (r == -ECONNRESET && m->consumed == 0) {
+			conn_close(c);
+			return vhu_errf(e, ECONNRESET, "%s: back-end closed the connection before this request was sent",
+					name);
+		}
 		if (r < 0) {
-			vhu_err_prefix(e, "before sending, reading a pending message");
+			vhu_err_prefix(e, "%s: before sending, reading a message that arrived unasked", name);
 			conn_close(c);
 			return r;
 		}
@@ -243,7 +249,7 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 	x->reply.nfds = 0;
 	if (!conn_connected(c))
 		return vhu_errf(e, ENOTCONN, "%s: not connected (use 'connect PATH')", name);
-	r = drain_stale(c, x, e);
+	r = drain_stale(c, x, name, e);
 	if (r < 0)
 		return r;
 	x->reply_expected = conn_reply_expected(c, x->row, x->req.flags, &x->ack_expected);

@@ -1,2 +1,110 @@
-#!/bin/sh
-echo 1..0
+#!/bin/bash
+# cli.sh - invocation, output modes, located errors and exit status, no back-end needed.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+run_vhuctl --version
+is "$RC" 0 "--version exits 0"
+like "$OUT" "vhuctl " "--version prints the name"
+run_vhuctl --help
+like "$OUT" "Usage: vhuctl [OPTIONS] [SOCKET]" "--help prints usage"
+run_vhuctl --bogus
+is "$RC" 2 "unknown option: exit 2"
+run_vhuctl --json=yaml -c status
+is "$RC" 2 "bad --json value: exit 2"
+run_vhuctl a.sock b.sock
+is "$RC" 2 "two sockets: exit 2"
+run_vhuctl -f "$TMP/does-not-exist.vhu"
+is "$RC" 2 "unreadable script: exit 2"
+like "$ERR" "does-not-exist.vhu: No such file or directory" "unreadable script named"
+run_vhuctl -t abc -c status
+is "$RC" 2 "bad timeout: exit 2"
+
+# Unknown command, with a suggestion and a located error on stderr.
+run_vhuctl -c 'get-feature'
+is "$RC" 1 "unknown command: exit 1"
+like "$ERR" "command line:1:1: error: unknown command 'get-feature' (did you mean 'get-features'?)" "unknown command located"
+is "$(jline 1 | jq -r .error.code)" ENOENT "error object on stdout"
+is "$(printf '%s\n' "$ERR" | sed -n 3p)" "^~~~~~~~~~~" "caret under the bad token"
+
+# Spec spelling is accepted; arguments are typed.
+run_vhuctl -c 'GET_FEATURES'
+like "$ERR" "GET_FEATURES: not connected (use 'connect PATH')" "spec spelling runs the command"
+is "$(jline 1 | jq -r .error.code)" ENOTCONN "not connected: ENOTCONN"
+run_vhuctl -c 'set-vring-num 0 abc'
+like "$ERR" "command line:1:17: error: 'abc' is not a valid number for 'num'" "bad number located at the argument"
+run_vhuctl -c 'set-vring-num 0'
+like "$ERR" "missing argument 'num'" "missing argument named"
+run_vhuctl -c 'set-vring-num 0 1 2'
+like "$ERR" "command line:1:19: error: unexpected argument '2'" "extra argument located"
+run_vhuctl -c 'set-features VIRTIO_F_VERSION_2'
+like "$ERR" "unknown feature name 'VIRTIO_F_VERSION_2'" "unknown feature name"
+run_vhuctl -c 'set-protocol-features REPLY_ACK,NOPE'
+like "$ERR" "unknown protocol feature name 'NOPE'" "unknown protocol feature name"
+run_vhuctl -c 'set-vring-enable 0 maybe'
+like "$ERR" "'maybe' is not on/off for 'enable'" "bad boolean"
+run_vhuctl -c 'help "unterminated'
+like "$ERR" "command line:1:6: error: unterminated quoted string" "unterminated quote located"
+
+# Scripts: comments, blank lines, stop at the first failure, FILE:LINE:COL.
+cat >"$TMP/s.vhu" <<'VHU'
+# memory for the guest
+mem add 1M
+
+mem add 64K gpa=0x100000 # trailing comment
+mem add 4K gpa=0x100000
+mem list
+VHU
+run_vhuctl -f "$TMP/s.vhu"
+is "$RC" 1 "script: overlap fails"
+is "$(printf '%s\n' "$OUT" | wc -l)" 3 "script: two results and one error, then stop"
+like "$ERR" "$TMP/s.vhu:5:" "script: error names file and line"
+like "$ERR" "overlaps an existing one" "script: overlap explained"
+is "$(jline 3 | jq -c '[.error.file, .error.line]')" "[\"$TMP/s.vhu\",5]" "script: error object has file and line"
+run_vhuctl --keep-going -f "$TMP/s.vhu"
+is "$RC" 1 "keep-going: still exit 1"
+is "$(jline 4 | jq -r '.command')" "mem list" "keep-going: ran the rest"
+is "$(jline 4 | jq -c '[.regions[].memory_size]')" '["0x100000","0x10000"]' "mem list shows the regions"
+
+# stdin that is not a terminal is a script; output is one object per line.
+OUT=$(printf 'mem add 1M\nmem list\n' | timeout 20 "$VHUCTL")
+is "$(printf '%s\n' "$OUT" | wc -l)" 2 "stdin script: one line per command"
+is "$(printf '%s\n' "$OUT" | jq -c . | tr -d '\n')" "$(printf '%s\n' "$OUT" | tr -d '\n')" "compact output is jq -c's form"
+OUT=$(printf 'mem add 1M\n' | timeout 20 "$VHUCTL" --json=pretty)
+ok $(( $(printf '%s\n' "$OUT" | wc -l) > 3 ? 0 : 1 )) "--json=pretty spreads an object over lines"
+like "$OUT" '"memory_size": "0x100000"' "--json=pretty is valid, spaced JSON"
+OUT=$(printf 'mem add 1M\n' | timeout 20 "$VHUCTL" -f -)
+is "$(printf '%s' "$OUT" | jq -r .memory_size)" 0x100000 "-f - reads stdin"
+
+# -c with several commands, repeatable -c; quit stops.
+run_vhuctl -c 'mem add 4K; mem add 4K' -c 'mem list; quit; mem list'
+is "$(printf '%s\n' "$OUT" | wc -l)" 3 "-c runs each command; quit stops"
+
+# No expansion of any kind.
+run_vhuctl -c 'help "$(touch '"$TMP"'/pwned)"'
+ok $([ ! -e "$TMP/pwned" ]; echo $?) "\$(...) is never run"
+like "$ERR" "unknown command '\$(touch" "\$(...) is just text"
+
+# Output to a closed pipe ends quietly, no SIGPIPE death.
+timeout 20 "$VHUCTL" -c 'mem add 4K; mem list; mem list; mem list' 2>/dev/null | head -c 1 >/dev/null
+st=${PIPESTATUS[0]}
+ok $(( st < 128 ? 0 : 1 )) "closed stdout is not a signal death (status $st)"
+
+# A socket that does not exist, or is not listening.
+run_vhuctl "$TMP/nope.sock" -c status
+is "$RC" 1 "missing socket: exit 1"
+like "$ERR" "no such socket (is the back-end running?)" "missing socket explained"
+
+# help for every command works and shows its usage.
+for c in $("$VHUCTL" --list-commands | cut -f1 | tr ' ' '_'); do
+	c=${c//_/ }
+	h=$(timeout 20 "$VHUCTL" -c "help \"$c\"" 2>&1)
+	case "$h" in
+	"usage: $c"*) ;;
+	*) ok 1 "help $c"; continue ;;
+	esac
+done
+ok 0 "help works for every command in --list-commands"
+is "$("$VHUCTL" --list-commands | cut -f1 | grep -c -- '^[a-z]')" "$("$VHUCTL" --list-commands | wc -l)" "command names are lower case"
+is "$("$VHUCTL" --list-commands | grep -c '^[a-z-]*-[a-z-]*	' | tr -d ' ')" 44 "44 request commands plus the rest"
+
+done_testing

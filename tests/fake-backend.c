@@ -81,7 +81,9 @@
  * reply is built, and is reset for each new connection.
  */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

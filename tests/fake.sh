@@ -1,2 +1,129 @@
-#!/bin/sh
-echo 1..0
+#!/bin/bash
+# fake.sh - what real back-ends won't do: no reply, disconnects, malformed replies,
+# unexpected fds; and what vhuctl puts on the wire (NEED_REPLY, sync, raw).
+. "${top_srcdir:-.}/tests/lib.sh"
+
+S=$TMP/fake.sock
+
+# A back-end that never answers: a timeout naming the request, within bounds.
+start_fake "$S" noreply
+t0=$(date +%s%N)
+run_vhuctl -t 300 "$S" -c get-features
+t1=$(date +%s%N)
+is "$RC" 1 "no reply: exit status 1"
+like "$ERR" "GET_FEATURES: no reply from the back-end before the timeout" "no reply: error names the request"
+is "$(jline 2 | jq -r .error.code)" ETIMEDOUT "no reply: error object with ETIMEDOUT"
+ok $(( (t1 - t0) / 1000000 < 3000 ? 0 : 1 )) "no reply: gave up after the 300 ms timeout ($(( (t1 - t0) / 1000000 )) ms)"
+stop_fake
+
+start_fake "$S" close
+run_vhuctl "$S" -c get-features
+like "$ERR" "GET_FEATURES: back-end closed the connection after 0 of 12 header bytes" "close before replying"
+is "$(jline 2 | jq -r .disconnected)" true "close: the connection is marked closed"
+
+start_fake "$S" close-header
+run_vhuctl "$S" -c get-features
+like "$ERR" "GET_FEATURES: back-end closed the connection after 5 of 12 header bytes" "close mid-header"
+
+start_fake "$S" close-payload
+run_vhuctl "$S" -c get-features
+like "$ERR" "GET_FEATURES: back-end closed the connection after 3 of 8 payload bytes" "close mid-payload"
+
+start_fake "$S" wrong-flags
+run_vhuctl "$S" -c get-features
+like "$ERR" "GET_FEATURES: reply flags 0xd instead of 0x5" "wrong flags"
+is "$(jline 2 | jq -r .reply.flags)" 0xd "wrong flags: the reply is still shown"
+is "$(jline 2 | jq -r .error.code)" EPROTO "wrong flags: EPROTO"
+
+start_fake "$S" wrong-request
+run_vhuctl "$S" -c get-features
+like "$ERR" "GET_FEATURES: reply carries request number 2 instead of 1" "wrong request number"
+
+start_fake "$S" oversize
+run_vhuctl "$S" -c get-features
+like "$ERR" "GET_FEATURES: size 1048576 exceeds the maximum 4096" "oversize reply"
+is "$RC" 1 "oversize: exit status 1"
+
+start_fake "$S" bad-size
+run_vhuctl "$S" -c get-features
+like "$ERR" "GET_FEATURES: reply size 4, but a features reply is 8 bytes" "reply size different from the payload kind"
+
+start_fake "$S" garbage
+run_vhuctl "$S" -c get-features
+like "$ERR" "GET_FEATURES: size 4294967295 exceeds the maximum 4096 (request 4294967295, flags 0xffffffff)" "garbage reply"
+
+# Unexpected fds are closed: the open-fd count does not grow.
+start_fake "$S" ok extra-fds extra-fds
+run_vhuctl --keep-going "$S" -c 'get-features; status; get-features; get-features; status'
+like "$ERR" "GET_FEATURES: reply carried 3 unexpected fds (closed them)" "unexpected fds reported"
+before=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][0].open_fds')
+after=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][1].open_fds')
+is "$after" "$before" "unexpected fds closed: open fds $before before, $after after"
+is "$RC" 1 "keep-going still exits 1 after a failure"
+
+# A late reply is not taken for the next request's.
+start_fake "$S" delay=400
+run_vhuctl -t 100 --keep-going "$S" -c 'get-features; sleep 600; get-protocol-features'
+like "$ERR" "GET_FEATURES: no reply from the back-end before the timeout" "late reply: first request times out"
+gp=$(jcmd get-protocol-features)
+is "$(printf '%s' "$gp" | jq -r .reply.payload.value)" 0x8209 "late reply: next request gets its own reply"
+like "$(printf '%s' "$gp" | jq -r '.warnings[0]')" "discarded a message that arrived unasked (request 1" "late reply: discarded with a warning"
+
+# NEED_REPLY once REPLY_ACK is negotiated, not before; 'ack off' stops it.
+start_fake "$S"
+run_vhuctl "$S" -c 'set-owner; set-protocol-features REPLY_ACK; set-owner; ack off; set-owner; ack on; set-owner need-reply=off'
+is "$RC" 0 "ack session runs"
+is "$(sed -n 1p "$TMP/fake.log")" "req=3 flags=0x1 size=0 fds=0" "SET_OWNER before REPLY_ACK: no NEED_REPLY"
+is "$(sed -n 3p "$TMP/fake.log")" "req=3 flags=0x9 size=0 fds=0" "SET_OWNER after REPLY_ACK: NEED_REPLY"
+is "$(printf '%s\n' "$OUT" | jq -s -c '[.[] | select(.command == "set-owner") | .ack.ok]')" '[null,true,null,null]' "ack shown per request"
+is "$(sed -n 4p "$TMP/fake.log")" "req=3 flags=0x1 size=0 fds=0" "ack off: no NEED_REPLY"
+is "$(sed -n 5p "$TMP/fake.log")" "req=3 flags=0x1 size=0 fds=0" "need-reply=off overrides"
+
+# Feature names with and without prefix, and masks, encode the same bits.
+start_fake "$S"
+run_vhuctl "$S" -c 'set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES; set-features version_1,PROTOCOL_FEATURES; set-features 0x140000000; set-protocol-features REPLY_ACK,CONFIG'
+is "$(cut -d' ' -f5 "$TMP/fake.log" | sort -u | head -1)" "payload=0000004001000000" "features by name, short name and mask agree"
+is "$(sed -n 4p "$TMP/fake.log")" "req=16 flags=0x1 size=8 fds=0 payload=0802000000000000" "protocol features by name"
+
+# sync: a GET_FEATURES barrier after a request that gets no reply.
+start_fake "$S"
+run_vhuctl "$S" -c 'set-owner sync'
+is "$(cut -d' ' -f1 "$TMP/fake.log" | tr '\n' ' ')" "req=3 req=1 " "sync sends GET_FEATURES after SET_OWNER"
+is "$(jline 2 | jq -r .sync.ok)" true "sync barrier answered"
+
+# Ring fds: an eventfd per ring is sent and kept; nofd sends bit 8 and no fd.
+start_fake "$S"
+run_vhuctl "$S" -c 'set-vring-kick 1; set-vring-call 1; set-vring-err 2 nofd; status'
+is "$(sed -n 1p "$TMP/fake.log")" "req=12 flags=0x1 size=8 fds=1 payload=0100000000000000" "SET_VRING_KICK carries an fd"
+is "$(sed -n 3p "$TMP/fake.log")" "req=14 flags=0x1 size=8 fds=0 payload=0201000000000000" "nofd sets bit 8 and sends no fd"
+is "$(jcmd status | jq -c '[.rings[] | [.index, .kick.type, .call.type, .err]]')" '[[1,"eventfd","eventfd",null]]' "status shows the kept eventfds"
+
+# GET_CONFIG: reply must cover what was asked; decoded bytes as hex.
+start_fake "$S"
+run_vhuctl --device blk "$S" -c 'get-config size=8 offset=4'
+is "$(jline 2 | jq -r .reply.payload.hex)" 0405060708090a0b "GET_CONFIG bytes shown as hex"
+is "$(jline 2 | jq -r .reply.payload.decoded.size_max)" "$((0x0b0a0908))" "GET_CONFIG decoded for blk"
+
+# raw: anything goes, with warnings, and the back-end's answer reported.
+start_fake "$S"
+run_vhuctl -t 300 "$S" -c 'raw 99 payload=0102 fds=2; raw SET_VRING_KICK payload=0001000000000000 fds=1; raw GET_FEATURES size=8'
+is "$(sed -n 1p "$TMP/fake.log")" "req=99 flags=0x1 size=2 fds=2 payload=0102" "raw sends an unknown request with fds"
+like "$(jline 2 | jq -r '.warnings[]')" "request 99 is not in the protocol table" "raw warns about an unknown request"
+like "$(jline 3 | jq -r '.warnings[]')" "NOFD bit set but 1 fd attached" "raw warns about NOFD with an fd"
+like "$(jline 4 | jq -r '.warnings[]')" "header size 8 disagrees with the 0 payload bytes sent" "raw warns about a lying size"
+like "$ERR" "GET_FEATURES: no reply from the back-end before the timeout" "raw reports what the back-end did: nothing"
+
+# Reconnect after the back-end dropped us.
+start_fake "$S" close
+run_vhuctl --keep-going "$S" -c "get-features; connect $S; get-features"
+is "$(jcmd get-features | jq -r .error.code)" ECONNRESET "first request: connection closed"
+is "$(printf '%s\n' "$OUT" | tail -n 1 | jq -r .reply.payload.value)" 0x140000000 "reconnected and answered"
+
+# Writing to a back-end that went away: an error, never SIGPIPE.
+start_fake "$S" exit
+run_vhuctl --keep-going "$S" -c 'set-owner; sleep 200; set-owner; set-owner'
+ok $(( RC == 1 ? 0 : 1 )) "no SIGPIPE death writing to a closed back-end (exit $RC)"
+like "$ERR" "SET_OWNER: back-end closed the connection before this request was sent" "closed back-end reported on send"
+stop_fake
+
+done_testing

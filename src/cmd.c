@@ -141,6 +141,14 @@ int cmd_run(struct cmd_ctx *ctx)
 	int r;
 
 	ctx->bad_tok = -1;
+	for (unsigned i = 0; i < ctx->argc; i++) {
+		if (strcmp(ctx->argv[i].text, "--help") == 0) {
+			cmd_print_help(c);
+			json_object_put(ctx->out);
+			ctx->out = NULL;	/* help is text for people */
+			return 0;
+		}
+	}
 	r = args_parse(&ctx->args, c->args, c->nargs, ctx->argv, ctx->argc,
 		       ctx->s->dev, &bad, &ctx->err);
 	if (r < 0) {

@@ -65,6 +65,8 @@ int cmd_raw(struct cmd_ctx *ctx);
 
 /* Session, memory and meta commands (cmd_session.c). */
 const struct cmd_def *cmd_session_defs(unsigned *n);
+/* source FILE (run.c: it runs a script through the front-end dispatcher). */
+int cmd_source(struct cmd_ctx *ctx);
 /* Text help for HELP (all commands, or one) on stdout. */
 void cmd_print_help(const struct cmd_def *c);
 

@@ -329,6 +329,9 @@ static const struct arg_spec onoff_args[] = {
 static const struct arg_spec device_args[] = {
 	{ .name = "type", .type = ARG_STRING, .help = "net, blk, fs, vsock, gpu, ..." },
 };
+static const struct arg_spec source_args[] = {
+	{ .name = "file", .type = ARG_PATH, .required = true, .help = "script to run" },
+};
 static const struct arg_spec ms_args[] = {
 	{ .name = "ms", .type = ARG_U64, .required = true, .help = "milliseconds" },
 };
@@ -366,6 +369,9 @@ static struct cmd_def defs[] = {
 	{ "mem list", GROUP_MEMORY, NULL, 0, "list guest memory regions", NULL, NULL, NULL, cmd_mem_list, NULL },
 	{ "mem remove", GROUP_MEMORY, mem_remove_args, N(mem_remove_args), "unmap and close a region",
 	  NULL, NULL, NULL, cmd_mem_remove, NULL },
+	{ "source", GROUP_META, source_args, N(source_args), "run the commands in a script file",
+	  "Stops at the script's first failing command. Scripts may source others, 8 deep at most.",
+	  "source setup.vhu", NULL, cmd_source, NULL },
 	{ "sleep", GROUP_META, ms_args, N(ms_args), "wait a number of milliseconds", NULL, "sleep 100", NULL, cmd_sleep, NULL },
 	{ "help", GROUP_META, help_args, N(help_args), "list commands, or explain one", NULL, "help set-vring-addr",
 	  NULL, cmd_help, NULL },

@@ -219,3 +219,36 @@ int run_file(struct session *s, const char *path, enum run_status *status)
 	free(text);
 	return 0;
 }
+
+#define SOURCE_DEPTH_MAX 8
+
+int cmd_source(struct cmd_ctx *ctx)
+{
+	const struct arg_val *f = args_get(&ctx->args, "file");
+	struct session *s = ctx->s;
+	enum run_status st = RUN_OK;
+	bool keep = s->keep_going;
+	int r;
+
+	if (s->depth >= SOURCE_DEPTH_MAX) {
+		ctx->bad_tok = (int)f->tok;
+		return vhu_errf(&ctx->err, ELOOP, "'source' nested more than %d deep", SOURCE_DEPTH_MAX);
+	}
+	s->depth++;
+	/* Inside a script, the script's own rule applies: stop at its first failure. */
+	s->keep_going = false;
+	r = run_file(s, f->str, &st);
+	s->keep_going = keep;
+	s->depth--;
+	if (r < 0) {
+		ctx->bad_tok = (int)f->tok;
+		return vhu_errf(&ctx->err, -r, "%s: %s", f->str, strerror(-r));
+	}
+	json_object_put(ctx->out);
+	ctx->out = NULL;	/* the script printed its own results */
+	if (st == RUN_OUTPUT_GONE)
+		return vhu_errf(&ctx->err, EPIPE, "output closed");
+	if (st != RUN_OK)
+		return vhu_errf(&ctx->err, EIO, "%s stopped at a failing command", f->str);
+	return 0;
+}

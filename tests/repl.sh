@@ -1,0 +1,106 @@
+#!/bin/bash
+# repl.sh - the interactive shell, driven through a terminal (tmux): completion,
+# history, Ctrl-C during a wait, and output that arrives while a line is typed.
+. "${top_srcdir:-.}/tests/lib.sh"
+command -v tmux >/dev/null || bail "tmux not installed"
+
+TM="tmux -L vhuctl-test-$$ -f /dev/null"
+export XDG_STATE_HOME=$TMP/state
+cleanup_tmux() { $TM kill-server 2>/dev/null; cleanup; }
+trap cleanup_tmux EXIT
+
+screen() { $TM capture-pane -t t -p; }
+last_line() { screen | sed '/^$/d' | tail -n 1; }
+# wait_for TEXT: until the screen shows TEXT (5 s at most)
+wait_for() {
+	for _ in $(seq 100); do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+start() {
+	$TM kill-session -t t 2>/dev/null
+	$TM new-session -d -s t -x 160 -y 50 "env TERM=xterm NO_COLOR=1 $VHUCTL $*; sleep 30"
+	wait_for "vhuctl " || bail "no prompt: $(screen)"
+}
+
+S=$TMP/fake.sock
+start --device blk
+is "$(last_line)" "vhuctl (not connected)>" "prompt says not connected"
+
+$TM send-keys -t t 'get-fe' Tab
+sleep 0.3
+is "$(last_line)" "vhuctl (not connected)> get-features" "Tab completes a command name"
+
+$TM send-keys -t t C-u 'GET_PROTO' Tab
+sleep 0.3
+is "$(last_line)" "vhuctl (not connected)> GET_PROTOCOL_FEATURES" "Tab completes the spec spelling"
+
+$TM send-keys -t t C-u 'set-features VIRTIO_F_V' Tab
+sleep 0.3
+is "$(last_line)" "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1" "Tab completes a feature name"
+$TM send-keys -t t ',VIRTIO_BLK_F_FL' Tab
+sleep 0.3
+is "$(last_line)" "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1,VIRTIO_BLK_F_FLUSH" "…and the next one in the list, for the device"
+
+$TM send-keys -t t C-u 'set-vring-addr 0 de' Tab
+sleep 0.3
+is "$(last_line)" "vhuctl (not connected)> set-vring-addr 0 desc=" "Tab completes key= argument names"
+
+$TM send-keys -t t C-u 'iotlb-msg type=acc' Tab
+sleep 0.3
+is "$(last_line)" "vhuctl (not connected)> iotlb-msg type=access-fail" "Tab completes enumerated values"
+
+# History survives a restart, without consecutive duplicates, mode 0600.
+$TM send-keys -t t C-u 'mem add 4K' Enter
+wait_for '"memory_size": "0x1000"'
+$TM send-keys -t t 'mem add 4K' Enter 'mem list' Enter 'quit' Enter
+sleep 0.5
+is "$(cat "$XDG_STATE_HOME/vhuctl/history" 2>/dev/null | tr '\n' '|')" "mem add 4K|mem list|quit|" "history file, consecutive duplicates skipped"
+is "$(stat -c %a "$XDG_STATE_HOME/vhuctl/history" 2>/dev/null)" 600 "history file is private (0600)"
+start
+$TM send-keys -t t Up Up
+sleep 0.3
+is "$(last_line)" "vhuctl (not connected)> mem list" "history survives a restart"
+
+# Ctrl-C while waiting on a back-end that never answers: back to the prompt
+# within a second, the session intact.
+start_fake "$S" noreply
+start -t 60000 "$S"
+$TM send-keys -t t C-u 'get-features' Enter
+sleep 0.3
+t0=$(date +%s%N)
+$TM send-keys -t t C-c
+wait_for "interrupted while waiting for the reply"
+t1=$(date +%s%N)
+ok $(( (t1 - t0) / 1000000 < 1000 ? 0 : 1 )) "Ctrl-C ends the wait within a second ($(( (t1 - t0) / 1000000 )) ms)"
+sleep 0.2
+is "$(last_line)" "vhuctl fake.sock>" "back at the prompt, still connected"
+$TM send-keys -t t C-c C-c
+sleep 0.3
+is "$(last_line)" "vhuctl fake.sock>" "Ctrl-C at an empty prompt does not exit"
+$TM send-keys -t t 'get-protocol-features' Enter
+wait_for '"value": "0x8209"'
+ok $? "the next command works"
+
+# The back-end goes away while a line is half typed: the event is printed
+# and the typed text is kept.
+$TM send-keys -t t 'mem li'
+sleep 0.2
+stop_fake
+wait_for '"event": "disconnected"'
+ok $? "disconnection shown as an event"
+sleep 0.2
+is "$(last_line)" "vhuctl (not connected)> mem li" "the half-typed line survives the event"
+$TM send-keys -t t 'st' Enter
+wait_for '"command": "mem list"'
+ok $? "and can be finished"
+
+# help, and COMMAND --help.
+$TM send-keys -t t 'set-vring-num --help' Enter
+wait_for "usage: set-vring-num index num"
+ok $? "COMMAND --help shows usage"
+$TM send-keys -t t 'quit' Enter
+
+done_testing

@@ -165,6 +165,52 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 
 static struct arg_spec req_specs[VHU_FRONTEND_REQ_MAX + 1][ARGS_MAX];
 static char req_names[VHU_FRONTEND_REQ_MAX + 1][48];
+static char req_examples[VHU_FRONTEND_REQ_MAX + 1][160];
+
+/* A plausible value for an argument, for the examples in help. */
+static const char *sample(const struct arg_spec *a)
+{
+	static const struct { const char *name, *value; } by_name[] = {
+		{ "index", "0" }, { "num", "256" }, { "base", "0" }, { "mtu", "1500" },
+		{ "desc", "0x0" }, { "used", "0x2000" }, { "avail", "0x1000" },
+		{ "iova", "0x0" }, { "size", "60" }, { "uaddr", "0x7f0000000000" },
+		{ "data", "0000" }, { "session", "1" },
+	};
+
+	for (size_t i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)
+		if (strcmp(a->name, by_name[i].name) == 0)
+			return by_name[i].value;
+	switch (a->type) {
+	case ARG_FEATURES: return "VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES";
+	case ARG_PFEATURES: return "REPLY_ACK,CONFIG";
+	case ARG_STATUS: return "ACKNOWLEDGE,DRIVER,FEATURES_OK,DRIVER_OK";
+	case ARG_BOOL: return "1";
+	case ARG_MAC: return "52:54:00:12:34:56";
+	case ARG_UUID: return "00112233445566778899aabbccddeeff";
+	case ARG_ENUM: return a->enums ? a->enums[0].name : "0";
+	case ARG_HEX: return "00";
+	default: return "0";
+	}
+}
+
+static const char *example(const char *name, const struct arg_spec *a, unsigned n, char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len, "%s", name);
+
+	for (unsigned i = 0; i < n && off < len; i++) {
+		if (!a[i].required && strcmp(a[i].name, "size") != 0)
+			continue;
+		static const char *const keyed = " desc used avail size iova uaddr log data payload ";
+		char word[24];
+
+		snprintf(word, sizeof(word), " %s ", a[i].name);
+		if (a[i].key_only || strstr(keyed, word))
+			off += (size_t)snprintf(buf + off, len - off, " %s=%s", a[i].name, sample(&a[i]));
+		else
+			off += (size_t)snprintf(buf + off, len - off, " %s", sample(&a[i]));
+	}
+	return buf;
+}
 
 void cmd_request_defs(struct cmd_def *out, unsigned *n, unsigned max)
 {
@@ -175,8 +221,12 @@ void cmd_request_defs(struct cmd_def *out, unsigned *n, unsigned max)
 		struct arg_spec *a = req_specs[t[i].num];
 		unsigned na = add_common(a, payload_args(&t[i], a));
 
+		const char *name = proto_cli_name(&t[i], req_names[t[i].num], sizeof(req_names[0]));
+
 		out[(*n)++] = (struct cmd_def){
-			.name = proto_cli_name(&t[i], req_names[t[i].num], sizeof(req_names[0])),
+			.name = name,
+			.example = example(name, a, na, req_examples[t[i].num], sizeof(req_examples[0])),
+			.spec_ref = "docs/interop/vhost-user.rst, \"Front-end message types\"",
 			.group = GROUP_REQUEST,
 			.args = a,
 			.nargs = na,

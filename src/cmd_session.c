@@ -270,8 +270,18 @@ static void print_one(const struct cmd_def *c)
 	char usage[512];
 
 	printf("usage: %s\n\n%s\n", cmd_usage(c, usage, sizeof(usage)), c->summary);
-	if (c->req)
-		printf("\nSends VHOST_USER_%s (front-end request %u).\n", c->req->name, c->req->num);
+	if (c->req) {
+		printf("\nSends VHOST_USER_%s (front-end request %u): %s payload, %s.\n",
+		       c->req->name, c->req->num, proto_payload_name(c->req->req_kind),
+		       c->req->reply == REPLY_ALWAYS ? "always answered" :
+		       c->req->reply == REPLY_IF_LOG_SHMFD ? "answered once LOG_SHMFD is negotiated" :
+		       "acknowledged only with REPLY_ACK and NEED_REPLY");
+		if (c->req->proto_feature >= 0)
+			printf("Needs VHOST_USER_PROTOCOL_F_%s.\n",
+			       proto_feature_by_bit((unsigned)c->req->proto_feature)->name);
+	}
+	if (c->spec_ref)
+		printf("Spec: %s.\n", c->spec_ref);
 	if (c->help)
 		printf("\n%s\n", c->help);
 	if (c->nargs) {

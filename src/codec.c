@@ -257,6 +257,8 @@ int codec_decode(enum vhu_payload kind, const uint8_t *b, uint32_t len,
 	case PL_MEM_TABLE:
 		return decode_mem_table(b, len, v, e);
 	case PL_MEM_REGION:
+		if (len != 40 && len != 48)
+			return vhu_errf(e, EBADMSG, "single memory region must be 40 bytes (48 with XEN_MMAP), got %u", len);
 		get_region(b, 8, len == 48, &v->region);
 		break;
 	case PL_LOG:
@@ -264,6 +266,9 @@ int codec_decode(enum vhu_payload kind, const uint8_t *b, uint32_t len,
 		v->log.mmap_offset = get64(b, 8);
 		break;
 	case PL_IOTLB:
+		/* 32 in C (tail padding), 26 from rust-vmm's packed struct. */
+		if (len != 26 && len != 32)
+			return vhu_errf(e, EBADMSG, "IOTLB message must be 26 or 32 bytes, got %u", len);
 		v->iotlb.iova = get64(b, 0);
 		v->iotlb.size = get64(b, 8);
 		v->iotlb.uaddr = get64(b, 16);

@@ -37,9 +37,14 @@ void vhu_err_prefix(struct vhu_err *e, const char *fmt, ...)
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	n = strlen(e->msg);
-	if (n + 2 < sizeof(e->msg)) {
-		memcpy(e->msg + n, ": ", 3);
-		strncat(e->msg, old, sizeof(e->msg) - n - 3);
+	if (n + 3 < sizeof(e->msg)) {
+		size_t room = sizeof(e->msg) - n - 3, len = strlen(old);
+
+		memcpy(e->msg + n, ": ", 2);
+		if (len > room)
+			len = room;
+		memcpy(e->msg + n + 2, old, len);
+		e->msg[n + 2 + len] = '\0';
 	}
 }
 

@@ -135,9 +135,11 @@ static int quoted(struct tokenizer *t, struct buf *b, struct tok_error *err)
 	int q = advance(t), c;
 
 	for (;;) {
-		c = advance(t);
-		if (c < 0)
+		/* A quoted string ends on its line: a missing quote must not
+		 * swallow the rest of a script. */
+		if (peek(t) < 0 || peek(t) == '\n')
 			return fail(err, line, col, 1, "unterminated quoted string");
+		c = advance(t);
 		if (c == q)
 			return 0;
 		if (q == '"' && c == '\\') {
@@ -183,6 +185,12 @@ int tok_next(struct tokenizer *t, struct tok_cmd *cmd, struct tok_error *err)
 				return 1;
 			continue;
 		}
+		if (c == '\\' && t->pos + 1 < t->len && t->src[t->pos + 1] == '\n') {
+			/* Line continuation: joins lines, never starts a token. */
+			advance(t);
+			advance(t);
+			continue;
+		}
 		if (!in_tok) {
 			in_tok = true;
 			tline = t->line;
@@ -216,8 +224,10 @@ oom:
 bad:
 	free(b.s);
 	/* Skip the rest of the line so a caller that goes on starts afresh. */
-	while (peek(t) >= 0 && advance(t) != '\n')
-		;
+	while (peek(t) >= 0 && peek(t) != '\n')
+		advance(t);
+	if (peek(t) == '\n')
+		advance(t);
 	return -1;
 }
 

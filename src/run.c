@@ -73,7 +73,7 @@ static const struct tok *blame(const struct tok_cmd *c, unsigned words, int bad,
 	if (bad >= 0 && (unsigned)bad == argc) {
 		const struct tok *last = &c->v[c->n - 1];
 
-		*end = (struct tok){ .line = last->line, .col = last->col + last->len + 1, .len = 1 };
+		*end = (struct tok){ .line = last->line, .col = last->col + last->len, .len = 1 };
 		return end;
 	}
 	return &c->v[0];

@@ -65,6 +65,27 @@ is "$RC" 1 "keep-going: still exit 1"
 is "$(jline 4 | jq -r '.command')" "mem list" "keep-going: ran the rest"
 is "$(jline 4 | jq -c '[.regions[].memory_size]')" '["0x100000","0x10000"]' "mem list shows the regions"
 
+# Located errors in scripts: exact FILE:LINE:COL, the line, and a caret.
+check_script() {	# check_script CONTENT WANT-LOCATION WANT-MESSAGE DESCRIPTION
+	printf '%b' "$1" >"$TMP/loc.vhu"
+	run_vhuctl --keep-going -f "$TMP/loc.vhu"
+	like "$ERR" "$TMP/loc.vhu:$2: error: $3" "$4"
+}
+check_script 'mem list\n\n  get-feature\n' "3:3" "unknown command 'get-feature' (did you mean 'get-features'?)" "script: unknown command at 3:3"
+check_script '# ring\nset-vring-num 0 25x6\n' "2:17" "'25x6' is not a valid number for 'num'" "script: bad number at 2:17"
+check_script 'mem list\nset-vring-addr 1 desc=0 used=0\n' "2:31" "missing argument 'avail'" "script: missing argument just past the line's end"
+check_script 'mem list\nhelp "set-vring\nmem list\n' "2:6" "unterminated quoted string" "script: unterminated quote at 2:6"
+is "$(printf '%s\n' "$OUT" | jq -s -c '[.[] | .command // .error.code]')" '["mem list","EINVAL","mem list"]' "script: the line after a bad quote still runs"
+is "$(printf '%s\n' "$ERR" | sed -n 2,3p | tr '\n' '|')" 'help "set-vring|     ^|' "script: the source line and a caret"
+printf 'mem add 4K\nsource %s\nmem list\n' "$TMP/loc.vhu" >"$TMP/outer.vhu"
+run_vhuctl -f "$TMP/outer.vhu"
+like "$ERR" "$TMP/loc.vhu:2:6: error: unterminated quoted string" "source: the inner file's error is located"
+like "$ERR" "$TMP/outer.vhu:2:1: error: $TMP/loc.vhu stopped at a failing command" "source: then the outer line"
+is "$RC" 1 "source: a failure inside fails the run"
+printf 'source %s\n' "$TMP/self.vhu" >"$TMP/self.vhu"
+run_vhuctl -f "$TMP/self.vhu"
+like "$ERR" "'source' nested more than 8 deep" "source: nesting is bounded"
+
 # stdin that is not a terminal is a script; output is one object per line.
 OUT=$(printf 'mem add 1M\nmem list\n' | timeout 20 "$VHUCTL")
 is "$(printf '%s\n' "$OUT" | wc -l)" 2 "stdin script: one line per command"

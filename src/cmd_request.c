@@ -746,7 +746,7 @@ int cmd_request_run(struct cmd_ctx *ctx)
 	struct vhu_pval pv;
 	int r;
 
-	x = calloc(1, sizeof(*x));
+	x = session_xfer(ctx->s);
 	if (!x)
 		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
 	x->row = row;
@@ -768,7 +768,6 @@ int cmd_request_run(struct cmd_ctx *ctx)
 	if (r == 0 && !x->reply_expected && (ctx->s->sync || args_u(&ctx->args, "sync", 0)))
 		r = sync_barrier(ctx);
 out:
-	free(x);
 	return r;
 }
 
@@ -860,7 +859,7 @@ int cmd_raw(struct cmd_ctx *ctx)
 		return vhu_errf(&ctx->err, ERANGE, "at most %u fds", VHU_MAX_FDS);
 	if (pl->nbytes > VHU_PAYLOAD_MAX)
 		return vhu_errf(&ctx->err, ERANGE, "payload over %u bytes", VHU_PAYLOAD_MAX);
-	x = calloc(1, sizeof(*x));
+	x = session_xfer(ctx->s);
 	if (!x)
 		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
 	x->row = row;
@@ -885,6 +884,5 @@ int cmd_raw(struct cmd_ctx *ctx)
 out:
 	for (unsigned i = 0; i < x->req.nfds; i++)
 		close(x->req.fds[i]);
-	free(x);
 	return r;
 }

@@ -14,6 +14,24 @@
 #define REPLY_ACK_BIT 3u
 #define LOG_SHMFD_BIT 1u
 
+static void msg_reset(struct vhu_msg *m)
+{
+	m->request = m->flags = m->size = 0;
+	m->len = m->consumed = 0;
+	m->nfds = 0;
+}
+
+void conn_xfer_reset(struct conn_xfer *x)
+{
+	msg_reset(&x->req);
+	msg_reset(&x->reply);
+	x->row = NULL;
+	x->expect = EXPECT_AUTO;
+	x->reply_expected = x->ack_expected = x->got_reply = false;
+	x->rtt_ns = 0;
+	x->stale = x->nwarn = 0;
+}
+
 void conn_init(struct conn *c)
 {
 	memset(c, 0, sizeof(*c));

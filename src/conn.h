@@ -41,6 +41,9 @@ struct conn_xfer {
 	char warn[CONN_MAX_WARN][200];
 };
 
+/* Make X ready for a new exchange without clearing its 8 KiB of buffers. */
+void conn_xfer_reset(struct conn_xfer *x);
+
 void conn_init(struct conn *c);
 int conn_connect(struct conn *c, const char *path, struct vhu_err *e);
 void conn_close(struct conn *c);

@@ -50,5 +50,9 @@ bool out_print(const struct session *s, struct json_object *o)
 	else
 		fputs(text, stdout);
 	fputc('\n', stdout);
-	return fflush(stdout) == 0 && !ferror(stdout);
+	/* A terminal or a pipe (jq) wants each object as it is made; a file
+	 * has nobody waiting, and flushing per object would cost a write each. */
+	if (!s->out_buffered)
+		fflush(stdout);
+	return !ferror(stdout);
 }

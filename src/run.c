@@ -59,6 +59,7 @@ static bool report(struct session *s, const struct run_src *src, struct json_obj
 	jb_add(out, "error", error_object(src, code, msg, line, col));
 	ok = out_print(s, out);
 	json_object_put(out);
+	fflush(stdout);	/* keep stdout and stderr in order when they share a file */
 	print_located(src, line, col, len ? len : 1, msg);
 	return ok;
 }

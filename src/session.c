@@ -1,6 +1,7 @@
 /* session.c - everything one vhuctl run holds: connection, memory, fds, options. */
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,8 +39,19 @@ void session_drop_connection_state(struct session *s)
 	}
 }
 
+struct conn_xfer *session_xfer(struct session *s)
+{
+	if (!s->xfer)
+		s->xfer = malloc(sizeof(*s->xfer));
+	if (s->xfer)
+		conn_xfer_reset(s->xfer);
+	return s->xfer;
+}
+
 void session_free(struct session *s)
 {
+	free(s->xfer);
+	s->xfer = NULL;
 	session_drop_connection_state(s);
 	conn_close(&s->conn);
 	mem_free(&s->mem);

@@ -32,12 +32,14 @@ struct session {
 	bool sync;			/* GET_FEATURES barrier after un-acked requests */
 	enum out_mode out;
 	bool color;
+	bool out_buffered;		/* stdout is a regular file: flush at exit */
 	bool quit;
 	bool keep_going;
 	bool echo;
 	struct ring_fds ring[SESSION_RINGS];
 	struct kept_fd kept[SESSION_KEPT_FDS];
 	unsigned depth;			/* nesting of 'source' */
+	struct conn_xfer *xfer;		/* scratch exchange, reused by every request */
 };
 
 void session_init(struct session *s);
@@ -47,6 +49,8 @@ void session_keep_fd(struct session *s, const char *name, int fd);
 int session_kept_fd(const struct session *s, const char *name);
 /* Close the ring fds and kept fds that belong to the connection. */
 void session_drop_connection_state(struct session *s);
+/* The scratch exchange, reset; NULL when out of memory. */
+struct conn_xfer *session_xfer(struct session *s);
 /* Number of fds this process has open (from /proc/self/fd). */
 int session_open_fds(void);
 

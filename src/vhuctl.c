@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -228,6 +229,11 @@ int main(int argc, char **argv)
 	s.out = o.json >= 0 ? (enum out_mode)o.json : isatty(1) ? OUT_PRETTY : OUT_COMPACT;
 	s.color = o.color == 1 || (o.color == -1 && isatty(1) && !getenv("NO_COLOR") &&
 				   s.out == OUT_PRETTY);
+	{
+		struct stat sb;
+
+		s.out_buffered = fstat(1, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)) && !isatty(1);
+	}
 	keep = s.keep_going;
 	if (optind < argc) {
 		st = connect_first(&s, argv[optind]);
@@ -269,5 +275,7 @@ int main(int argc, char **argv)
 		}
 	}
 	session_free(&s);
+	if (fflush(stdout) != 0 && worst == RUN_OK)
+		worst = RUN_FAILED;
 	return worst == RUN_OK ? 0 : EXIT_CMD_FAILED;
 }

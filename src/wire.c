@@ -154,15 +154,22 @@ static int recv_exact(int sock, uint8_t *buf, size_t len, struct vhu_msg *m,
 			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 		};
 		ssize_t n;
-		int r = wait_fd(sock, POLLIN, deadline);
+		int r;
 
-		if (r < 0)
-			return r;
+		if (wire_cancel)
+			return -ECANCELED;
+		/* Try first, wait only when nothing is there: the reply is often
+		 * in already, and a poll per read would double the syscalls. */
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR)
 				continue;
-			return -errno;
+			if (errno != EAGAIN)
+				return -errno;
+			r = wait_fd(sock, POLLIN, deadline);
+			if (r < 0)
+				return r;
+			continue;
 		}
 		take_fds(&mh, m);
 		if (n == 0)

@@ -21,6 +21,19 @@ const char *args_type_name(enum arg_type t)
 	return names[t];
 }
 
+/* Decimal, or hex with 0x. A leading 0 is not octal: "010" is ten. */
+static unsigned long long parse_num(const char *s, char **end)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2])) {
+			*end = (char *)s;
+			return 0;
+		}
+		return strtoull(s, end, 16);
+	}
+	return strtoull(s, end, 10);
+}
+
 int args_parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
@@ -28,7 +41,7 @@ int args_parse_u64(const char *s, uint64_t *v)
 	if (!*s || *s == '-' || isspace((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
+	*v = parse_num(s, &end);
 	if (errno || *end)
 		return -EINVAL;
 	return 0;
@@ -42,8 +55,8 @@ int args_parse_size(const char *s, uint64_t *v)
 	if (!*s || *s == '-' || isspace((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
-	if (errno)
+	*v = parse_num(s, &end);
+	if (errno || end == s)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
 	case 'K': shift = 10; end++; break;

@@ -395,7 +395,10 @@ static int build_config(struct cmd_ctx *ctx, struct vhu_pval *pv)
 	pv->config.offset = (uint32_t)args_u(a, "offset", 0);
 	pv->config.flags = (uint32_t)args_u(a, "flags", 0);
 	if (ctx->cmd->req->reply_kind == PL_CONFIG) {
-		uint32_t def = devcfg_size(ctx->s->dev);
+		/* QEMU's vhost-user-blk asks for the 60 bytes its virtio_blk_config
+		 * had (up to write_zeroes_may_unmap), and libvhost-user back-ends
+		 * refuse more; ask what QEMU asks. */
+		uint32_t def = ctx->s->dev == DEV_BLK ? 60 : devcfg_size(ctx->s->dev);
 		uint64_t size = args_u(a, "size", def);
 
 		if (!args_get(a, "size")->set && !def)
@@ -678,6 +681,8 @@ static int check_reply_payload(struct cmd_ctx *ctx, const struct conn_xfer *x,
 					row->name, v.u64);
 		break;
 	case 24:
+		if (v.config.size == 0 && req->config.size)
+			return vhu_errf(&ctx->err, EIO, "GET_CONFIG: back-end answered size 0, which means it failed");
 		if (v.config.size != req->config.size || v.config.offset != req->config.offset)
 			return vhu_errf(&ctx->err, EBADMSG,
 					"GET_CONFIG: reply covers offset %u size %u, request asked offset %u size %u",

@@ -234,29 +234,45 @@ static int cmd_quit(struct cmd_ctx *ctx)
 static int cmd_help(struct cmd_ctx *ctx)
 {
 	const struct arg_val *c = args_get(&ctx->args, "command");
+	const struct arg_val *sub = args_get(&ctx->args, "subcommand");
 	const struct cmd_def *def = NULL;
 
 	if (c->set) {
-		struct tok t[2] = { { .text = c->str }, { .text = NULL } };
+		/* "help mem add", "help 'mem add'", "help GET_FEATURES" */
+		char first[64], second[64];
+		struct tok t[2] = { { .text = first }, { .text = second } };
+		const char *sp = strchr(c->str, ' ');
 		unsigned words, n = 1;
-		char *sp = strchr(c->str, ' ');
-		char first[64];
 
-		if (sp && (size_t)(sp - c->str) < sizeof(first)) {
-			memcpy(first, c->str, (size_t)(sp - c->str));
-			first[sp - c->str] = '\0';
-			t[0].text = first;
-			t[1].text = sp + 1;
+		snprintf(first, sizeof(first), "%.*s", sp ? (int)(sp - c->str) : (int)strlen(c->str), c->str);
+		second[0] = '\0';
+		if (sp)
+			snprintf(second, sizeof(second), "%s", sp + 1);
+		else if (sub->set)
+			snprintf(second, sizeof(second), "%s", sub->str);
+		if (second[0])
 			n = 2;
-		}
 		def = cmd_find(t, n, &words);
+		if (def && words < n) {
+			ctx->bad_tok = (int)sub->tok;
+			return vhu_errf(&ctx->err, ENOENT, "'%s' has no subcommand '%s'", first, second);
+		}
+		if (!def && n == 1 && strcmp(first, "mem") == 0) {
+			printf("mem add, mem list, mem remove: see 'help mem add' and so on.\n");
+			json_object_put(ctx->out);
+			ctx->out = NULL;
+			return 0;
+		}
 		if (!def) {
-			const char *hint = cmd_suggest(c->str);
+			char full[130];
+			const char *hint;
 
+			snprintf(full, sizeof(full), "%s%s%s", first, n == 2 ? " " : "", n == 2 ? second : "");
+			hint = cmd_suggest(full);
 			ctx->bad_tok = (int)c->tok;
 			if (hint)
-				return vhu_errf(&ctx->err, ENOENT, "unknown command '%s' (did you mean '%s'?)", c->str, hint);
-			return vhu_errf(&ctx->err, ENOENT, "unknown command '%s'", c->str);
+				return vhu_errf(&ctx->err, ENOENT, "unknown command '%s' (did you mean '%s'?)", full, hint);
+			return vhu_errf(&ctx->err, ENOENT, "unknown command '%s'", full);
 		}
 	}
 	cmd_print_help(def);
@@ -325,6 +341,7 @@ static const struct arg_spec connect_args[] = {
 };
 static const struct arg_spec help_args[] = {
 	{ .name = "command", .type = ARG_STRING, .help = "command to explain" },
+	{ .name = "subcommand", .type = ARG_STRING, .help = "second word of a two-word command" },
 };
 static const struct arg_spec mem_add_args[] = {
 	{ .name = "size", .type = ARG_U64, .required = true, .help = "bytes (suffixes K, M, G)" },

@@ -172,7 +172,7 @@ static const struct vhu_proto_feature pfeatures[] = {
 };
 
 static const char *const payload_names[PL_KIND_COUNT] = {
-	[PL_NONE] = "none",
+	[PL_NONE] = "no",
 	[PL_U64] = "u64",
 	[PL_FEATURES] = "features",
 	[PL_PROTOCOL_FEATURES] = "protocol features",

@@ -328,8 +328,12 @@ int args_parse(struct arg_set *a, const struct arg_spec *spec, unsigned nspec,
 			sp = &spec[idx];
 			pos_from = idx + 1;
 		}
-		if (a->v[idx].set)
+		if (a->v[idx].set && !sp->multi)
 			return vhu_errf(e, EINVAL, "argument '%s' given twice", sp->name);
+		if (a->v[idx].set) {	/* keep the first; the handler walks argv */
+			free(a->v[idx].bytes);
+			a->v[idx].bytes = NULL;
+		}
 		r = parse_value(sp, s, &a->v[idx], dev, e);
 		if (r < 0)
 			return r;

@@ -35,6 +35,7 @@ struct arg_spec {
 	enum arg_type type;
 	bool required;
 	bool key_only;			/* only as key=value, never positional */
+	bool multi;			/* may be given more than once (handler reads argv) */
 	const struct arg_enum *enums;	/* ARG_ENUM values, NULL-name terminated */
 	const char *help;
 };

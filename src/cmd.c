@@ -7,7 +7,7 @@
 
 #include "cmd.h"
 
-#define CMDS_MAX 96
+#define CMDS_MAX 128
 
 static struct cmd_def table[CMDS_MAX];
 static unsigned ntable;
@@ -18,6 +18,9 @@ const struct cmd_def *cmd_table(unsigned *n)
 		unsigned ns;
 		const struct cmd_def *s = cmd_session_defs(&ns);
 
+		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
+			table[ntable++] = s[i];
+		s = cmd_vring_defs(&ns);
 		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
 			table[ntable++] = s[i];
 		cmd_request_defs(table, &ntable, CMDS_MAX);

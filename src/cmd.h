@@ -65,6 +65,8 @@ int cmd_raw(struct cmd_ctx *ctx);
 
 /* Session, memory and meta commands (cmd_session.c). */
 const struct cmd_def *cmd_session_defs(unsigned *n);
+/* Memory access, rings, start/stop, blk and net (cmd_vring.c). */
+const struct cmd_def *cmd_vring_defs(unsigned *n);
 /* source FILE (run.c: it runs a script through the front-end dispatcher). */
 int cmd_source(struct cmd_ctx *ctx);
 /* Text help for HELP (all commands, or one) on stdout. */

@@ -78,3 +78,11 @@ struct json_object *jb_us(int64_t ns)
 	snprintf(buf, sizeof(buf), "%" PRId64 ".%" PRId64, tenths / 10, tenths % 10);
 	return json_object_new_double_s((double)tenths / 10.0, buf);
 }
+
+struct json_object *jb_names1(const char *name)
+{
+	struct json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_string(name));
+	return a;
+}

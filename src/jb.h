@@ -18,6 +18,8 @@ struct json_object *jb_mac(const uint8_t mac[6]);
 struct json_object *jb_text(const uint8_t *buf, size_t len);
 /* A duration in microseconds with one decimal, from nanoseconds. */
 struct json_object *jb_us(int64_t ns);
+/* ["NAME"]: a one-name array, for flag lists. */
+struct json_object *jb_names1(const char *name);
 /* Add key/value to OBJ; returns OBJ so calls can be chained. */
 struct json_object *jb_add(struct json_object *obj, const char *key,
 			   struct json_object *val);

@@ -69,6 +69,7 @@ int mem_add(struct mem *m, uint64_t size, bool has_gpa, uint64_t gpa, struct vhu
 	r->va = va;
 	r->gpa = gpa;
 	r->size = size;
+	mem_release(m, gpa, size);
 	return (int)(m->n - 1);
 }
 
@@ -78,6 +79,17 @@ int mem_remove(struct mem *m, unsigned i, struct vhu_err *e)
 		return vhu_errf(e, ENOENT, "no memory region %u (there are %u)", i, m->n);
 	munmap(m->r[i].va, m->r[i].size);
 	close(m->r[i].fd);
+	/* Its free ranges go with it. */
+	for (unsigned k = 0; k < m->nfree;) {
+		struct mem_extent *x = &m->free[k];
+
+		if (x->gpa >= m->r[i].gpa && x->gpa - m->r[i].gpa < m->r[i].size) {
+			memmove(x, x + 1, (m->nfree - k - 1) * sizeof(*x));
+			m->nfree--;
+		} else {
+			k++;
+		}
+	}
 	memmove(&m->r[i], &m->r[i + 1], (m->n - i - 1) * sizeof(m->r[0]));
 	m->n--;
 	return 0;
@@ -108,4 +120,66 @@ bool mem_gpa_to_uaddr(const struct mem *m, uint64_t gpa, uint64_t *uaddr)
 		return false;
 	*uaddr = (uint64_t)(uintptr_t)p;
 	return true;
+}
+
+int mem_alloc(struct mem *m, uint64_t size, uint64_t align, uint64_t *gpa)
+{
+	if (size == 0)
+		size = 1;
+	for (unsigned i = 0; i < m->nfree; i++) {
+		struct mem_extent *x = &m->free[i];
+		uint64_t start = (x->gpa + align - 1) & ~(align - 1);
+		uint64_t pad = start - x->gpa;
+
+		if (start < x->gpa || pad > x->size || x->size - pad < size)
+			continue;
+		*gpa = start;
+		if (pad) {
+			/* Keep the alignment gap as its own free range. */
+			uint64_t rest = x->size - pad - size, after = start + size;
+
+			x->size = pad;
+			if (rest)
+				mem_release(m, after, rest);
+		} else {
+			x->gpa += size;
+			x->size -= size;
+			if (x->size == 0) {
+				memmove(x, x + 1, (m->nfree - i - 1) * sizeof(*x));
+				m->nfree--;
+			}
+		}
+		return 0;
+	}
+	return -ENOMEM;
+}
+
+void mem_release(struct mem *m, uint64_t gpa, uint64_t size)
+{
+	unsigned i = 0;
+
+	if (size == 0)
+		return;
+	while (i < m->nfree && m->free[i].gpa < gpa)
+		i++;
+	/* Coalesce with the neighbours when they touch. */
+	if (i > 0 && m->free[i - 1].gpa + m->free[i - 1].size == gpa) {
+		m->free[i - 1].size += size;
+		if (i < m->nfree && gpa + size == m->free[i].gpa) {
+			m->free[i - 1].size += m->free[i].size;
+			memmove(&m->free[i], &m->free[i + 1], (m->nfree - i - 1) * sizeof(m->free[0]));
+			m->nfree--;
+		}
+		return;
+	}
+	if (i < m->nfree && gpa + size == m->free[i].gpa) {
+		m->free[i].gpa = gpa;
+		m->free[i].size += size;
+		return;
+	}
+	if (m->nfree == MEM_EXTENTS_MAX)
+		return;	/* too fragmented: leak the range rather than fail */
+	memmove(&m->free[i + 1], &m->free[i], (m->nfree - i) * sizeof(m->free[0]));
+	m->free[i] = (struct mem_extent){ gpa, size };
+	m->nfree++;
 }

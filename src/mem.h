@@ -15,9 +15,18 @@ struct mem_region {
 	uint64_t gpa, size;
 };
 
+#define MEM_EXTENTS_MAX 4096u
+
+struct mem_extent {
+	uint64_t gpa, size;
+};
+
 struct mem {
 	struct mem_region r[MEM_REGIONS_MAX];
 	unsigned n;
+	/* Free guest-physical ranges for rings and buffers, sorted, coalesced. */
+	struct mem_extent free[MEM_EXTENTS_MAX];
+	unsigned nfree;
 };
 
 void mem_init(struct mem *m);
@@ -34,5 +43,11 @@ void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len);
 /* Translate a guest physical address to the userspace address the back-end
  * knows (our mapping); false when outside every region. */
 bool mem_gpa_to_uaddr(const struct mem *m, uint64_t gpa, uint64_t *uaddr);
+
+/* Allocate SIZE bytes aligned to ALIGN (a power of two) from the free
+ * ranges; *gpa receives the address. -ENOMEM when nothing fits. */
+int mem_alloc(struct mem *m, uint64_t size, uint64_t align, uint64_t *gpa);
+/* Give [gpa, gpa+size) back. */
+void mem_release(struct mem *m, uint64_t gpa, uint64_t size);
 
 #endif

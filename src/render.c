@@ -216,7 +216,7 @@ struct json_object *render_payload(const struct vhu_pval *v, enum vhu_device dev
 		jb_add(o, "index", json_object_new_int64(v->addr.index));
 		jb_add(o, "flags", jb_hex(v->addr.flags));
 		if (v->addr.flags & VHU_VRING_F_LOG)
-			jb_add(o, "flag_names", json_object_new_string("VHOST_VRING_F_LOG"));
+			jb_add(o, "flag_names", jb_names1("VHOST_VRING_F_LOG"));
 		jb_add(o, "desc_user_addr", jb_hex(v->addr.desc));
 		jb_add(o, "used_user_addr", jb_hex(v->addr.used));
 		jb_add(o, "avail_user_addr", jb_hex(v->addr.avail));

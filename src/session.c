@@ -29,6 +29,11 @@ static void close_fd(int *fd)
 void session_drop_connection_state(struct session *s)
 {
 	for (unsigned i = 0; i < SESSION_RINGS; i++) {
+		if (s->vr[i]) {
+			vring_free(s->vr[i], &s->mem);
+			free(s->vr[i]);
+			s->vr[i] = NULL;
+		}
 		close_fd(&s->ring[i].kick);
 		close_fd(&s->ring[i].call);
 		close_fd(&s->ring[i].err);

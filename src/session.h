@@ -7,6 +7,7 @@
 #include "conn.h"
 #include "features.h"
 #include "mem.h"
+#include "vring.h"
 
 #define SESSION_RINGS 256u	/* kick/call/err carry an 8-bit ring index */
 #define SESSION_KEPT_FDS 16u
@@ -37,6 +38,7 @@ struct session {
 	bool keep_going;
 	bool echo;
 	struct ring_fds ring[SESSION_RINGS];
+	struct vring *vr[SESSION_RINGS];	/* rings vhuctl laid out and drives */
 	struct kept_fd kept[SESSION_KEPT_FDS];
 	unsigned depth;			/* nesting of 'source' */
 	struct conn_xfer *xfer;		/* scratch exchange, reused by every request */

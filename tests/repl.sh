@@ -4,7 +4,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v tmux >/dev/null || bail "tmux not installed"
 
-TM="tmux -L vhuctl-test-$$ -f /dev/null"
+TM="tmux -S $TMP/tmux.sock -f /dev/null"
 export XDG_STATE_HOME=$TMP/state
 cleanup_tmux() { $TM kill-server 2>/dev/null; cleanup; }
 trap cleanup_tmux EXIT
@@ -20,9 +20,15 @@ wait_for() {
 	return 1
 }
 start() {
+	local try
 	$TM kill-session -t t 2>/dev/null
-	$TM new-session -d -s t -x 160 -y 50 "env TERM=xterm NO_COLOR=1 $VHUCTL $*; sleep 30"
-	wait_for "vhuctl " || bail "no prompt: $(screen)"
+	for try in 1 2 3; do
+		$TM new-session -d -s t -x 160 -y 50 "env TERM=xterm NO_COLOR=1 $VHUCTL $*; sleep 30" \
+			2>"$TMP/tmux.err" && break
+		echo "# tmux new-session failed (try $try): $(cat "$TMP/tmux.err")"
+		sleep 1
+	done
+	wait_for "vhuctl " || bail "no prompt: $(screen 2>&1)"
 }
 
 S=$TMP/fake.sock

@@ -1,0 +1,873 @@
+/* cmd_vring.c - guest memory access, rings, start/stop, and the blk and net devices on top. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "devcfg.h"
+#include "jb.h"
+#include "vring_dump.h"
+
+#define MEM_IO_MAX (1u << 20)
+#define BIT(n) (UINT64_C(1) << (n))
+#define F_PROTOCOL_FEATURES 30
+#define F_VERSION_1 32
+#define F_RING_PACKED 34
+#define F_EVENT_IDX 29
+
+/* --- helpers ------------------------------------------------------------ */
+
+/* HEX or @FILE into a malloc'd buffer. */
+static int load_bytes(struct cmd_ctx *ctx, const char *s, unsigned tok, uint8_t **out, uint32_t *len)
+{
+	if (s[0] == '@') {
+		int fd = open(s + 1, O_RDONLY | O_CLOEXEC);
+		uint8_t *b;
+		ssize_t n;
+
+		if (fd < 0)
+			return ctx->bad_tok = (int)tok, vhu_errf(&ctx->err, errno, "%s: %s", s + 1, strerror(errno));
+		b = malloc(MEM_IO_MAX + 1);
+		n = b ? read(fd, b, MEM_IO_MAX + 1) : -1;
+		close(fd);
+		if (n < 0 || (size_t)n > MEM_IO_MAX) {
+			free(b);
+			return ctx->bad_tok = (int)tok, vhu_errf(&ctx->err, EFBIG, "%s: unreadable or over %u bytes",
+								  s + 1, MEM_IO_MAX);
+		}
+		*out = b;
+		*len = (uint32_t)n;
+		return 0;
+	}
+	if (args_parse_hex(s, out, len) < 0)
+		return ctx->bad_tok = (int)tok, vhu_errf(&ctx->err, EINVAL, "'%s' is neither hex bytes nor @FILE", s);
+	if (*len > MEM_IO_MAX) {
+		free(*out);
+		return vhu_errf(&ctx->err, EFBIG, "over %u bytes", MEM_IO_MAX);
+	}
+	return 0;
+}
+
+static struct json_object *data_json(const uint8_t *p, uint32_t len)
+{
+	struct json_object *o = json_object_new_object();
+
+	jb_add(o, "len", json_object_new_int64(len));
+	jb_add(o, "hex", jb_hexbytes(p, len));
+	jb_add(o, "text", jb_text(p, len));
+	return o;
+}
+
+/* Run one of our own commands as a step of a bigger one, keeping its result. */
+__attribute__((format(printf, 3, 4)))
+static int step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ...)
+{
+	struct cmd_ctx sub = { .s = ctx->s };
+	struct tokenizer t;
+	struct tok_cmd c = { 0 };
+	struct tok_error te;
+	unsigned words = 0;
+	char line[256];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	tok_init(&t, line, strlen(line), 1);
+	if (tok_next(&t, &c, &te) != 1 || !(sub.cmd = cmd_find(c.v, c.n, &words))) {
+		tok_cmd_free(&c);
+		return vhu_errf(&ctx->err, EINVAL, "internal: bad step '%s'", line);
+	}
+	sub.argv = c.v + words;
+	sub.argc = c.n - words;
+	sub.out = json_object_new_object();
+	jb_add(sub.out, "command", json_object_new_string(line));
+	r = cmd_run(&sub);
+	if (r < 0) {
+		struct json_object *e = json_object_new_object();
+
+		jb_add(e, "code", json_object_new_string(vhu_errno_name(sub.err.code)));
+		jb_add(e, "message", json_object_new_string(sub.err.msg));
+		if (!sub.out)
+			sub.out = json_object_new_object();
+		jb_add(sub.out, "error", e);
+		vhu_errf(&ctx->err, sub.err.code ? sub.err.code : -r, "%s: %s", line, sub.err.msg);
+	}
+	if (sub.out)
+		json_object_array_add(steps, sub.out);
+	tok_cmd_free(&c);
+	return r;
+}
+
+static struct vring *ring_arg(struct cmd_ctx *ctx, const char *name)
+{
+	const struct arg_val *v = args_get(&ctx->args, name);
+	uint64_t i = v->set ? v->u : 0;
+
+	if (i >= SESSION_RINGS || !ctx->s->vr[i]) {
+		ctx->bad_tok = v->set ? (int)v->tok : -1;
+		vhu_errf(&ctx->err, ENOENT, "ring %" PRIu64 " is not set up (use 'vring setup %" PRIu64 "' or 'start')", i, i);
+		return NULL;
+	}
+	return ctx->s->vr[i];
+}
+
+static bool acked(const struct session *s, unsigned bit)
+{
+	return s->conn.features_set && (s->conn.acked_features >> bit & 1);
+}
+
+static int kick(struct cmd_ctx *ctx, struct vring *vr)
+{
+	int fd = ctx->s->ring[vr->index].kick;
+	uint64_t one = 1;
+
+	if (fd < 0)
+		return vhu_errf(&ctx->err, ENOENT, "ring %u has no kick eventfd", vr->index);
+	if (write(fd, &one, 8) != 8)
+		return vhu_errf(&ctx->err, errno, "kick: %s", strerror(errno));
+	return 0;
+}
+
+/* Wait until the ring has a used entry or the deadline passes; the call
+ * eventfd wakes us, a short poll covers back-ends that do not signal. */
+static int wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct vring_used *u)
+{
+	int64_t deadline = wire_deadline(timeout_ms);
+	int call = ctx->s->ring[vr->index].call;
+
+	for (;;) {
+		struct pollfd p = { .fd = call, .events = POLLIN };
+		int64_t left;
+		int r = vring_get_used(vr, &ctx->s->mem, u, &ctx->err);
+		uint64_t cnt;
+
+		if (r != 0)
+			return r;
+		if (wire_cancel)
+			return vhu_errf(&ctx->err, ECANCELED, "interrupted while waiting on ring %u", vr->index);
+		left = deadline - wire_now_ns();
+		if (left <= 0)
+			return vhu_errf(&ctx->err, ETIMEDOUT, "no used entry on ring %u within %d ms", vr->index, timeout_ms);
+		if (poll(&p, call >= 0 ? 1 : 0, (int)(left / 1000000 < 10 ? left / 1000000 + 1 : 10)) > 0)
+			if (read(call, &cnt, 8) < 0)
+				(void)0;
+	}
+}
+
+/* --- mem read / write ---------------------------------------------------- */
+
+static int cmd_mem_read(struct cmd_ctx *ctx)
+{
+	uint64_t gpa = args_u(&ctx->args, "gpa", 0), len = args_u(&ctx->args, "len", 0);
+	uint8_t *p;
+
+	if (len > MEM_IO_MAX)
+		return ctx->bad_tok = (int)args_get(&ctx->args, "len")->tok,
+		       vhu_errf(&ctx->err, ERANGE, "at most %u bytes at a time", MEM_IO_MAX);
+	p = mem_gpa_ptr(&ctx->s->mem, gpa, len);
+	if (!p)
+		return ctx->bad_tok = 0, vhu_errf(&ctx->err, EFAULT, "0x%" PRIx64 "+%" PRIu64 " is not inside one memory region", gpa, len);
+	jb_add(ctx->out, "gpa", jb_hex(gpa));
+	jb_add(ctx->out, "data", data_json(p, (uint32_t)len));
+	return 0;
+}
+
+static int cmd_mem_write(struct cmd_ctx *ctx)
+{
+	const struct arg_val *d = args_get(&ctx->args, "data");
+	uint64_t gpa = args_u(&ctx->args, "gpa", 0);
+	uint8_t *b, *p;
+	uint32_t len;
+	int r = load_bytes(ctx, d->str, d->tok, &b, &len);
+
+	if (r < 0)
+		return r;
+	p = mem_gpa_ptr(&ctx->s->mem, gpa, len);
+	if (!p) {
+		free(b);
+		return ctx->bad_tok = 0, vhu_errf(&ctx->err, EFAULT, "0x%" PRIx64 "+%u is not inside one memory region", gpa, len);
+	}
+	memcpy(p, b, len);
+	free(b);
+	jb_add(ctx->out, "gpa", jb_hex(gpa));
+	jb_add(ctx->out, "written", json_object_new_int64(len));
+	return 0;
+}
+
+/* --- vring --------------------------------------------------------------- */
+
+static int setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n,
+		      uint16_t size, bool packed)
+{
+	struct session *s = ctx->s;
+	struct vring *vr;
+	uint64_t d, a, u;
+	int r;
+
+	if (n >= SESSION_RINGS)
+		return vhu_errf(&ctx->err, ERANGE, "ring index %u: at most %u rings", n, SESSION_RINGS - 1);
+	if (s->vr[n]) {
+		vring_free(s->vr[n], &s->mem);
+		free(s->vr[n]);
+		s->vr[n] = NULL;
+	}
+	vr = calloc(1, sizeof(*vr));
+	if (!vr)
+		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
+	r = vring_init(vr, &s->mem, n, size, packed, acked(s, F_EVENT_IDX), &ctx->err);
+	if (r < 0) {
+		free(vr);
+		return r;
+	}
+	s->vr[n] = vr;
+	mem_gpa_to_uaddr(&s->mem, vr->desc, &d);
+	mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
+	mem_gpa_to_uaddr(&s->mem, vr->used, &u);
+	if ((r = step(ctx, steps, "set-vring-num %u %u", n, size)) < 0 ||
+	    (r = step(ctx, steps, "set-vring-base %u %u", n, vring_base(vr))) < 0 ||
+	    (r = step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64 " used=0x%" PRIx64,
+		      n, d, a, u)) < 0 ||
+	    (r = step(ctx, steps, "set-vring-kick %u", n)) < 0 ||
+	    (r = step(ctx, steps, "set-vring-call %u", n)) < 0)
+		return r;
+	/* Rings stay dead until enabled once protocol features are in play. */
+	if (acked(s, F_PROTOCOL_FEATURES) && (r = step(ctx, steps, "set-vring-enable %u 1", n)) < 0)
+		return r;
+	return 0;
+}
+
+static int cmd_vring_setup(struct cmd_ctx *ctx)
+{
+	uint64_t n = args_u(&ctx->args, "index", 0), size = args_u(&ctx->args, "size", 256);
+	struct json_object *steps = json_object_new_array();
+	bool packed = args_get(&ctx->args, "packed")->set ? args_u(&ctx->args, "packed", 0) :
+		acked(ctx->s, F_RING_PACKED);
+	int r;
+
+	jb_add(ctx->out, "steps", steps);
+	if (size > VRING_SIZE_MAX)
+		return ctx->bad_tok = (int)args_get(&ctx->args, "size")->tok,
+		       vhu_errf(&ctx->err, ERANGE, "ring size %" PRIu64 " exceeds %u", size, VRING_SIZE_MAX);
+	r = setup_ring(ctx, steps, (unsigned)n, (uint16_t)size, packed);
+	if (r == 0 || ctx->s->vr[n]) {
+		struct vring *vr = ctx->s->vr[n];
+
+		if (vr) {
+			jb_add(ctx->out, "index", json_object_new_int((int)n));
+			jb_add(ctx->out, "layout", json_object_new_string(vr->packed ? "packed" : "split"));
+			jb_add(ctx->out, "size", json_object_new_int(vr->size));
+			jb_add(ctx->out, "desc", jb_hex(vr->desc));
+			jb_add(ctx->out, vr->packed ? "driver_event" : "avail", jb_hex(vr->avail));
+			jb_add(ctx->out, vr->packed ? "device_event" : "used", jb_hex(vr->used));
+		}
+	}
+	return r;
+}
+
+static struct json_object *used_json(const struct mem *m, const struct vring_used *u)
+{
+	struct json_object *o = json_object_new_object(), *bufs = json_object_new_array();
+
+	jb_add(o, "id", json_object_new_int(u->id));
+	jb_add(o, "len", json_object_new_int64(u->len));
+	for (uint16_t i = 0; i < u->chain->nseg; i++) {
+		const struct vring_seg *sg = &u->chain->seg[i];
+		struct json_object *b = json_object_new_object();
+
+		jb_add(b, "addr", jb_hex(sg->gpa));
+		jb_add(b, "len", json_object_new_int64(sg->len));
+		jb_add(b, "write", json_object_new_boolean(sg->write));
+		if (sg->write) {
+			const uint8_t *p = mem_gpa_ptr(m, sg->gpa, sg->len);
+
+			if (p)
+				jb_add(b, "data", data_json(p, sg->len));
+		}
+		json_object_array_add(bufs, b);
+	}
+	jb_add(o, "buffers", bufs);
+	return o;
+}
+
+static int cmd_vring_post(struct cmd_ctx *ctx)
+{
+	struct vring *vr = ring_arg(ctx, "index");
+	struct vring_seg segs[VRING_SEGS_MAX];
+	uint8_t *data[VRING_SEGS_MAX] = { 0 };
+	unsigned n = 0;
+	uint16_t head, old;
+	bool seen_in = false;
+	int r = 0;
+
+	if (!vr)
+		return -ENOENT;
+	for (unsigned t = 0; t < ctx->argc && r == 0; t++) {
+		const char *a = ctx->argv[t].text;
+		uint64_t len;
+
+		if (strncmp(a, "out=", 4) && strncmp(a, "in=", 3))
+			continue;
+		if (n == VRING_SEGS_MAX) {
+			r = vhu_errf(&ctx->err, E2BIG, "at most %u buffers in a chain", VRING_SEGS_MAX);
+			break;
+		}
+		if (a[0] == 'o') {
+			if (seen_in) {
+				ctx->bad_tok = (int)t;
+				r = vhu_errf(&ctx->err, EINVAL, "device-readable (out=) buffers come before writable (in=) ones");
+				break;
+			}
+			r = load_bytes(ctx, a + 4, t, &data[n], &segs[n].len);
+			segs[n].write = false;
+		} else {
+			seen_in = true;
+			if (args_parse_size(a + 3, &len) < 0 || len > MEM_IO_MAX) {
+				ctx->bad_tok = (int)t;
+				r = vhu_errf(&ctx->err, EINVAL, "in=%s: a length up to %u", a + 3, MEM_IO_MAX);
+				break;
+			}
+			segs[n].len = (uint32_t)len;
+			segs[n].write = true;
+		}
+		n++;
+	}
+	if (r == 0 && n == 0)
+		r = vhu_errf(&ctx->err, EINVAL, "give at least one out=HEX|@FILE or in=LEN");
+	old = vr->avail_idx;
+	if (r == 0)
+		r = vring_post(vr, &ctx->s->mem, segs, (const uint8_t *const *)data, n,
+			       args_u(&ctx->args, "indirect", 0), &head, &ctx->err);
+	for (unsigned i = 0; i < n; i++)
+		free(data[i]);
+	if (r < 0)
+		return r;
+	jb_add(ctx->out, "ring", json_object_new_int((int)vr->index));
+	jb_add(ctx->out, vr->packed ? "id" : "head", json_object_new_int(head));
+	jb_add(ctx->out, "buffers", json_object_new_int((int)n));
+	jb_add(ctx->out, "kick_needed", json_object_new_boolean(vring_need_kick(vr, &ctx->s->mem, old)));
+	return 0;
+}
+
+static int cmd_vring_kick(struct cmd_ctx *ctx)
+{
+	struct vring *vr;
+	unsigned n = (unsigned)args_u(&ctx->args, "index", 0);
+
+	/* A ring set up by hand (set-vring-kick) can be kicked too. */
+	if (n < SESSION_RINGS && !ctx->s->vr[n] && ctx->s->ring[n].kick >= 0) {
+		uint64_t one = 1;
+
+		if (write(ctx->s->ring[n].kick, &one, 8) != 8)
+			return vhu_errf(&ctx->err, errno, "kick: %s", strerror(errno));
+		jb_add(ctx->out, "kicked", json_object_new_boolean(1));
+		return 0;
+	}
+	vr = ring_arg(ctx, "index");
+	if (!vr)
+		return -ENOENT;
+	if (kick(ctx, vr) < 0)
+		return -ctx->err.code;
+	jb_add(ctx->out, "kicked", json_object_new_boolean(1));
+	return 0;
+}
+
+static int cmd_vring_wait(struct cmd_ctx *ctx)
+{
+	unsigned n = (unsigned)args_u(&ctx->args, "index", 0);
+	int timeout = (int)args_u(&ctx->args, "timeout", (uint64_t)ctx->s->conn.timeout_ms);
+	int fd = n < SESSION_RINGS ? ctx->s->ring[n].call : -1;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int64_t t0 = wire_now_ns();
+	uint64_t cnt = 0;
+	int r;
+
+	if (fd < 0)
+		return ctx->bad_tok = 0, vhu_errf(&ctx->err, ENOENT, "ring %u has no call eventfd", n);
+	do
+		r = poll(&p, 1, timeout);
+	while (r < 0 && errno == EINTR && !wire_cancel);
+	if (wire_cancel)
+		return vhu_errf(&ctx->err, ECANCELED, "interrupted");
+	if (r == 0)
+		return vhu_errf(&ctx->err, ETIMEDOUT, "ring %u: no call within %d ms", n, timeout);
+	if (read(fd, &cnt, 8) < 0)
+		cnt = 0;
+	jb_add(ctx->out, "ring", json_object_new_int((int)n));
+	jb_add(ctx->out, "calls", json_object_new_int64((int64_t)cnt));
+	jb_add(ctx->out, "waited_us", jb_us(wire_now_ns() - t0));
+	return 0;
+}
+
+static int cmd_vring_used(struct cmd_ctx *ctx)
+{
+	struct vring *vr = ring_arg(ctx, "index");
+	struct json_object *a = json_object_new_array();
+	struct vring_used u;
+	int r;
+
+	jb_add(ctx->out, "used", a);
+	if (!vr)
+		return -ENOENT;
+	while ((r = vring_get_used(vr, &ctx->s->mem, &u, &ctx->err)) == 1) {
+		json_object_array_add(a, used_json(&ctx->s->mem, &u));
+		vring_release(vr, &ctx->s->mem, u.id);
+	}
+	jb_add(ctx->out, "ring", json_object_new_int((int)vr->index));
+	jb_add(ctx->out, "in_flight", json_object_new_int((int)vring_in_flight(vr)));
+	return r;
+}
+
+static int cmd_vring_dump(struct cmd_ctx *ctx)
+{
+	struct vring *vr = ring_arg(ctx, "index");
+	struct vring_dump_opts o = {
+		.from = (unsigned)args_u(&ctx->args, "from", 0),
+		.count = (unsigned)args_u(&ctx->args, "count", 0),
+		.chains_only = args_u(&ctx->args, "chains-only", 0),
+	};
+
+	if (!vr)
+		return -ENOENT;
+	jb_add(ctx->out, "ring", vring_dump(vr, &ctx->s->mem, &o));
+	return 0;
+}
+
+/* --- start / stop ---------------------------------------------------------- */
+
+static unsigned default_queues(enum vhu_device d)
+{
+	return d == DEV_NET ? 2 : d == DEV_VSOCK ? 3 : 1;
+}
+
+static int cmd_start(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	struct conn *c = &s->conn;
+	struct json_object *steps = json_object_new_array();
+	const struct arg_val *fa = args_get(&ctx->args, "features");
+	uint64_t queues = args_u(&ctx->args, "queues", default_queues(s->dev));
+	uint64_t size = args_u(&ctx->args, "size", 256), want, pwant;
+	bool packed = args_u(&ctx->args, "packed", 0);
+	char names[64];
+	int r;
+
+	jb_add(ctx->out, "steps", steps);
+	if (queues == 0 || queues > SESSION_RINGS)
+		return vhu_errf(&ctx->err, ERANGE, "queues must be 1..%u", SESSION_RINGS);
+	if ((r = step(ctx, steps, "get-features")) < 0)
+		return r;
+	/* What vhuctl can drive, within what the back-end offers. */
+	want = BIT(F_VERSION_1) | BIT(F_PROTOCOL_FEATURES);
+	if (packed)
+		want |= BIT(F_RING_PACKED);
+	if (s->dev == DEV_BLK)
+		want |= BIT(9) | BIT(6) | BIT(12);	/* FLUSH, BLK_SIZE, MQ */
+	if (fa->set)
+		want = fa->u;
+	want &= fa->set ? ~UINT64_C(0) : c->features;
+	if (packed && !(c->features & BIT(F_RING_PACKED)))
+		return vhu_errf(&ctx->err, ENOTSUP, "the back-end does not offer VIRTIO_F_RING_PACKED");
+	if (c->features & BIT(F_PROTOCOL_FEATURES)) {
+		if ((r = step(ctx, steps, "get-protocol-features")) < 0)
+			return r;
+		pwant = c->proto & (BIT(0) | BIT(3) | BIT(9) | BIT(16));	/* MQ REPLY_ACK CONFIG STATUS */
+		if ((r = step(ctx, steps, "set-protocol-features 0x%" PRIx64, pwant)) < 0)
+			return r;
+		if ((pwant & BIT(0)) && (r = step(ctx, steps, "get-queue-num")) < 0)
+			return r;
+	}
+	if ((r = step(ctx, steps, "set-owner")) < 0 ||
+	    (r = step(ctx, steps, "set-features 0x%" PRIx64, want)) < 0)
+		return r;
+	if (s->mem.n == 0 && (r = step(ctx, steps, "mem add 4M")) < 0)
+		return r;
+	if ((r = step(ctx, steps, "set-mem-table")) < 0)
+		return r;
+	for (unsigned q = 0; q < queues; q++) {
+		struct json_object *rs = json_object_new_array();
+
+		r = setup_ring(ctx, rs, q, (uint16_t)size, packed);
+		for (size_t i = 0; i < json_object_array_length(rs); i++)
+			json_object_array_add(steps, json_object_get(json_object_array_get_idx(rs, i)));
+		json_object_put(rs);
+		if (r < 0)
+			return r;
+	}
+	if (c->proto_set && (c->acked_proto & BIT(16)) &&
+	    (r = step(ctx, steps, "set-status ACKNOWLEDGE,DRIVER,FEATURES_OK,DRIVER_OK")) < 0)
+		return r;
+	jb_add(ctx->out, "features", jb_hex(want));
+	jb_add(ctx->out, "queues", json_object_new_int((int)queues));
+	jb_add(ctx->out, "layout", json_object_new_string(packed ? "packed" : "split"));
+	(void)names;
+	return 0;
+}
+
+static int cmd_stop(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	struct json_object *steps = json_object_new_array(), *bases = json_object_new_array();
+	int r = 0;
+
+	jb_add(ctx->out, "steps", steps);
+	jb_add(ctx->out, "bases", bases);
+	for (unsigned q = 0; q < SESSION_RINGS && r == 0; q++) {
+		struct json_object *last, *p;
+
+		if (!s->vr[q])
+			continue;
+		if (acked(s, F_PROTOCOL_FEATURES) && (r = step(ctx, steps, "set-vring-enable %u 0", q)) < 0)
+			break;
+		if ((r = step(ctx, steps, "get-vring-base %u", q)) < 0)
+			break;
+		last = json_object_array_get_idx(steps, json_object_array_length(steps) - 1);
+		if (json_object_object_get_ex(last, "reply", &p) && json_object_object_get_ex(p, "payload", &p))
+			json_object_array_add(bases, json_object_get(p));
+	}
+	return r;
+}
+
+/* --- blk ------------------------------------------------------------------ */
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+
+static const char *blk_status(uint8_t s)
+{
+	static const char *const n[] = { "OK", "IOERR", "UNSUPP" };
+
+	return s < 3 ? n[s] : "invalid";
+}
+
+/* One request on ring 0: header, optional data, status byte. */
+static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
+		       const uint8_t *out, uint32_t out_len, uint32_t in_len)
+{
+	struct session *s = ctx->s;
+	struct vring *vr = s->vr[0];
+	struct vring_seg segs[3];
+	const uint8_t *data[3] = { 0 };
+	uint8_t hdr[16];
+	struct vring_used u;
+	unsigned n = 0;
+	uint16_t head, old;
+	int64_t t0;
+	int r;
+
+	if (!vr)
+		return vhu_errf(&ctx->err, ENOENT, "ring 0 is not set up: run 'start' first");
+	memset(hdr, 0, sizeof(hdr));
+	for (int i = 0; i < 4; i++)
+		hdr[i] = (uint8_t)(type >> (8 * i));
+	for (int i = 0; i < 8; i++)
+		hdr[8 + i] = (uint8_t)(sector >> (8 * i));
+	segs[n] = (struct vring_seg){ .len = 16 };
+	data[n++] = hdr;
+	if (out_len) {
+		segs[n] = (struct vring_seg){ .len = out_len };
+		data[n++] = out;
+	}
+	if (in_len)
+		segs[n++] = (struct vring_seg){ .len = in_len, .write = true };
+	segs[n++] = (struct vring_seg){ .len = 1, .write = true };
+	old = vr->avail_idx;
+	t0 = wire_now_ns();
+	r = vring_post(vr, &s->mem, segs, data, n, false, &head, &ctx->err);
+	if (r < 0)
+		return r;
+	if (vring_need_kick(vr, &s->mem, old) && (r = kick(ctx, vr)) < 0)
+		return r;
+	r = wait_used(ctx, vr, s->conn.timeout_ms, &u);
+	if (r < 0)
+		return r;
+	jb_add(ctx->out, "rtt_us", jb_us(wire_now_ns() - t0));
+	jb_add(ctx->out, "head", json_object_new_int(head));
+	jb_add(ctx->out, "used_len", json_object_new_int64(u.len));
+	{
+		const struct vring_seg *st = &u.chain->seg[u.chain->nseg - 1];
+		const uint8_t *sp = mem_gpa_ptr(&s->mem, st->gpa, 1);
+		uint8_t status = sp ? *sp : 0xff;
+
+		jb_add(ctx->out, "status", json_object_new_string(blk_status(status)));
+		jb_add(ctx->out, "status_value", json_object_new_int(status));
+		if (in_len) {
+			const struct vring_seg *d = &u.chain->seg[n - 2];
+			const uint8_t *dp = mem_gpa_ptr(&s->mem, d->gpa, d->len);
+
+			if (dp)
+				jb_add(ctx->out, "data", data_json(dp, d->len));
+		}
+		if (u.id != head)
+			jb_add(ctx->out, "note", json_object_new_string("used entry is for another request"));
+		r = status == 0 ? 0 : vhu_errf(&ctx->err, EIO, "back-end answered %s (%u)", blk_status(status), status);
+	}
+	vring_release(vr, &s->mem, u.id);
+	return r;
+}
+
+static int cmd_blk_read(struct cmd_ctx *ctx)
+{
+	uint64_t sector = args_u(&ctx->args, "sector", 0), count = args_u(&ctx->args, "count", 1);
+
+	if (count == 0 || count > MEM_IO_MAX / 512)
+		return ctx->bad_tok = (int)args_get(&ctx->args, "count")->tok,
+		       vhu_errf(&ctx->err, ERANGE, "count is 1..%u sectors", MEM_IO_MAX / 512);
+	jb_add(ctx->out, "sector", json_object_new_int64((int64_t)sector));
+	return blk_request(ctx, VIRTIO_BLK_T_IN, sector, NULL, 0, (uint32_t)(count * 512));
+}
+
+static int cmd_blk_write(struct cmd_ctx *ctx)
+{
+	const struct arg_val *d = args_get(&ctx->args, "data");
+	uint64_t sector = args_u(&ctx->args, "sector", 0);
+	uint8_t *b;
+	uint32_t len;
+	int r = load_bytes(ctx, d->str, d->tok, &b, &len);
+
+	if (r < 0)
+		return r;
+	jb_add(ctx->out, "sector", json_object_new_int64((int64_t)sector));
+	jb_add(ctx->out, "bytes", json_object_new_int64(len));
+	r = blk_request(ctx, VIRTIO_BLK_T_OUT, sector, b, len, 0);
+	free(b);
+	return r;
+}
+
+static int cmd_blk_flush(struct cmd_ctx *ctx)
+{
+	return blk_request(ctx, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0);
+}
+
+static int cmd_blk_id(struct cmd_ctx *ctx)
+{
+	int r = blk_request(ctx, VIRTIO_BLK_T_GET_ID, 0, NULL, 0, 20);
+	struct json_object *d;
+
+	if (json_object_object_get_ex(ctx->out, "data", &d) && json_object_object_get_ex(d, "text", &d))
+		jb_add(ctx->out, "id", json_object_get(d));
+	return r;
+}
+
+/* --- net ------------------------------------------------------------------ */
+
+#define NET_RX 0
+#define NET_TX 1
+#define NET_RX_BUFS 16
+#define NET_RX_BUF_LEN 2048
+
+static uint32_t net_hdr_len(const struct session *s)
+{
+	/* virtio_net_hdr is 12 bytes with VERSION_1 or MRG_RXBUF, else 10 */
+	return acked(s, F_VERSION_1) || acked(s, 15) ? 12 : 10;
+}
+
+static void reclaim(struct session *s, struct vring *vr)
+{
+	struct vring_used u;
+	struct vhu_err e;
+
+	while (vring_get_used(vr, &s->mem, &u, &e) == 1)
+		vring_release(vr, &s->mem, u.id);
+}
+
+/* Keep receive buffers posted, as a driver does, so that nothing the
+ * back-end sends is dropped for want of a buffer. */
+static int post_rx(struct cmd_ctx *ctx, struct vring *vr)
+{
+	struct session *s = ctx->s;
+	uint16_t old = vr->avail_idx, head;
+	int r;
+
+	while (vring_in_flight(vr) < NET_RX_BUFS && vr->nfree) {
+		struct vring_seg seg = { .len = NET_RX_BUF_LEN, .write = true };
+
+		if ((r = vring_post(vr, &s->mem, &seg, NULL, 1, false, &head, &ctx->err)) < 0)
+			return r;
+	}
+	if (vr->avail_idx != old && vring_need_kick(vr, &s->mem, old))
+		return kick(ctx, vr);
+	return 0;
+}
+
+static int cmd_net_send(struct cmd_ctx *ctx)
+{
+	const struct arg_val *d = args_get(&ctx->args, "frame");
+	struct session *s = ctx->s;
+	struct vring *vr = s->vr[NET_TX];
+	uint32_t hl = net_hdr_len(s), len;
+	struct vring_seg seg;
+	const uint8_t *data[1];
+	uint8_t *frame, *buf;
+	uint16_t head, old;
+	int r;
+
+	if (!vr)
+		return vhu_errf(&ctx->err, ENOENT, "ring %u (transmit) is not set up: run 'start' first", NET_TX);
+	if (s->vr[NET_RX] && (r = post_rx(ctx, s->vr[NET_RX])) < 0)
+		return r;
+	r = load_bytes(ctx, d->str, d->tok, &frame, &len);
+	if (r < 0)
+		return r;
+	buf = calloc(1, hl + len);
+	if (!buf) {
+		free(frame);
+		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
+	}
+	memcpy(buf + hl, frame, len);
+	free(frame);
+	reclaim(s, vr);
+	seg = (struct vring_seg){ .len = hl + len };
+	data[0] = buf;
+	old = vr->avail_idx;
+	r = vring_post(vr, &s->mem, &seg, data, 1, false, &head, &ctx->err);
+	free(buf);
+	if (r < 0)
+		return r;
+	if (vring_need_kick(vr, &s->mem, old) && (r = kick(ctx, vr)) < 0)
+		return r;
+	jb_add(ctx->out, "ring", json_object_new_int(NET_TX));
+	jb_add(ctx->out, vr->packed ? "id" : "head", json_object_new_int(head));
+	jb_add(ctx->out, "hdr_len", json_object_new_int((int)hl));
+	jb_add(ctx->out, "frame_len", json_object_new_int64(len));
+	return 0;
+}
+
+static int cmd_net_recv(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	struct vring *vr = s->vr[NET_RX];
+	int timeout = (int)args_u(&ctx->args, "timeout", (uint64_t)s->conn.timeout_ms);
+	uint32_t hl = net_hdr_len(s);
+	struct json_object *frames = json_object_new_array();
+	struct vring_used u;
+	int r;
+
+	jb_add(ctx->out, "frames", frames);
+	if (!vr)
+		return vhu_errf(&ctx->err, ENOENT, "ring %u (receive) is not set up: run 'start' first", NET_RX);
+	if ((r = post_rx(ctx, vr)) < 0)
+		return r;
+	r = wait_used(ctx, vr, timeout, &u);
+	while (r == 1) {
+		const struct vring_seg *sg = &u.chain->seg[0];
+		const uint8_t *p = mem_gpa_ptr(&s->mem, sg->gpa, sg->len);
+		struct json_object *f = json_object_new_object();
+		uint32_t len = u.len > sg->len ? sg->len : u.len;
+
+		jb_add(f, "used_len", json_object_new_int64(u.len));
+		if (u.len > sg->len)
+			jb_add(f, "anomaly", json_object_new_string("used length exceeds the buffer"));
+		if (p && len >= hl) {
+			jb_add(f, "hdr", jb_hexbytes(p, hl));
+			jb_add(f, "len", json_object_new_int64(len - hl));
+			jb_add(f, "hex", jb_hexbytes(p + hl, len - hl));
+		}
+		json_object_array_add(frames, f);
+		vring_release(vr, &s->mem, u.id);
+		r = vring_get_used(vr, &s->mem, &u, &ctx->err);
+	}
+	return r < 0 ? r : 0;
+}
+
+/* --- table ---------------------------------------------------------------- */
+
+static const struct arg_spec gpa_len_args[] = {
+	{ .name = "gpa", .type = ARG_U64, .required = true, .help = "guest physical address" },
+	{ .name = "len", .type = ARG_U64, .required = true, .help = "bytes (at most 1M)" },
+};
+static const struct arg_spec gpa_data_args[] = {
+	{ .name = "gpa", .type = ARG_U64, .required = true, .help = "guest physical address" },
+	{ .name = "data", .type = ARG_STRING, .required = true, .help = "hex bytes or @FILE" },
+};
+static const struct arg_spec setup_args[] = {
+	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	{ .name = "size", .type = ARG_U32, .help = "entries (default 256)" },
+	{ .name = "packed", .type = ARG_FLAG, .help = "packed layout (default: if RING_PACKED was negotiated)" },
+};
+static const struct arg_spec post_args[] = {
+	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	{ .name = "out", .type = ARG_STRING, .key_only = true, .multi = true, .help = "device-readable buffer: hex or @FILE (repeatable)" },
+	{ .name = "in", .type = ARG_STRING, .key_only = true, .multi = true, .help = "device-writable buffer of LEN bytes (repeatable)" },
+	{ .name = "indirect", .type = ARG_FLAG, .help = "put the chain in an indirect table" },
+};
+static const struct arg_spec index_args[] = {
+	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+};
+static const struct arg_spec wait_args[] = {
+	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
+};
+static const struct arg_spec dump_args[] = {
+	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	{ .name = "from", .type = ARG_U32, .key_only = true, .help = "first entry to show" },
+	{ .name = "count", .type = ARG_U32, .key_only = true, .help = "entries to show" },
+	{ .name = "chains-only", .type = ARG_FLAG, .help = "only the chains in flight" },
+};
+static const struct arg_spec start_args[] = {
+	{ .name = "features", .type = ARG_FEATURES, .key_only = true, .help = "features to ack (default: offered and drivable)" },
+	{ .name = "queues", .type = ARG_U32, .key_only = true, .help = "rings to set up (default: blk 1, net 2)" },
+	{ .name = "size", .type = ARG_U32, .key_only = true, .help = "ring size (default 256)" },
+	{ .name = "packed", .type = ARG_FLAG, .help = "negotiate and use packed rings" },
+};
+static const struct arg_spec blk_read_args[] = {
+	{ .name = "sector", .type = ARG_U64, .required = true, .help = "first 512-byte sector" },
+	{ .name = "count", .type = ARG_U32, .help = "sectors (default 1)" },
+};
+static const struct arg_spec blk_write_args[] = {
+	{ .name = "sector", .type = ARG_U64, .required = true, .help = "first 512-byte sector" },
+	{ .name = "data", .type = ARG_STRING, .required = true, .help = "hex bytes or @FILE" },
+};
+static const struct arg_spec net_send_args[] = {
+	{ .name = "frame", .type = ARG_STRING, .required = true, .help = "Ethernet frame: hex or @FILE" },
+};
+static const struct arg_spec net_recv_args[] = {
+	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct cmd_def defs[] = {
+	{ "mem read", GROUP_MEMORY, gpa_len_args, N(gpa_len_args), "read guest memory", NULL, "mem read 0x0 64", NULL, cmd_mem_read, NULL },
+	{ "mem write", GROUP_MEMORY, gpa_data_args, N(gpa_data_args), "write guest memory", NULL, "mem write 0x1000 deadbeef", NULL, cmd_mem_write, NULL },
+	{ "start", GROUP_RINGS, start_args, N(start_args), "bring the device up the way QEMU does",
+	  "Negotiates features (the back-end's offer and what vhuctl can drive), sends the memory\n"
+	  "table (adding 4M of memory if there is none), sets up and enables every ring, and\n"
+	  "sets DRIVER_OK when STATUS is offered. Stops at the first failing step.",
+	  "start queues=2", "docs/interop/vhost-user.rst, \"Starting and stopping rings\"", cmd_start, NULL },
+	{ "stop", GROUP_RINGS, NULL, 0, "disable every ring and collect GET_VRING_BASE", NULL, "stop", NULL, cmd_stop, NULL },
+	{ "vring setup", GROUP_RINGS, setup_args, N(setup_args), "lay out a ring in guest memory and hand it over",
+	  "Sends SET_VRING_NUM, SET_VRING_BASE, SET_VRING_ADDR, SET_VRING_KICK and SET_VRING_CALL\n"
+	  "with fresh eventfds, and SET_VRING_ENABLE when protocol features were negotiated.",
+	  "vring setup 0 size=128", NULL, cmd_vring_setup, NULL },
+	{ "vring post", GROUP_RINGS, post_args, N(post_args), "make a descriptor chain available",
+	  NULL, "vring post 0 out=0000000000000000 in=512 in=1", NULL, cmd_vring_post, NULL },
+	{ "vring kick", GROUP_RINGS, index_args, N(index_args), "signal the ring's kick eventfd", NULL, "vring kick 0", NULL, cmd_vring_kick, NULL },
+	{ "vring wait", GROUP_RINGS, wait_args, N(wait_args), "wait for the ring's call eventfd", NULL, "vring wait 0 timeout=1000", NULL, cmd_vring_wait, NULL },
+	{ "vring used", GROUP_RINGS, index_args, N(index_args), "collect used entries and their data", NULL, "vring used 0", NULL, cmd_vring_used, NULL },
+	{ "vring dump", GROUP_RINGS, dump_args, N(dump_args), "decode the whole ring as it is in memory",
+	  "Every field is read once and checked; loops, bad indexes, nested indirect tables and\n"
+	  "addresses outside memory are reported under \"anomalies\".", "vring dump 0 count=8", NULL, cmd_vring_dump, NULL },
+	{ "blk read", GROUP_RINGS, blk_read_args, N(blk_read_args), "read sectors (VIRTIO_BLK_T_IN)", NULL, "blk read 0 2", NULL, cmd_blk_read, NULL },
+	{ "blk write", GROUP_RINGS, blk_write_args, N(blk_write_args), "write sectors (VIRTIO_BLK_T_OUT)", NULL, "blk write 0 @sector.bin", NULL, cmd_blk_write, NULL },
+	{ "blk flush", GROUP_RINGS, NULL, 0, "flush (VIRTIO_BLK_T_FLUSH)", NULL, "blk flush", NULL, cmd_blk_flush, NULL },
+	{ "blk id", GROUP_RINGS, NULL, 0, "the device's id string (VIRTIO_BLK_T_GET_ID)", NULL, "blk id", NULL, cmd_blk_id, NULL },
+	{ "net send", GROUP_RINGS, net_send_args, N(net_send_args), "transmit a frame on ring 1", NULL,
+	  "net send ffffffffffff525400123456080045000014000000004000000000000000", NULL, cmd_net_send, NULL },
+	{ "net recv", GROUP_RINGS, net_recv_args, N(net_recv_args), "receive frames on ring 0", NULL, "net recv timeout=1000", NULL, cmd_net_recv, NULL },
+};
+
+const struct cmd_def *cmd_vring_defs(unsigned *n)
+{
+	*n = N(defs);
+	return defs;
+}

@@ -735,6 +735,7 @@ static int cmd_net_send(struct cmd_ctx *ctx)
 		return r;
 	if (vring_need_kick(vr, &s->mem, old) && (r = kick(ctx, vr)) < 0)
 		return r;
+	s->last_tx_ns = wire_now_ns();
 	jb_add(ctx->out, "ring", json_object_new_int(NET_TX));
 	jb_add(ctx->out, vr->packed ? "id" : "head", json_object_new_int(head));
 	jb_add(ctx->out, "hdr_len", json_object_new_int((int)hl));
@@ -758,6 +759,11 @@ static int cmd_net_recv(struct cmd_ctx *ctx)
 	if ((r = post_rx(ctx, vr)) < 0)
 		return r;
 	r = wait_used(ctx, vr, timeout, &u);
+	if (r == 1 && s->last_tx_ns) {
+		/* from the last 'net send' to the first frame back */
+		jb_add(ctx->out, "since_send_us", jb_us(wire_now_ns() - s->last_tx_ns));
+		s->last_tx_ns = 0;
+	}
 	while (r == 1) {
 		const struct vring_seg *sg = &u.chain->seg[0];
 		const uint8_t *p = mem_gpa_ptr(&s->mem, sg->gpa, sg->len);

@@ -42,6 +42,7 @@ struct session {
 	struct kept_fd kept[SESSION_KEPT_FDS];
 	unsigned depth;			/* nesting of 'source' */
 	struct conn_xfer *xfer;		/* scratch exchange, reused by every request */
+	int64_t last_tx_ns;		/* when 'net send' last kicked, for round trips */
 };
 
 void session_init(struct session *s);

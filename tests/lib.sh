@@ -109,16 +109,17 @@ start_qsd() {
 	wait_socket "$sock" "$QSD_PID" 10 || bail "qemu-storage-daemon did not start: $(cat "$TMP/qsd.log")"
 }
 
-# start_testpmd SOCKET [VDEV-EXTRA]: dpdk-testpmd with one vhost-user port,
-# not forwarding (control-plane tests need no busy-polling core).
+# start_testpmd SOCKET [VDEV-EXTRA] [TESTPMD-ARGS]: dpdk-testpmd with one
+# vhost-user port; not forwarding unless TESTPMD-ARGS says --auto-start
+# (control-plane tests need no busy-polling core).
 start_testpmd() {
-	local sock=$1 extra=${2:-}
+	local sock=$1 extra=${2:-} app=${3:-}
 	command -v dpdk-testpmd >/dev/null ||
 		bail "dpdk-testpmd not installed (apt-get install dpdk-dev librte-net-vhost23 librte-mempool-ring23)"
 	rm -f "$sock"
 	dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
 		--vdev "net_vhost0,iface=$sock,queues=1${extra:+,$extra}" \
-		-- --total-num-mbufs=2048 --forward-mode=io --stats-period 3600 \
+		-- --total-num-mbufs=2048 --forward-mode=io --stats-period 3600 $app \
 		</dev/null >"$TMP/testpmd.log" 2>&1 &
 	TESTPMD_PID=$!
 	PIDS+=("$TESTPMD_PID")

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backend.h"
 #include "cmd.h"
 
 #define CMDS_MAX 128
@@ -159,6 +160,10 @@ int cmd_run(struct cmd_ctx *ctx)
 		args_free(&ctx->args);
 		return r;
 	}
+	/* Serve the back-end channel and answer what it asked of the main socket
+	 * before the next request goes out. */
+	backend_poll(ctx->s);
+	backend_flush(ctx->s);
 	r = c->fn(ctx);
 	args_free(&ctx->args);
 	return r;

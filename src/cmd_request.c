@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "cmd.h"
 #include "codec.h"
 #include "devcfg.h"
@@ -21,7 +22,7 @@ static const struct arg_enum perm_enum[] = {
 	{ "none", 0 }, { "ro", 1 }, { "wo", 2 }, { "rw", 3 }, { NULL, 0 },
 };
 static const struct arg_enum iotlb_type_enum[] = {
-	{ "miss", 1 }, { "update", 2 }, { "invalidate", 3 }, { "access-fail", 4 }, { NULL, 0 },
+	{ "update", 2 }, { "invalidate", 3 }, { "miss", 1 }, { "access-fail", 4 }, { NULL, 0 },
 };
 static const struct arg_enum endian_enum[] = {
 	{ "le", 0 }, { "little", 0 }, { "be", 1 }, { "big", 1 }, { NULL, 0 },
@@ -118,12 +119,12 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 		a[n++] = A(.name = "offset", .type = ARG_U64, .key_only = true, .help = "mmap_offset");
 		break;
 	case PL_IOTLB:
+		a[n++] = A(.name = "type", .type = ARG_ENUM, .enums = iotlb_type_enum,
+			   .help = "update (default), invalidate, miss, access-fail");
 		a[n++] = A(.name = "iova", .type = ARG_U64, .required = true, .help = "I/O virtual address");
 		a[n++] = A(.name = "size", .type = ARG_U64, .required = true, .help = "size");
 		a[n++] = A(.name = "uaddr", .type = ARG_U64, .required = true, .help = "user address");
-		a[n++] = A(.name = "perm", .type = ARG_ENUM, .enums = perm_enum, .help = "none, ro, wo, rw");
-		a[n++] = A(.name = "type", .type = ARG_ENUM, .enums = iotlb_type_enum,
-			   .help = "miss, update, invalidate, access-fail");
+		a[n++] = A(.name = "perm", .type = ARG_ENUM, .enums = perm_enum, .help = "none, ro, wo, rw (default rw)");
 		break;
 	case PL_CONFIG:
 		if (row->reply_kind == PL_CONFIG) {
@@ -609,7 +610,8 @@ static uint32_t request_flags(struct cmd_ctx *ctx, const struct vhu_request *row
 	const struct arg_set *a = &ctx->args;
 	uint32_t flags = VHU_FLAG_VERSION;
 
-	if (ctx->s->ack && row->reply == REPLY_ACK_ONLY && conn_reply_ack(&ctx->s->conn))
+	if (ctx->s->ack && (row->reply == REPLY_ACK_ONLY || row->need_reply_too) &&
+	    conn_reply_ack(&ctx->s->conn))
 		flags |= VHU_FLAG_NEED_REPLY;
 	if (args_get(a, "need-reply")->set)
 		flags = args_u(a, "need-reply", 0) ? flags | VHU_FLAG_NEED_REPLY :
@@ -728,6 +730,8 @@ static int exchange(struct cmd_ctx *ctx, struct conn_xfer *x, struct fd_plan *p,
 		plan_commit(ctx->s, p);
 	else
 		plan_close(p);
+	if (x->req.request == 21 && x->row && ctx->s->conn.sent != sent_before)
+		backend_attach(ctx->s);	/* serve the channel from now on */
 	render_exchange(ctx, x);
 	if (r == 0 && x->got_reply)
 		r = check_reply_payload(ctx, x, pv);
@@ -825,7 +829,7 @@ static void raw_checks(struct cmd_ctx *ctx, const struct conn_xfer *x, const str
 
 static const struct arg_spec raw_args[] = {
 	{ .name = "request", .type = ARG_STRING, .required = true, .help = "request name or number" },
-	{ .name = "header-flags", .type = ARG_U32, .key_only = true, .help = "header flags (default 0x1)" },
+	{ .name = "flags", .type = ARG_U32, .key_only = true, .help = "header flags (default 0x1)" },
 	{ .name = "size", .type = ARG_U32, .key_only = true, .help = "header size field (default: payload length)" },
 	{ .name = "payload", .type = ARG_HEX, .key_only = true, .help = "payload bytes, hex" },
 	{ .name = "fds", .type = ARG_U32, .key_only = true, .help = "attach N fresh eventfds" },
@@ -869,7 +873,7 @@ int cmd_raw(struct cmd_ctx *ctx)
 		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
 	x->row = row;
 	x->req.request = (uint32_t)num;
-	x->req.flags = (uint32_t)args_u(a, "header-flags", VHU_FLAG_VERSION);
+	x->req.flags = (uint32_t)args_u(a, "flags", VHU_FLAG_VERSION);
 	if (pl->nbytes)
 		memcpy(x->req.payload, pl->bytes, pl->nbytes);
 	x->req.len = pl->nbytes;

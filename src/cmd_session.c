@@ -3,8 +3,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "backend.h"
 #include "cmd.h"
 #include "jb.h"
 #include "render.h"
@@ -213,13 +213,53 @@ static int cmd_timeout(struct cmd_ctx *ctx)
 static int cmd_sleep(struct cmd_ctx *ctx)
 {
 	uint64_t ms = args_u(&ctx->args, "ms", 0);
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
+	int64_t deadline;
 
 	if (ms > 3600000)
 		return vhu_errf(&ctx->err, ERANGE, "sleep is at most 3600000 ms");
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !wire_cancel)
-		;
+	/* Sleeping still serves the back-end channel. */
+	deadline = wire_deadline((int)ms);
+	while (wire_wait(-1, deadline) == 1)
+		backend_flush(ctx->s);
+	if (wire_cancel)
+		return vhu_errf(&ctx->err, ECANCELED, "interrupted");
+	backend_flush(ctx->s);
 	jb_add(ctx->out, "slept_ms", json_object_new_int64((int64_t)ms));
+	return 0;
+}
+
+static int cmd_backend_reply(struct cmd_ctx *ctx)
+{
+	const struct arg_val *rq = args_get(&ctx->args, "request");
+	const struct vhu_request *row = proto_request_by_name(SIDE_BACKEND, rq->str);
+	uint64_t num;
+
+	if (!row && args_parse_u64(rq->str, &num) == 0)
+		row = proto_request(SIDE_BACKEND, (uint32_t)(num > UINT32_MAX ? 0 : num));
+	if (!row) {
+		ctx->bad_tok = (int)rq->tok;
+		return vhu_errf(&ctx->err, EINVAL, "unknown back-end request '%s'", rq->str);
+	}
+	if (args_get(&ctx->args, "value")->set)
+		ctx->s->backend_reply[row->num] = args_u(&ctx->args, "value", 0);
+	jb_add(ctx->out, "request", json_object_new_string(row->name));
+	jb_add(ctx->out, "answer", jb_u64(ctx->s->backend_reply[row->num]));
+	return 0;
+}
+
+static int cmd_iotlb(struct cmd_ctx *ctx)
+{
+	if (args_get(&ctx->args, "policy")->set)
+		ctx->s->iotlb_auto = args_u(&ctx->args, "policy", 1);
+	jb_add(ctx->out, "iotlb", json_object_new_string(ctx->s->iotlb_auto ? "auto" : "manual"));
+	return 0;
+}
+
+static int cmd_config_watch(struct cmd_ctx *ctx)
+{
+	if (args_get(&ctx->args, "state")->set)
+		ctx->s->config_watch = args_u(&ctx->args, "state", 0);
+	jb_add(ctx->out, "config_watch", json_object_new_boolean(ctx->s->config_watch));
 	return 0;
 }
 
@@ -356,6 +396,14 @@ static const struct arg_spec onoff_args[] = {
 static const struct arg_spec device_args[] = {
 	{ .name = "type", .type = ARG_STRING, .help = "net, blk, fs, vsock, gpu, ..." },
 };
+static const struct arg_enum iotlb_policy[] = { { "auto", 1 }, { "manual", 0 }, { NULL, 0 } };
+static const struct arg_spec iotlb_args[] = {
+	{ .name = "policy", .type = ARG_ENUM, .enums = iotlb_policy, .help = "auto or manual" },
+};
+static const struct arg_spec backend_reply_args[] = {
+	{ .name = "request", .type = ARG_STRING, .required = true, .help = "back-end request name or number" },
+	{ .name = "value", .type = ARG_U64, .help = "u64 to answer with (0 success)" },
+};
 static const struct arg_spec source_args[] = {
 	{ .name = "file", .type = ARG_PATH, .required = true, .help = "script to run" },
 };
@@ -390,6 +438,18 @@ static struct cmd_def defs[] = {
 	  NULL, "device blk", NULL, cmd_device, NULL },
 	{ "timeout", GROUP_SESSION, timeout_args, N(timeout_args), "show or set the bound on every wait",
 	  NULL, "timeout 1000", NULL, cmd_timeout, NULL },
+	{ "backend-reply", GROUP_SESSION, backend_reply_args, N(backend_reply_args),
+	  "what to answer a back-end request with, when it wants an answer",
+	  "Answers go out when the spec says the request is always answered, or when the\n"
+	  "back-end set NEED_REPLY and REPLY_ACK is negotiated. Default 0 (success),\n"
+	  "1 for BACKEND_SHARED_OBJECT_LOOKUP (vhuctl has no object to give).",
+	  "backend-reply BACKEND_IOTLB_MSG 1", NULL, cmd_backend_reply, NULL },
+	{ "iotlb", GROUP_SESSION, iotlb_args, N(iotlb_args), "how IOTLB misses are answered",
+	  "auto (default): each miss gets an IOTLB_MSG update mapping the memory region that\n"
+	  "holds it (IOVA = guest physical address). manual: misses are only shown; answer\n"
+	  "them with iotlb-msg.", "iotlb manual", NULL, cmd_iotlb, NULL },
+	{ "config-watch", GROUP_SESSION, onoff_args, N(onoff_args), "GET_CONFIG again when the back-end says the config changed",
+	  NULL, "config-watch on", NULL, cmd_config_watch, NULL },
 	{ "mem add", GROUP_MEMORY, mem_add_args, N(mem_add_args), "create a memfd guest memory region",
 	  "The memfd is sealed against shrinking and growing, so a back-end cannot\n"
 	  "truncate it under vhuctl's own mapping.", "mem add 1M gpa=0x100000000", NULL, cmd_mem_add, NULL },

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "cmd.h"
 #include "devcfg.h"
 #include "jb.h"
@@ -20,6 +21,7 @@
 #define F_VERSION_1 32
 #define F_RING_PACKED 34
 #define F_EVENT_IDX 29
+#define F_ACCESS_PLATFORM 33
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -144,8 +146,7 @@ static int wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, stru
 	int call = ctx->s->ring[vr->index].call;
 
 	for (;;) {
-		struct pollfd p = { .fd = call, .events = POLLIN };
-		int64_t left;
+		int64_t left, step_end;
 		int r = vring_get_used(vr, &ctx->s->mem, u, &ctx->err);
 		uint64_t cnt;
 
@@ -156,7 +157,10 @@ static int wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, stru
 		left = deadline - wire_now_ns();
 		if (left <= 0)
 			return vhu_errf(&ctx->err, ETIMEDOUT, "no used entry on ring %u within %d ms", vr->index, timeout_ms);
-		if (poll(&p, call >= 0 ? 1 : 0, (int)(left / 1000000 < 10 ? left / 1000000 + 1 : 10)) > 0)
+		/* No request is in flight: answer what the back-end channel asked. */
+		backend_flush(ctx->s);
+		step_end = wire_now_ns() + (left < 10000000 ? left : 10000000);
+		if (wire_wait(call, step_end) == 0 && call >= 0)
 			if (read(call, &cnt, 8) < 0)
 				(void)0;
 	}
@@ -228,9 +232,16 @@ static int setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n
 		return r;
 	}
 	s->vr[n] = vr;
-	mem_gpa_to_uaddr(&s->mem, vr->desc, &d);
-	mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
-	mem_gpa_to_uaddr(&s->mem, vr->used, &u);
+	if (acked(s, F_ACCESS_PLATFORM)) {
+		/* With an IOMMU, ring addresses are IOVAs; ours are the GPAs. */
+		d = vr->desc;
+		a = vr->avail;
+		u = vr->used;
+	} else {
+		mem_gpa_to_uaddr(&s->mem, vr->desc, &d);
+		mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
+		mem_gpa_to_uaddr(&s->mem, vr->used, &u);
+	}
 	if ((r = step(ctx, steps, "set-vring-num %u %u", n, size)) < 0 ||
 	    (r = step(ctx, steps, "set-vring-base %u %u", n, vring_base(vr))) < 0 ||
 	    (r = step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64 " used=0x%" PRIx64,
@@ -478,10 +489,14 @@ static int cmd_start(struct cmd_ctx *ctx)
 	if (c->features & BIT(F_PROTOCOL_FEATURES)) {
 		if ((r = step(ctx, steps, "get-protocol-features")) < 0)
 			return r;
-		pwant = c->proto & (BIT(0) | BIT(3) | BIT(9) | BIT(16));	/* MQ REPLY_ACK CONFIG STATUS */
+		/* MQ REPLY_ACK CONFIG STATUS, and BACKEND_REQ when an IOMMU needs the channel */
+		pwant = c->proto & (BIT(0) | BIT(3) | BIT(9) | BIT(16) |
+				    ((want & BIT(F_ACCESS_PLATFORM)) ? BIT(5) : 0));
 		if ((r = step(ctx, steps, "set-protocol-features 0x%" PRIx64, pwant)) < 0)
 			return r;
 		if ((pwant & BIT(0)) && (r = step(ctx, steps, "get-queue-num")) < 0)
+			return r;
+		if ((pwant & BIT(5)) && (r = step(ctx, steps, "set-backend-req-fd")) < 0)
 			return r;
 	}
 	if ((r = step(ctx, steps, "set-owner")) < 0 ||

@@ -56,3 +56,9 @@ bool out_print(const struct session *s, struct json_object *o)
 		fflush(stdout);
 	return !ferror(stdout);
 }
+
+void out_event(struct session *s, struct json_object *ev)
+{
+	out_print(s, ev);
+	fflush(stdout);
+}

@@ -10,4 +10,7 @@
 /* Print O on stdout in the session's mode; false when stdout is gone. */
 bool out_print(const struct session *s, struct json_object *o);
 
+/* Print an event that happened on its own (session emit callback). */
+void out_event(struct session *s, struct json_object *ev);
+
 #endif

@@ -83,6 +83,9 @@ struct vhu_request {
 	int proto_feature;		/* required VHOST_USER_PROTOCOL_F_ bit, -1 none */
 	const char *num_arg;		/* name of the "num" field for vring state */
 	const char *summary;
+	/* QEMU sets NEED_REPLY even though the reply is "always": some back-ends
+	 * (DPDK for IOTLB_MSG) only answer then. */
+	bool need_reply_too;
 };
 
 struct vhu_proto_feature {

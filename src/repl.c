@@ -13,6 +13,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "backend.h"
 #include "cmd.h"
 #include "jb.h"
 #include "out.h"
@@ -27,6 +28,7 @@ static struct session *sess;
 static volatile sig_atomic_t got_sigint;
 static enum run_status worst;
 static unsigned lineno;
+static bool rl_callback_installed;
 static char history_path[4096];
 static char prompt_buf[160];
 
@@ -121,6 +123,15 @@ static void save_history_line(const char *line)
 	history_truncate_file(history_path, HISTORY_MAX);
 }
 
+static void repl_emit(struct session *s, struct json_object *ev)
+{
+	(void)s;
+	if (rl_callback_installed)
+		print_async(ev);
+	else
+		out_print(sess, ev);	/* a command is running: plain output */
+}
+
 static void on_line(char *line)
 {
 	struct run_src src;
@@ -136,14 +147,17 @@ static void on_line(char *line)
 	src = (struct run_src){ .name = "<stdin>", .text = line, .len = strlen(line),
 				.first_line = lineno };
 	rl_callback_handler_remove();	/* plain terminal while the command runs */
+	rl_callback_installed = false;
 	wire_cancel = 0;
 	if (run_source(sess, &src) == RUN_FAILED)
 		worst = RUN_FAILED;
 	wire_cancel = 0;
 	got_sigint = 0;
 	free(line);
-	if (!sess->quit)
+	if (!sess->quit) {
 		rl_callback_handler_install(prompt(), on_line);
+		rl_callback_installed = true;
+	}
 }
 
 static void history_init(void)
@@ -463,13 +477,16 @@ enum run_status repl_run(struct session *s)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);	/* no SA_RESTART: poll returns EINTR */
 	history_init();
+	s->emit = repl_emit;
 	rl_callback_handler_install(prompt(), on_line);
+	rl_callback_installed = true;
 	while (!s->quit) {
-		struct pollfd p[2] = {
+		struct pollfd p[3] = {
 			{ .fd = 0, .events = POLLIN },
 			{ .fd = s->conn.fd, .events = POLLIN },
+			{ .fd = backend_fd(s), .events = POLLIN },
 		};
-		int r = poll(p, conn_connected(&s->conn) ? 2 : 1, -1);
+		int r = poll(p, 3, -1);
 
 		if (got_sigint) {
 			/* Ctrl-C at the prompt drops the line, never the session. */
@@ -488,6 +505,10 @@ enum run_status repl_run(struct session *s)
 			rl_callback_read_char();
 		if (!s->quit && conn_connected(&s->conn) && p[1].revents)
 			backend_event();
+		if (!s->quit && p[2].revents && backend_fd(s) >= 0) {
+			backend_on_readable(s);
+			backend_flush(s);
+		}
 	}
 	rl_callback_handler_remove();
 	return worst;

@@ -13,6 +13,8 @@ void session_init(struct session *s)
 	conn_init(&s->conn);
 	mem_init(&s->mem);
 	s->ack = true;
+	s->iotlb_auto = true;
+	s->backend_reply[8] = 1;	/* SHARED_OBJECT_LOOKUP: we have no object to give */
 	for (unsigned i = 0; i < SESSION_RINGS; i++)
 		s->ring[i] = (struct ring_fds){ -1, -1, -1 };
 	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++)
@@ -42,6 +44,9 @@ void session_drop_connection_state(struct session *s)
 		close_fd(&s->kept[i].fd);
 		s->kept[i].name[0] = '\0';
 	}
+	wire_set_waiter(-1, NULL, NULL);	/* the back-end channel went with them */
+	s->iotlb_pending = 0;
+	s->config_pending = false;
 }
 
 struct conn_xfer *session_xfer(struct session *s)
@@ -72,13 +77,16 @@ void session_keep_fd(struct session *s, const char *name, int fd)
 		if (k->fd >= 0 && strcmp(k->name, name) == 0) {
 			close(k->fd);
 			k->fd = fd;
+			if (fd < 0)
+				k->name[0] = '\0';
 			return;
 		}
 		if (k->fd < 0 && !free_slot)
 			free_slot = k;
 	}
-	if (!free_slot) {	/* cannot happen with the fixed set of names */
-		close(fd);
+	if (!free_slot || fd < 0) {	/* fd -1: just forget the name */
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);

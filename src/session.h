@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include <json-c/json.h>
+
 #include "conn.h"
 #include "features.h"
 #include "mem.h"
@@ -43,6 +45,16 @@ struct session {
 	unsigned depth;			/* nesting of 'source' */
 	struct conn_xfer *xfer;		/* scratch exchange, reused by every request */
 	int64_t last_tx_ns;		/* when 'net send' last kicked, for round trips */
+	/* The back-end channel (SET_BACKEND_REQ_FD): how its requests are answered. */
+	bool iotlb_auto;		/* answer IOTLB misses from the memory table */
+	bool config_watch;		/* GET_CONFIG again on CONFIG_CHANGE_MSG */
+	uint64_t backend_reply[VHU_BACKEND_REQ_MAX + 1];
+	uint64_t iotlb_queue[64];	/* IOVAs of misses to answer once the socket is free */
+	unsigned iotlb_pending;
+	bool config_pending;
+	unsigned backend_events;
+	/* How an event that happens on its own is shown (the REPL redraws around it). */
+	void (*emit)(struct session *s, struct json_object *event);
 };
 
 void session_init(struct session *s);

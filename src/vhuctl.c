@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "out.h"
 #include "repl.h"
 #include "run.h"
 
@@ -216,6 +217,7 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	session_init(&s);
+	s.emit = out_event;
 	if (parse_options(argc, argv, &s, &o) < 0)
 		return EXIT_USAGE;
 	if (o.list_commands) {

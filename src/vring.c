@@ -110,12 +110,15 @@ int vring_init(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
 		vr->free[i] = (uint16_t)(size - 1 - i);	/* pop gives 0, 1, 2, ... */
 	vr->nfree = size;
 	r = alloc_area(m, 16 * (uint64_t)size, 16, &vr->desc, "descriptor table", e);
+	vr->have_desc = r == 0;
 	if (r == 0)
 		r = alloc_area(m, packed ? 4 : split_avail_size(size), packed ? 4 : 2, &vr->avail,
 			       packed ? "driver event area" : "avail ring", e);
+	vr->have_avail = vr->have_desc && r == 0;
 	if (r == 0)
 		r = alloc_area(m, packed ? 4 : split_used_size(size), packed ? 4 : 4096, &vr->used,
 			       packed ? "device event area" : "used ring", e);
+	vr->have_used = vr->have_avail && r == 0;
 	if (r < 0) {
 		vring_free(vr, m);
 		return r;
@@ -129,7 +132,7 @@ static void free_chain(struct vring *vr, struct mem *m, struct vring_chain *c)
 {
 	for (uint16_t i = 0; i < c->nseg; i++)
 		mem_release(m, c->seg[i].gpa, c->seg[i].len ? c->seg[i].len : 1);
-	if (c->indirect_gpa)
+	if (c->indirect)
 		mem_release(m, c->indirect_gpa, 16 * (uint64_t)c->nseg);
 	free(c->seg);
 	free(c->didx);
@@ -143,11 +146,11 @@ void vring_free(struct vring *vr, struct mem *m)
 		for (uint16_t i = 0; i < vr->size; i++)
 			if (vr->chains[i].busy)
 				free_chain(vr, m, &vr->chains[i]);
-	if (vr->desc)
+	if (vr->have_desc)
 		mem_release(m, vr->desc, 16 * (uint64_t)vr->size);
-	if (vr->avail)
+	if (vr->have_avail)
 		mem_release(m, vr->avail, vr->packed ? 4 : split_avail_size(vr->size));
-	if (vr->used)
+	if (vr->have_used)
 		mem_release(m, vr->used, vr->packed ? 4 : split_used_size(vr->size));
 	free(vr->free);
 	free(vr->chains);
@@ -255,9 +258,11 @@ static int post_packed(struct vring *vr, struct mem *m, struct vring_chain *c,
 		flags = (uint16_t)((vr->avail_wrap ? VRING_PACKED_F_AVAIL : VRING_PACKED_F_USED) |
 				   (i + 1 < ndesc ? VRING_DESC_F_NEXT : 0));
 		if (indirect) {
+			/* A packed indirect table holds packed descriptors: id at 12
+			 * (unused), flags at 14, entries in order with no NEXT. */
 			for (unsigned k = 0; k < n; k++)
 				write_desc(m, c->indirect_gpa + 16 * k, c->seg[k].gpa, c->seg[k].len,
-					   c->seg[k].write ? VRING_DESC_F_WRITE : 0, 0);
+					   0, c->seg[k].write ? VRING_DESC_F_WRITE : 0);
 			flags |= VRING_DESC_F_INDIRECT;
 			wr64(m, at, c->indirect_gpa);
 			wr32(m, at + 8, 16 * n);
@@ -302,8 +307,12 @@ int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
 	if ((vr->packed ? vr->size - used_slots : vr->nfree) < ndesc || vr->nfree == 0)
 		return vhu_errf(e, ENOSPC, "ring %u is full (%u chains in flight)", vr->index, vring_in_flight(vr));
 	r = alloc_bufs(m, &tmp, segs, data, n, e);
-	if (r == 0 && indirect && mem_alloc(m, 16 * (uint64_t)n, 16, &tmp.indirect_gpa) < 0)
-		r = vhu_errf(e, ENOMEM, "no room in guest memory for an indirect table");
+	if (r == 0 && indirect) {
+		if (mem_alloc(m, 16 * (uint64_t)n, 16, &tmp.indirect_gpa) < 0)
+			r = vhu_errf(e, ENOMEM, "no room in guest memory for an indirect table");
+		else
+			tmp.indirect = true;
+	}
 	if (r < 0) {
 		free_chain(vr, m, &tmp);
 		return r;

@@ -32,7 +32,8 @@ struct vring_chain {
 	bool busy;
 	uint16_t ndesc;		/* descriptors it used in the ring (1 when indirect) */
 	uint16_t nseg;
-	uint64_t indirect_gpa;	/* 0 when direct */
+	uint64_t indirect_gpa;	/* valid when indirect */
+	bool indirect;
 	struct vring_seg *seg;	/* malloc'd; buffers allocated from guest memory */
 	uint16_t *didx;		/* split: the descriptor indexes it took */
 };
@@ -42,6 +43,7 @@ struct vring {
 	unsigned index;
 	uint16_t size;
 	uint64_t desc, avail, used;	/* GPAs; packed: driver and device event areas */
+	bool have_desc, have_avail, have_used;	/* GPA 0 is a valid address */
 	/* split */
 	uint16_t avail_idx;		/* next avail index we publish */
 	uint16_t last_used;		/* used index consumed up to */

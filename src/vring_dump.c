@@ -98,7 +98,7 @@ static void add_buffer(struct dumper *d, struct json_object *bufs, const char *w
 
 /* Follow an indirect table: its own bound, its own loop check, no nesting. */
 static void walk_indirect(struct dumper *d, const char *where, const struct desc *x,
-			  struct json_object *bufs, uint64_t *out, uint64_t *in)
+			  struct json_object *bufs, uint64_t *out, uint64_t *in, bool packed)
 {
 	unsigned n, i = 0, hops = 0;
 	uint8_t *seen;
@@ -129,13 +129,18 @@ static void walk_indirect(struct dumper *d, const char *where, const struct desc
 			break;
 		}
 		seen[i / 8] |= (uint8_t)(1u << (i % 8));
-		if (++hops > n || !read_desc(d->m, x->addr + 16 * (uint64_t)i, &t))
+		if (++hops > n || !read_desc_as(d->m, x->addr + 16 * (uint64_t)i, &t, packed))
 			break;
 		if (t.flags & VRING_DESC_F_INDIRECT) {
 			anomaly(d, w, "nested indirect descriptor (not allowed)");
 			break;
 		}
 		add_buffer(d, bufs, w, &t, out, in);
+		if (packed) {	/* packed tables are read in order, all of them */
+			if (++i == n)
+				break;
+			continue;
+		}
 		if (!(t.flags & VRING_DESC_F_NEXT))
 			break;
 		if (t.next >= n) {
@@ -180,7 +185,7 @@ static struct json_object *walk_split(struct dumper *d, const struct vring *vr,
 		if (x.flags & VRING_DESC_F_INDIRECT) {
 			if (x.flags & VRING_DESC_F_NEXT)
 				anomaly(d, w, "INDIRECT together with NEXT");
-			walk_indirect(d, w, &x, bufs, &out, &in);
+			walk_indirect(d, w, &x, bufs, &out, &in, false);
 			break;
 		}
 		add_buffer(d, bufs, w, &x, &out, &in);
@@ -223,8 +228,11 @@ static void dump_split(struct dumper *d, const struct vring *vr, struct json_obj
 		for (unsigned i = d->o->from; i < vr->size && in_window(d->o, i); i++) {
 			struct desc x;
 
-			if (read_desc(m, vr->desc + 16 * (uint64_t)i, &x))
-				json_object_array_add(descs, desc_json(i, &x, false));
+			if (!read_desc(m, vr->desc + 16 * (uint64_t)i, &x)) {
+				anomaly(d, "desc", "descriptor table 0x%" PRIx64 " is outside memory", vr->desc);
+				break;
+			}
+			json_object_array_add(descs, desc_json(i, &x, false));
 		}
 		jb_add(out, "descriptors", descs);
 		jb_add(avail, "flags", jb_hex(aflags));
@@ -348,6 +356,25 @@ static void dump_packed(struct dumper *d, const struct vring *vr, struct json_ob
 
 		if (!read_desc_as(m, vr->desc + 16 * (uint64_t)pos, &x, true))
 			break;
+		if (((x.flags & VRING_PACKED_F_AVAIL) != 0) == wrap &&
+		    ((x.flags & VRING_PACKED_F_USED) != 0) == wrap) {
+			/* Used and not collected yet: step over the whole chain, whose
+			 * length only the driver knows. */
+			uint16_t n = x.next < vr->size && vr->chains[x.next].busy ? vr->chains[x.next].ndesc : 0;
+
+			if (n == 0) {
+				snprintf(w, sizeof(w), "desc[%u]", pos);
+				anomaly(d, w, "used descriptor names buffer id %u, which is not in flight", x.next);
+				break;
+			}
+			hops += n;
+			pos += n;
+			if (pos >= vr->size) {
+				pos -= vr->size;
+				wrap = !wrap;
+			}
+			continue;
+		}
 		if (((x.flags & VRING_PACKED_F_AVAIL) != 0) != wrap || ((x.flags & VRING_PACKED_F_USED) != 0) == wrap)
 			break;
 		c = json_object_new_object();
@@ -356,7 +383,7 @@ static void dump_packed(struct dumper *d, const struct vring *vr, struct json_ob
 		for (;;) {
 			snprintf(w, sizeof(w), "desc[%u]", pos);
 			if (x.flags & VRING_DESC_F_INDIRECT)
-				walk_indirect(d, w, &x, bufs, &o, &in);
+				walk_indirect(d, w, &x, bufs, &o, &in, true);
 			else
 				add_buffer(d, bufs, w, &x, &o, &in);
 			jb_add(c, "id", json_object_new_int(x.next));

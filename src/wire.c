@@ -1,5 +1,6 @@
 /* wire.c - vhost-user messages on a unix socket: header, payload, SCM_RIGHTS fds. */
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,10 +25,28 @@ int64_t wire_deadline(int timeout_ms)
 }
 
 /* Wait for EVENTS on SOCK until DEADLINE; 0 ready, -ETIMEDOUT, -ECANCELED. */
-static int wait_fd(int sock, short events, int64_t deadline)
+/* Another fd to serve while we wait (the back-end channel): a back-end that
+ * needs an answer there before it answers us must not deadlock us. */
+static int waiter_fd = -1;
+static void (*waiter_fn)(void *);
+static void *waiter_arg;
+static bool in_waiter;
+
+void wire_set_waiter(int fd, void (*fn)(void *arg), void *arg)
+{
+	waiter_fd = fd;
+	waiter_fn = fn;
+	waiter_arg = arg;
+}
+
+static int wait_fd2(int sock, short events, int64_t deadline, bool back_after_waiter)
 {
 	for (;;) {
-		struct pollfd p = { .fd = sock, .events = events };
+		struct pollfd p[2] = {
+			{ .fd = sock, .events = events },
+			{ .fd = waiter_fd, .events = POLLIN },
+		};
+		bool serve = waiter_fd >= 0 && waiter_fd != sock && !in_waiter;
 		int ms = -1, r;
 
 		if (wire_cancel)
@@ -39,12 +58,29 @@ static int wait_fd(int sock, short events, int64_t deadline)
 				return -ETIMEDOUT;
 			ms = (int)((left + 999999) / 1000000);
 		}
-		r = poll(&p, 1, ms);
-		if (r > 0)
+		r = poll(p, serve ? 2 : 1, ms);
+		if (r > 0 && serve && p[1].revents) {
+			in_waiter = true;
+			waiter_fn(waiter_arg);
+			in_waiter = false;
+			if (back_after_waiter && !p[0].revents)
+				return 1;
+		}
+		if (r > 0 && p[0].revents)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -errno;
 	}
+}
+
+static int wait_fd(int sock, short events, int64_t deadline)
+{
+	return wait_fd2(sock, events, deadline, false);
+}
+
+int wire_wait(int fd, int64_t deadline)
+{
+	return wait_fd2(fd, POLLIN, deadline, true);
 }
 
 static int send_all(int sock, const uint8_t *buf, size_t len, const int *fds,

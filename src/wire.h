@@ -42,6 +42,13 @@ int wire_send(int sock, const struct vhu_msg *m, int64_t deadline_ns,
 int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size,
 	      int64_t deadline_ns, struct vhu_err *e);
 
+/* While any wait is in progress, call FN(ARG) whenever FD is readable
+ * (FD -1: none). Not re-entered from within FN. */
+void wire_set_waiter(int fd, void (*fn)(void *arg), void *arg);
+/* Wait for FD (-1: none) to be readable, serving the waiter meanwhile:
+ * 0 readable, 1 the waiter was served (look again), -ETIMEDOUT, -ECANCELED. */
+int wire_wait(int fd, int64_t deadline);
+
 /* Is a byte (or EOF) waiting on SOCK right now? */
 int wire_readable(int sock);
 

@@ -126,6 +126,7 @@ for c in $("$VHUCTL" --list-commands | cut -f1 | tr ' ' '_'); do
 done
 ok 0 "help works for every command in --list-commands"
 is "$("$VHUCTL" --list-commands | cut -f1 | grep -c -- '^[a-z]')" "$("$VHUCTL" --list-commands | wc -l)" "command names are lower case"
-is "$("$VHUCTL" --list-commands | grep -c '^[a-z-]*-[a-z-]*	' | tr -d ' ')" 44 "44 request commands plus the rest"
+n=0; for c in $("$VHUCTL" --list-commands | cut -f1 | grep -- '-'); do "$VHUCTL" -c "help $c" | grep -q '^Sends VHOST_USER_' && n=$((n + 1)); done
+is "$n" 44 "one command per front-end request, 44 in all"
 
 done_testing

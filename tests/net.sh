@@ -26,4 +26,19 @@ for layout in split packed; do
 	is "$(jcmd stop | jq -c '[.bases[].num % 32768]')" '[3,3]' "$layout: GET_VRING_BASE counts 3 frames each way"
 done
 
+# The back-end channel: testpmd with iommu-support=1 asks for IOTLB entries
+# as soon as rings are set up; 'iotlb auto' answers and frames then flow.
+kill "$TESTPMD_PID"; wait "$TESTPMD_PID" 2>/dev/null
+S=$TMP/iommu.sock
+start_testpmd "$S" "iommu-support=1" "--auto-start"
+run_vhuctl --device net -t 3000 "$S" -c "start features=VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES,VIRTIO_F_ACCESS_PLATFORM; net send $F1; net recv; stop"
+is "$RC" 0 "iommu: session succeeds"
+like "$(jcmd start | jq -r '.steps[].command')" "set-backend-req-fd" "iommu: start hands over a back-end channel"
+ev=$(printf '%s\n' "$OUT" | jq -c 'select(.event == "backend-request")' | head -n 1)
+is "$(printf '%s' "$ev" | jq -r '.request.name')" BACKEND_IOTLB_MSG "iommu: an IOTLB request arrives as an event"
+is "$(printf '%s' "$ev" | jq -r '.request.payload.type')" miss "iommu: decoded as a miss"
+ans=$(printf '%s\n' "$OUT" | jq -c 'select(.event == "answer")' | head -n 1)
+is "$(printf '%s' "$ans" | jq -c '[.result.request.name, .result.request.payload.type, .result.reply.payload.u64]')" '["IOTLB_MSG","update",0]' "iommu: answered with an IOTLB update the back-end accepts"
+is "$(jcmd 'net recv' | jq -r '.frames[0].hex')" "$F1" "iommu: a frame loops through once the IOTLB is filled"
+
 done_testing

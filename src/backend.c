@@ -77,6 +77,9 @@ static void answer(struct session *s, const struct vhu_request *row, const struc
 		jb_add(ev, "answered", NULL);
 		return;
 	}
+	/* A request we could not decode is refused, whatever the policy. */
+	if (row && codec_decode(row->req_kind, m->payload, m->len, &(struct vhu_pval){ 0 }, NULL) < 0)
+		val = val ? val : 1;
 	memcpy(r.payload, &val, 8);
 	if (wire_send(backend_fd(s), &r, wire_deadline(s->conn.timeout_ms), &e) < 0) {
 		jb_add(ev, "answer_error", json_object_new_string(e.msg));
@@ -116,6 +119,10 @@ void backend_on_readable(void *arg)
 	jb_add(ev, "request", render_msg(m, row ? row->name : NULL, row ? row->req_kind : PL_OPAQUE, s->dev));
 	if (!row)
 		jb_add(ev, "warning", json_object_new_string("request number not in the back-end table"));
+	if (m->fds_truncated)
+		jb_add(ev, "warning", json_object_new_string("more than 32 fds attached: the kernel closed the rest"));
+	else if (row && m->nfds > (row->fds == FD_NONE ? 0u : 1u))
+		jb_add(ev, "warning", json_object_new_string("more fds than the request takes (all closed)"));
 	/* Look at each fd (render_msg did, with fstat), then close it: none is kept. */
 	if (json_object_object_get_ex(ev, "request", &fds) && m->nfds)
 		jb_add(ev, "fds_closed", json_object_new_int((int)m->nfds));
@@ -200,7 +207,12 @@ void backend_flush(struct session *s)
 	}
 	if (s->config_pending) {
 		s->config_pending = false;
-		run_for_event(s, "get-config");
+		if (s->config_size) {
+			snprintf(line, sizeof(line), "get-config size=%u", s->config_size);
+			run_for_event(s, line);
+		} else {
+			run_for_event(s, "get-config");	/* the device's size, or a clear error */
+		}
 	}
 	busy = false;
 }

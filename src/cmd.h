@@ -69,6 +69,8 @@ const struct cmd_def *cmd_session_defs(unsigned *n);
 const struct cmd_def *cmd_vring_defs(unsigned *n);
 /* source FILE (run.c: it runs a script through the front-end dispatcher). */
 int cmd_source(struct cmd_ctx *ctx);
+/* replay (run.c): the session's setup log through the dispatcher. */
+int cmd_replay(struct cmd_ctx *ctx);
 /* Text help for HELP (all commands, or one) on stdout. */
 void cmd_print_help(const struct cmd_def *c);
 

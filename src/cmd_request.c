@@ -683,6 +683,8 @@ static int check_reply_payload(struct cmd_ctx *ctx, const struct conn_xfer *x,
 					row->name, v.u64);
 		break;
 	case 24:
+		if (v.config.size == req->config.size && v.config.size)
+			ctx->s->config_size = v.config.size;
 		if (v.config.size == 0 && req->config.size)
 			return vhu_errf(&ctx->err, EIO, "GET_CONFIG: back-end answered size 0, which means it failed");
 		if (v.config.size != req->config.size || v.config.offset != req->config.offset)
@@ -726,13 +728,13 @@ static int exchange(struct cmd_ctx *ctx, struct conn_xfer *x, struct fd_plan *p,
 	uint64_t sent_before = ctx->s->conn.sent;
 	int r = conn_transact(&ctx->s->conn, x, &ctx->err);
 
+	render_exchange(ctx, x);	/* while the fds it shows are still open */
 	if (ctx->s->conn.sent != sent_before)
 		plan_commit(ctx->s, p);
 	else
 		plan_close(p);
 	if (x->req.request == 21 && x->row && ctx->s->conn.sent != sent_before)
 		backend_attach(ctx->s);	/* serve the channel from now on */
-	render_exchange(ctx, x);
 	if (r == 0 && x->got_reply)
 		r = check_reply_payload(ctx, x, pv);
 	if (x->got_reply && x->reply.nfds) {

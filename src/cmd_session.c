@@ -18,6 +18,7 @@ static int cmd_connect(struct cmd_ctx *ctx)
 	int r;
 
 	session_drop_connection_state(s);
+	session_log_setup(s, NULL);
 	r = conn_connect(&s->conn, p->str, &ctx->err);
 	if (r < 0) {
 		ctx->bad_tok = (int)p->tok;
@@ -26,6 +27,69 @@ static int cmd_connect(struct cmd_ctx *ctx)
 	jb_add(ctx->out, "connected", json_object_new_boolean(1));
 	jb_add(ctx->out, "socket", json_object_new_string(s->conn.path));
 	return 0;
+}
+
+static void peer_json(struct cmd_ctx *ctx)
+{
+	struct conn *c = &ctx->s->conn;
+	struct json_object *p = json_object_new_object();
+
+	jb_add(ctx->out, "socket", json_object_new_string(c->path));
+	jb_add(ctx->out, "connected", json_object_new_boolean(conn_connected(c)));
+	jb_add(p, "pid", c->peer_pid >= 0 ? json_object_new_int(c->peer_pid) : NULL);
+	jb_add(p, "uid", c->peer_uid >= 0 ? json_object_new_int(c->peer_uid) : NULL);
+	jb_add(ctx->out, "peer", p);
+}
+
+static int accept_backend(struct cmd_ctx *ctx, bool forever)
+{
+	struct session *s = ctx->s;
+	int r;
+
+	session_drop_connection_state(s);
+	r = conn_accept(&s->conn, forever || s->wait_forever ? -1 : s->conn.timeout_ms, &ctx->err);
+	if (r == 0)
+		peer_json(ctx);
+	return r;
+}
+
+static int cmd_listen(struct cmd_ctx *ctx)
+{
+	const struct arg_val *p = args_get(&ctx->args, "path");
+	int r;
+
+	session_drop_connection_state(ctx->s);
+	session_log_setup(ctx->s, NULL);
+	r = conn_listen(&ctx->s->conn, p->str, &ctx->err);
+	if (r < 0) {
+		ctx->bad_tok = (int)p->tok;
+		return r;
+	}
+	jb_add(ctx->out, "listening", json_object_new_string(p->str));
+	return accept_backend(ctx, args_u(&ctx->args, "wait", 0));
+}
+
+static int cmd_accept(struct cmd_ctx *ctx)
+{
+	return accept_backend(ctx, args_u(&ctx->args, "wait", 0));
+}
+
+static int cmd_reconnect(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	char path[sizeof(s->conn.path)];
+	int r;
+
+	if (s->conn.listen_fd >= 0)
+		return accept_backend(ctx, false);
+	if (!s->conn.path[0])
+		return vhu_errf(&ctx->err, ENOTCONN, "never connected: use 'connect PATH'");
+	snprintf(path, sizeof(path), "%s", s->conn.path);
+	session_drop_connection_state(s);
+	r = conn_connect(&s->conn, path, &ctx->err);
+	if (r == 0)
+		peer_json(ctx);
+	return r;
 }
 
 static int cmd_disconnect(struct cmd_ctx *ctx)
@@ -58,6 +122,10 @@ static int cmd_status(struct cmd_ctx *ctx)
 
 	jb_add(o, "connected", json_object_new_boolean(conn_connected(c)));
 	jb_add(o, "socket", c->path[0] ? json_object_new_string(c->path) : NULL);
+	jb_add(o, "mode", json_object_new_string(c->listen_fd >= 0 ? "listen" : "client"));
+	if (c->peer_pid >= 0)
+		jb_add(o, "peer_pid", json_object_new_int(c->peer_pid));
+	jb_add(o, "replayable", json_object_new_int((int)s->nsetup));
 	jb_add(o, "device", s->dev ? json_object_new_string(features_device_name(s->dev)) : NULL);
 	jb_add(o, "timeout_ms", json_object_new_int(c->timeout_ms));
 	jb_add(o, "ack", json_object_new_boolean(s->ack));
@@ -379,6 +447,13 @@ void cmd_print_help(const struct cmd_def *c)
 static const struct arg_spec connect_args[] = {
 	{ .name = "path", .type = ARG_PATH, .required = true, .help = "back-end's unix socket" },
 };
+static const struct arg_spec listen_args[] = {
+	{ .name = "path", .type = ARG_PATH, .required = true, .help = "socket to serve" },
+	{ .name = "wait", .type = ARG_FLAG, .help = "wait for ever (default: the timeout)" },
+};
+static const struct arg_spec accept_args[] = {
+	{ .name = "wait", .type = ARG_FLAG, .help = "wait for ever (default: the timeout)" },
+};
 static const struct arg_spec help_args[] = {
 	{ .name = "command", .type = ARG_STRING, .help = "command to explain" },
 	{ .name = "subcommand", .type = ARG_STRING, .help = "second word of a two-word command" },
@@ -420,13 +495,24 @@ static struct cmd_def defs[] = {
 	{ "connect", GROUP_SESSION, connect_args, N(connect_args), "connect to a back-end's socket",
 	  "Closes any current connection first, with the ring eventfds that belonged to it.",
 	  "connect /run/vhost-blk.sock", NULL, cmd_connect, NULL },
+	{ "listen", GROUP_SESSION, listen_args, N(listen_args), "serve a socket and wait for a back-end to connect",
+	  "For back-ends that are clients (dpdk-testpmd's client=1, OVS dpdkvhostuserclient).\n"
+	  "Reports the pid and uid of the process that connected.",
+	  "listen /tmp/vhost.sock wait", NULL, cmd_listen, NULL },
+	{ "accept", GROUP_SESSION, accept_args, N(accept_args), "accept the back-end's next connection (listen mode)",
+	  NULL, "accept", NULL, cmd_accept, NULL },
+	{ "reconnect", GROUP_SESSION, NULL, 0, "dial the same socket again, or accept again in listen mode",
+	  NULL, "reconnect", NULL, cmd_reconnect, NULL },
+	{ "replay", GROUP_SESSION, NULL, 0, "send again every state-changing command since connecting",
+	  "After a back-end restarts: the requests, 'vring setup' and 'start' commands that\n"
+	  "succeeded on the previous connection, in order.", "reconnect; replay", NULL, cmd_replay, NULL },
 	{ "disconnect", GROUP_SESSION, NULL, 0, "close the connection", NULL, NULL, NULL, cmd_disconnect, NULL },
 	{ "status", GROUP_SESSION, NULL, 0, "negotiated features, memory, rings and fds",
 	  NULL, "status", NULL, cmd_status, NULL },
 	{ "raw", GROUP_SESSION, NULL, 0, "send any message, even one that breaks the protocol",
 	  "Warns where the message disagrees with the protocol table, sends it anyway, and\n"
 	  "reports what the back-end did: replied, closed the connection, or said nothing.",
-	  "raw GET_FEATURES header-flags=0xd", NULL, cmd_raw, NULL },
+	  "raw GET_FEATURES flags=0xd", NULL, cmd_raw, NULL },
 	{ "ack", GROUP_SESSION, onoff_args, N(onoff_args), "set NEED_REPLY on every request once REPLY_ACK is negotiated",
 	  "On by default. With it off, requests without a reply of their own get none.",
 	  "ack off", NULL, cmd_ack, NULL },

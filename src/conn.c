@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -36,7 +37,16 @@ void conn_init(struct conn *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->listen_fd = -1;
+	c->peer_pid = c->peer_uid = -1;
 	c->timeout_ms = 5000;
+}
+
+static void reset_negotiation(struct conn *c)
+{
+	c->have_features = c->features_set = c->have_proto = c->proto_set = false;
+	c->features = c->acked_features = c->proto = c->acked_proto = 0;
+	c->sent = c->received = 0;
 }
 
 int conn_connect(struct conn *c, const char *path, struct vhu_err *e)
@@ -75,11 +85,10 @@ int conn_connect(struct conn *c, const char *path, struct vhu_err *e)
 		return vhu_errf(e, err, "%s: %s", path, strerror(err));
 	}
 	conn_close(c);
+	conn_unlisten(c);
 	c->fd = fd;
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	c->have_features = c->features_set = c->have_proto = c->proto_set = false;
-	c->features = c->acked_features = c->proto = c->acked_proto = 0;
-	c->sent = c->received = 0;
+	reset_negotiation(c);
 	return 0;
 }
 
@@ -88,6 +97,74 @@ void conn_close(struct conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+}
+
+void conn_unlisten(struct conn *c)
+{
+	if (c->listen_fd >= 0) {
+		close(c->listen_fd);
+		unlink(c->path);
+	}
+	c->listen_fd = -1;
+}
+
+int conn_listen(struct conn *c, const char *path, struct vhu_err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return vhu_errf(e, ENAMETOOLONG, "socket path is longer than %zu bytes", sizeof(sa.sun_path) - 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return vhu_errf(e, EEXIST, "%s exists and is not a socket; not replacing it", path);
+		unlink(path);	/* a stale socket: back-ends retry until it is there */
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return vhu_errf(e, errno, "socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+		int err = errno;
+
+		close(fd);
+		return vhu_errf(e, err, "%s: %s", path, strerror(err));
+	}
+	conn_close(c);
+	conn_unlisten(c);
+	c->listen_fd = fd;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	return 0;
+}
+
+int conn_accept(struct conn *c, int timeout_ms, struct vhu_err *e)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd, r;
+
+	if (c->listen_fd < 0)
+		return vhu_errf(e, EINVAL, "not listening (use 'listen PATH')");
+	r = wire_wait(c->listen_fd, wire_deadline(timeout_ms));
+	while (r == 1)
+		r = wire_wait(c->listen_fd, wire_deadline(timeout_ms));
+	if (r == -ETIMEDOUT)
+		return vhu_errf(e, ETIMEDOUT, "no back-end connected to %s within %d ms", c->path, timeout_ms);
+	if (r < 0)
+		return vhu_errf(e, -r, "waiting for a back-end on %s: %s", c->path, strerror(-r));
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return vhu_errf(e, errno, "accept: %s", strerror(errno));
+	conn_close(c);
+	c->fd = fd;
+	reset_negotiation(c);
+	c->peer_pid = c->peer_uid = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		c->peer_pid = cred.pid;
+		c->peer_uid = (int)cred.uid;
+	}
+	return 0;
 }
 
 bool conn_reply_ack(const struct conn *c)
@@ -208,6 +285,10 @@ static int check_reply_fds(struct conn_xfer *x, const char *name, struct vhu_err
 	unsigned allowed = (x->row && !x->ack_expected) ? x->row->reply_fds_max : 0;
 	unsigned extra;
 
+	if (x->reply.fds_truncated) {
+		wire_close_fds(&x->reply);
+		return vhu_errf(e, EPROTO, "%s: reply carried more than %u fds (all closed)", name, VHU_MAX_FDS);
+	}
 	if (x->reply.nfds <= allowed)
 		return 0;
 	extra = x->reply.nfds - allowed;

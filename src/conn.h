@@ -13,7 +13,9 @@
 
 struct conn {
 	int fd;				/* -1 when not connected */
+	int listen_fd;			/* listen mode: the socket we serve, -1 otherwise */
 	char path[108];
+	int peer_pid, peer_uid;		/* who connected (listen mode), -1 unknown */
 	int timeout_ms;
 	/* What was negotiated, as seen on the wire. */
 	bool have_features, features_set, have_proto, proto_set;
@@ -47,6 +49,13 @@ void conn_xfer_reset(struct conn_xfer *x);
 void conn_init(struct conn *c);
 int conn_connect(struct conn *c, const char *path, struct vhu_err *e);
 void conn_close(struct conn *c);
+/* Listen mode: serve PATH (a stale socket file there is replaced; any other
+ * file is not touched). */
+int conn_listen(struct conn *c, const char *path, struct vhu_err *e);
+/* Accept the next back-end on the listening socket, waiting TIMEOUT_MS
+ * (-1: for ever). */
+int conn_accept(struct conn *c, int timeout_ms, struct vhu_err *e);
+void conn_unlisten(struct conn *c);
 static inline bool conn_connected(const struct conn *c) { return c->fd >= 0; }
 
 /* Has REPLY_ACK been negotiated (sent in SET_PROTOCOL_FEATURES)? */

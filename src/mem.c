@@ -122,10 +122,20 @@ bool mem_gpa_to_uaddr(const struct mem *m, uint64_t gpa, uint64_t *uaddr)
 	return true;
 }
 
+/* Sizes are kept in 16-byte granules, so that small allocations leave no
+ * alignment gaps behind to fragment the free list. */
+#define GRANULE 16u
+
+static uint64_t granules(uint64_t size)
+{
+	return size ? (size + GRANULE - 1) & ~(uint64_t)(GRANULE - 1) : GRANULE;
+}
+
 int mem_alloc(struct mem *m, uint64_t size, uint64_t align, uint64_t *gpa)
 {
-	if (size == 0)
-		size = 1;
+	size = granules(size);
+	if (align < GRANULE)
+		align = GRANULE;
 	for (unsigned i = 0; i < m->nfree; i++) {
 		struct mem_extent *x = &m->free[i];
 		uint64_t start = (x->gpa + align - 1) & ~(align - 1);
@@ -158,8 +168,7 @@ void mem_release(struct mem *m, uint64_t gpa, uint64_t size)
 {
 	unsigned i = 0;
 
-	if (size == 0)
-		return;
+	size = granules(size);
 	while (i < m->nfree && m->free[i].gpa < gpa)
 		i++;
 	/* Coalesce with the neighbours when they touch. */

@@ -366,5 +366,7 @@ struct json_object *render_msg(const struct vhu_msg *m, const char *name,
 	for (unsigned i = 0; i < m->nfds; i++)
 		json_object_array_add(fds, render_fd(m->fds[i]));
 	jb_add(o, "fds", fds);
+	if (m->fds_truncated)
+		jb_add(o, "fds_truncated", json_object_new_boolean(1));
 	return o;
 }

@@ -88,6 +88,51 @@ static void echo_command(const struct tok_cmd *c)
 	fprintf(stderr, "\n");
 }
 
+/* The command as text again, quoted for our tokenizer. */
+static const char *join_tokens(const struct tok_cmd *c, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < c->n && off + 4 < len; i++) {
+		const char *t = c->v[i].text;
+		bool plain = *t && !strpbrk(t, " \t\"'\\;#");
+
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : "", plain ? "" : "\"");
+		for (; *t && off + 3 < len; t++) {
+			if (!plain && (*t == '"' || *t == '\\'))
+				buf[off++] = '\\';
+			buf[off++] = *t;
+		}
+		if (!plain && off + 1 < len)
+			buf[off++] = '"';
+		buf[off] = '\0';
+	}
+	return buf;
+}
+
+/* --reconnect: the back-end went away; take it back when it returns. */
+static void auto_reconnect(struct session *s)
+{
+	struct json_object *ev = json_object_new_object();
+	struct cmd_ctx ctx = { .s = s, .out = json_object_new_object() };
+	struct tok none = { .text = NULL };
+	unsigned words;
+	struct tok t = { .text = (char *)"reconnect" };
+	int r;
+
+	(void)none;
+	ctx.cmd = cmd_find(&t, 1, &words);
+	r = ctx.cmd ? cmd_run(&ctx) : -EINVAL;
+	jb_add(ev, "event", json_object_new_string(r == 0 ? "reconnected" : "reconnect-failed"));
+	if (r < 0)
+		jb_add(ev, "message", json_object_new_string(ctx.err.msg));
+	jb_add(ev, "result", ctx.out);
+	if (s->emit)
+		s->emit(s, ev);
+	json_object_put(ev);
+}
+
 /* Run one tokenized command; returns false when the run must stop. */
 static bool run_one(struct session *s, const struct run_src *src, const struct tok_cmd *c,
 		    bool *failed)
@@ -118,11 +163,15 @@ static bool run_one(struct session *s, const struct run_src *src, const struct t
 	jb_add(ctx.out, "command", json_object_new_string(ctx.cmd->name));
 	r = cmd_run(&ctx);
 	if (r < 0) {
+		bool ok;
+
 		t = blame(c, words, ctx.bad_tok, ctx.argc, &end);
 		*failed = true;
-		return report(s, src, ctx.out, ctx.err.code ? ctx.err.code : -r,
-			      ctx.err.msg[0] ? ctx.err.msg : strerror(-r), t->line, t->col, t->len) &&
-		       s->keep_going && !s->quit;
+		ok = report(s, src, ctx.out, ctx.err.code ? ctx.err.code : -r,
+			    ctx.err.msg[0] ? ctx.err.msg : strerror(-r), t->line, t->col, t->len);
+		if (s->auto_reconnect && !conn_connected(&s->conn))
+			auto_reconnect(s);
+		return ok && s->keep_going && !s->quit;
 	}
 	if (ctx.out) {
 		bool ok = out_print(s, ctx.out);
@@ -130,6 +179,12 @@ static bool run_one(struct session *s, const struct run_src *src, const struct t
 		json_object_put(ctx.out);
 		if (!ok)
 			return false;
+	}
+	if (!s->replaying && (ctx.cmd->req || strcmp(ctx.cmd->name, "start") == 0 ||
+			      strcmp(ctx.cmd->name, "vring setup") == 0)) {
+		char line[1024];
+
+		session_log_setup(s, join_tokens(c, line, sizeof(line)));
 	}
 	return !s->quit;
 }
@@ -252,4 +307,70 @@ int cmd_source(struct cmd_ctx *ctx)
 	if (st != RUN_OK)
 		return vhu_errf(&ctx->err, EIO, "%s stopped at a failing command", f->str);
 	return 0;
+}
+
+int cmd_replay(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	unsigned n = s->nsetup;
+	char **lines = s->setup_log;
+	enum run_status st = RUN_OK;
+
+	if (!conn_connected(&s->conn))
+		return vhu_errf(&ctx->err, ENOTCONN, "not connected: 'reconnect' or 'accept' first");
+	json_object_put(ctx->out);
+	ctx->out = NULL;	/* each replayed command prints its own result */
+	s->replaying = true;
+	for (unsigned i = 0; i < n && st == RUN_OK; i++) {
+		struct run_src src = { .name = "replay", .text = lines[i], .len = strlen(lines[i]),
+				       .first_line = i + 1 };
+
+		st = run_source(s, &src);
+	}
+	s->replaying = false;
+	if (st != RUN_OK)
+		return vhu_errf(&ctx->err, EIO, "replay stopped at a failing command");
+	return 0;
+}
+
+enum run_status run_stream(struct session *s, FILE *f, const char *name)
+{
+	enum run_status worst = RUN_OK, st;
+	char *line = NULL, *chunk = NULL;
+	size_t cap = 0, clen = 0;
+	unsigned lineno = 0, first = 1;
+	ssize_t n;
+
+	/* Line by line, so that a pipe can feed commands as it goes; whoever
+	 * feeds them may wait for the results, so flush before blocking. */
+	while (!s->quit && (fflush(stdout), (n = getline(&line, &cap, f)) >= 0)) {
+		char *nc;
+
+		lineno++;
+		if (clen == 0)
+			first = lineno;
+		nc = realloc(chunk, clen + (size_t)n + 1);
+		if (!nc)
+			break;
+		chunk = nc;
+		memcpy(chunk + clen, line, (size_t)n + 1);
+		clen += (size_t)n;
+		/* A backslash before the newline continues the command. */
+		if (clen >= 2 && chunk[clen - 1] == '\n' && chunk[clen - 2] == '\\' &&
+		    (clen < 3 || chunk[clen - 3] != '\\'))
+			continue;
+		{
+			struct run_src src = { .name = name, .text = chunk, .len = clen, .first_line = first };
+
+			st = run_source(s, &src);
+		}
+		clen = 0;
+		if (st != RUN_OK)
+			worst = st;
+		if (st == RUN_OUTPUT_GONE || (st != RUN_OK && !s->keep_going))
+			break;
+	}
+	free(line);
+	free(chunk);
+	return worst;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "session.h"
 
@@ -26,5 +27,8 @@ enum run_status run_source(struct session *s, const struct run_src *src);
 /* Read FILE ("-" for stdin) and run it; *status gets the outcome. Returns
  * -errno when the file cannot be read. */
 int run_file(struct session *s, const char *path, enum run_status *status);
+
+/* Run commands from F as they arrive, line by line (stdin, pipes). */
+enum run_status run_stream(struct session *s, FILE *f, const char *name);
 
 #endif

@@ -63,7 +63,9 @@ void session_free(struct session *s)
 	free(s->xfer);
 	s->xfer = NULL;
 	session_drop_connection_state(s);
+	session_log_setup(s, NULL);
 	conn_close(&s->conn);
+	conn_unlisten(&s->conn);
 	mem_free(&s->mem);
 }
 
@@ -114,4 +116,15 @@ int session_open_fds(void)
 			n++;
 	closedir(d);
 	return n - 1;	/* the directory's own fd */
+}
+
+void session_log_setup(struct session *s, const char *line)
+{
+	if (!line) {
+		while (s->nsetup)
+			free(s->setup_log[--s->nsetup]);
+		return;
+	}
+	if (s->nsetup < sizeof(s->setup_log) / sizeof(s->setup_log[0]))
+		s->setup_log[s->nsetup++] = strdup(line);
 }

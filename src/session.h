@@ -52,7 +52,14 @@ struct session {
 	uint64_t iotlb_queue[64];	/* IOVAs of misses to answer once the socket is free */
 	unsigned iotlb_pending;
 	bool config_pending;
+	uint32_t config_size;		/* size of the last GET_CONFIG that worked */
 	unsigned backend_events;
+	/* Listen mode and reconnection. */
+	bool auto_reconnect;
+	bool wait_forever;
+	bool replaying;
+	char *setup_log[256];		/* state-changing commands since connecting, for 'replay' */
+	unsigned nsetup;
 	/* How an event that happens on its own is shown (the REPL redraws around it). */
 	void (*emit)(struct session *s, struct json_object *event);
 };
@@ -66,6 +73,8 @@ int session_kept_fd(const struct session *s, const char *name);
 void session_drop_connection_state(struct session *s);
 /* The scratch exchange, reset; NULL when out of memory. */
 struct conn_xfer *session_xfer(struct session *s);
+/* Remember LINE for 'replay'; forget everything with NULL. */
+void session_log_setup(struct session *s, const char *line);
 /* Number of fds this process has open (from /proc/self/fd). */
 int session_open_fds(void);
 

@@ -21,7 +21,7 @@ enum {
 enum opt_id {
 	OPT_COMMAND = 'c', OPT_FILE = 'f', OPT_TIMEOUT = 't', OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_JSON = 256, OPT_DEVICE, OPT_KEEP_GOING, OPT_ECHO, OPT_SYNC, OPT_NO_ACK, OPT_COLOR,
-	OPT_LIST_COMMANDS,
+	OPT_LIST_COMMANDS, OPT_LISTEN, OPT_WAIT, OPT_RECONNECT,
 };
 
 /* One row per option: getopt's table and --help both come from here. */
@@ -38,6 +38,9 @@ static const struct opt_row {
 	{ "json", required_argument, OPT_JSON, "pretty|compact", "output style (default: pretty on a terminal)" },
 	{ "color", required_argument, OPT_COLOR, "auto|always|never", "colour JSON on a terminal (NO_COLOR is honoured)" },
 	{ "device", required_argument, OPT_DEVICE, "TYPE", "device type for decoding (net, blk, fs, ...)" },
+	{ "listen", required_argument, OPT_LISTEN, "PATH", "serve PATH and wait for a back-end to connect" },
+	{ "wait", no_argument, OPT_WAIT, NULL, "with --listen and accept: wait for ever, not the timeout" },
+	{ "reconnect", no_argument, OPT_RECONNECT, NULL, "when the back-end goes away, dial (or accept) it again" },
 	{ "keep-going", no_argument, OPT_KEEP_GOING, NULL, "go on after a failed command (exit status still 1)" },
 	{ "echo", no_argument, OPT_ECHO, NULL, "print each command on stderr before running it" },
 	{ "sync", no_argument, OPT_SYNC, NULL, "GET_FEATURES barrier after requests that get no reply" },
@@ -83,6 +86,7 @@ struct options {
 	int color;		/* -1 auto, 0 never, 1 always */
 	int json;		/* -1 auto */
 	bool list_commands;
+	const char *listen;
 };
 
 static int parse_options(int argc, char **argv, struct session *s, struct options *o)
@@ -157,6 +161,9 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 			break;
 		}
 		case OPT_KEEP_GOING: s->keep_going = true; break;
+		case OPT_LISTEN: o->listen = optarg; break;
+		case OPT_WAIT: s->wait_forever = true; break;
+		case OPT_RECONNECT: s->auto_reconnect = true; break;
 		case OPT_ECHO: s->echo = true; break;
 		case OPT_SYNC: s->sync = true; break;
 		case OPT_NO_ACK: s->ack = false; break;
@@ -181,18 +188,18 @@ static void list_commands(void)
 }
 
 /* The SOCKET argument is "connect SOCKET" run first. */
-static enum run_status connect_first(struct session *s, const char *path)
+static enum run_status connect_first(struct session *s, const char *path, bool listen)
 {
 	char *line;
 	struct run_src src;
 	enum run_status st;
-	size_t n = strlen(path) * 2 + 16;
+	size_t n = strlen(path) * 2 + 24;
 
 	line = malloc(n);
 	if (!line)
 		return RUN_FAILED;
 	/* Quote it for our own tokenizer: single quotes, with ' itself escaped. */
-	strcpy(line, "connect \"");
+	strcpy(line, listen ? "listen \"" : "connect \"");
 	for (const char *p = path; *p; p++) {
 		size_t l = strlen(line);
 
@@ -224,6 +231,10 @@ int main(int argc, char **argv)
 		list_commands();
 		return 0;
 	}
+	if (o.listen && optind < argc) {
+		fprintf(stderr, "vhuctl: --listen and a SOCKET to connect to exclude each other\n");
+		return EXIT_USAGE;
+	}
 	if (argc - optind > 1) {
 		fprintf(stderr, "vhuctl: one SOCKET at most (got '%s' too); try 'vhuctl --help'\n", argv[optind + 1]);
 		return EXIT_USAGE;
@@ -237,15 +248,17 @@ int main(int argc, char **argv)
 		s.out_buffered = fstat(1, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)) && !isatty(1);
 	}
 	keep = s.keep_going;
-	if (optind < argc) {
-		st = connect_first(&s, argv[optind]);
+	if (optind < argc || o.listen) {
+		st = connect_first(&s, o.listen ? o.listen : argv[optind], o.listen != NULL);
 		if (st != RUN_OK) {
 			session_free(&s);
 			return EXIT_CMD_FAILED;
 		}
 	}
 	for (unsigned i = 0; i < o.njobs && !s.quit; i++) {
-		if (o.jobs[i].is_file) {
+		if (o.jobs[i].is_file && strcmp(o.jobs[i].text, "-") == 0) {
+			st = run_stream(&s, stdin, "<stdin>");
+		} else if (o.jobs[i].is_file) {
 			int r = run_file(&s, o.jobs[i].text, &st);
 
 			if (r < 0) {
@@ -268,12 +281,7 @@ int main(int argc, char **argv)
 		if (isatty(0)) {
 			worst = repl_run(&s);
 		} else {
-			int r = run_file(&s, "-", &worst);
-
-			if (r < 0) {
-				fprintf(stderr, "vhuctl: stdin: %s\n", strerror(-r));
-				worst = RUN_FAILED;
-			}
+			worst = run_stream(&s, stdin, "<stdin>");
 		}
 	}
 	session_free(&s);

@@ -208,6 +208,8 @@ static int recv_exact(int sock, uint8_t *buf, size_t len, struct vhu_msg *m,
 			continue;
 		}
 		take_fds(&mh, m);
+		if (mh.msg_flags & MSG_CTRUNC)
+			m->fds_truncated = true;
 		if (n == 0)
 			return -ECONNRESET;
 		*got += (size_t)n;
@@ -242,6 +244,7 @@ int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
 
 	m->nfds = 0;
 	m->len = 0;
+	m->fds_truncated = false;
 	r = recv_exact(sock, hdr, sizeof(hdr), m, deadline, &got);
 	m->consumed = (uint32_t)got;
 	if (r < 0) {

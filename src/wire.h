@@ -3,6 +3,7 @@
 #define VHUCTL_WIRE_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -15,6 +16,7 @@ struct vhu_msg {
 	uint32_t consumed;		/* bytes read off the socket, header included */
 	int fds[VHU_MAX_FDS];
 	unsigned nfds;
+	bool fds_truncated;		/* more fds came than fit: the kernel closed the rest */
 };
 
 /* Set from a signal handler (Ctrl-C): every wait returns -ECANCELED. */

@@ -17,6 +17,7 @@
  *                    of the payload bytes and is left out when size is 0.
  *                    A header announcing size > 4096 is logged without
  *                    payload, then the connection is closed.
+ *                    The `backend=' action adds its own lines (see below).
  *   --pidfile FILE   write the pid once listening (tmp file + rename, so the
  *                    file appears atomically; poll for it to know the socket
  *                    is ready).
@@ -32,7 +33,11 @@
  * Messages: header (12 bytes, host-endian u32 request, flags, size), then up
  * to 4096 payload bytes; a header with size > 4096 closes the connection
  * (and uses no action).  Up to 32 SCM_RIGHTS fds per message are received
- * and closed immediately.
+ * (fds=<n> in the log counts them) and closed once the message is read,
+ * before its action runs, with one exception: SET_BACKEND_REQ_FD(21)
+ * carrying exactly one fd keeps that fd as the back-end channel (replacing
+ * and closing any previous one); with any other fd count the fds are closed
+ * and the channel is left as it was (a warning goes to stderr).
  *
  * ACTIONS are consumed one per received message, in order, across all
  * connections (so `close ok' means: drop the first message's connection,
@@ -59,6 +64,36 @@
  *   garbage        12 bytes of 0xff.
  *   delay=MS       sleep MS milliseconds, then behave like `ok'.
  *   exit           exit with status 0 (no reply).
+ *   backend=SPEC   behave like `ok' (reply if due), then send one back-end
+ *                  request on the back-end channel (nothing is sent when
+ *                  `ok' closes the connection).  SPEC is
+ *                    ID[,flags=HEX][,payload=HEX][,fds=N][,wait]
+ *                  ID: request number, decimal (any u32, so unknown ones
+ *                  can be sent too); flags: header flags (default 0x1);
+ *                  payload: the payload bytes as hex, even length, at most
+ *                  4096 bytes (default none); the header size is the payload
+ *                  length; fds: attach N fds of /dev/null (0-253, default 0).
+ *                  Log lines, after the triggering message's own line:
+ *                    backend-sent req=<num> flags=0x<hex> size=<n> fds=<n>
+ *                  or, when nothing could be sent,
+ *                    backend-sent none (no channel)
+ *                    backend-sent none (send failed)
+ *                    backend-sent none (open failed)
+ *                  (after `send failed' the channel is closed).
+ *                  With `wait', or when flags has NEED_REPLY (0x8), the
+ *                  front-end's reply is then read from the channel (at most
+ *                  5 s; the front-end connection is not served meanwhile;
+ *                  fds attached to the reply are closed) and logged as
+ *                    backend-reply req=<num> flags=0x<hex> size=<n> payload=<hex>
+ *                  (payload empty when size is 0), or as
+ *                    backend-reply none
+ *                  on timeout or EOF.  Only a timeout with no byte read
+ *                  keeps the channel; EOF, a partial message, or a reply
+ *                  announcing size > 4096 (logged as its line without
+ *                  ` payload=') close it.  Without `wait' nothing is read:
+ *                  a reply the front-end sends anyway (e.g. to
+ *                  SHARED_OBJECT_LOOKUP(8), which is always answered) stays
+ *                  in the channel and is what the next `wait' reads.
  *
  * `ok' replies (flags 0x5, same request number):
  *   GET_FEATURES(1)            u64 --features
@@ -76,9 +111,13 @@
  *                              last SET_PROTOCOL_FEATURES(16) had REPLY_ACK
  *                              (bit 3); otherwise no reply.
  *
- * Session state (SET_PROTOCOL_FEATURES, SET_VRING_BASE, SET_STATUS) is
- * recorded from every received message whatever its action, before the
- * reply is built, and is reset for each new connection.
+ * Session state (SET_PROTOCOL_FEATURES, SET_VRING_BASE, SET_STATUS, the
+ * back-end channel) is recorded from every received message whatever its
+ * action, before the reply is built, and is reset for each new connection
+ * (the channel is closed when its connection ends).
+ *
+ * Sends on either socket give up (warning on stderr) when the peer has not
+ * taken the whole message within 5 s.
  */
 
 #ifndef _GNU_SOURCE
@@ -112,6 +151,8 @@
 #define SEND_TIMEOUT_S		5
 #define OVERSIZE_SIZE		1048576u
 #define EXTRA_FDS		3
+#define BACKEND_WAIT_MS		5000
+#define MAX_SEND_FDS		253	/* the kernel's SCM_MAX_FD */
 
 #define FLAG_VERSION		0x1u
 #define FLAG_REPLY		0x4u
@@ -128,6 +169,7 @@
 #define REQ_GET_CONFIG			24
 #define REQ_POSTCOPY_END		30
 #define REQ_GET_MAX_MEM_SLOTS		36
+#define REQ_SET_BACKEND_REQ_FD		21
 #define REQ_SET_STATUS			39
 #define REQ_GET_STATUS			40
 #define REQ_CHECK_DEVICE_STATE		43
@@ -148,19 +190,33 @@ enum act_kind {
 	ACT_GARBAGE,
 	ACT_DELAY,
 	ACT_EXIT,
+	ACT_BACKEND,
+};
+
+/* A request to send on the back-end channel (the `backend=' action). */
+struct backend_spec {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;		/* payload bytes */
+	uint32_t nfds;		/* /dev/null fds to attach */
+	bool wait;		/* read the front-end's reply */
+	uint8_t *payload;
 };
 
 struct action {
 	enum act_kind kind;
 	uint32_t count;		/* messages still to apply it to */
 	uint32_t delay_ms;
+	const struct backend_spec *backend;
 };
 
 struct msg {
 	uint32_t request;
 	uint32_t flags;
 	uint32_t size;
-	uint32_t nfds;
+	uint32_t nfds;		/* fds received (some may have been dropped) */
+	uint32_t nheld;		/* fds held in fds[], not yet closed */
+	int fds[MAX_FDS];
 	uint8_t payload[MAX_PAYLOAD];
 };
 
@@ -172,6 +228,7 @@ struct reply {
 };
 
 struct session {
+	int chan_fd;		/* back-end channel (SET_BACKEND_REQ_FD), or -1 */
 	uint64_t proto_features;
 	uint64_t status;
 	uint32_t vring_base[MAX_VRINGS];
@@ -298,6 +355,33 @@ static int wait_readable(int fd)
 	}
 }
 
+/*
+ * Wait until fd is ready for events or the monotonic clock reaches deadline
+ * (ms); exits on a termination signal.  Returns 1 when ready, 0 on timeout,
+ * -1 on a poll error.
+ */
+static int wait_until(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t left;
+	int ret;
+
+	for (;;) {
+		if (got_signal)
+			quit(0);
+		left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		if (left > POLL_SLICE_MS)
+			left = POLL_SLICE_MS;
+		ret = poll(&pfd, 1, (int)left);
+		if (ret > 0)
+			return 1;
+		if (ret < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
 static void sleep_ms(uint32_t ms)
 {
 	int64_t end = now_ms() + ms;
@@ -315,8 +399,18 @@ static void sleep_ms(uint32_t ms)
 	}
 }
 
-/* Close every SCM_RIGHTS fd in a received message, counting them. */
-static uint32_t close_fds(struct msghdr *mh)
+/* Close the fds m still holds. */
+static void close_msg_fds(struct msg *m)
+{
+	while (m->nheld > 0)
+		close(m->fds[--m->nheld]);
+}
+
+/*
+ * Take every SCM_RIGHTS fd of a received chunk: hold it in m while m has
+ * room (m NULL: none), close it otherwise.  Returns how many arrived.
+ */
+static uint32_t take_fds(struct msghdr *mh, struct msg *m)
 {
 	struct cmsghdr *c;
 	uint32_t n = 0;
@@ -329,18 +423,32 @@ static uint32_t close_fds(struct msghdr *mh)
 		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < cnt; i++) {
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			close(fd);
+			if (m && m->nheld < MAX_FDS)
+				m->fds[m->nheld++] = fd;
+			else
+				close(fd);
 			n++;
 		}
 	}
 	return n;
 }
 
+enum rx_status {
+	RX_OK,		/* all bytes read */
+	RX_EOF,		/* EOF or error */
+	RX_TIMEOUT,	/* deadline passed */
+};
+
 /*
- * Read exactly len bytes, closing and counting attached fds.
- * Returns 1 on success, 0 on EOF or error.
+ * Read len bytes into buf, stopping early at EOF, on an error, or (deadline
+ * >= 0) once the monotonic clock reaches deadline (ms).  Without a deadline
+ * the idle timeout and signals apply (check_alive).  Attached fds are
+ * counted in *nfds and held in m (m NULL: closed at once).  *got receives
+ * the number of bytes read.
  */
-static int recv_exact(int fd, uint8_t *buf, size_t len, uint32_t *nfds)
+static enum rx_status recv_bytes(int fd, uint8_t *buf, size_t len,
+				 size_t *got, uint32_t *nfds, struct msg *m,
+				 int64_t deadline)
 {
 	union {
 		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
@@ -348,14 +456,21 @@ static int recv_exact(int fd, uint8_t *buf, size_t len, uint32_t *nfds)
 	} cbuf;
 	struct msghdr mh;
 	struct iovec iov;
-	size_t got = 0;
 	ssize_t n;
+	int ret;
 
-	while (got < len) {
-		if (wait_readable(fd) < 0)
-			return 0;
-		iov.iov_base = buf + got;
-		iov.iov_len = len - got;
+	*got = 0;
+	while (*got < len) {
+		if (deadline < 0)
+			ret = wait_readable(fd) < 0 ? -1 : 1;
+		else
+			ret = wait_until(fd, POLLIN, deadline);
+		if (ret == 0)
+			return RX_TIMEOUT;
+		if (ret < 0)
+			return RX_EOF;
+		iov.iov_base = buf + *got;
+		iov.iov_len = len - *got;
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
@@ -365,40 +480,36 @@ static int recv_exact(int fd, uint8_t *buf, size_t len, uint32_t *nfds)
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			return 0;
+			return RX_EOF;
 		}
-		*nfds += close_fds(&mh);
+		*nfds += take_fds(&mh, m);
 		if (n == 0)
-			return 0;
-		got += (size_t)n;
+			return RX_EOF;
+		*got += (size_t)n;
 		touch_activity();
 	}
-	return 1;
+	return RX_OK;
 }
 
-/* Append one line describing msg to the log, in a single write. */
-static void log_msg(const struct msg *m, bool with_payload)
+/*
+ * Read exactly len bytes of a message on the front-end connection, holding
+ * attached fds in m.  Returns 1 on success, 0 on EOF or error.
+ */
+static int recv_exact(int fd, uint8_t *buf, size_t len, struct msg *m)
 {
-	static const char hex[] = "0123456789abcdef";
-	char line[128 + 2 * MAX_PAYLOAD];
-	size_t len, off = 0;
-	uint32_t i;
+	size_t got;
+
+	return recv_bytes(fd, buf, len, &got, &m->nfds, m, -1) == RX_OK;
+}
+
+/* Append len bytes to the log in a single write (plus retries). */
+static void log_write(const char *line, size_t len)
+{
+	size_t off = 0;
 	ssize_t n;
 
 	if (log_fd < 0)
 		return;
-	len = (size_t)snprintf(line, sizeof(line),
-			       "req=%u flags=0x%x size=%u fds=%u",
-			       m->request, m->flags, m->size, m->nfds);
-	if (with_payload && m->size) {
-		memcpy(line + len, " payload=", 9);
-		len += 9;
-		for (i = 0; i < m->size; i++) {
-			line[len++] = hex[m->payload[i] >> 4];
-			line[len++] = hex[m->payload[i] & 0xf];
-		}
-	}
-	line[len++] = '\n';
 	while (off < len) {
 		n = write(log_fd, line + off, len - off);
 		if (n < 0) {
@@ -411,14 +522,73 @@ static void log_msg(const struct msg *m, bool with_payload)
 	}
 }
 
-/* Read one message. Returns 1 on success, 0 when the connection must close. */
+/* Write the lower-case hex of n bytes at p to out; returns 2 * n. */
+static size_t hex_put(char *out, const uint8_t *p, uint32_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 0xf];
+	}
+	return 2 * (size_t)n;
+}
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Append one short formatted line to the log. */
+static void log_line(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int len;
+
+	if (log_fd < 0)
+		return;
+	va_start(ap, fmt);
+	len = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	if ((size_t)len > sizeof(line) - 2)
+		len = (int)sizeof(line) - 2;
+	line[len++] = '\n';
+	log_write(line, (size_t)len);
+}
+
+/* Append one line describing msg to the log, in a single write. */
+static void log_msg(const struct msg *m, bool with_payload)
+{
+	char line[128 + 2 * MAX_PAYLOAD];
+	size_t len;
+
+	if (log_fd < 0)
+		return;
+	len = (size_t)snprintf(line, sizeof(line),
+			       "req=%u flags=0x%x size=%u fds=%u",
+			       m->request, m->flags, m->size, m->nfds);
+	if (with_payload && m->size) {
+		memcpy(line + len, " payload=", 9);
+		len += 9;
+		len += hex_put(line + len, m->payload, m->size);
+	}
+	line[len++] = '\n';
+	log_write(line, len);
+}
+
+/*
+ * Read one message; its fds stay held in m (the caller closes them).
+ * Returns 1 on success, 0 when the connection must close (fds closed).
+ */
 static int read_msg(int fd, struct msg *m)
 {
 	uint8_t hdr[HDR_SIZE];
 
 	m->nfds = 0;
-	if (!recv_exact(fd, hdr, sizeof(hdr), &m->nfds))
-		return 0;
+	m->nheld = 0;
+	if (!recv_exact(fd, hdr, sizeof(hdr), m))
+		goto fail;
 	memcpy(&m->request, hdr, 4);
 	memcpy(&m->flags, hdr + 4, 4);
 	memcpy(&m->size, hdr + 8, 4);
@@ -426,12 +596,15 @@ static int read_msg(int fd, struct msg *m)
 		log_msg(m, false);
 		warnx_("req %u: size %u exceeds %d, closing", m->request,
 		       m->size, MAX_PAYLOAD);
-		return 0;
+		goto fail;
 	}
-	if (m->size && !recv_exact(fd, m->payload, m->size, &m->nfds))
-		return 0;
+	if (m->size && !recv_exact(fd, m->payload, m->size, m))
+		goto fail;
 	log_msg(m, true);
 	return 1;
+fail:
+	close_msg_fds(m);
+	return 0;
 }
 
 /* Next action from the script; `ok' once it is exhausted. */
@@ -589,22 +762,25 @@ static int build_forced_reply(const struct session *s, const struct msg *m,
 }
 
 /*
- * Send len bytes, attaching nfds fds to the first chunk.
+ * Send len bytes, attaching nfds fds to the first chunk; gives up when the
+ * peer has not taken everything after SEND_TIMEOUT_S seconds.
  * Returns 0, or -1 when the connection is unusable.
  */
 static int send_all(int fd, const void *buf, size_t len, const int *fds,
 		    int nfds)
 {
 	union {
-		char buf[CMSG_SPACE(EXTRA_FDS * sizeof(int))];
+		char buf[CMSG_SPACE(MAX_SEND_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} cbuf;
 	const uint8_t *p = buf;
+	int64_t deadline = now_ms() + SEND_TIMEOUT_S * 1000;
 	struct cmsghdr *c;
 	struct msghdr mh;
 	struct iovec iov;
 	size_t off = 0, fdlen;
 	ssize_t n;
+	int ret;
 
 	while (off < len) {
 		iov.iov_base = (void *)(p + off);
@@ -612,7 +788,7 @@ static int send_all(int fd, const void *buf, size_t len, const int *fds,
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
-		if (nfds > 0 && nfds <= EXTRA_FDS) {
+		if (nfds > 0 && nfds <= MAX_SEND_FDS) {
 			fdlen = (size_t)nfds * sizeof(int);
 			memset(&cbuf, 0, sizeof(cbuf));
 			mh.msg_control = cbuf.buf;
@@ -623,12 +799,19 @@ static int send_all(int fd, const void *buf, size_t len, const int *fds,
 			c->cmsg_len = CMSG_LEN(fdlen);
 			memcpy(CMSG_DATA(c), fds, fdlen);
 		}
-		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR) {
 				if (got_signal)
 					quit(0);
 				continue;
+			}
+			if (errno == EAGAIN) {
+				ret = wait_until(fd, POLLOUT, deadline);
+				if (ret > 0)
+					continue;
+				if (ret == 0)
+					errno = ETIMEDOUT;
 			}
 			warnx_("send: %s", strerror(errno));
 			return -1;
@@ -672,12 +855,12 @@ static int send_reply(int fd, const struct reply *r)
 			r->size, NULL, 0);
 }
 
-static int send_extra_fds(int fd, const struct reply *r)
+/* Open n fds of /dev/null; returns 0, or -1 (none left open). */
+static int open_null_fds(int *fds, uint32_t n)
 {
-	int fds[EXTRA_FDS];
-	int i, ret;
+	uint32_t i;
 
-	for (i = 0; i < EXTRA_FDS; i++) {
+	for (i = 0; i < n; i++) {
 		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0) {
 			warnx_("open /dev/null: %s", strerror(errno));
@@ -686,10 +869,27 @@ static int send_extra_fds(int fd, const struct reply *r)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static void close_fds(const int *fds, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+static int send_extra_fds(int fd, const struct reply *r)
+{
+	int fds[EXTRA_FDS];
+	int ret;
+
+	if (open_null_fds(fds, EXTRA_FDS) < 0)
+		return -1;
 	ret = send_msg(fd, r->request, r->flags, r->size, r->payload, r->size,
 		       fds, EXTRA_FDS);
-	for (i = 0; i < EXTRA_FDS; i++)
-		close(fds[i]);
+	close_fds(fds, EXTRA_FDS);
 	return ret;
 }
 
@@ -703,11 +903,117 @@ static int do_ok(int fd, const struct session *s, const struct msg *m)
 	return send_reply(fd, &r);
 }
 
+static void close_channel(struct session *s)
+{
+	if (s->chan_fd >= 0)
+		close(s->chan_fd);
+	s->chan_fd = -1;
+}
+
+/*
+ * SET_BACKEND_REQ_FD carrying exactly one fd: that fd becomes the channel
+ * (taken from m).  Otherwise the channel is left as it is.
+ */
+static void keep_channel(struct session *s, struct msg *m)
+{
+	if (m->request != REQ_SET_BACKEND_REQ_FD)
+		return;
+	if (m->nfds != 1 || m->nheld != 1) {
+		warnx_("SET_BACKEND_REQ_FD with %u fds, channel unchanged",
+		       m->nfds);
+		return;
+	}
+	close_channel(s);
+	s->chan_fd = m->fds[0];
+	m->nheld = 0;
+}
+
+/* Read the front-end's reply to a back-end request from the channel; log it. */
+static void read_backend_reply(struct session *s)
+{
+	static uint8_t payload[MAX_PAYLOAD];
+	static char line[128 + 2 * MAX_PAYLOAD];
+	int64_t deadline = now_ms() + BACKEND_WAIT_MS;
+	uint32_t request, flags, size, nfds = 0;
+	uint8_t hdr[HDR_SIZE];
+	enum rx_status st;
+	size_t got, len;
+
+	st = recv_bytes(s->chan_fd, hdr, sizeof(hdr), &got, &nfds, NULL,
+			deadline);
+	if (st != RX_OK) {
+		log_line("backend-reply none");
+		if (st == RX_EOF || got) {
+			warnx_("back-end channel: %s after %zu of %d header "
+			       "bytes, closing it", st == RX_EOF ? "EOF" :
+			       "timeout", got, HDR_SIZE);
+			close_channel(s);
+		}
+		return;
+	}
+	memcpy(&request, hdr, 4);
+	memcpy(&flags, hdr + 4, 4);
+	memcpy(&size, hdr + 8, 4);
+	if (size > MAX_PAYLOAD) {
+		log_line("backend-reply req=%u flags=0x%x size=%u", request,
+			 flags, size);
+		warnx_("back-end reply size %u exceeds %d, closing channel",
+		       size, MAX_PAYLOAD);
+		close_channel(s);
+		return;
+	}
+	if (size) {
+		st = recv_bytes(s->chan_fd, payload, size, &got, &nfds, NULL,
+				deadline);
+		if (st != RX_OK) {
+			log_line("backend-reply none");
+			warnx_("back-end channel: %s after %zu of %u payload "
+			       "bytes, closing it", st == RX_EOF ? "EOF" :
+			       "timeout", got, size);
+			close_channel(s);
+			return;
+		}
+	}
+	len = (size_t)snprintf(line, sizeof(line),
+			       "backend-reply req=%u flags=0x%x size=%u payload=",
+			       request, flags, size);
+	len += hex_put(line + len, payload, size);
+	line[len++] = '\n';
+	log_write(line, len);
+}
+
+/* Send the back-end request b on the channel (then read the reply). */
+static void send_backend(struct session *s, const struct backend_spec *b)
+{
+	int fds[MAX_SEND_FDS];
+
+	if (s->chan_fd < 0) {
+		log_line("backend-sent none (no channel)");
+		return;
+	}
+	if (open_null_fds(fds, b->nfds) < 0) {
+		log_line("backend-sent none (open failed)");
+		return;
+	}
+	if (send_msg(s->chan_fd, b->request, b->flags, b->size, b->payload,
+		     b->size, fds, (int)b->nfds) < 0) {
+		close_fds(fds, b->nfds);
+		log_line("backend-sent none (send failed)");
+		close_channel(s);
+		return;
+	}
+	close_fds(fds, b->nfds);
+	log_line("backend-sent req=%u flags=0x%x size=%u fds=%u", b->request,
+		 b->flags, b->size, b->nfds);
+	if (b->wait || (b->flags & FLAG_NEED_REPLY))
+		read_backend_reply(s);
+}
+
 /*
  * Apply action a to message m.
  * Returns 0 to keep the connection, -1 to close it.
  */
-static int do_action(int fd, const struct action *a, const struct session *s,
+static int do_action(int fd, const struct action *a, struct session *s,
 		     const struct msg *m)
 {
 	uint8_t hdr[HDR_SIZE];
@@ -719,6 +1025,11 @@ static int do_action(int fd, const struct action *a, const struct session *s,
 		return do_ok(fd, s, m);
 	case ACT_OK:
 		return do_ok(fd, s, m);
+	case ACT_BACKEND:
+		if (do_ok(fd, s, m) < 0)
+			return -1;
+		send_backend(s, a->backend);
+		return 0;
 	case ACT_NOREPLY:
 		return 0;
 	case ACT_CLOSE:
@@ -764,7 +1075,6 @@ static int do_action(int fd, const struct action *a, const struct session *s,
 
 static void serve(int fd)
 {
-	struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
 	struct session *s;
 	struct msg *m;
 	struct action a;
@@ -775,15 +1085,18 @@ static void serve(int fd)
 		warnx_("out of memory");
 		goto out;
 	}
-	/* Bound every send so a peer that never reads cannot wedge us. */
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	s->chan_fd = -1;
 	while (read_msg(fd, m)) {
 		update_session(s, m);
+		keep_channel(s, m);
+		close_msg_fds(m);
 		a = next_action();
 		if (do_action(fd, &a, s, m) < 0)
 			break;
 	}
 out:
+	if (s)
+		close_channel(s);
 	free(m);
 	free(s);
 	close(fd);
@@ -894,6 +1207,87 @@ static int parse_hex(const char *s, uint64_t *out)
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode the hex string s (even length, at most MAX_PAYLOAD bytes) into b. */
+static int parse_payload(const char *s, struct backend_spec *b)
+{
+	size_t n = strlen(s), i;
+	int hi, lo;
+
+	if (n % 2 || n / 2 > MAX_PAYLOAD)
+		return -1;
+	free(b->payload);
+	b->payload = NULL;
+	b->size = (uint32_t)(n / 2);
+	if (!b->size)
+		return 0;
+	b->payload = malloc(b->size);
+	if (!b->payload)
+		return -1;
+	for (i = 0; i < b->size; i++) {
+		hi = hex_digit(s[2 * i]);
+		lo = hex_digit(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		b->payload[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* Parse the SPEC of `backend=SPEC': ID[,flags=HEX][,payload=HEX][,fds=N][,wait] */
+static int parse_backend(const char *spec, struct action *a)
+{
+	struct backend_spec *b = calloc(1, sizeof(*b));
+	char *copy = strdup(spec), *rest = copy, *tok;
+	uint64_t v;
+	int ret = -1;
+
+	if (!b || !copy)
+		goto out;
+	b->flags = FLAG_VERSION;
+	tok = strsep(&rest, ",");
+	if (parse_u32(tok, tok + strlen(tok), &b->request) < 0)
+		goto out;
+	while ((tok = strsep(&rest, ",")) != NULL) {
+		if (strncmp(tok, "flags=", 6) == 0) {
+			if (parse_hex(tok + 6, &v) < 0 || v > UINT32_MAX)
+				goto out;
+			b->flags = (uint32_t)v;
+		} else if (strncmp(tok, "payload=", 8) == 0) {
+			if (parse_payload(tok + 8, b) < 0)
+				goto out;
+		} else if (strncmp(tok, "fds=", 4) == 0) {
+			if (parse_u32(tok + 4, tok + strlen(tok), &b->nfds) < 0 ||
+			    b->nfds > MAX_SEND_FDS)
+				goto out;
+		} else if (strcmp(tok, "wait") == 0) {
+			b->wait = true;
+		} else {
+			goto out;
+		}
+	}
+	a->kind = ACT_BACKEND;
+	a->backend = b;
+	b = NULL;
+	ret = 0;
+out:
+	if (b)
+		free(b->payload);
+	free(b);
+	free(copy);
+	return ret;
+}
+
 static int parse_action(const char *arg, struct action *a)
 {
 	const char *p = arg, *star = strchr(arg, '*');
@@ -901,11 +1295,14 @@ static int parse_action(const char *arg, struct action *a)
 
 	a->count = 1;
 	a->delay_ms = 0;
+	a->backend = NULL;
 	if (star) {
 		if (parse_u32(arg, star, &a->count) < 0 || a->count == 0)
 			return -1;
 		p = star + 1;
 	}
+	if (strncmp(p, "backend=", 8) == 0)
+		return parse_backend(p + 8, a);
 	if (strncmp(p, "delay=", 6) == 0) {
 		a->kind = ACT_DELAY;
 		return parse_u32(p + 6, p + strlen(p), &a->delay_ms);
@@ -925,7 +1322,9 @@ static void __attribute__((noreturn)) usage(void)
 	      "[--features HEX] [--protocol-features HEX] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
 	      "wrong-flags|wrong-request|oversize|bad-size|extra-fds|garbage|"
-	      "delay=MS|exit\n", stderr);
+	      "delay=MS|exit|\n"
+	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait]\n",
+	      stderr);
 	exit(2);
 }
 

@@ -113,6 +113,37 @@ like "$(jline 3 | jq -r '.warnings[]')" "NOFD bit set but 1 fd attached" "raw wa
 like "$(jline 4 | jq -r '.warnings[]')" "header size 8 disagrees with the 0 payload bytes sent" "raw warns about a lying size"
 like "$ERR" "GET_FEATURES: no reply from the back-end before the timeout" "raw reports what the back-end did: nothing"
 
+# The back-end channel: every back-end request 1-10 arrives as an event,
+# decoded by the table, answered per policy, its fds closed.
+U=00112233445566778899aabbccddeeff
+start_fake "$S" ok ok ok ok \
+	"backend=1,payload=0000100000000000001000000000000000000000000000000301000000000000" \
+	"backend=2,flags=0x9,wait" \
+	"backend=3,fds=1,payload=000000000000000000100000000000000000000000000000" \
+	"backend=4,payload=0100000000000000" "backend=5,payload=0100000000000000" \
+	"backend=6,payload=$U" "backend=7,payload=$U" "backend=8,payload=$U,wait" \
+	"backend=9,fds=1,payload=00000000000000000000000000000000000000000000000000100000000000000100000000000000" \
+	"backend=10,payload=00000000000000000000000000000000001000000000000000000000000000000000000000000000"
+cmds="mem add 2M gpa=0x100000; get-protocol-features; set-protocol-features REPLY_ACK,BACKEND_REQ; set-backend-req-fd; status"
+for _ in $(seq 10); do cmds="$cmds; get-features; sleep 150"; done
+run_vhuctl --device blk "$S" -c "$cmds; status"
+is "$RC" 0 "back-end channel session succeeds"
+evs=$(printf '%s\n' "$OUT" | jq -c 'select(.event == "backend-request")')
+is "$(printf '%s\n' "$evs" | jq -r .request.name | tr '\n' ' ')" "BACKEND_IOTLB_MSG BACKEND_CONFIG_CHANGE_MSG BACKEND_VRING_HOST_NOTIFIER_MSG BACKEND_VRING_CALL BACKEND_VRING_ERR BACKEND_SHARED_OBJECT_ADD BACKEND_SHARED_OBJECT_REMOVE BACKEND_SHARED_OBJECT_LOOKUP BACKEND_SHMEM_MAP BACKEND_SHMEM_UNMAP " "all ten back-end requests arrive as events, named"
+is "$(printf '%s\n' "$evs" | sed -n 1p | jq -c '[.request.payload.type, .request.payload.iova, .request.payload.perm]')" '["miss","0x100000","rw"]' "IOTLB miss decoded"
+like "$(printf '%s\n' "$evs" | sed -n 1p | jq -r .action)" "IOTLB update for iova 0x100000 queued" "IOTLB miss queued for an answer (iotlb auto)"
+like "$(cat "$TMP/fake.log")" "req=22 flags=0x9 size=32 fds=0 payload=0000100000000000000020000000000" "the answer is an IOTLB_MSG update for the region holding the miss"
+is "$(printf '%s\n' "$evs" | sed -n 2p | jq -c .answered)" 0 "NEED_REPLY with REPLY_ACK: answered 0"
+like "$(cat "$TMP/fake.log")" "backend-reply req=2 flags=0x5 size=8 payload=0000000000000000" "the back-end got the answer"
+is "$(printf '%s\n' "$evs" | sed -n 3p | jq -c '[.request.payload.size, .request.fds[0].type != null, .fds_closed]')" '["0x1000",true,1]' "host notifier: fd inspected, then closed"
+is "$(printf '%s\n' "$evs" | sed -n 6p | jq -r .request.payload.uuid)" "00112233-4455-6677-8899-aabbccddeeff" "shared object UUID decoded"
+is "$(printf '%s\n' "$evs" | sed -n 8p | jq -c .answered)" 1 "SHARED_OBJECT_LOOKUP always answered: 1, no object to give"
+like "$(cat "$TMP/fake.log")" "backend-reply req=8 flags=0x5 size=8 payload=0100000000000000" "the back-end got the refusal"
+is "$(printf '%s\n' "$evs" | sed -n 9p | jq -c '[.request.payload.len, .request.payload.writable]')" '["0x1000",true]' "SHMEM_MAP decoded"
+fd1=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][0].open_fds')
+fd2=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][1].open_fds')
+is "$fd2" "$fd1" "fds from the back-end channel are all closed ($fd1 before, $fd2 after)"
+
 # Reconnect after the back-end dropped us.
 start_fake "$S" close
 run_vhuctl --keep-going "$S" -c "get-features; connect $S; get-features"

@@ -1,37 +1,44 @@
 /* vring_dump.c - decode a ring in guest memory into JSON, trusting nothing in it. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jb.h"
+#include "jw.h"
 #include "vring_dump.h"
 
 /* Model: Linux drivers/vhost/vhost.c. Every field is read once into a local
  * and checked there; walks are bounded by the ring (or table) size and
  * loops are caught with a visited bitmap; problems become "anomalies" with
- * the place they were found, never a crash and never a blind follow. */
+ * the place they were found, never a crash and never a blind follow.
+ * The output is written straight out (jw.h): a full ring is 130k objects. */
 
 struct dumper {
 	const struct mem *m;
 	const struct vring_dump_opts *o;
-	struct json_object *anomalies;
+	struct jw an;			/* anomalies, spliced in at the end */
+	struct jw chain;		/* one chain's buffers, reused */
 	uint8_t *seen;			/* visited bitmap, one bit per descriptor */
+	uint16_t *didx;			/* one chain's descriptor indexes */
+	unsigned ndidx;
 };
 
 __attribute__((format(printf, 3, 4)))
 static void anomaly(struct dumper *d, const char *where, const char *fmt, ...)
 {
-	struct json_object *a = json_object_new_object();
 	char msg[200];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	jb_add(a, "where", json_object_new_string(where));
-	jb_add(a, "what", json_object_new_string(msg));
-	json_object_array_add(d->anomalies, a);
+	jw_obj(&d->an);
+	jw_key(&d->an, "where");
+	jw_str(&d->an, where);
+	jw_key(&d->an, "what");
+	jw_str(&d->an, msg);
+	jw_end_obj(&d->an);
 }
 
 struct desc { uint64_t addr; uint32_t len; uint16_t flags, next; };	/* next = id for packed */
@@ -44,50 +51,56 @@ static bool read_desc_as(const struct mem *m, uint64_t at, struct desc *x, bool 
 	       vring_rd16(m, at + (packed ? 12 : 14), &x->next);
 }
 
-static bool read_desc(const struct mem *m, uint64_t at, struct desc *x)
+static void flag_names(struct jw *w, uint16_t f, bool packed)
 {
-	return read_desc_as(m, at, x, false);
-}
-
-static struct json_object *flag_names(uint16_t f, bool packed)
-{
-	struct json_object *a = json_object_new_array();
-
+	jw_arr(w);
 	if (f & VRING_DESC_F_NEXT)
-		json_object_array_add(a, json_object_new_string("NEXT"));
+		jw_str(w, "NEXT");
 	if (f & VRING_DESC_F_WRITE)
-		json_object_array_add(a, json_object_new_string("WRITE"));
+		jw_str(w, "WRITE");
 	if (f & VRING_DESC_F_INDIRECT)
-		json_object_array_add(a, json_object_new_string("INDIRECT"));
+		jw_str(w, "INDIRECT");
 	if (packed && (f & VRING_PACKED_F_AVAIL))
-		json_object_array_add(a, json_object_new_string("AVAIL"));
+		jw_str(w, "AVAIL");
 	if (packed && (f & VRING_PACKED_F_USED))
-		json_object_array_add(a, json_object_new_string("USED"));
-	return a;
+		jw_str(w, "USED");
+	jw_end_arr(w);
 }
 
-static struct json_object *desc_json(unsigned i, const struct desc *x, bool packed)
+static void desc_json(struct jw *w, unsigned i, const struct desc *x, bool packed, const char *state)
 {
-	struct json_object *o = json_object_new_object();
-
-	jb_add(o, "index", json_object_new_int((int)i));
-	jb_add(o, "addr", jb_hex(x->addr));
-	jb_add(o, "len", json_object_new_int64(x->len));
-	jb_add(o, "flags", flag_names(x->flags, packed));
-	jb_add(o, packed ? "id" : "next", json_object_new_int(x->next));
-	return o;
+	jw_obj(w);
+	jw_key(w, "index");
+	jw_int(w, i);
+	jw_key(w, "addr");
+	jw_hex(w, x->addr);
+	jw_key(w, "len");
+	jw_int(w, x->len);
+	jw_key(w, "flags");
+	flag_names(w, x->flags, packed);
+	jw_key(w, packed ? "id" : "next");
+	jw_int(w, x->next);
+	if (state) {
+		jw_key(w, "state");
+		jw_str(w, state);
+	}
+	jw_end_obj(w);
 }
 
 /* One buffer of a chain: checked against guest memory. */
-static void add_buffer(struct dumper *d, struct json_object *bufs, const char *where,
-		       const struct desc *x, uint64_t *out, uint64_t *in)
+static void add_buffer(struct dumper *d, const char *where, const struct desc *x,
+		       uint64_t *out, uint64_t *in)
 {
-	struct json_object *b = json_object_new_object();
+	struct jw *w = &d->chain;
 
-	jb_add(b, "addr", jb_hex(x->addr));
-	jb_add(b, "len", json_object_new_int64(x->len));
-	jb_add(b, "write", json_object_new_boolean(x->flags & VRING_DESC_F_WRITE));
-	json_object_array_add(bufs, b);
+	jw_obj(w);
+	jw_key(w, "addr");
+	jw_hex(w, x->addr);
+	jw_key(w, "len");
+	jw_int(w, x->len);
+	jw_key(w, "write");
+	jw_bool(w, x->flags & VRING_DESC_F_WRITE);
+	jw_end_obj(w);
 	if (!mem_gpa_ptr(d->m, x->addr, x->len))
 		anomaly(d, where, "buffer 0x%" PRIx64 "+%u is outside every memory region", x->addr, x->len);
 	if (x->flags & VRING_DESC_F_WRITE)
@@ -98,7 +111,7 @@ static void add_buffer(struct dumper *d, struct json_object *bufs, const char *w
 
 /* Follow an indirect table: its own bound, its own loop check, no nesting. */
 static void walk_indirect(struct dumper *d, const char *where, const struct desc *x,
-			  struct json_object *bufs, uint64_t *out, uint64_t *in, bool packed)
+			  uint64_t *out, uint64_t *in, bool packed)
 {
 	unsigned n, i = 0, hops = 0;
 	uint8_t *seen;
@@ -135,7 +148,7 @@ static void walk_indirect(struct dumper *d, const char *where, const struct desc
 			anomaly(d, w, "nested indirect descriptor (not allowed)");
 			break;
 		}
-		add_buffer(d, bufs, w, &t, out, in);
+		add_buffer(d, w, &t, out, in);
 		if (packed) {	/* packed tables are read in order, all of them */
 			if (++i == n)
 				break;
@@ -152,19 +165,62 @@ static void walk_indirect(struct dumper *d, const char *where, const struct desc
 	free(seen);
 }
 
-/* Walk a split chain from HEAD; bounded by the ring size. */
-static struct json_object *walk_split(struct dumper *d, const struct vring *vr,
-				      unsigned slot, uint16_t head)
+/* Splice the comma-separated values SRC holds into W's open array. */
+static void put_list(struct jw *w, const struct jw *src)
 {
-	struct json_object *c = json_object_new_object(), *descs = json_object_new_array(),
-		*bufs = json_object_new_array();
+	jw_raw(w, src->buf, src->len);
+}
+
+/* Write the chain gathered in d->didx / d->chain as one object. */
+static void emit_chain(struct dumper *d, struct jw *w, int slot, unsigned head, int id,
+		       uint64_t out, uint64_t in)
+{
+	jw_obj(w);
+	if (slot >= 0) {
+		jw_key(w, "avail_slot");
+		jw_int(w, slot);
+	}
+	jw_key(w, "head");
+	jw_int(w, head);
+	if (id >= 0) {
+		jw_key(w, "id");
+		jw_int(w, id);
+	}
+	jw_key(w, "descriptors");
+	jw_arr(w);
+	for (unsigned i = 0; i < d->ndidx; i++)
+		jw_int(w, d->didx[i]);
+	jw_end_arr(w);
+	jw_key(w, "buffers");
+	jw_arr(w);
+	if (d->chain.len)
+		put_list(w, &d->chain);
+	jw_end_arr(w);
+	jw_key(w, "out_bytes");
+	jw_int(w, (int64_t)out);
+	jw_key(w, "in_bytes");
+	jw_int(w, (int64_t)in);
+	jw_end_obj(w);
+}
+
+static void chain_reset(struct dumper *d)
+{
+	d->chain.len = 0;
+	d->chain.depth = 0;
+	d->chain.need_comma[0] = false;
+	d->ndidx = 0;
+}
+
+/* Walk a split chain from HEAD; bounded by the ring size. */
+static void walk_split(struct dumper *d, struct jw *w, const struct vring *vr,
+		       unsigned slot, uint16_t head)
+{
 	uint64_t out = 0, in = 0;
 	unsigned hops = 0;
 	uint16_t i = head;
-	char w[64];
+	char where[64];
 
-	jb_add(c, "avail_slot", json_object_new_int((int)slot));
-	jb_add(c, "head", json_object_new_int(head));
+	chain_reset(d);
 	memset(d->seen, 0, (vr->size + 7u) / 8);
 	if (head >= vr->size) {
 		anomaly(d, "avail.ring", "slot %u: head %u is outside the %u-entry ring", slot, head, vr->size);
@@ -173,36 +229,32 @@ static struct json_object *walk_split(struct dumper *d, const struct vring *vr,
 	for (;;) {
 		struct desc x;
 
-		snprintf(w, sizeof(w), "desc[%u]", i);
+		snprintf(where, sizeof(where), "desc[%u]", i);
 		if (d->seen[i / 8] >> (i % 8) & 1) {
-			anomaly(d, w, "descriptor loop (chain from head %u comes back here)", head);
+			anomaly(d, where, "descriptor loop (chain from head %u comes back here)", head);
 			break;
 		}
 		d->seen[i / 8] |= (uint8_t)(1u << (i % 8));
-		if (++hops > vr->size || !read_desc(d->m, vr->desc + 16 * (uint64_t)i, &x))
+		if (++hops > vr->size || !read_desc_as(d->m, vr->desc + 16 * (uint64_t)i, &x, false))
 			break;
-		json_object_array_add(descs, json_object_new_int(i));
+		d->didx[d->ndidx++] = i;
 		if (x.flags & VRING_DESC_F_INDIRECT) {
 			if (x.flags & VRING_DESC_F_NEXT)
-				anomaly(d, w, "INDIRECT together with NEXT");
-			walk_indirect(d, w, &x, bufs, &out, &in, false);
+				anomaly(d, where, "INDIRECT together with NEXT");
+			walk_indirect(d, where, &x, &out, &in, false);
 			break;
 		}
-		add_buffer(d, bufs, w, &x, &out, &in);
+		add_buffer(d, where, &x, &out, &in);
 		if (!(x.flags & VRING_DESC_F_NEXT))
 			break;
 		if (x.next >= vr->size) {
-			anomaly(d, w, "next %u is outside the %u-entry ring", x.next, vr->size);
+			anomaly(d, where, "next %u is outside the %u-entry ring", x.next, vr->size);
 			break;
 		}
 		i = x.next;
 	}
 done:
-	jb_add(c, "descriptors", descs);
-	jb_add(c, "buffers", bufs);
-	jb_add(c, "out_bytes", json_object_new_int64((int64_t)out));
-	jb_add(c, "in_bytes", json_object_new_int64((int64_t)in));
-	return c;
+	emit_chain(d, w, (int)slot, head, -1, out, in);
 }
 
 static bool in_window(const struct vring_dump_opts *o, unsigned i)
@@ -210,77 +262,95 @@ static bool in_window(const struct vring_dump_opts *o, unsigned i)
 	return i >= o->from && (o->count == 0 || i - o->from < o->count);
 }
 
-static void dump_split(struct dumper *d, const struct vring *vr, struct json_object *out)
+static void dump_split(struct dumper *d, struct jw *w, const struct vring *vr)
 {
 	const struct mem *m = d->m;
 	uint16_t aflags = 0, aidx = 0, uflags = 0, uidx = 0, ev;
-	struct json_object *avail = json_object_new_object(), *used = json_object_new_object();
-	struct json_object *descs, *ring, *chains = json_object_new_array(), *counts;
 	unsigned pending;
-	char w[48];
 
 	if (!vring_rd16(m, vr->avail, &aflags) || !vring_rd16(m, vr->avail + 2, &aidx))
 		anomaly(d, "avail", "avail ring 0x%" PRIx64 " is outside memory", vr->avail);
 	if (!vring_rd16(m, vr->used, &uflags) || !vring_rd16(m, vr->used + 2, &uidx))
 		anomaly(d, "used", "used ring 0x%" PRIx64 " is outside memory", vr->used);
 	if (!d->o->chains_only) {
-		descs = json_object_new_array();
+		jw_key(w, "descriptors");
+		jw_arr(w);
 		for (unsigned i = d->o->from; i < vr->size && in_window(d->o, i); i++) {
 			struct desc x;
 
-			if (!read_desc(m, vr->desc + 16 * (uint64_t)i, &x)) {
+			if (!read_desc_as(m, vr->desc + 16 * (uint64_t)i, &x, false)) {
 				anomaly(d, "desc", "descriptor table 0x%" PRIx64 " is outside memory", vr->desc);
 				break;
 			}
-			json_object_array_add(descs, desc_json(i, &x, false));
+			desc_json(w, i, &x, false, NULL);
 		}
-		jb_add(out, "descriptors", descs);
-		jb_add(avail, "flags", jb_hex(aflags));
+		jw_end_arr(w);
+		jw_key(w, "avail");
+		jw_obj(w);
+		jw_key(w, "flags");
+		jw_hex(w, aflags);
+		jw_key(w, "flag_names");
+		jw_arr(w);
 		if (aflags & VRING_AVAIL_F_NO_INTERRUPT)
-			jb_add(avail, "flag_names", jb_names1("NO_INTERRUPT"));
-		jb_add(avail, "idx", json_object_new_int(aidx));
-		ring = json_object_new_array();
+			jw_str(w, "NO_INTERRUPT");
+		jw_end_arr(w);
+		jw_key(w, "idx");
+		jw_int(w, aidx);
+		jw_key(w, "ring");
+		jw_arr(w);
 		for (unsigned i = d->o->from; i < vr->size && in_window(d->o, i); i++) {
 			uint16_t h = 0;
 
 			vring_rd16(m, vr->avail + 4 + 2 * (uint64_t)i, &h);
-			json_object_array_add(ring, json_object_new_int(h));
+			jw_int(w, h);
 		}
-		jb_add(avail, "ring", ring);
-		if (vr->event_idx && vring_rd16(m, vr->avail + 4 + 2 * (uint64_t)vr->size, &ev))
-			jb_add(avail, "used_event", json_object_new_int(ev));
-		jb_add(used, "flags", jb_hex(uflags));
+		jw_end_arr(w);
+		if (vr->event_idx && vring_rd16(m, vr->avail + 4 + 2 * (uint64_t)vr->size, &ev)) {
+			jw_key(w, "used_event");
+			jw_int(w, ev);
+		}
+		jw_end_obj(w);
+		jw_key(w, "used");
+		jw_obj(w);
+		jw_key(w, "flags");
+		jw_hex(w, uflags);
+		jw_key(w, "flag_names");
+		jw_arr(w);
 		if (uflags & VRING_USED_F_NO_NOTIFY)
-			jb_add(used, "flag_names", jb_names1("NO_NOTIFY"));
-		jb_add(used, "idx", json_object_new_int(uidx));
-		ring = json_object_new_array();
+			jw_str(w, "NO_NOTIFY");
+		jw_end_arr(w);
+		jw_key(w, "idx");
+		jw_int(w, uidx);
+		jw_key(w, "ring");
+		jw_arr(w);
 		for (unsigned i = d->o->from; i < vr->size && in_window(d->o, i); i++) {
 			uint32_t id = 0, len = 0;
-			struct json_object *e = json_object_new_object();
 
 			vring_rd32(m, vr->used + 4 + 8 * (uint64_t)i, &id);
 			vring_rd32(m, vr->used + 8 + 8 * (uint64_t)i, &len);
-			jb_add(e, "id", json_object_new_int64(id));
-			jb_add(e, "len", json_object_new_int64(len));
-			json_object_array_add(ring, e);
+			jw_obj(w);
+			jw_key(w, "id");
+			jw_int(w, id);
+			jw_key(w, "len");
+			jw_int(w, len);
+			jw_end_obj(w);
 		}
-		jb_add(used, "ring", ring);
-		if (vr->event_idx && vring_rd16(m, vr->used + 4 + 8 * (uint64_t)vr->size, &ev))
-			jb_add(used, "avail_event", json_object_new_int(ev));
-		jb_add(out, "avail", avail);
-		jb_add(out, "used", used);
-	} else {
-		json_object_put(avail);
-		json_object_put(used);
+		jw_end_arr(w);
+		if (vr->event_idx && vring_rd16(m, vr->used + 4 + 8 * (uint64_t)vr->size, &ev)) {
+			jw_key(w, "avail_event");
+			jw_int(w, ev);
+		}
+		jw_end_obj(w);
 	}
 	/* Chains the device has been given and not yet returned. */
 	pending = (uint16_t)(aidx - uidx);
 	if (pending > vr->size) {
-		snprintf(w, sizeof(w), "avail.idx");
-		anomaly(d, w, "avail.idx %u is %u ahead of used.idx %u, more than the ring size %u",
+		anomaly(d, "avail.idx", "avail.idx %u is %u ahead of used.idx %u, more than the ring size %u",
 			aidx, pending, uidx, vr->size);
 		pending = vr->size;
 	}
+	jw_key(w, "chains");
+	jw_arr(w);
 	for (unsigned k = 0; k < pending; k++) {
 		unsigned slot = (uint16_t)(uidx + k) % vr->size;
 		uint16_t head = 0;
@@ -288,37 +358,47 @@ static void dump_split(struct dumper *d, const struct vring *vr, struct json_obj
 		if (!in_window(d->o, k))
 			continue;
 		vring_rd16(m, vr->avail + 4 + 2 * (uint64_t)slot, &head);
-		json_object_array_add(chains, walk_split(d, vr, slot, head));
+		walk_split(d, w, vr, slot, head);
 	}
-	jb_add(out, "chains", chains);
-	counts = json_object_new_object();
-	jb_add(counts, "available", json_object_new_int((int)pending));
-	jb_add(counts, "in_flight", json_object_new_int((int)vring_in_flight(vr)));
-	jb_add(counts, "used", json_object_new_int((uint16_t)(uidx - vr->last_used)));
-	jb_add(out, "counts", counts);
+	jw_end_arr(w);
+	jw_key(w, "counts");
+	jw_obj(w);
+	jw_key(w, "available");
+	jw_int(w, pending);
+	jw_key(w, "in_flight");
+	jw_int(w, vring_in_flight(vr));
+	jw_key(w, "used");
+	jw_int(w, (uint16_t)(uidx - vr->last_used));
+	jw_end_obj(w);
 }
 
-static struct json_object *event_area(const struct mem *m, uint64_t gpa)
+static void event_area(struct jw *w, const struct mem *m, uint64_t gpa)
 {
 	static const char *const modes[] = { "ENABLE", "DISABLE", "DESC", "reserved" };
-	struct json_object *o = json_object_new_object();
 	uint16_t off_wrap = 0, flags = 0;
 
 	vring_rd16(m, gpa, &off_wrap);
 	vring_rd16(m, gpa + 2, &flags);
-	jb_add(o, "desc", json_object_new_int(off_wrap & 0x7fff));
-	jb_add(o, "wrap", json_object_new_int(off_wrap >> 15));
-	jb_add(o, "flags", json_object_new_string(modes[flags & 3]));
-	return o;
+	jw_obj(w);
+	jw_key(w, "desc");
+	jw_int(w, off_wrap & 0x7fff);
+	jw_key(w, "wrap");
+	jw_int(w, off_wrap >> 15);
+	jw_key(w, "flags");
+	jw_str(w, modes[flags & 3]);
+	jw_end_obj(w);
 }
 
-static void dump_packed(struct dumper *d, const struct vring *vr, struct json_object *out)
+static void dump_packed(struct dumper *d, struct jw *w, const struct vring *vr)
 {
 	const struct mem *m = d->m;
-	struct json_object *descs = json_object_new_array(), *chains = json_object_new_array(), *counts;
-	unsigned avail = 0, used = 0, pos = vr->last_used_pk, pending = 0;
+	unsigned avail = 0, pos = vr->last_used_pk, pending = 0;
 	bool wrap = vr->used_wrap;
 
+	if (!d->o->chains_only) {
+		jw_key(w, "descriptors");
+		jw_arr(w);
+	}
 	for (unsigned i = 0; i < vr->size; i++) {
 		struct desc x;
 		bool a, u;
@@ -330,29 +410,26 @@ static void dump_packed(struct dumper *d, const struct vring *vr, struct json_ob
 		a = x.flags & VRING_PACKED_F_AVAIL;
 		u = x.flags & VRING_PACKED_F_USED;
 		avail += a != u;
-		used += a == u && (a || u);
-		if (!d->o->chains_only && in_window(d->o, i)) {
-			struct json_object *o = desc_json(i, &x, true);
-
-			jb_add(o, "state", json_object_new_string(a != u ? "available" : (a ? "used" : "used/free")));
-			json_object_array_add(descs, o);
-		}
+		if (!d->o->chains_only && in_window(d->o, i))
+			desc_json(w, i, &x, true, a != u ? "available" : (a ? "used" : "used/free"));
 	}
 	if (!d->o->chains_only) {
-		jb_add(out, "descriptors", descs);
-		jb_add(out, "driver_event", event_area(m, vr->avail));
-		jb_add(out, "device_event", event_area(m, vr->used));
-	} else {
-		json_object_put(descs);
+		jw_end_arr(w);
+		jw_key(w, "driver_event");
+		event_area(w, m, vr->avail);
+		jw_key(w, "device_event");
+		event_area(w, m, vr->used);
 	}
 	/* Chains from the driver's used position while descriptors are available
 	 * in the current wrap: at most one pass over the ring. */
+	jw_key(w, "chains");
+	jw_arr(w);
 	for (unsigned hops = 0; hops < vr->size;) {
-		struct json_object *c, *bufs;
 		uint64_t o = 0, in = 0;
 		struct desc x;
-		char w[48];
+		char where[48];
 		unsigned start = pos;
+		int id = -1;
 
 		if (!read_desc_as(m, vr->desc + 16 * (uint64_t)pos, &x, true))
 			break;
@@ -363,8 +440,8 @@ static void dump_packed(struct dumper *d, const struct vring *vr, struct json_ob
 			uint16_t n = x.next < vr->size && vr->chains[x.next].busy ? vr->chains[x.next].ndesc : 0;
 
 			if (n == 0) {
-				snprintf(w, sizeof(w), "desc[%u]", pos);
-				anomaly(d, w, "used descriptor names buffer id %u, which is not in flight", x.next);
+				snprintf(where, sizeof(where), "desc[%u]", pos);
+				anomaly(d, where, "used descriptor names buffer id %u, which is not in flight", x.next);
 				break;
 			}
 			hops += n;
@@ -377,16 +454,15 @@ static void dump_packed(struct dumper *d, const struct vring *vr, struct json_ob
 		}
 		if (((x.flags & VRING_PACKED_F_AVAIL) != 0) != wrap || ((x.flags & VRING_PACKED_F_USED) != 0) == wrap)
 			break;
-		c = json_object_new_object();
-		bufs = json_object_new_array();
-		jb_add(c, "head", json_object_new_int((int)start));
+		chain_reset(d);
 		for (;;) {
-			snprintf(w, sizeof(w), "desc[%u]", pos);
+			snprintf(where, sizeof(where), "desc[%u]", pos);
+			d->didx[d->ndidx++] = (uint16_t)pos;
 			if (x.flags & VRING_DESC_F_INDIRECT)
-				walk_indirect(d, w, &x, bufs, &o, &in, true);
+				walk_indirect(d, where, &x, &o, &in, true);
 			else
-				add_buffer(d, bufs, w, &x, &o, &in);
-			jb_add(c, "id", json_object_new_int(x.next));
+				add_buffer(d, where, &x, &o, &in);
+			id = x.next;
 			hops++;
 			if (++pos == vr->size) {
 				pos = 0;
@@ -395,47 +471,65 @@ static void dump_packed(struct dumper *d, const struct vring *vr, struct json_ob
 			if (!(x.flags & VRING_DESC_F_NEXT))
 				break;
 			if (hops >= vr->size || !read_desc_as(m, vr->desc + 16 * (uint64_t)pos, &x, true)) {
-				anomaly(d, w, "chain runs over the whole ring");
+				anomaly(d, where, "chain runs over the whole ring");
 				break;
 			}
 		}
-		jb_add(c, "buffers", bufs);
-		jb_add(c, "out_bytes", json_object_new_int64((int64_t)o));
-		jb_add(c, "in_bytes", json_object_new_int64((int64_t)in));
 		if (in_window(d->o, pending))
-			json_object_array_add(chains, c);
-		else
-			json_object_put(c);
+			emit_chain(d, w, -1, start, id, o, in);
 		pending++;
 	}
-	jb_add(out, "chains", chains);
-	counts = json_object_new_object();
-	jb_add(counts, "available", json_object_new_int((int)pending));
-	jb_add(counts, "available_descriptors", json_object_new_int((int)avail));
-	jb_add(counts, "in_flight", json_object_new_int((int)vring_in_flight(vr)));
-	jb_add(out, "counts", counts);
+	jw_end_arr(w);
+	jw_key(w, "counts");
+	jw_obj(w);
+	jw_key(w, "available");
+	jw_int(w, pending);
+	jw_key(w, "available_descriptors");
+	jw_int(w, avail);
+	jw_key(w, "in_flight");
+	jw_int(w, vring_in_flight(vr));
+	jw_end_obj(w);
 }
 
 struct json_object *vring_dump(const struct vring *vr, const struct mem *m,
 			       const struct vring_dump_opts *o)
 {
-	struct json_object *out = json_object_new_object();
-	struct dumper d = { .m = m, .o = o, .anomalies = json_object_new_array() };
+	struct dumper d = { .m = m, .o = o };
+	struct jw w;
 
+	jw_init(&w);
+	jw_init(&d.an);
+	jw_init(&d.chain);
 	d.seen = calloc((vr->size + 7u) / 8 + 1, 1);
-	jb_add(out, "index", json_object_new_int((int)vr->index));
-	jb_add(out, "layout", json_object_new_string(vr->packed ? "packed" : "split"));
-	jb_add(out, "size", json_object_new_int(vr->size));
-	jb_add(out, "desc_addr", jb_hex(vr->desc));
-	jb_add(out, vr->packed ? "driver_event_addr" : "avail_addr", jb_hex(vr->avail));
-	jb_add(out, vr->packed ? "device_event_addr" : "used_addr", jb_hex(vr->used));
-	if (d.seen) {
+	d.didx = calloc(vr->size + 1u, sizeof(*d.didx));
+	jw_obj(&w);
+	jw_key(&w, "index");
+	jw_int(&w, vr->index);
+	jw_key(&w, "layout");
+	jw_str(&w, vr->packed ? "packed" : "split");
+	jw_key(&w, "size");
+	jw_int(&w, vr->size);
+	jw_key(&w, "desc_addr");
+	jw_hex(&w, vr->desc);
+	jw_key(&w, vr->packed ? "driver_event_addr" : "avail_addr");
+	jw_hex(&w, vr->avail);
+	jw_key(&w, vr->packed ? "device_event_addr" : "used_addr");
+	jw_hex(&w, vr->used);
+	if (d.seen && d.didx) {
 		if (vr->packed)
-			dump_packed(&d, vr, out);
+			dump_packed(&d, &w, vr);
 		else
-			dump_split(&d, vr, out);
+			dump_split(&d, &w, vr);
 	}
-	jb_add(out, "anomalies", d.anomalies);
+	jw_key(&w, "anomalies");
+	jw_arr(&w);
+	if (d.an.len)
+		put_list(&w, &d.an);
+	jw_end_arr(&w);
+	jw_end_obj(&w);
+	jw_free(&d.an);
+	jw_free(&d.chain);
 	free(d.seen);
-	return out;
+	free(d.didx);
+	return jw_to_json(&w);
 }

@@ -169,7 +169,7 @@ static int cmd_status(struct cmd_ctx *ctx)
 	kept = json_object_new_object();
 	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++)
 		if (s->kept[i].fd >= 0)
-			jb_add(kept, s->kept[i].name, render_fd(s->kept[i].fd));
+			json_object_object_add(kept, s->kept[i].name, render_fd(s->kept[i].fd));
 	jb_add(o, "fds", kept);
 	jb_add(o, "open_fds", json_object_new_int(session_open_fds()));
 	f = json_object_new_object();

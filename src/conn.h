@@ -24,6 +24,8 @@ struct conn {
 	uint64_t proto;			/* last GET_PROTOCOL_FEATURES answer */
 	uint64_t acked_proto;		/* last SET_PROTOCOL_FEATURES sent */
 	uint64_t sent, received;	/* message counters */
+	bool late_reply_possible;	/* a wait timed out: its reply may still come */
+	int rcvtimeo_ms;		/* SO_RCVTIMEO set on fd, -2 none */
 };
 
 enum conn_expect { EXPECT_AUTO, EXPECT_REPLY, EXPECT_NONE };

@@ -66,7 +66,8 @@ struct json_object *jb_text(const uint8_t *buf, size_t len)
 struct json_object *jb_add(struct json_object *obj, const char *key,
 			   struct json_object *val)
 {
-	json_object_object_add(obj, key, val);
+	/* Keys are string literals or static tables: no copy needed. */
+	json_object_object_add_ex(obj, key, val, JSON_C_OBJECT_ADD_CONSTANT_KEY);
 	return obj;
 }
 

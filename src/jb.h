@@ -20,7 +20,9 @@ struct json_object *jb_text(const uint8_t *buf, size_t len);
 struct json_object *jb_us(int64_t ns);
 /* ["NAME"]: a one-name array, for flag lists. */
 struct json_object *jb_names1(const char *name);
-/* Add key/value to OBJ; returns OBJ so calls can be chained. */
+/* Add key/value to OBJ; returns OBJ so calls can be chained. KEY must
+ * outlive OBJ (a literal or a static table's string); else use
+ * json_object_object_add. */
 struct json_object *jb_add(struct json_object *obj, const char *key,
 			   struct json_object *val);
 

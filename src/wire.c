@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,6 +141,8 @@ int wire_send(int sock, const struct vhu_msg *m, int64_t deadline, struct vhu_er
 	memcpy(buf + 8, &m->size, 4);
 	memcpy(buf + VHU_HDR_SIZE, m->payload, m->len);
 	r = send_all(sock, buf, total, m->fds, m->nfds, deadline, &sent);
+	if ((r == -EPIPE || r == -ECONNRESET) && sent == 0)
+		return vhu_errf(e, ECONNRESET, "back-end closed the connection before this request was sent");
 	if (r == -EPIPE || r == -ECONNRESET)
 		return vhu_errf(e, ECONNRESET, "back-end closed the connection (sent %zu of %zu bytes)",
 				sent, total);
@@ -175,7 +178,7 @@ static void take_fds(struct msghdr *mh, struct vhu_msg *m)
 
 /* Read exactly LEN bytes (or fewer on EOF/timeout); *got tells how many. */
 static int recv_exact(int sock, uint8_t *buf, size_t len, struct vhu_msg *m,
-		      int64_t deadline, size_t *got)
+		      int64_t deadline, bool may_block, size_t *got)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
@@ -194,14 +197,25 @@ static int recv_exact(int sock, uint8_t *buf, size_t len, struct vhu_msg *m,
 
 		if (wire_cancel)
 			return -ECANCELED;
-		/* Try first, wait only when nothing is there: the reply is often
-		 * in already, and a poll per read would double the syscalls. */
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		/* The first read of a message may block in the kernel, bounded by
+		 * the socket's SO_RCVTIMEO (set by the caller to the timeout), when
+		 * nothing else needs serving meanwhile: one syscall instead of
+		 * try-poll-read. Otherwise try first and poll only when nothing is
+		 * there. A signal (Ctrl-C) interrupts either. */
+		bool block = may_block && *got == 0 && (waiter_fd < 0 || in_waiter);
+
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | (block ? 0 : MSG_DONTWAIT));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
+			if (block) {
+				may_block = false;	/* timed out in the kernel: poll out the rest */
+				if (deadline >= 0 && wire_now_ns() >= deadline)
+					return -ETIMEDOUT;
+				continue;
+			}
 			r = wait_fd(sock, POLLIN, deadline);
 			if (r < 0)
 				return r;
@@ -238,6 +252,21 @@ static int recv_error(struct vhu_err *e, int r, const char *what, size_t got, si
 int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
 	      struct vhu_err *e)
 {
+	return wire_recv2(sock, m, max_size, deadline, false, e);
+}
+
+int wire_set_rcvtimeo(int sock, int timeout_ms)
+{
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+
+	if (timeout_ms < 0)
+		tv = (struct timeval){ 0, 0 };	/* for ever */
+	return setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ? -errno : 0;
+}
+
+int wire_recv2(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
+	       bool may_block, struct vhu_err *e)
+{
 	uint8_t hdr[VHU_HDR_SIZE];
 	size_t got;
 	int r;
@@ -245,7 +274,7 @@ int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
 	m->nfds = 0;
 	m->len = 0;
 	m->fds_truncated = false;
-	r = recv_exact(sock, hdr, sizeof(hdr), m, deadline, &got);
+	r = recv_exact(sock, hdr, sizeof(hdr), m, deadline, may_block, &got);
 	m->consumed = (uint32_t)got;
 	if (r < 0) {
 		wire_close_fds(m);
@@ -260,7 +289,7 @@ int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
 				m->size, max_size < VHU_PAYLOAD_MAX ? max_size : VHU_PAYLOAD_MAX,
 				m->request, m->flags);
 	}
-	r = recv_exact(sock, m->payload, m->size, m, deadline, &got);
+	r = recv_exact(sock, m->payload, m->size, m, deadline, false, &got);
 	m->len = (uint32_t)got;
 	m->consumed += (uint32_t)got;
 	if (r < 0) {

@@ -51,6 +51,13 @@ void wire_set_waiter(int fd, void (*fn)(void *arg), void *arg);
  * 0 readable, 1 the waiter was served (look again), -ETIMEDOUT, -ECANCELED. */
 int wire_wait(int fd, int64_t deadline);
 
+/* wire_recv, but the first read may block in the kernel: only for a
+ * blocking socket whose SO_RCVTIMEO (wire_set_rcvtimeo) bounds it. */
+int wire_recv2(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
+	       bool may_block, struct vhu_err *e);
+/* SO_RCVTIMEO: how long one blocking read may wait (-1 for ever). */
+int wire_set_rcvtimeo(int sock, int timeout_ms);
+
 /* Is a byte (or EOF) waiting on SOCK right now? */
 int wire_readable(int sock);
 

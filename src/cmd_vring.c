@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -489,8 +491,8 @@ static int cmd_start(struct cmd_ctx *ctx)
 	if (c->features & BIT(F_PROTOCOL_FEATURES)) {
 		if ((r = step(ctx, steps, "get-protocol-features")) < 0)
 			return r;
-		/* MQ REPLY_ACK CONFIG STATUS, and BACKEND_REQ when an IOMMU needs the channel */
-		pwant = c->proto & (BIT(0) | BIT(3) | BIT(9) | BIT(16) |
+		/* MQ LOG_SHMFD REPLY_ACK CONFIG STATUS, and BACKEND_REQ when an IOMMU needs the channel */
+		pwant = c->proto & (BIT(0) | BIT(1) | BIT(3) | BIT(9) | BIT(16) |
 				    ((want & BIT(F_ACCESS_PLATFORM)) ? BIT(5) : 0));
 		if ((r = step(ctx, steps, "set-protocol-features 0x%" PRIx64, pwant)) < 0)
 			return r;
@@ -608,6 +610,19 @@ static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
 	jb_add(ctx->out, "rtt_us", jb_us(wire_now_ns() - t0));
 	jb_add(ctx->out, "head", json_object_new_int(head));
 	jb_add(ctx->out, "used_len", json_object_new_int64(u.len));
+	{
+		struct json_object *b = json_object_new_array();
+
+		for (uint16_t i = 0; i < u.chain->nseg; i++) {
+			struct json_object *o = json_object_new_object();
+
+			jb_add(o, "addr", jb_hex(u.chain->seg[i].gpa));
+			jb_add(o, "len", json_object_new_int64(u.chain->seg[i].len));
+			jb_add(o, "write", json_object_new_boolean(u.chain->seg[i].write));
+			json_object_array_add(b, o);
+		}
+		jb_add(ctx->out, "buffers", b);
+	}
 	{
 		const struct vring_seg *st = &u.chain->seg[u.chain->nseg - 1];
 		const uint8_t *sp = mem_gpa_ptr(&s->mem, st->gpa, 1);
@@ -800,6 +815,133 @@ static int cmd_net_recv(struct cmd_ctx *ctx)
 	return r < 0 ? r : 0;
 }
 
+/* --- dirty log ------------------------------------------------------------ */
+
+#define F_LOG_ALL 26
+#define LOG_PAGE 4096u
+
+/* Send SET_VRING_ADDR again for every ring we drive, with or without
+ * VHOST_VRING_F_LOG (used-ring writes logged at the used ring's GPA). */
+static int rings_log(struct cmd_ctx *ctx, struct json_object *steps, bool on)
+{
+	struct session *s = ctx->s;
+	int r;
+
+	for (unsigned n = 0; n < SESSION_RINGS; n++) {
+		struct vring *vr = s->vr[n];
+		uint64_t d, a, u;
+
+		if (!vr)
+			continue;
+		if (acked(s, F_ACCESS_PLATFORM)) {
+			d = vr->desc;
+			a = vr->avail;
+			u = vr->used;
+		} else {
+			mem_gpa_to_uaddr(&s->mem, vr->desc, &d);
+			mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
+			mem_gpa_to_uaddr(&s->mem, vr->used, &u);
+		}
+		r = step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64 " used=0x%" PRIx64
+			 " log=0x%" PRIx64 " flags=%u", n, d, a, u, vr->used, on ? 1u : 0u);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int cmd_log_start(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	struct json_object *steps = json_object_new_array();
+	const struct arg_val *sz = args_get(&ctx->args, "size");
+	int r;
+
+	jb_add(ctx->out, "steps", steps);
+	if (!s->conn.features_set)
+		return vhu_errf(&ctx->err, EINVAL, "negotiate features first ('start' or set-features)");
+	if (sz->set)
+		r = step(ctx, steps, "set-log-base size=%" PRIu64, sz->u);
+	else
+		r = step(ctx, steps, "set-log-base");
+	if (r == 0)
+		r = step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features | BIT(F_LOG_ALL));
+	if (r == 0)
+		r = rings_log(ctx, steps, true);
+	return r;
+}
+
+static int cmd_log_stop(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	struct json_object *steps = json_object_new_array();
+	int r;
+
+	jb_add(ctx->out, "steps", steps);
+	r = rings_log(ctx, steps, false);
+	if (r == 0 && s->conn.features_set)
+		r = step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features & ~BIT(F_LOG_ALL));
+	return r;
+}
+
+static int cmd_log_dump(struct cmd_ctx *ctx)
+{
+	int fd = session_kept_fd(ctx->s, "log");
+	struct json_object *pages = json_object_new_array();
+	bool clear = args_u(&ctx->args, "clear", 0);
+	uint64_t dirty = 0, run_start = 0, run_len = 0;
+	struct stat st;
+	uint8_t *log;
+
+	jb_add(ctx->out, "dirty", pages);
+	if (fd < 0)
+		return vhu_errf(&ctx->err, ENOENT, "no dirty log: 'log start' first");
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (1LL << 40))
+		return vhu_errf(&ctx->err, EBADF, "the log memfd has no usable size");
+	log = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (log == MAP_FAILED)
+		return vhu_errf(&ctx->err, errno, "mmap of the log: %s", strerror(errno));
+	/* One bit per 4 KiB page of guest physical memory; show runs of pages. */
+	for (uint64_t i = 0; i < (uint64_t)st.st_size; i++) {
+		uint8_t b = __atomic_load_n(&log[i], __ATOMIC_RELAXED);
+
+		for (unsigned bit = 0; bit < 8; bit++) {
+			uint64_t page = i * 8 + bit;
+
+			if (b >> bit & 1) {
+				dirty++;
+				if (run_len && run_start + run_len == page) {
+					run_len++;
+					continue;
+				}
+				if (run_len) {
+					struct json_object *o = json_object_new_object();
+
+					jb_add(o, "gpa", jb_hex(run_start * LOG_PAGE));
+					jb_add(o, "pages", json_object_new_int64((int64_t)run_len));
+					json_object_array_add(pages, o);
+				}
+				run_start = page;
+				run_len = 1;
+			}
+		}
+		if (b && clear)
+			__atomic_fetch_and(&log[i], (uint8_t)~b, __ATOMIC_RELAXED);
+	}
+	if (run_len) {
+		struct json_object *o = json_object_new_object();
+
+		jb_add(o, "gpa", jb_hex(run_start * LOG_PAGE));
+		jb_add(o, "pages", json_object_new_int64((int64_t)run_len));
+		json_object_array_add(pages, o);
+	}
+	munmap(log, (size_t)st.st_size);
+	jb_add(ctx->out, "dirty_pages", json_object_new_int64((int64_t)dirty));
+	jb_add(ctx->out, "page_size", json_object_new_int(LOG_PAGE));
+	jb_add(ctx->out, "cleared", json_object_new_boolean(clear));
+	return 0;
+}
+
 /* --- table ---------------------------------------------------------------- */
 
 static const struct arg_spec gpa_len_args[] = {
@@ -848,6 +990,12 @@ static const struct arg_spec blk_write_args[] = {
 	{ .name = "sector", .type = ARG_U64, .required = true, .help = "first 512-byte sector" },
 	{ .name = "data", .type = ARG_STRING, .required = true, .help = "hex bytes or @FILE" },
 };
+static const struct arg_spec log_start_args[] = {
+	{ .name = "size", .type = ARG_U64, .key_only = true, .help = "log bytes (default: one bit per page of all memory)" },
+};
+static const struct arg_spec log_dump_args[] = {
+	{ .name = "clear", .type = ARG_FLAG, .help = "clear the bits that were reported" },
+};
 static const struct arg_spec net_send_args[] = {
 	{ .name = "frame", .type = ARG_STRING, .required = true, .help = "Ethernet frame: hex or @FILE" },
 };
@@ -882,6 +1030,14 @@ static const struct cmd_def defs[] = {
 	{ "blk write", GROUP_RINGS, blk_write_args, N(blk_write_args), "write sectors (VIRTIO_BLK_T_OUT)", NULL, "blk write 0 @sector.bin", NULL, cmd_blk_write, NULL },
 	{ "blk flush", GROUP_RINGS, NULL, 0, "flush (VIRTIO_BLK_T_FLUSH)", NULL, "blk flush", NULL, cmd_blk_flush, NULL },
 	{ "blk id", GROUP_RINGS, NULL, 0, "the device's id string (VIRTIO_BLK_T_GET_ID)", NULL, "blk id", NULL, cmd_blk_id, NULL },
+	{ "log start", GROUP_RINGS, log_start_args, N(log_start_args), "start dirty-page logging",
+	  "Sends SET_LOG_BASE with a fresh memfd (the reply may be a u64 or, from DPDK, empty),\n"
+	  "adds VHOST_F_LOG_ALL to the features, and sets VHOST_VRING_F_LOG on every ring\n"
+	  "vhuctl drives, with the used ring's address as log_guest_addr.",
+	  "log start", "docs/interop/vhost-user.rst, \"Migration\"", cmd_log_start, NULL },
+	{ "log dump", GROUP_RINGS, log_dump_args, N(log_dump_args), "list the pages the back-end marked dirty",
+	  NULL, "log dump clear", NULL, cmd_log_dump, NULL },
+	{ "log stop", GROUP_RINGS, NULL, 0, "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL },
 	{ "net send", GROUP_RINGS, net_send_args, N(net_send_args), "transmit a frame on ring 1", NULL,
 	  "net send ffffffffffff525400123456080045000014000000004000000000000000", NULL, cmd_net_send, NULL },
 	{ "net recv", GROUP_RINGS, net_recv_args, N(net_recv_args), "receive frames on ring 0", NULL, "net recv timeout=1000", NULL, cmd_net_recv, NULL },

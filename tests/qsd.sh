@@ -99,7 +99,7 @@ VHU
 run_vhuctl --device blk "$S" -f "$TMP/io.vhu"
 is "$RC" 0 "start and block I/O succeed"
 like "$(jcmd start | jq -r '.steps | map(.command) | join(",")')" \
-   "get-features,get-protocol-features,set-protocol-features 0x209,get-queue-num,set-owner,set-features 0x140001240,mem add 4M,set-mem-table,set-vring-num 0 256,set-vring-base 0 0,set-vring-addr 0" \
+   "get-features,get-protocol-features,set-protocol-features 0x20b,get-queue-num,set-owner,set-features 0x140001240,mem add 4M,set-mem-table,set-vring-num 0 256,set-vring-base 0 0,set-vring-addr 0" \
    "start sends QEMU's sequence"
 like "$(jcmd start | jq -r '.steps | map(.command) | join(",")')" "set-vring-kick 0,set-vring-call 0,set-vring-enable 0 1" "start sets up and enables ring 0"
 is "$(jcmd 'blk id' | jq -r .id)" vhost_user_blk "blk id returns the export's id string"
@@ -116,6 +116,26 @@ is "$(printf '%s' "$d" | jq -c '[.used.idx, .avail.idx, .counts.available]')" '[
 is "$(printf '%s' "$d" | jq -c '[.used.ring[0:5][] | .len]')" '[21,513,1,1025,1]' "vring dump: used entries with the right lengths"
 is "$(printf '%s' "$d" | jq -c .anomalies)" '[]' "vring dump: no anomalies on a healthy ring"
 is "$(printf '%s' "$d" | jq '.descriptors | length')" 8 "vring dump count= limits the output"
+
+# Dirty log: after I/O the log lists the pages of the used ring and of the
+# buffers the back-end wrote, and nothing else.
+run_vhuctl --device blk "$S" -c 'start; log start; blk read 0 2; vring dump 0 chains-only; log dump clear; log dump; log stop'
+is "$RC" 0 "dirty log session succeeds"
+like "$(jcmd 'log start' | jq -r '.steps[].command')" "set-log-base" "log start sends SET_LOG_BASE"
+# (libvhost-user answers with whatever u64 was in its buffer: the request's
+# mmap_size. QEMU ignores the value; vhuctl shows it.)
+is "$(jcmd 'log start' | jq -c '[.steps[0].reply_expected, .steps[0].reply.size]')" '[true,8]' "SET_LOG_BASE answered with a u64 (LOG_SHMFD)"
+is "$(jcmd 'log start' | jq -r '.steps[1].request.payload.names | index("VHOST_F_LOG_ALL") != null')" true "VHOST_F_LOG_ALL set"
+is "$(jcmd 'log start' | jq -r '.steps[2].request.payload.flag_names[0]')" VHOST_VRING_F_LOG "rings get VHOST_VRING_F_LOG"
+used=$(jcmd 'vring dump' | jq -r '.ring.used_addr')
+want=$(jcmd 'blk read' | jq -r --arg used "$used" '
+	def pages(a; l): [range((a / 4096 | floor); ((a + l - 1) / 4096 | floor) + 1)];
+	[(.buffers[] | select(.write) | (.addr | ltrimstr("0x") | explode | reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 else $c - 48 end))) as $a | pages($a; .len)[]),
+	 ($used | ltrimstr("0x") | explode | reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 else $c - 48 end)) / 4096 | floor)]
+	| unique | map(. * 4096)')
+got=$(printf '%s\n' "$OUT" | jq -c 'select(.command == "log dump")' | head -n 1 | jq -c '[.dirty[] | (.gpa | ltrimstr("0x") | explode | reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 else $c - 48 end))) as $g | range(0; .pages) | $g + . * 4096]')
+is "$got" "$(printf '%s' "$want" | jq -c .)" "dirty pages = used ring + buffers written, nothing else"
+is "$(printf '%s\n' "$OUT" | jq -c 'select(.command == "log dump")' | tail -n 1 | jq .dirty_pages)" 0 "log dump clear clears"
 
 # A write whose length is not a multiple of 512 is refused by the back-end.
 run_vhuctl --device blk "$S" -c 'start; blk write 0 0102'

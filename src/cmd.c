@@ -1,5 +1,6 @@
 /* cmd.c - the command table: lookup, suggestions, usage lines, dispatch. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "backend.h"
 #include "cmd.h"
+#include "jb.h"
 
 #define CMDS_MAX 128
 
@@ -22,6 +24,9 @@ const struct cmd_def *cmd_table(unsigned *n)
 		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
 			table[ntable++] = s[i];
 		s = cmd_vring_defs(&ns);
+		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
+			table[ntable++] = s[i];
+		s = cmd_flow_defs(&ns);
 		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
 			table[ntable++] = s[i];
 		cmd_request_defs(table, &ntable, CMDS_MAX);
@@ -168,3 +173,45 @@ int cmd_run(struct cmd_ctx *ctx)
 	args_free(&ctx->args);
 	return r;
 }
+
+/* Run one of our own commands as a step of a bigger one, keeping its result. */
+int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ...)
+{
+	struct cmd_ctx sub = { .s = ctx->s };
+	struct tokenizer t;
+	struct tok_cmd c = { 0 };
+	struct tok_error te;
+	unsigned words = 0;
+	char line[256];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	tok_init(&t, line, strlen(line), 1);
+	if (tok_next(&t, &c, &te) != 1 || !(sub.cmd = cmd_find(c.v, c.n, &words))) {
+		tok_cmd_free(&c);
+		return vhu_errf(&ctx->err, EINVAL, "internal: bad step '%s'", line);
+	}
+	sub.argv = c.v + words;
+	sub.argc = c.n - words;
+	sub.out = json_object_new_object();
+	jb_add(sub.out, "command", json_object_new_string(line));
+	r = cmd_run(&sub);
+	if (r < 0) {
+		struct json_object *e = json_object_new_object();
+
+		jb_add(e, "code", json_object_new_string(vhu_errno_name(sub.err.code)));
+		jb_add(e, "message", json_object_new_string(sub.err.msg));
+		if (!sub.out)
+			sub.out = json_object_new_object();
+		jb_add(sub.out, "error", e);
+		vhu_errf(&ctx->err, sub.err.code ? sub.err.code : -r, "%s: %s", line, sub.err.msg);
+	}
+	if (sub.out)
+		json_object_array_add(steps, sub.out);
+	tok_cmd_free(&c);
+	return r;
+}
+

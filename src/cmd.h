@@ -55,6 +55,10 @@ const char *cmd_suggest(const char *name);
 const char *cmd_group_name(enum cmd_group g);
 /* "get-config [offset=N] size=N [flags=N]" into BUF. */
 const char *cmd_usage(const struct cmd_def *c, char *buf, size_t len);
+/* Run one of our own command lines as a step of a bigger command: its
+ * result goes into STEPS; a failure becomes ctx's error, prefixed. */
+int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Run a parsed command; returns 0 or -errno with ctx->err set. */
 int cmd_run(struct cmd_ctx *ctx);
 
@@ -67,6 +71,8 @@ int cmd_raw(struct cmd_ctx *ctx);
 const struct cmd_def *cmd_session_defs(unsigned *n);
 /* Memory access, rings, start/stop, blk and net (cmd_vring.c). */
 const struct cmd_def *cmd_vring_defs(unsigned *n);
+/* Inflight area and device-state transfer (cmd_flows.c). */
+const struct cmd_def *cmd_flow_defs(unsigned *n);
 /* source FILE (run.c: it runs a script through the front-end dispatcher). */
 int cmd_source(struct cmd_ctx *ctx);
 /* replay (run.c): the session's setup log through the dispatcher. */

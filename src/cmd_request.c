@@ -692,6 +692,12 @@ static int check_reply_payload(struct cmd_ctx *ctx, const struct conn_xfer *x,
 					"GET_CONFIG: reply covers offset %u size %u, request asked offset %u size %u",
 					v.config.offset, v.config.size, req->config.offset, req->config.size);
 		break;
+	case 31:
+		ctx->s->inflight_size = v.inflight.mmap_size;
+		ctx->s->inflight_offset = v.inflight.mmap_offset;
+		ctx->s->inflight_queues = v.inflight.num_queues;
+		ctx->s->inflight_queue_size = v.inflight.queue_size;
+		break;
 	case 42:
 		if (v.u64 & 0xff)
 			return vhu_errf(&ctx->err, EIO, "SET_DEVICE_STATE_FD: back-end answered error 0x%" PRIx64,
@@ -812,6 +818,15 @@ static void raw_checks(struct cmd_ctx *ctx, const struct conn_xfer *x, const str
 			 row->fds == FD_NONE ? "no" : row->fds == FD_ONE ? "exactly one" : "at most one", m->nfds);
 		add_warning(ctx->out, msg);
 	}
+	if (row->req_kind == PL_MEM_TABLE && m->len >= 4) {
+		uint32_t nreg;
+
+		memcpy(&nreg, m->payload, 4);
+		if (nreg != m->nfds) {
+			snprintf(msg, sizeof(msg), "memory table says %u regions but %u fds are attached", nreg, m->nfds);
+			add_warning(ctx->out, msg);
+		}
+	}
 	if (row->fds == FD_ONE_UNLESS_NOFD && m->len >= 8) {
 		uint64_t u;
 
@@ -829,6 +844,45 @@ static void raw_checks(struct cmd_ctx *ctx, const struct conn_xfer *x, const str
 	}
 }
 
+/* What the back-end did with a message that expects no reply: watch the
+ * socket a moment. A hang-up is the usual answer to a malformed request. */
+static void raw_outcome(struct cmd_ctx *ctx, struct conn_xfer *x, int ms)
+{
+	struct conn *c = &ctx->s->conn;
+	const char *what = "replied";
+	char buf[1];
+	ssize_t n;
+
+	if (x->reply_expected) {
+		jb_add(ctx->out, "outcome", json_object_new_string(what));
+		return;
+	}
+	if (!conn_connected(c) || wire_wait(c->fd, wire_deadline(ms)) != 0) {
+		jb_add(ctx->out, "outcome", json_object_new_string(conn_connected(c) ? "silent" : "closed"));
+		return;
+	}
+	n = recv(c->fd, buf, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0) {
+		what = "closed";
+		conn_close(c);
+		jb_add(ctx->out, "disconnected", json_object_new_boolean(1));
+	} else if (n > 0) {
+		/* Something came back although nothing should: show it. */
+		struct vhu_err e = { 0 };
+
+		if (wire_recv(c->fd, &x->reply, VHU_PAYLOAD_MAX, wire_deadline(c->timeout_ms), &e) == 0) {
+			jb_add(ctx->out, "unexpected_reply", render_msg(&x->reply, x->row ? x->row->name : NULL,
+								       PL_OPAQUE, ctx->s->dev));
+			wire_close_fds(&x->reply);
+		} else {
+			conn_close(c);
+			jb_add(ctx->out, "unexpected_reply_error", json_object_new_string(e.msg));
+		}
+		what = "sent something";
+	}
+	jb_add(ctx->out, "outcome", json_object_new_string(what));
+}
+
 static const struct arg_spec raw_args[] = {
 	{ .name = "request", .type = ARG_STRING, .required = true, .help = "request name or number" },
 	{ .name = "flags", .type = ARG_U32, .key_only = true, .help = "header flags (default 0x1)" },
@@ -837,6 +891,8 @@ static const struct arg_spec raw_args[] = {
 	{ .name = "fds", .type = ARG_U32, .key_only = true, .help = "attach N fresh eventfds" },
 	{ .name = "reply", .type = ARG_ENUM, .key_only = true, .enums = reply_enum,
 	  .help = "auto (from the table), yes or no" },
+	{ .name = "observe", .type = ARG_U32, .key_only = true,
+	  .help = "ms to watch for a hang-up when no reply is due (default 200)" },
 };
 
 const struct arg_spec *cmd_raw_args(unsigned *n);
@@ -892,6 +948,8 @@ int cmd_raw(struct cmd_ctx *ctx)
 	}
 	raw_checks(ctx, x, row);
 	r = exchange(ctx, x, &plan, &pv);
+	if (r == 0)
+		raw_outcome(ctx, x, (int)args_u(a, "observe", 200));
 out:
 	for (unsigned i = 0; i < x->req.nfds; i++)
 		close(x->req.fds[i]);

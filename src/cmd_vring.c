@@ -68,48 +68,6 @@ static struct json_object *data_json(const uint8_t *p, uint32_t len)
 	return o;
 }
 
-/* Run one of our own commands as a step of a bigger one, keeping its result. */
-__attribute__((format(printf, 3, 4)))
-static int step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ...)
-{
-	struct cmd_ctx sub = { .s = ctx->s };
-	struct tokenizer t;
-	struct tok_cmd c = { 0 };
-	struct tok_error te;
-	unsigned words = 0;
-	char line[256];
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	tok_init(&t, line, strlen(line), 1);
-	if (tok_next(&t, &c, &te) != 1 || !(sub.cmd = cmd_find(c.v, c.n, &words))) {
-		tok_cmd_free(&c);
-		return vhu_errf(&ctx->err, EINVAL, "internal: bad step '%s'", line);
-	}
-	sub.argv = c.v + words;
-	sub.argc = c.n - words;
-	sub.out = json_object_new_object();
-	jb_add(sub.out, "command", json_object_new_string(line));
-	r = cmd_run(&sub);
-	if (r < 0) {
-		struct json_object *e = json_object_new_object();
-
-		jb_add(e, "code", json_object_new_string(vhu_errno_name(sub.err.code)));
-		jb_add(e, "message", json_object_new_string(sub.err.msg));
-		if (!sub.out)
-			sub.out = json_object_new_object();
-		jb_add(sub.out, "error", e);
-		vhu_errf(&ctx->err, sub.err.code ? sub.err.code : -r, "%s: %s", line, sub.err.msg);
-	}
-	if (sub.out)
-		json_object_array_add(steps, sub.out);
-	tok_cmd_free(&c);
-	return r;
-}
-
 static struct vring *ring_arg(struct cmd_ctx *ctx, const char *name)
 {
 	const struct arg_val *v = args_get(&ctx->args, name);
@@ -234,6 +192,7 @@ static int setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n
 		return r;
 	}
 	s->vr[n] = vr;
+	s->rings_stopped = false;
 	if (acked(s, F_ACCESS_PLATFORM)) {
 		/* With an IOMMU, ring addresses are IOVAs; ours are the GPAs. */
 		d = vr->desc;
@@ -244,15 +203,15 @@ static int setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n
 		mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
 		mem_gpa_to_uaddr(&s->mem, vr->used, &u);
 	}
-	if ((r = step(ctx, steps, "set-vring-num %u %u", n, size)) < 0 ||
-	    (r = step(ctx, steps, "set-vring-base %u %u", n, vring_base(vr))) < 0 ||
-	    (r = step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64 " used=0x%" PRIx64,
+	if ((r = cmd_step(ctx, steps, "set-vring-num %u %u", n, size)) < 0 ||
+	    (r = cmd_step(ctx, steps, "set-vring-base %u %u", n, vring_base(vr))) < 0 ||
+	    (r = cmd_step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64 " used=0x%" PRIx64,
 		      n, d, a, u)) < 0 ||
-	    (r = step(ctx, steps, "set-vring-kick %u", n)) < 0 ||
-	    (r = step(ctx, steps, "set-vring-call %u", n)) < 0)
+	    (r = cmd_step(ctx, steps, "set-vring-kick %u", n)) < 0 ||
+	    (r = cmd_step(ctx, steps, "set-vring-call %u", n)) < 0)
 		return r;
 	/* Rings stay dead until enabled once protocol features are in play. */
-	if (acked(s, F_PROTOCOL_FEATURES) && (r = step(ctx, steps, "set-vring-enable %u 1", n)) < 0)
+	if (acked(s, F_PROTOCOL_FEATURES) && (r = cmd_step(ctx, steps, "set-vring-enable %u 1", n)) < 0)
 		return r;
 	return 0;
 }
@@ -475,7 +434,7 @@ static int cmd_start(struct cmd_ctx *ctx)
 	jb_add(ctx->out, "steps", steps);
 	if (queues == 0 || queues > SESSION_RINGS)
 		return vhu_errf(&ctx->err, ERANGE, "queues must be 1..%u", SESSION_RINGS);
-	if ((r = step(ctx, steps, "get-features")) < 0)
+	if ((r = cmd_step(ctx, steps, "get-features")) < 0)
 		return r;
 	/* What vhuctl can drive, within what the back-end offers. */
 	want = BIT(F_VERSION_1) | BIT(F_PROTOCOL_FEATURES);
@@ -489,24 +448,24 @@ static int cmd_start(struct cmd_ctx *ctx)
 	if (packed && !(c->features & BIT(F_RING_PACKED)))
 		return vhu_errf(&ctx->err, ENOTSUP, "the back-end does not offer VIRTIO_F_RING_PACKED");
 	if (c->features & BIT(F_PROTOCOL_FEATURES)) {
-		if ((r = step(ctx, steps, "get-protocol-features")) < 0)
+		if ((r = cmd_step(ctx, steps, "get-protocol-features")) < 0)
 			return r;
 		/* MQ LOG_SHMFD REPLY_ACK CONFIG STATUS, and BACKEND_REQ when an IOMMU needs the channel */
 		pwant = c->proto & (BIT(0) | BIT(1) | BIT(3) | BIT(9) | BIT(16) |
 				    ((want & BIT(F_ACCESS_PLATFORM)) ? BIT(5) : 0));
-		if ((r = step(ctx, steps, "set-protocol-features 0x%" PRIx64, pwant)) < 0)
+		if ((r = cmd_step(ctx, steps, "set-protocol-features 0x%" PRIx64, pwant)) < 0)
 			return r;
-		if ((pwant & BIT(0)) && (r = step(ctx, steps, "get-queue-num")) < 0)
+		if ((pwant & BIT(0)) && (r = cmd_step(ctx, steps, "get-queue-num")) < 0)
 			return r;
-		if ((pwant & BIT(5)) && (r = step(ctx, steps, "set-backend-req-fd")) < 0)
+		if ((pwant & BIT(5)) && (r = cmd_step(ctx, steps, "set-backend-req-fd")) < 0)
 			return r;
 	}
-	if ((r = step(ctx, steps, "set-owner")) < 0 ||
-	    (r = step(ctx, steps, "set-features 0x%" PRIx64, want)) < 0)
+	if ((r = cmd_step(ctx, steps, "set-owner")) < 0 ||
+	    (r = cmd_step(ctx, steps, "set-features 0x%" PRIx64, want)) < 0)
 		return r;
-	if (s->mem.n == 0 && (r = step(ctx, steps, "mem add 4M")) < 0)
+	if (s->mem.n == 0 && (r = cmd_step(ctx, steps, "mem add 4M")) < 0)
 		return r;
-	if ((r = step(ctx, steps, "set-mem-table")) < 0)
+	if ((r = cmd_step(ctx, steps, "set-mem-table")) < 0)
 		return r;
 	for (unsigned q = 0; q < queues; q++) {
 		struct json_object *rs = json_object_new_array();
@@ -519,7 +478,7 @@ static int cmd_start(struct cmd_ctx *ctx)
 			return r;
 	}
 	if (c->proto_set && (c->acked_proto & BIT(16)) &&
-	    (r = step(ctx, steps, "set-status ACKNOWLEDGE,DRIVER,FEATURES_OK,DRIVER_OK")) < 0)
+	    (r = cmd_step(ctx, steps, "set-status ACKNOWLEDGE,DRIVER,FEATURES_OK,DRIVER_OK")) < 0)
 		return r;
 	jb_add(ctx->out, "features", jb_hex(want));
 	jb_add(ctx->out, "queues", json_object_new_int((int)queues));
@@ -541,14 +500,16 @@ static int cmd_stop(struct cmd_ctx *ctx)
 
 		if (!s->vr[q])
 			continue;
-		if (acked(s, F_PROTOCOL_FEATURES) && (r = step(ctx, steps, "set-vring-enable %u 0", q)) < 0)
+		if (acked(s, F_PROTOCOL_FEATURES) && (r = cmd_step(ctx, steps, "set-vring-enable %u 0", q)) < 0)
 			break;
-		if ((r = step(ctx, steps, "get-vring-base %u", q)) < 0)
+		if ((r = cmd_step(ctx, steps, "get-vring-base %u", q)) < 0)
 			break;
 		last = json_object_array_get_idx(steps, json_object_array_length(steps) - 1);
 		if (json_object_object_get_ex(last, "reply", &p) && json_object_object_get_ex(p, "payload", &p))
 			json_object_array_add(bases, json_object_get(p));
 	}
+	if (r == 0)
+		s->rings_stopped = true;
 	return r;
 }
 
@@ -842,7 +803,7 @@ static int rings_log(struct cmd_ctx *ctx, struct json_object *steps, bool on)
 			mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
 			mem_gpa_to_uaddr(&s->mem, vr->used, &u);
 		}
-		r = step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64 " used=0x%" PRIx64
+		r = cmd_step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64 " used=0x%" PRIx64
 			 " log=0x%" PRIx64 " flags=%u", n, d, a, u, vr->used, on ? 1u : 0u);
 		if (r < 0)
 			return r;
@@ -861,11 +822,11 @@ static int cmd_log_start(struct cmd_ctx *ctx)
 	if (!s->conn.features_set)
 		return vhu_errf(&ctx->err, EINVAL, "negotiate features first ('start' or set-features)");
 	if (sz->set)
-		r = step(ctx, steps, "set-log-base size=%" PRIu64, sz->u);
+		r = cmd_step(ctx, steps, "set-log-base size=%" PRIu64, sz->u);
 	else
-		r = step(ctx, steps, "set-log-base");
+		r = cmd_step(ctx, steps, "set-log-base");
 	if (r == 0)
-		r = step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features | BIT(F_LOG_ALL));
+		r = cmd_step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features | BIT(F_LOG_ALL));
 	if (r == 0)
 		r = rings_log(ctx, steps, true);
 	return r;
@@ -880,7 +841,7 @@ static int cmd_log_stop(struct cmd_ctx *ctx)
 	jb_add(ctx->out, "steps", steps);
 	r = rings_log(ctx, steps, false);
 	if (r == 0 && s->conn.features_set)
-		r = step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features & ~BIT(F_LOG_ALL));
+		r = cmd_step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features & ~BIT(F_LOG_ALL));
 	return r;
 }
 

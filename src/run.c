@@ -142,6 +142,7 @@ static bool run_one(struct session *s, const struct run_src *src, const struct t
 	struct tok end;
 	const struct tok *t;
 	char msg[600];
+	bool was_connected, dropped = false;
 	int r;
 
 	if (s->echo)
@@ -161,6 +162,7 @@ static bool run_one(struct session *s, const struct run_src *src, const struct t
 	ctx.argc = c->n - words;
 	ctx.out = json_object_new_object();
 	jb_add(ctx.out, "command", json_object_new_string(ctx.cmd->name));
+	was_connected = conn_connected(&s->conn);
 	r = cmd_run(&ctx);
 	if (r < 0) {
 		bool ok;
@@ -173,6 +175,9 @@ static bool run_one(struct session *s, const struct run_src *src, const struct t
 			auto_reconnect(s);
 		return ok && s->keep_going && !s->quit;
 	}
+	if (s->auto_reconnect && was_connected && !conn_connected(&s->conn) &&
+	    strcmp(ctx.cmd->name, "disconnect") != 0)
+		dropped = true;
 	if (ctx.out) {
 		bool ok = out_print(s, ctx.out);
 
@@ -186,6 +191,8 @@ static bool run_one(struct session *s, const struct run_src *src, const struct t
 
 		session_log_setup(s, join_tokens(c, line, sizeof(line)));
 	}
+	if (dropped)	/* e.g. raw saw the back-end hang up */
+		auto_reconnect(s);
 	return !s->quit;
 }
 

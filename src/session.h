@@ -53,6 +53,10 @@ struct session {
 	unsigned iotlb_pending;
 	bool config_pending;
 	uint32_t config_size;		/* size of the last GET_CONFIG that worked */
+	/* The inflight area the back-end handed over (GET_INFLIGHT_FD). */
+	uint64_t inflight_size, inflight_offset;
+	uint16_t inflight_queues, inflight_queue_size;
+	bool rings_stopped;		/* 'stop' ran since the rings were set up */
 	unsigned backend_events;
 	/* Listen mode and reconnection. */
 	bool auto_reconnect;

@@ -137,6 +137,17 @@ got=$(printf '%s\n' "$OUT" | jq -c 'select(.command == "log dump")' | head -n 1 
 is "$got" "$(printf '%s' "$want" | jq -c .)" "dirty pages = used ring + buffers written, nothing else"
 is "$(printf '%s\n' "$OUT" | jq -c 'select(.command == "log dump")' | tail -n 1 | jq .dirty_pages)" 0 "log dump clear clears"
 
+# Fault injection with raw: vhuctl warns where a message breaks the table,
+# sends it, reports what the back-end did, and stays usable (--reconnect).
+run_vhuctl -t 2000 --keep-going --reconnect "$S" -c 'raw 0; raw 99; get-features; mem add 1M; raw SET_MEM_TABLE payload=02000000000000000000000000000000000010000000000000000000000000000000000000000000 fds=1; get-features'
+raws=$(printf '%s\n' "$OUT" | jq -c 'select(.command == "raw")')
+is "$(printf '%s\n' "$raws" | jq -r .outcome | tr '\n' ' ')" "silent closed closed " "raw: request 0 ignored, 99 and a bad memory table make it hang up"
+like "$(printf '%s\n' "$raws" | sed -n 2p | jq -r '.warnings[]')" "request 99 is not in the protocol table" "raw: unknown request warned about"
+like "$(printf '%s\n' "$raws" | sed -n 3p | jq -r '.warnings[]')" "memory table says 2 regions but 1 fds are attached" "raw: region count vs fds warned about"
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.event) | .event' | tr '\n' ' ')" "reconnected reconnected " "raw: vhuctl reconnects after each hang-up"
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.command == "get-features") | .reply.payload.value' | tr '\n' ' ')" "0x175007e46 0x175007e46 " "raw: and answers again after each"
+like "$(cat "$TMP/qsd.log")" "Unhandled request: 99" "the back-end's own log agrees"
+
 # A write whose length is not a multiple of 512 is refused by the back-end.
 run_vhuctl --device blk "$S" -c 'start; blk write 0 0102'
 like "$ERR" "back-end answered IOERR (1)" "odd-sized write: IOERR shown"

@@ -1,0 +1,307 @@
+/* cmd_flows.c - flows of several requests: the inflight area and device-state transfer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "jb.h"
+
+#define DEVSTATE_MAX (64u << 20)
+#define F_RING_PACKED 34
+
+static uint16_t ld16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t ld32(const uint8_t *p) { return (uint32_t)ld16(p) | (uint32_t)ld16(p + 2) << 16; }
+static uint64_t ld64(const uint8_t *p) { return (uint64_t)ld32(p) | (uint64_t)ld32(p + 4) << 32; }
+
+/* --- inflight ------------------------------------------------------------- */
+
+static void anomaly(struct json_object *a, unsigned q, const char *what)
+{
+	struct json_object *o = json_object_new_object();
+
+	jb_add(o, "queue", json_object_new_int((int)q));
+	jb_add(o, "what", json_object_new_string(what));
+	json_object_array_add(a, o);
+}
+
+/* One queue's region: header, then the descriptors marked in flight. The
+ * back-end wrote all of it: every count is checked against the stride. */
+static struct json_object *inflight_queue(const uint8_t *p, uint64_t stride, unsigned q,
+					  bool packed, struct json_object *anomalies)
+{
+	struct json_object *o = json_object_new_object(), *descs = json_object_new_array();
+	unsigned hdr = packed ? 32 : 16, dsz = packed ? 32 : 16, fits, n;
+	uint16_t desc_num = ld16(p + 10), version = ld16(p + 8);
+
+	jb_add(o, "queue", json_object_new_int((int)q));
+	jb_add(o, "features", jb_hex(ld64(p)));
+	jb_add(o, "version", json_object_new_int(version));
+	jb_add(o, "desc_num", json_object_new_int(desc_num));
+	if (packed) {
+		jb_add(o, "free_head", json_object_new_int(ld16(p + 12)));
+		jb_add(o, "old_free_head", json_object_new_int(ld16(p + 14)));
+		jb_add(o, "used_idx", json_object_new_int(ld16(p + 16)));
+		jb_add(o, "old_used_idx", json_object_new_int(ld16(p + 18)));
+		jb_add(o, "used_wrap_counter", json_object_new_int(p[20]));
+		jb_add(o, "old_used_wrap_counter", json_object_new_int(p[21]));
+	} else {
+		jb_add(o, "last_batch_head", json_object_new_int(ld16(p + 12)));
+		jb_add(o, "used_idx", json_object_new_int(ld16(p + 14)));
+	}
+	if (version != 1)
+		anomaly(anomalies, q, "version is not 1");
+	fits = stride > hdr ? (unsigned)((stride - hdr) / dsz) : 0;
+	n = desc_num;
+	if (n > fits) {
+		anomaly(anomalies, q, "desc_num is larger than the queue's region holds");
+		n = fits;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *d = p + hdr + (uint64_t)i * dsz;
+		struct json_object *x;
+
+		if (!d[0])
+			continue;	/* not in flight */
+		x = json_object_new_object();
+		jb_add(x, "index", json_object_new_int((int)i));
+		jb_add(x, "inflight", json_object_new_int(d[0]));
+		if (packed) {
+			jb_add(x, "next", json_object_new_int(ld16(d + 2)));
+			jb_add(x, "last", json_object_new_int(ld16(d + 4)));
+			jb_add(x, "num", json_object_new_int(ld16(d + 6)));
+			jb_add(x, "counter", jb_u64(ld64(d + 8)));
+			jb_add(x, "id", json_object_new_int(ld16(d + 16)));
+			jb_add(x, "flags", jb_hex(ld16(d + 18)));
+			jb_add(x, "len", json_object_new_int64(ld32(d + 20)));
+			jb_add(x, "addr", jb_hex(ld64(d + 24)));
+		} else {
+			jb_add(x, "next", json_object_new_int(ld16(d + 6)));
+			jb_add(x, "counter", jb_u64(ld64(d + 8)));
+		}
+		json_object_array_add(descs, x);
+	}
+	jb_add(o, "inflight", descs);
+	return o;
+}
+
+static int cmd_inflight_dump(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	int fd = session_kept_fd(s, "inflight");
+	bool packed = s->conn.features_set && (s->conn.acked_features >> F_RING_PACKED & 1);
+	struct json_object *queues = json_object_new_array(), *anomalies = json_object_new_array();
+	uint64_t size = s->inflight_size, off = s->inflight_offset, stride;
+	struct stat st;
+	uint8_t *map;
+
+	jb_add(ctx->out, "queues", queues);
+	jb_add(ctx->out, "anomalies", anomalies);
+	if (fd < 0 || !s->inflight_queues)
+		return vhu_errf(&ctx->err, ENOENT, "no inflight area: 'get-inflight-fd' first");
+	/* The fd came from the back-end: its real size decides what can be mapped. */
+	if (fstat(fd, &st) < 0)
+		return vhu_errf(&ctx->err, errno, "fstat of the inflight fd: %s", strerror(errno));
+	if (size == 0 || off > (uint64_t)st.st_size || size > (uint64_t)st.st_size - off)
+		return vhu_errf(&ctx->err, EBADMSG, "the back-end said %" PRIu64 " bytes at offset %" PRIu64
+				", but its fd holds %lld", size, off, (long long)st.st_size);
+	if (size > (1ull << 32))
+		return vhu_errf(&ctx->err, E2BIG, "inflight area of %" PRIu64 " bytes is implausibly large", size);
+	map = mmap(NULL, (size_t)(off + size), PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return vhu_errf(&ctx->err, errno, "mmap of the inflight fd: %s", strerror(errno));
+	stride = size / s->inflight_queues;
+	jb_add(ctx->out, "layout", json_object_new_string(packed ? "packed" : "split"));
+	jb_add(ctx->out, "mmap_size", jb_u64(size));
+	jb_add(ctx->out, "queue_stride", jb_u64(stride));
+	if (stride < (packed ? 32u : 16u))
+		anomaly(anomalies, 0, "the area is too small for a queue header per queue");
+	else
+		for (unsigned q = 0; q < s->inflight_queues; q++)
+			json_object_array_add(queues, inflight_queue(map + off + q * stride, stride, q,
+								     packed, anomalies));
+	munmap(map, (size_t)(off + size));
+	return 0;
+}
+
+/* --- device state ------------------------------------------------------------ */
+
+/* The u64 SET_DEVICE_STATE_FD answered with, from its step's result. */
+static bool reply_u64(struct json_object *steps, uint64_t *v)
+{
+	struct json_object *last = json_object_array_get_idx(steps, json_object_array_length(steps) - 1), *p;
+
+	if (!last || !json_object_object_get_ex(last, "reply", &p) || !json_object_object_get_ex(p, "payload", &p) ||
+	    !json_object_object_get_ex(p, "u64", &p))
+		return false;
+	*v = (uint64_t)json_object_get_int64(p);
+	return true;
+}
+
+/* The fd to move the state through: the back-end's if it returned one. */
+static int transfer_fd(struct session *s, struct json_object *steps)
+{
+	uint64_t v = 0x100;
+
+	reply_u64(steps, &v);
+	if (!(v & 0x100) && session_kept_fd(s, "device-state-backend") >= 0)
+		return session_kept_fd(s, "device-state-backend");
+	return session_kept_fd(s, "device-state");
+}
+
+static int wait_io(struct cmd_ctx *ctx, int fd, short ev)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	int r;
+
+	do
+		r = poll(&p, 1, ctx->s->conn.timeout_ms);
+	while (r < 0 && errno == EINTR && !wire_cancel);
+	if (wire_cancel)
+		return vhu_errf(&ctx->err, ECANCELED, "interrupted");
+	if (r == 0)
+		return vhu_errf(&ctx->err, ETIMEDOUT, "the back-end moved no device state for %d ms",
+				ctx->s->conn.timeout_ms);
+	return 0;
+}
+
+static int refuse_running(struct cmd_ctx *ctx)
+{
+	for (unsigned i = 0; i < SESSION_RINGS; i++)
+		if (ctx->s->vr[i] && !ctx->s->rings_stopped)
+			return vhu_errf(&ctx->err, EBUSY, "rings are started: 'stop' them first (device state moves only while stopped)");
+	return 0;
+}
+
+static int cmd_state_save(struct cmd_ctx *ctx)
+{
+	const struct arg_val *f = args_get(&ctx->args, "file");
+	struct json_object *steps = json_object_new_array();
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd, out, r;
+
+	jb_add(ctx->out, "steps", steps);
+	if ((r = refuse_running(ctx)) < 0 || (r = cmd_step(ctx, steps, "set-device-state-fd save")) < 0)
+		return r;
+	fd = transfer_fd(ctx->s, steps);
+	buf = malloc(DEVSTATE_MAX);
+	if (!buf)
+		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
+	for (;;) {
+		ssize_t n;
+
+		if ((r = wait_io(ctx, fd, POLLIN)) < 0)
+			goto out;
+		n = read(fd, buf + len, DEVSTATE_MAX - len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			r = vhu_errf(&ctx->err, errno, "reading the device state: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == DEVSTATE_MAX) {
+			r = vhu_errf(&ctx->err, EFBIG, "device state over %u bytes", DEVSTATE_MAX);
+			goto out;
+		}
+	}
+	session_keep_fd(ctx->s, "device-state", -1);
+	session_keep_fd(ctx->s, "device-state-backend", -1);
+	out = open(f->str, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0 || write(out, buf, len) != (ssize_t)len) {
+		r = vhu_errf(&ctx->err, errno, "%s: %s", f->str, strerror(errno));
+		ctx->bad_tok = (int)f->tok;
+		if (out >= 0)
+			close(out);
+		goto out;
+	}
+	close(out);
+	jb_add(ctx->out, "file", json_object_new_string(f->str));
+	jb_add(ctx->out, "bytes", json_object_new_int64((int64_t)len));
+	r = cmd_step(ctx, steps, "check-device-state");
+out:
+	free(buf);
+	return r;
+}
+
+static int cmd_state_load(struct cmd_ctx *ctx)
+{
+	const struct arg_val *f = args_get(&ctx->args, "file");
+	struct json_object *steps = json_object_new_array();
+	uint8_t *buf;
+	size_t len = 0, off = 0;
+	int fd, in, r;
+	ssize_t n;
+
+	jb_add(ctx->out, "steps", steps);
+	if ((r = refuse_running(ctx)) < 0)
+		return r;
+	in = open(f->str, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return ctx->bad_tok = (int)f->tok, vhu_errf(&ctx->err, errno, "%s: %s", f->str, strerror(errno));
+	buf = malloc(DEVSTATE_MAX);
+	while (buf && (n = read(in, buf + len, DEVSTATE_MAX - len)) > 0 && len + (size_t)n < DEVSTATE_MAX)
+		len += (size_t)n;
+	close(in);
+	if (!buf)
+		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
+	if ((r = cmd_step(ctx, steps, "set-device-state-fd load")) < 0)
+		goto out;
+	fd = transfer_fd(ctx->s, steps);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (off < len) {
+		if ((r = wait_io(ctx, fd, POLLOUT)) < 0)
+			goto out;
+		n = write(fd, buf + off, len - off);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			r = vhu_errf(&ctx->err, errno, "writing the device state: %s", strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	/* Closing our end is the end-of-state the back-end waits for. */
+	session_keep_fd(ctx->s, "device-state", -1);
+	session_keep_fd(ctx->s, "device-state-backend", -1);
+	jb_add(ctx->out, "file", json_object_new_string(f->str));
+	jb_add(ctx->out, "bytes", json_object_new_int64((int64_t)len));
+	r = cmd_step(ctx, steps, "check-device-state");
+out:
+	free(buf);
+	return r;
+}
+
+static const struct arg_spec file_args[] = {
+	{ .name = "file", .type = ARG_PATH, .required = true, .help = "where the state goes, or comes from" },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct cmd_def defs[] = {
+	{ "inflight dump", GROUP_RINGS, NULL, 0, "decode the inflight area from GET_INFLIGHT_FD, per queue",
+	  "Maps the fd after checking its size with fstat; split or packed layout from the\n"
+	  "negotiated features; lists the descriptors marked in flight.",
+	  "get-inflight-fd 2 256; inflight dump", NULL, cmd_inflight_dump, NULL },
+	{ "device-state save", GROUP_RINGS, file_args, N(file_args), "save the back-end's device state to a file",
+	  "SET_DEVICE_STATE_FD with a pipe, read to the end, then CHECK_DEVICE_STATE.\n"
+	  "Refused while rings are started.", "device-state save state.bin", NULL, cmd_state_save, NULL },
+	{ "device-state load", GROUP_RINGS, file_args, N(file_args), "load device state from a file into the back-end",
+	  "SET_DEVICE_STATE_FD with a pipe, write the file and close, then CHECK_DEVICE_STATE.\n"
+	  "Refused while rings are started.", "device-state load state.bin", NULL, cmd_state_load, NULL },
+};
+
+const struct cmd_def *cmd_flow_defs(unsigned *n)
+{
+	*n = N(defs);
+	return defs;
+}

@@ -169,12 +169,49 @@ int cmd_run(struct cmd_ctx *ctx)
 	 * before the next request goes out. */
 	backend_poll(ctx->s);
 	backend_flush(ctx->s);
-	r = c->fn(ctx);
+	{
+		/* Commands made of steps take 'verbose' to show each in full. */
+		bool saved = ctx->s->verbose_steps;
+
+		if (args_get(&ctx->args, "verbose")->set)
+			ctx->s->verbose_steps = true;
+		r = c->fn(ctx);
+		ctx->s->verbose_steps = saved;
+	}
 	args_free(&ctx->args);
 	return r;
 }
 
 /* Run one of our own commands as a step of a bigger one, keeping its result. */
+/* A request step in brief: what was sent, whether it worked, what came
+ * back (the full objects with 'verbose'). Takes OUT over. */
+static struct json_object *step_summary(struct json_object *out, bool ok)
+{
+	struct json_object *sum, *v, *req;
+
+	if (!json_object_object_get_ex(out, "request", &req))
+		return out;	/* not a request: small already */
+	sum = json_object_new_object();
+	if (json_object_object_get_ex(out, "command", &v))
+		jb_add(sum, "command", json_object_get(v));
+	if (json_object_object_get_ex(req, "name", &v))
+		jb_add(sum, "request", json_object_get(v));
+	jb_add(sum, "ok", json_object_new_boolean(ok));
+	if (json_object_object_get_ex(out, "ack", &v) && json_object_object_get_ex(v, "u64", &v))
+		jb_add(sum, "ack", json_object_get(v));
+	else if (json_object_object_get_ex(out, "reply", &v) && v &&
+		 json_object_object_get_ex(v, "payload", &v))
+		jb_add(sum, "reply", json_object_get(v));
+	if (json_object_object_get_ex(out, "rtt_us", &v))
+		jb_add(sum, "rtt_us", json_object_get(v));
+	if (json_object_object_get_ex(out, "warnings", &v))
+		jb_add(sum, "warnings", json_object_get(v));
+	if (json_object_object_get_ex(out, "error", &v))
+		jb_add(sum, "error", json_object_get(v));
+	json_object_put(out);
+	return sum;
+}
+
 int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ...)
 {
 	struct cmd_ctx sub = { .s = ctx->s };
@@ -210,8 +247,20 @@ int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ..
 		vhu_errf(&ctx->err, sub.err.code ? sub.err.code : -r, "%s: %s", line, sub.err.msg);
 	}
 	if (sub.out)
-		json_object_array_add(steps, sub.out);
+		json_object_array_add(steps, ctx->s->verbose_steps ? sub.out : step_summary(sub.out, r == 0));
 	tok_cmd_free(&c);
 	return r;
 }
 
+
+struct json_object *cmd_step_reply(struct json_object *step)
+{
+	struct json_object *v, *req;
+
+	if (!step || !json_object_object_get_ex(step, "reply", &v) || !v)
+		return NULL;
+	/* full form: reply.payload; summary: reply is the payload */
+	if (json_object_object_get_ex(step, "request", &req) && json_object_is_type(req, json_type_object))
+		return json_object_object_get_ex(v, "payload", &v) ? v : NULL;
+	return v;
+}

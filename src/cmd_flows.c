@@ -135,10 +135,9 @@ static int cmd_inflight_dump(struct cmd_ctx *ctx)
 /* The u64 SET_DEVICE_STATE_FD answered with, from its step's result. */
 static bool reply_u64(struct json_object *steps, uint64_t *v)
 {
-	struct json_object *last = json_object_array_get_idx(steps, json_object_array_length(steps) - 1), *p;
+	struct json_object *p = cmd_step_reply(json_object_array_get_idx(steps, json_object_array_length(steps) - 1));
 
-	if (!last || !json_object_object_get_ex(last, "reply", &p) || !json_object_object_get_ex(p, "payload", &p) ||
-	    !json_object_object_get_ex(p, "u64", &p))
+	if (!p || !json_object_object_get_ex(p, "u64", &p))
 		return false;
 	*v = (uint64_t)json_object_get_int64(p);
 	return true;

@@ -505,7 +505,7 @@ static int cmd_stop(struct cmd_ctx *ctx)
 		if ((r = cmd_step(ctx, steps, "get-vring-base %u", q)) < 0)
 			break;
 		last = json_object_array_get_idx(steps, json_object_array_length(steps) - 1);
-		if (json_object_object_get_ex(last, "reply", &p) && json_object_object_get_ex(p, "payload", &p))
+		if ((p = cmd_step_reply(last)))
 			json_object_array_add(bases, json_object_get(p));
 	}
 	if (r == 0)
@@ -913,11 +913,15 @@ static const struct arg_spec gpa_data_args[] = {
 	{ .name = "gpa", .type = ARG_U64, .required = true, .help = "guest physical address" },
 	{ .name = "data", .type = ARG_STRING, .required = true, .help = "hex bytes or @FILE" },
 };
+#define VERBOSE_ARG { .name = "verbose", .type = ARG_FLAG, .help = "show every step's request and reply in full" }
+
 static const struct arg_spec setup_args[] = {
 	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
 	{ .name = "size", .type = ARG_U32, .help = "entries (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "packed layout (default: if RING_PACKED was negotiated)" },
+	VERBOSE_ARG,
 };
+static const struct arg_spec verbose_args[] = { VERBOSE_ARG };
 static const struct arg_spec post_args[] = {
 	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
 	{ .name = "out", .type = ARG_STRING, .key_only = true, .multi = true, .help = "device-readable buffer: hex or @FILE (repeatable)" },
@@ -942,6 +946,7 @@ static const struct arg_spec start_args[] = {
 	{ .name = "queues", .type = ARG_U32, .key_only = true, .help = "rings to set up (default: blk 1, net 2)" },
 	{ .name = "size", .type = ARG_U32, .key_only = true, .help = "ring size (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "negotiate and use packed rings" },
+	VERBOSE_ARG,
 };
 static const struct arg_spec blk_read_args[] = {
 	{ .name = "sector", .type = ARG_U64, .required = true, .help = "first 512-byte sector" },
@@ -953,6 +958,7 @@ static const struct arg_spec blk_write_args[] = {
 };
 static const struct arg_spec log_start_args[] = {
 	{ .name = "size", .type = ARG_U64, .key_only = true, .help = "log bytes (default: one bit per page of all memory)" },
+	VERBOSE_ARG,
 };
 static const struct arg_spec log_dump_args[] = {
 	{ .name = "clear", .type = ARG_FLAG, .help = "clear the bits that were reported" },
@@ -974,7 +980,7 @@ static const struct cmd_def defs[] = {
 	  "table (adding 4M of memory if there is none), sets up and enables every ring, and\n"
 	  "sets DRIVER_OK when STATUS is offered. Stops at the first failing step.",
 	  "start queues=2", "docs/interop/vhost-user.rst, \"Starting and stopping rings\"", cmd_start, NULL },
-	{ "stop", GROUP_RINGS, NULL, 0, "disable every ring and collect GET_VRING_BASE", NULL, "stop", NULL, cmd_stop, NULL },
+	{ "stop", GROUP_RINGS, verbose_args, N(verbose_args), "disable every ring and collect GET_VRING_BASE", NULL, "stop", NULL, cmd_stop, NULL },
 	{ "vring setup", GROUP_RINGS, setup_args, N(setup_args), "lay out a ring in guest memory and hand it over",
 	  "Sends SET_VRING_NUM, SET_VRING_BASE, SET_VRING_ADDR, SET_VRING_KICK and SET_VRING_CALL\n"
 	  "with fresh eventfds, and SET_VRING_ENABLE when protocol features were negotiated.",
@@ -998,7 +1004,7 @@ static const struct cmd_def defs[] = {
 	  "log start", "docs/interop/vhost-user.rst, \"Migration\"", cmd_log_start, NULL },
 	{ "log dump", GROUP_RINGS, log_dump_args, N(log_dump_args), "list the pages the back-end marked dirty",
 	  NULL, "log dump clear", NULL, cmd_log_dump, NULL },
-	{ "log stop", GROUP_RINGS, NULL, 0, "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL },
+	{ "log stop", GROUP_RINGS, verbose_args, N(verbose_args), "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL },
 	{ "net send", GROUP_RINGS, net_send_args, N(net_send_args), "transmit a frame on ring 1", NULL,
 	  "net send ffffffffffff525400123456080045000014000000004000000000000000", NULL, cmd_net_send, NULL },
 	{ "net recv", GROUP_RINGS, net_recv_args, N(net_recv_args), "receive frames on ring 0", NULL, "net recv timeout=1000", NULL, cmd_net_recv, NULL },

@@ -57,6 +57,7 @@ struct session {
 	uint64_t inflight_size, inflight_offset;
 	uint16_t inflight_queues, inflight_queue_size;
 	bool rings_stopped;		/* 'stop' ran since the rings were set up */
+	bool verbose_steps;		/* steps of a bigger command shown in full */
 	unsigned backend_events;
 	/* Listen mode and reconnection. */
 	bool auto_reconnect;

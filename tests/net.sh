@@ -17,7 +17,7 @@ for layout in split packed; do
 	run_vhuctl --device net -t 3000 "$S" -c "start $opt; net send $F1; net recv; net send $F2; net send $F3; sleep 100; net recv; vring dump 1; stop"
 	is "$RC" 0 "$layout: session succeeds"
 	is "$(jcmd start | jq -r .layout)" $layout "$layout: rings laid out $layout"
-	[ $layout = packed ] && like "$(jcmd start | jq -r '.steps[] | select(.command | startswith("set-features")) | .request.payload.names[]')" VIRTIO_F_RING_PACKED "packed: RING_PACKED negotiated"
+	[ $layout = packed ] && like "$(jcmd start | jq -r '.steps[] | select(.command | startswith("set-features")) | .request')" SET_FEATURES "packed: start sends SET_FEATURES" && is "$(( $(jcmd start | jq -r .features) >> 34 & 1 ))" 1 "packed: RING_PACKED negotiated"
 	recvs=$(printf '%s\n' "$OUT" | jq -c 'select(.command == "net recv")')
 	is "$(printf '%s\n' "$recvs" | sed -n 1p | jq -r '.frames[0].hex')" "$F1" "$layout: a frame sent comes back byte-identical"
 	is "$(printf '%s\n' "$recvs" | sed -n 1p | jq -r '.frames[0].hdr')" 000000000000000000000000 "$layout: with a 12-byte virtio_net_hdr"

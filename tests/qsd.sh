@@ -102,6 +102,7 @@ like "$(jcmd start | jq -r '.steps | map(.command) | join(",")')" \
    "get-features,get-protocol-features,set-protocol-features 0x20b,get-queue-num,set-owner,set-features 0x140001240,mem add 4M,set-mem-table,set-vring-num 0 256,set-vring-base 0 0,set-vring-addr 0" \
    "start sends QEMU's sequence"
 like "$(jcmd start | jq -r '.steps | map(.command) | join(",")')" "set-vring-kick 0,set-vring-call 0,set-vring-enable 0 1" "start sets up and enables ring 0"
+is "$(jcmd start | jq -c '.steps[] | select(.request == "SET_OWNER") | [.ok, .ack]')" '[true,0]' "start shows each step in brief: request, ok, ack"
 is "$(jcmd 'blk id' | jq -r .id)" vhost_user_blk "blk id returns the export's id string"
 is "$(jcmd 'blk read' | jq -r .data.text)" "vhuctl was here" "blk read returns what was in the image"
 is "$(jcmd 'blk read' | jq -c '[.status, .used_len]')" '["OK",513]' "blk read: status OK, used len = data + status byte"
@@ -119,7 +120,7 @@ is "$(printf '%s' "$d" | jq '.descriptors | length')" 8 "vring dump count= limit
 
 # Dirty log: after I/O the log lists the pages of the used ring and of the
 # buffers the back-end wrote, and nothing else.
-run_vhuctl --device blk "$S" -c 'start; log start; blk read 0 2; vring dump 0 chains-only; log dump clear; log dump; log stop'
+run_vhuctl --device blk "$S" -c 'start; log start verbose; blk read 0 2; vring dump 0 chains-only; log dump clear; log dump; log stop'
 is "$RC" 0 "dirty log session succeeds"
 like "$(jcmd 'log start' | jq -r '.steps[].command')" "set-log-base" "log start sends SET_LOG_BASE"
 # (libvhost-user answers with whatever u64 was in its buffer: the request's

@@ -468,6 +468,7 @@ enum run_status repl_run(struct session *s)
 
 	sess = s;
 	worst = RUN_OK;
+	s->interactive = isatty(1);
 	s->keep_going = true;	/* a failed command never ends an interactive session */
 	rl_readline_name = "vhuctl";
 	rl_attempted_completion_function = complete;

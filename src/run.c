@@ -52,12 +52,16 @@ static struct json_object *error_object(const struct run_src *src, int code, con
 static bool report(struct session *s, const struct run_src *src, struct json_object *out,
 		   int code, const char *msg, unsigned line, unsigned col, unsigned len)
 {
-	bool ok;
+	bool ok = true;
 
 	if (!out)
 		out = json_object_new_object();
-	jb_add(out, "error", error_object(src, code, msg, line, col));
-	ok = out_print(s, out);
+	/* A person at a terminal gets the located message alone when the object
+	 * would say nothing more; pipes and files always get the object. */
+	if (!(s->interactive && json_object_object_length(out) <= 1)) {
+		jb_add(out, "error", error_object(src, code, msg, line, col));
+		ok = out_print(s, out);
+	}
 	json_object_put(out);
 	fflush(stdout);	/* keep stdout and stderr in order when they share a file */
 	print_located(src, line, col, len ? len : 1, msg);

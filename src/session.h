@@ -58,6 +58,7 @@ struct session {
 	uint16_t inflight_queues, inflight_queue_size;
 	bool rings_stopped;		/* 'stop' ran since the rings were set up */
 	bool verbose_steps;		/* steps of a bigger command shown in full */
+	bool interactive;		/* the REPL, with a terminal on stdout */
 	unsigned backend_events;
 	/* Listen mode and reconnection. */
 	bool auto_reconnect;

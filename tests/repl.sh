@@ -103,6 +103,12 @@ $TM send-keys -t t 'st' Enter
 wait_for '"command": "mem list"'
 ok $? "and can be finished"
 
+# A typo at the prompt: the located message, with no JSON object around it.
+$TM send-keys -t t 'get-feature' Enter
+wait_for "unknown command 'get-feature' (did you mean 'get-features'?)"
+ok $? "a typo gets a located message with a suggestion"
+ok $(screen | grep -q '"code": "ENOENT"'; echo $((!$?))) "and no JSON error object on a terminal"
+
 # help, and COMMAND --help.
 $TM send-keys -t t 'set-vring-num --help' Enter
 wait_for "usage: set-vring-num index num"

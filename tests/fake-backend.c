@@ -17,7 +17,8 @@
  *                    of the payload bytes and is left out when size is 0.
  *                    A header announcing size > 4096 is logged without
  *                    payload, then the connection is closed.
- *                    The `backend=' action adds its own lines (see below).
+ *                    The `backend=' action and the handling of requests
+ *                    31, 32 and 42 add their own lines (see below).
  *   --pidfile FILE   write the pid once listening (tmp file + rename, so the
  *                    file appears atomically; poll for it to know the socket
  *                    is ready).
@@ -34,10 +35,15 @@
  * to 4096 payload bytes; a header with size > 4096 closes the connection
  * (and uses no action).  Up to 32 SCM_RIGHTS fds per message are received
  * (fds=<n> in the log counts them) and closed once the message is read,
- * before its action runs, with one exception: SET_BACKEND_REQ_FD(21)
- * carrying exactly one fd keeps that fd as the back-end channel (replacing
- * and closing any previous one); with any other fd count the fds are closed
- * and the channel is left as it was (a warning goes to stderr).
+ * before its action runs, with two exceptions:
+ *   - SET_BACKEND_REQ_FD(21) carrying exactly one fd keeps that fd as the
+ *     back-end channel (replacing and closing any previous one); with any
+ *     other fd count the fds are closed and the channel is left as it was
+ *     (a warning goes to stderr).
+ *   - SET_INFLIGHT_FD(32) and SET_DEVICE_STATE_FD(42) carrying exactly one
+ *     fd hold it until their action is done (`ok' uses it, see below); it
+ *     is closed then whatever the action (for other fd counts the fds are
+ *     closed at once, as usual).
  *
  * ACTIONS are consumed one per received message, in order, across all
  * connections (so `close ok' means: drop the first message's connection,
@@ -61,6 +67,9 @@
  *                  low 4 bytes of the u64 `ok' would send, else zero).
  *   extra-fds      the proper reply (or u64 0 if none) with 3 fds of
  *                  /dev/null attached.
+ *                  close-payload, wrong-flags, wrong-request, bad-size and
+ *                  extra-fds also attach the fd the `ok' reply carries, if
+ *                  any (GET_INFLIGHT_FD's memfd, see below).
  *   garbage        12 bytes of 0xff.
  *   delay=MS       sleep MS milliseconds, then behave like `ok'.
  *   exit           exit with status 0 (no reply).
@@ -106,15 +115,85 @@
  *                              + size bytes, byte i = (offset + i) & 0xff;
  *                              size > 256 closes the connection
  *   GET_STATUS(40)             u64 last SET_STATUS(39) value (default 0)
- *   IOTLB_MSG(22), POSTCOPY_END(30), CHECK_DEVICE_STATE(43)   u64 0
+ *   IOTLB_MSG(22), POSTCOPY_END(30)   u64 0
+ *   GET_INFLIGHT_FD(31)        inflight payload + a memfd (see below)
+ *   SET_DEVICE_STATE_FD(42)    u64 0x100 or 0x101, then the transfer (below)
+ *   CHECK_DEVICE_STATE(43)     u64 1 if the last device state transfer was
+ *                              a load that received 0 bytes, else u64 0
+ *                              (also before any transfer)
  *   anything else              u64 0 only if NEED_REPLY (0x8) is set and the
  *                              last SET_PROTOCOL_FEATURES(16) had REPLY_ACK
- *                              (bit 3); otherwise no reply.
+ *                              (bit 3); otherwise no reply.  This includes
+ *                              SET_INFLIGHT_FD(32).
+ * The requests with a reply of their own above reply once, NEED_REPLY or
+ * not.  Payload fields are host-endian; fields a short payload lacks read
+ * as 0.
  *
- * Session state (SET_PROTOCOL_FEATURES, SET_VRING_BASE, SET_STATUS, the
- * back-end channel) is recorded from every received message whatever its
- * action, before the reply is built, and is reset for each new connection
- * (the channel is closed when its connection ends).
+ * GET_INFLIGHT_FD(31): num_queues (u16 @16) and queue_size (u16 @18) come
+ * from the request.  num_queues 0 or > 64, or queue_size 0 or > 32768: the
+ * reply is {mmap_size 0, mmap_offset 0, num_queues, queue_size, pad 0}
+ * (the request's values echoed) with no fd, logged as
+ *   inflight-rejected queues=<q> queue_size=<s>
+ * Otherwise a memfd (MFD_CLOEXEC) of num_queues * stride bytes is made,
+ * stride = ALIGN_UP(header + desc * queue_size, 64): split layout header
+ * 16, desc 16; packed layout (the last SET_FEATURES(2) value, 0 if none
+ * this connection, has bit 34 VIRTIO_F_RING_PACKED) header 32, desc 32.
+ * Queue q's region starts at q * stride; all of it is zero except, in
+ * little-endian:
+ *   split header   {u64 features = last SET_FEATURES value; u16 version 1;
+ *                   u16 desc_num = queue_size; u16 last_batch_head 0;
+ *                   u16 used_idx 0}
+ *   packed header  {u64 features; u16 version 1; u16 desc_num; u16
+ *                   free_head 0; u16 old_free_head 0; u16 used_idx 0; u16
+ *                   old_used_idx 0; u8 used_wrap_counter 1; u8
+ *                   old_used_wrap_counter 1; 10 pad bytes}
+ *   descriptors 1 and 3 (each only if < queue_size) are inflight:
+ *     split  DescStateSplit {u8 inflight 1; 5 pad; u16 next 0;
+ *            u64 counter}: counter 5 (desc 1), 7 (desc 3)
+ *     packed DescStatePacked {u8 inflight 1; u8 pad; u16 next 0; u16 last
+ *            0; u16 num 1; u64 counter; u16 id; u16 flags; u32 len; u64
+ *            addr}: desc 1 {counter 5, id 1, flags 2, len 512, addr
+ *            0x2000}, desc 3 {counter 7, id 3, flags 0, len 16, addr 0x3000}
+ * The reply {mmap_size, mmap_offset 0, num_queues, queue_size, pad 0} (24
+ * bytes) carries the memfd, which is then closed here; logged (before the
+ * reply is sent) as
+ *   inflight-created size=<mmap_size> queues=<q> queue_size=<s> layout=split|packed
+ * If the memfd cannot be made (warning on stderr) the reply is as for a
+ * rejected request, logged as
+ *   inflight-failed queues=<q> queue_size=<s>
+ * The reply-mangling actions (close-payload, wrong-flags, wrong-request,
+ * bad-size, extra-fds) build this reply too (same log line) and attach its
+ * memfd as well (extra-fds: the memfd first, then the 3 /dev/null fds).
+ *
+ * SET_INFLIGHT_FD(32): nothing is kept.  `ok' logs, before any reply,
+ *   inflight-set size=<st_size> mmap_size=<payload mmap_size> queues=<q> queue_size=<s>
+ * with st_size from fstat of the message's fd (-1 if fstat fails), or
+ *   inflight-set nofd
+ * when the message does not carry exactly one fd.
+ *
+ * SET_DEVICE_STATE_FD(42): payload {u32 direction (0 save, 1 load), u32
+ * phase (0 stopped)}.  Without exactly one fd, or with another direction
+ * or a phase other than 0, the reply is u64 0x101 (error, no fd returned)
+ * and the fd (if any) is closed.  Otherwise the reply is u64 0x100
+ * (success, no fd returned), sent first; then, under `ok' (and delay= and
+ * backend=, before the back-end request), the transfer runs with the
+ * front-end connection not served meanwhile, and the fd is closed:
+ *   save (0)  write the 1000 bytes "fake-device-state:" followed by bytes
+ *             (i & 0xff) for i = 18..999 (poll-based, at most 5 s), log
+ *               device-state-saved bytes=<n written, 1000 unless failed>
+ *   load (1)  read until EOF (poll-based, at most 1 MiB and 5 s; on the
+ *             limits a warning goes to stderr and reading stops), log
+ *               device-state-loaded bytes=<n> head=<hex of first <=16 bytes>
+ * Other actions run no transfer and just close the fd (the reply-mangling
+ * ones still send the mangled u64 0x100/0x101 reply).  Only completed
+ * transfers change what CHECK_DEVICE_STATE(43) answers: a save (even a
+ * failed one) or a load of at least 1 byte make it 0, a load of 0 bytes 1.
+ *
+ * Session state (SET_FEATURES, SET_PROTOCOL_FEATURES, SET_VRING_BASE,
+ * SET_STATUS, the back-end channel) is recorded from every received
+ * message whatever its action, before the reply is built; it and the
+ * device state outcome are reset for each new connection (the channel is
+ * closed when its connection ends).
  *
  * Sends on either socket give up (warning on stderr) when the peer has not
  * taken the whole message within 5 s.
@@ -125,6 +204,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -134,6 +214,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -154,12 +235,34 @@
 #define BACKEND_WAIT_MS		5000
 #define MAX_SEND_FDS		253	/* the kernel's SCM_MAX_FD */
 
+/* GET_INFLIGHT_FD: payload and shared buffer (little-endian) layout. */
+#define INFLIGHT_PAYLOAD	24	/* u64 mmap_size, u64 mmap_offset, u16 num_queues @16, u16 queue_size @18, pad */
+#define INFLIGHT_MAX_QUEUES	64
+#define INFLIGHT_MAX_QSIZE	32768
+#define INFLIGHT_ALIGN		64
+#define SPLIT_HDR		16	/* QueueRegionSplit header */
+#define SPLIT_DESC		16	/* DescStateSplit */
+#define PACKED_HDR		32	/* QueueRegionPacked header */
+#define PACKED_DESC		32	/* DescStatePacked */
+
+/* SET_DEVICE_STATE_FD / CHECK_DEVICE_STATE. */
+#define STATE_OK_NOFD		UINT64_C(0x100)	/* success, no fd returned */
+#define STATE_ERR_NOFD		UINT64_C(0x101)	/* error, no fd returned */
+#define STATE_DIR_SAVE		0
+#define STATE_DIR_LOAD		1
+#define STATE_SAVE_BYTES	1000
+#define STATE_SAVE_PREFIX	"fake-device-state:"
+#define STATE_LOAD_MAX		(1024 * 1024)
+#define STATE_WAIT_MS		5000
+#define STATE_HEAD		16	/* loaded bytes shown in the log */
+
 #define FLAG_VERSION		0x1u
 #define FLAG_REPLY		0x4u
 #define FLAG_NEED_REPLY		0x8u
 #define REPLY_FLAGS		(FLAG_VERSION | FLAG_REPLY)
 
 #define REQ_GET_FEATURES		1
+#define REQ_SET_FEATURES		2
 #define REQ_SET_VRING_BASE		10
 #define REQ_GET_VRING_BASE		11
 #define REQ_GET_PROTOCOL_FEATURES	15
@@ -168,13 +271,17 @@
 #define REQ_IOTLB_MSG			22
 #define REQ_GET_CONFIG			24
 #define REQ_POSTCOPY_END		30
+#define REQ_GET_INFLIGHT_FD		31
+#define REQ_SET_INFLIGHT_FD		32
 #define REQ_GET_MAX_MEM_SLOTS		36
 #define REQ_SET_BACKEND_REQ_FD		21
 #define REQ_SET_STATUS			39
 #define REQ_GET_STATUS			40
+#define REQ_SET_DEVICE_STATE_FD		42
 #define REQ_CHECK_DEVICE_STATE		43
 
 #define PROTO_F_REPLY_ACK	(UINT64_C(1) << 3)
+#define VIRTIO_F_RING_PACKED	(UINT64_C(1) << 34)
 
 enum act_kind {
 	ACT_OK,
@@ -217,6 +324,9 @@ struct msg {
 	uint32_t nfds;		/* fds received (some may have been dropped) */
 	uint32_t nheld;		/* fds held in fds[], not yet closed */
 	int fds[MAX_FDS];
+	int fd;			/* the only fd of SET_INFLIGHT_FD(32) or
+				   SET_DEVICE_STATE_FD(42), held for the
+				   action, or -1 */
 	uint8_t payload[MAX_PAYLOAD];
 };
 
@@ -225,12 +335,15 @@ struct reply {
 	uint32_t flags;
 	uint32_t size;
 	uint8_t payload[CONFIG_HDR + MAX_CONFIG];
+	int fd;			/* fd to attach (GET_INFLIGHT_FD), or -1 */
 };
 
 struct session {
 	int chan_fd;		/* back-end channel (SET_BACKEND_REQ_FD), or -1 */
 	uint64_t proto_features;
 	uint64_t status;
+	uint64_t features;	/* last SET_FEATURES(2) value */
+	uint64_t state_check;	/* CHECK_DEVICE_STATE(43) reply */
 	uint32_t vring_base[MAX_VRINGS];
 };
 
@@ -587,6 +700,7 @@ static int read_msg(int fd, struct msg *m)
 
 	m->nfds = 0;
 	m->nheld = 0;
+	m->fd = -1;
 	if (!recv_exact(fd, hdr, sizeof(hdr), m))
 		goto fail;
 	memcpy(&m->request, hdr, 4);
@@ -652,6 +766,9 @@ static void update_session(struct session *s, const struct msg *m)
 	uint32_t idx;
 
 	switch (m->request) {
+	case REQ_SET_FEATURES:
+		s->features = payload_u64(m, 0);
+		break;
 	case REQ_SET_PROTOCOL_FEATURES:
 		s->proto_features = payload_u64(m, 0);
 		break;
@@ -695,8 +812,168 @@ static int build_config_reply(struct reply *r, const struct msg *m)
 	return 1;
 }
 
+/* Store the n low bytes of v at p, little-endian. */
+static void put_le(uint8_t *p, uint64_t v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint16_t payload_u16(const struct msg *m, uint32_t off)
+{
+	uint16_t v;
+
+	payload_get(m, off, &v, sizeof(v));
+	return v;
+}
+
+/* pwrite all len bytes at off; returns 0 or -1. */
+static int pwrite_all(int fd, const uint8_t *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = pwrite(fd, buf, len, off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
 /*
- * Build the reply a well-behaved back-end would send.
+ * Fill inflight descriptor state idx (split or packed layout) of a queue
+ * whose region starts at base, if the queue has that descriptor.
+ */
+static int put_inflight_desc(int fd, bool packed, off_t base, uint16_t qsize,
+			     uint16_t idx, uint64_t counter, uint32_t len,
+			     uint64_t addr, uint16_t flags)
+{
+	uint8_t d[PACKED_DESC];
+	size_t dsize = packed ? PACKED_DESC : SPLIT_DESC;
+	off_t off = base + (off_t)(packed ? PACKED_HDR : SPLIT_HDR) +
+		    (off_t)dsize * idx;
+
+	if (idx >= qsize)
+		return 0;
+	memset(d, 0, sizeof(d));
+	d[0] = 1;				/* inflight */
+	put_le(d + 8, counter, 8);		/* counter */
+	if (packed) {
+		put_le(d + 6, 1, 2);		/* num */
+		put_le(d + 16, idx, 2);		/* id */
+		put_le(d + 18, flags, 2);	/* flags */
+		put_le(d + 20, len, 4);		/* len */
+		put_le(d + 24, addr, 8);	/* addr */
+	}					/* split: next (@6) = 0 */
+	return pwrite_all(fd, d, dsize, off);
+}
+
+/*
+ * Create the inflight memfd: nq queue regions of stride bytes, each with
+ * its header and descriptors 1 and 3 marked inflight.  Returns the fd, or
+ * -1 (warning on stderr).
+ */
+static int make_inflight(uint64_t features, bool packed, uint16_t nq,
+			 uint16_t qsize, size_t stride)
+{
+	uint8_t h[PACKED_HDR];
+	off_t base;
+	uint16_t q;
+	int fd;
+
+	fd = memfd_create("fake-backend-inflight", MFD_CLOEXEC);
+	if (fd < 0) {
+		warnx_("memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)(stride * nq)) < 0)
+		goto fail;
+	for (q = 0; q < nq; q++) {
+		base = (off_t)(stride * q);
+		memset(h, 0, sizeof(h));
+		put_le(h, features, 8);		/* features */
+		put_le(h + 8, 1, 2);		/* version */
+		put_le(h + 10, qsize, 2);	/* desc_num */
+		if (packed) {
+			h[20] = 1;		/* used_wrap_counter */
+			h[21] = 1;		/* old_used_wrap_counter */
+		}
+		if (pwrite_all(fd, h, packed ? PACKED_HDR : SPLIT_HDR,
+			       base) < 0 ||
+		    put_inflight_desc(fd, packed, base, qsize, 1, 5, 512,
+				      0x2000, 2) < 0 ||
+		    put_inflight_desc(fd, packed, base, qsize, 3, 7, 16,
+				      0x3000, 0) < 0)
+			goto fail;
+	}
+	return fd;
+fail:
+	warnx_("inflight memfd: %s", strerror(errno));
+	close(fd);
+	return -1;
+}
+
+/*
+ * GET_INFLIGHT_FD: the inflight payload, with a fresh memfd in r->fd
+ * (mmap_size 0 and no fd when the request is out of range or the memfd
+ * cannot be made).
+ */
+static void build_inflight_reply(const struct session *s,
+				 const struct msg *m, struct reply *r)
+{
+	uint16_t nq = payload_u16(m, 16), qsize = payload_u16(m, 18);
+	bool packed = (s->features & VIRTIO_F_RING_PACKED) != 0;
+	size_t stride;
+	uint64_t size = 0;
+
+	memset(r->payload, 0, INFLIGHT_PAYLOAD);
+	memcpy(r->payload + 16, &nq, 2);
+	memcpy(r->payload + 18, &qsize, 2);
+	r->size = INFLIGHT_PAYLOAD;
+	if (nq == 0 || nq > INFLIGHT_MAX_QUEUES || qsize == 0 ||
+	    qsize > INFLIGHT_MAX_QSIZE) {
+		log_line("inflight-rejected queues=%u queue_size=%u", nq,
+			 qsize);
+		return;
+	}
+	stride = (packed ? PACKED_HDR : SPLIT_HDR) +
+		 (size_t)(packed ? PACKED_DESC : SPLIT_DESC) * qsize;
+	stride = (stride + INFLIGHT_ALIGN - 1) & ~(size_t)(INFLIGHT_ALIGN - 1);
+	r->fd = make_inflight(s->features, packed, nq, qsize, stride);
+	if (r->fd < 0) {
+		log_line("inflight-failed queues=%u queue_size=%u", nq, qsize);
+		return;
+	}
+	size = (uint64_t)stride * nq;
+	memcpy(r->payload, &size, 8);
+	log_line("inflight-created size=%" PRIu64 " queues=%u queue_size=%u "
+		 "layout=%s", size, nq, qsize, packed ? "packed" : "split");
+}
+
+/* SET_DEVICE_STATE_FD: the u64 reply. */
+static uint64_t device_state_reply(const struct msg *m)
+{
+	if (m->fd < 0 || payload_u32(m, 0) > STATE_DIR_LOAD ||
+	    payload_u32(m, 4) != 0)
+		return STATE_ERR_NOFD;
+	return STATE_OK_NOFD;
+}
+
+/*
+ * Build the reply a well-behaved back-end would send; an fd to attach is
+ * left in r->fd (the caller closes it, see reply_done).
  * Returns 1 with a reply, 0 when none is due, -1 to close the connection.
  */
 static int build_reply(const struct session *s, const struct msg *m,
@@ -707,6 +984,7 @@ static int build_reply(const struct session *s, const struct msg *m,
 	r->request = m->request;
 	r->flags = REPLY_FLAGS;
 	r->size = 0;
+	r->fd = -1;
 	switch (m->request) {
 	case REQ_GET_FEATURES:
 		reply_u64(r, opt_features);
@@ -725,8 +1003,16 @@ static int build_reply(const struct session *s, const struct msg *m,
 		return 1;
 	case REQ_IOTLB_MSG:
 	case REQ_POSTCOPY_END:
-	case REQ_CHECK_DEVICE_STATE:
 		reply_u64(r, 0);
+		return 1;
+	case REQ_CHECK_DEVICE_STATE:
+		reply_u64(r, s->state_check);
+		return 1;
+	case REQ_SET_DEVICE_STATE_FD:
+		reply_u64(r, device_state_reply(m));
+		return 1;
+	case REQ_GET_INFLIGHT_FD:
+		build_inflight_reply(s, m, r);
 		return 1;
 	case REQ_GET_VRING_BASE:
 		idx = payload_u32(m, 0);
@@ -849,10 +1135,25 @@ static int send_msg(int fd, uint32_t request, uint32_t flags, uint32_t size,
 	return send_all(fd, buf, HDR_SIZE + plen, fds, nfds);
 }
 
+/* Send header + plen bytes of r's payload, with r's fd if it has one. */
+static int send_reply_part(int fd, const struct reply *r, uint32_t size,
+			   size_t plen)
+{
+	return send_msg(fd, r->request, r->flags, size, r->payload, plen,
+			&r->fd, r->fd >= 0 ? 1 : 0);
+}
+
 static int send_reply(int fd, const struct reply *r)
 {
-	return send_msg(fd, r->request, r->flags, r->size, r->payload,
-			r->size, NULL, 0);
+	return send_reply_part(fd, r, r->size, r->size);
+}
+
+/* Close the fd a built reply may hold. */
+static void reply_done(struct reply *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
 }
 
 /* Open n fds of /dev/null; returns 0, or -1 (none left open). */
@@ -880,27 +1181,147 @@ static void close_fds(const int *fds, uint32_t n)
 		close(fds[i]);
 }
 
+/* The reply with 3 /dev/null fds attached (after the reply's own fd). */
 static int send_extra_fds(int fd, const struct reply *r)
 {
-	int fds[EXTRA_FDS];
-	int ret;
+	int fds[1 + EXTRA_FDS];
+	int n = 0, ret;
 
-	if (open_null_fds(fds, EXTRA_FDS) < 0)
+	if (r->fd >= 0)
+		fds[n++] = r->fd;
+	if (open_null_fds(fds + n, EXTRA_FDS) < 0)
 		return -1;
 	ret = send_msg(fd, r->request, r->flags, r->size, r->payload, r->size,
-		       fds, EXTRA_FDS);
-	close_fds(fds, EXTRA_FDS);
+		       fds, n + EXTRA_FDS);
+	close_fds(fds + n, EXTRA_FDS);
 	return ret;
 }
 
-static int do_ok(int fd, const struct session *s, const struct msg *m)
+/* SET_INFLIGHT_FD: log what arrived (nothing is kept). */
+static void log_inflight_set(const struct msg *m)
+{
+	struct stat st;
+	long long size = -1;
+
+	if (m->fd < 0) {
+		log_line("inflight-set nofd");
+		return;
+	}
+	if (fstat(m->fd, &st) == 0)
+		size = (long long)st.st_size;
+	else
+		warnx_("SET_INFLIGHT_FD fstat: %s", strerror(errno));
+	log_line("inflight-set size=%lld mmap_size=%" PRIu64 " queues=%u "
+		 "queue_size=%u", size, payload_u64(m, 0), payload_u16(m, 16),
+		 payload_u16(m, 18));
+}
+
+/* Device state save: write the fake state to fd (bounded by 5 s). */
+static void save_device_state(struct session *s, int fd)
+{
+	uint8_t buf[STATE_SAVE_BYTES];
+	int64_t deadline = now_ms() + STATE_WAIT_MS;
+	size_t off = 0, i;
+	ssize_t n;
+	int ret;
+
+	memcpy(buf, STATE_SAVE_PREFIX, sizeof(STATE_SAVE_PREFIX) - 1);
+	for (i = sizeof(STATE_SAVE_PREFIX) - 1; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i & 0xff);
+	while (off < sizeof(buf)) {
+		ret = wait_until(fd, POLLOUT, deadline);
+		if (ret <= 0) {
+			warnx_("device state save: %s after %zu bytes",
+			       ret ? strerror(errno) : "timeout", off);
+			break;
+		}
+		n = write(fd, buf + off, sizeof(buf) - off);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			warnx_("device state save: %s after %zu bytes",
+			       strerror(errno), off);
+			break;
+		}
+		off += (size_t)n;
+	}
+	log_line("device-state-saved bytes=%zu", off);
+	s->state_check = 0;
+}
+
+/* Device state load: read fd until EOF (bounded by 1 MiB and 5 s). */
+static void load_device_state(struct session *s, int fd)
+{
+	static uint8_t buf[65536];
+	uint8_t head[STATE_HEAD];
+	char hex[2 * STATE_HEAD + 1];
+	int64_t deadline = now_ms() + STATE_WAIT_MS;
+	size_t total = 0, nhead = 0, want;
+	ssize_t n;
+	int ret;
+
+	while (total < STATE_LOAD_MAX) {
+		ret = wait_until(fd, POLLIN, deadline);
+		if (ret <= 0) {
+			warnx_("device state load: %s after %zu bytes",
+			       ret ? strerror(errno) : "timeout", total);
+			break;
+		}
+		want = STATE_LOAD_MAX - total;
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		n = read(fd, buf, want);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			warnx_("device state load: %s after %zu bytes",
+			       strerror(errno), total);
+			break;
+		}
+		if (n == 0)
+			break;
+		if (nhead < STATE_HEAD) {
+			want = STATE_HEAD - nhead;
+			if (want > (size_t)n)
+				want = (size_t)n;
+			memcpy(head + nhead, buf, want);
+			nhead += want;
+		}
+		total += (size_t)n;
+	}
+	if (total >= STATE_LOAD_MAX)
+		warnx_("device state load: stopped at %d bytes",
+		       STATE_LOAD_MAX);
+	hex[hex_put(hex, head, (uint32_t)nhead)] = '\0';
+	log_line("device-state-loaded bytes=%zu head=%s", total, hex);
+	s->state_check = total ? 0 : 1;
+}
+
+/*
+ * `ok': send the proper reply, then do what follows it (the device state
+ * transfer; the fd it uses is closed here).
+ */
+static int do_ok(int fd, struct session *s, struct msg *m)
 {
 	struct reply r;
-	int ret = build_reply(s, m, &r);
+	int ret;
 
-	if (ret <= 0)
+	if (m->request == REQ_SET_INFLIGHT_FD)
+		log_inflight_set(m);
+	ret = build_reply(s, m, &r);
+	if (ret > 0)
+		ret = send_reply(fd, &r);
+	reply_done(&r);
+	if (ret < 0 || m->request != REQ_SET_DEVICE_STATE_FD ||
+	    device_state_reply(m) != STATE_OK_NOFD)
 		return ret;
-	return send_reply(fd, &r);
+	if (payload_u32(m, 0) == STATE_DIR_SAVE)
+		save_device_state(s, m->fd);
+	else
+		load_device_state(s, m->fd);
+	close(m->fd);
+	m->fd = -1;
+	return ret;
 }
 
 static void close_channel(struct session *s)
@@ -1014,10 +1435,11 @@ static void send_backend(struct session *s, const struct backend_spec *b)
  * Returns 0 to keep the connection, -1 to close it.
  */
 static int do_action(int fd, const struct action *a, struct session *s,
-		     const struct msg *m)
+		     struct msg *m)
 {
 	uint8_t hdr[HDR_SIZE];
 	struct reply r;
+	int ret;
 
 	switch (a->kind) {
 	case ACT_DELAY:
@@ -1057,19 +1479,42 @@ static int do_action(int fd, const struct action *a, struct session *s,
 	switch (a->kind) {
 	case ACT_WRONG_FLAGS:
 		r.flags = REPLY_FLAGS | FLAG_NEED_REPLY;
-		return send_reply(fd, &r);
+		ret = send_reply(fd, &r);
+		break;
 	case ACT_WRONG_REQUEST:
 		r.request++;
-		return send_reply(fd, &r);
+		ret = send_reply(fd, &r);
+		break;
 	case ACT_CLOSE_PAYLOAD:
-		send_msg(fd, r.request, r.flags, 8, r.payload, 3, NULL, 0);
-		return -1;
+		send_reply_part(fd, &r, 8, 3);
+		ret = -1;
+		break;
 	case ACT_BAD_SIZE:
-		return send_msg(fd, r.request, r.flags, 4, r.payload, 4, NULL, 0);
+		ret = send_reply_part(fd, &r, 4, 4);
+		break;
 	case ACT_EXTRA_FDS:
-		return send_extra_fds(fd, &r);
+		ret = send_extra_fds(fd, &r);
+		break;
 	default:
-		return -1;
+		ret = -1;
+		break;
+	}
+	reply_done(&r);
+	return ret;
+}
+
+/*
+ * SET_INFLIGHT_FD / SET_DEVICE_STATE_FD carrying exactly one fd: hold it
+ * in m->fd for the action (taken from m's fds).
+ */
+static void hold_fd(struct msg *m)
+{
+	m->fd = -1;
+	if ((m->request == REQ_SET_INFLIGHT_FD ||
+	     m->request == REQ_SET_DEVICE_STATE_FD) &&
+	    m->nfds == 1 && m->nheld == 1) {
+		m->fd = m->fds[0];
+		m->nheld = 0;
 	}
 }
 
@@ -1078,6 +1523,7 @@ static void serve(int fd)
 	struct session *s;
 	struct msg *m;
 	struct action a;
+	int ret;
 
 	s = calloc(1, sizeof(*s));
 	m = malloc(sizeof(*m));
@@ -1089,9 +1535,14 @@ static void serve(int fd)
 	while (read_msg(fd, m)) {
 		update_session(s, m);
 		keep_channel(s, m);
+		hold_fd(m);
 		close_msg_fds(m);
 		a = next_action();
-		if (do_action(fd, &a, s, m) < 0)
+		ret = do_action(fd, &a, s, m);
+		if (m->fd >= 0)
+			close(m->fd);
+		m->fd = -1;
+		if (ret < 0)
 			break;
 	}
 out:

@@ -144,6 +144,29 @@ fd1=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][0].open
 fd2=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][1].open_fds')
 is "$fd2" "$fd1" "fds from the back-end channel are all closed ($fd1 before, $fd2 after)"
 
+# Inflight: GET_INFLIGHT_FD's fd is checked with fstat, mapped and decoded
+# per queue; SET_INFLIGHT_FD hands it back.
+start_fake "$S"
+run_vhuctl "$S" -c 'get-inflight-fd 2 8; inflight dump; set-inflight-fd 2 8; status'
+is "$RC" 0 "inflight session succeeds"
+is "$(jcmd get-inflight-fd | jq -c '[.reply.payload.mmap_size, .reply.fds[0].type]')" '[384,"memfd"]' "GET_INFLIGHT_FD returns its size (2 x align64(16 + 16 x 8)) and a memfd"
+d=$(jcmd 'inflight dump')
+is "$(printf '%s' "$d" | jq -c '[.layout, .queue_stride, (.queues | length)]')" '["split",192,2]' "inflight dump: split layout, 2 queues"
+is "$(printf '%s' "$d" | jq -c '[.queues[1].version, .queues[1].desc_num, [.queues[1].inflight[] | [.index, .counter]]]')" '[1,8,[[1,5],[3,7]]]' "inflight dump: the descriptors in flight, with counters"
+is "$(printf '%s' "$d" | jq -c .anomalies)" '[]' "inflight dump: no anomalies"
+like "$(cat "$TMP/fake.log")" "inflight-set size=384 mmap_size=384 queues=2 queue_size=8" "SET_INFLIGHT_FD sends the same area back"
+
+# Device state: saved to a file through the pipe, loaded back, checked.
+start_fake "$S"
+run_vhuctl "$S" -c "device-state save $TMP/state.bin; device-state load $TMP/state.bin"
+is "$RC" 0 "device-state save and load succeed"
+is "$(jcmd 'device-state save' | jq -r .bytes)" 1000 "save: 1000 bytes from the back-end"
+is "$(head -c 18 "$TMP/state.bin")" "fake-device-state:" "save: the file holds them"
+is "$(jcmd 'device-state save' | jq -c '[.steps[] | .request]')" '["SET_DEVICE_STATE_FD","CHECK_DEVICE_STATE"]' "save: SET_DEVICE_STATE_FD then CHECK_DEVICE_STATE"
+like "$(cat "$TMP/fake.log")" "device-state-loaded bytes=1000 head=66616b652d6465766963652d73746174" "load: the back-end got the same bytes"
+run_vhuctl "$S" -c "mem add 1M; vring setup 0 size=8; device-state save $TMP/x.bin"
+like "$ERR" "rings are started: 'stop' them first" "device state refused while rings run"
+
 # Reconnect after the back-end dropped us.
 start_fake "$S" close
 run_vhuctl --keep-going "$S" -c "get-features; connect $S; get-features"

@@ -350,8 +350,13 @@ static int build_mem_region(struct cmd_ctx *ctx, struct vhu_pval *pv, struct vhu
 		.gpa = mem->r[i].gpa, .size = mem->r[i].size,
 		.uaddr = (uint64_t)(uintptr_t)mem->r[i].va, .mmap_offset = 0,
 	};
-	if (ctx->cmd->req->num == 37)	/* ADD_MEM_REG carries the fd; REM_MEM_REG none */
+	if (ctx->cmd->req->num == 37) {	/* ADD_MEM_REG carries the fd; REM_MEM_REG none */
+		/* Honour GET_MAX_MEM_SLOTS: a region past it would be refused. */
+		if (ctx->s->max_mem_slots && i >= ctx->s->max_mem_slots)
+			return vhu_errf(&ctx->err, ENOSPC, "region %" PRIu64 " is past the back-end's %" PRIu64
+					" memory slots (GET_MAX_MEM_SLOTS)", i, ctx->s->max_mem_slots);
 		m->fds[m->nfds++] = mem->r[i].fd;
+	}
 	return 0;
 }
 
@@ -691,6 +696,9 @@ static int check_reply_payload(struct cmd_ctx *ctx, const struct conn_xfer *x,
 			return vhu_errf(&ctx->err, EBADMSG,
 					"GET_CONFIG: reply covers offset %u size %u, request asked offset %u size %u",
 					v.config.offset, v.config.size, req->config.offset, req->config.size);
+		break;
+	case 36:
+		ctx->s->max_mem_slots = v.u64;
 		break;
 	case 31:
 		ctx->s->inflight_size = v.inflight.mmap_size;

@@ -59,6 +59,7 @@ struct session {
 	bool rings_stopped;		/* 'stop' ran since the rings were set up */
 	bool verbose_steps;		/* steps of a bigger command shown in full */
 	bool interactive;		/* the REPL, with a terminal on stdout */
+	uint64_t max_mem_slots;		/* GET_MAX_MEM_SLOTS answer, 0 unknown */
 	unsigned backend_events;
 	/* Listen mode and reconnection. */
 	bool auto_reconnect;

@@ -167,6 +167,16 @@ like "$(cat "$TMP/fake.log")" "device-state-loaded bytes=1000 head=66616b652d646
 run_vhuctl "$S" -c "mem add 1M; vring setup 0 size=8; device-state save $TMP/x.bin"
 like "$ERR" "rings are started: 'stop' them first" "device state refused while rings run"
 
+# config-watch: CONFIG_CHANGE_MSG makes vhuctl read the config again (with
+# the size that last worked); iotlb manual only shows misses.
+start_fake "$S" ok ok ok ok "backend=2" "backend=1,payload=0000100000000000001000000000000000000000000000000301000000000000"
+run_vhuctl "$S" -c 'mem add 1M gpa=0x100000; get-protocol-features; set-protocol-features REPLY_ACK,BACKEND_REQ,CONFIG; set-backend-req-fd; config-watch on; iotlb manual; get-config size=8; get-features; sleep 200; get-features; sleep 200'
+ans=$(printf '%s\n' "$OUT" | jq -c 'select(.event == "answer")')
+is "$(printf '%s' "$ans" | jq -r '.result.command')" "get-config size=8" "config-watch: GET_CONFIG again after CONFIG_CHANGE_MSG"
+is "$(printf '%s' "$ans" | jq -r '.result.reply.payload.hex')" 0001020304050607 "config-watch: the fresh config is shown"
+is "$(printf '%s\n' "$OUT" | jq -c 'select(.event == "backend-request") | .action' | tr '\n' ' ')" '"GET_CONFIG queued (config-watch on)" null ' "iotlb manual: the miss is shown, not answered"
+ok $(grep -q 'req=22 ' "$TMP/fake.log"; echo $((!$?))) "iotlb manual: no IOTLB_MSG sent"
+
 # Reconnect after the back-end dropped us.
 start_fake "$S" close
 run_vhuctl --keep-going "$S" -c "get-features; connect $S; get-features"

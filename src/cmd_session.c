@@ -228,21 +228,25 @@ static int cmd_mem_remove(struct cmd_ctx *ctx)
 	return r;
 }
 
-static int cmd_ack(struct cmd_ctx *ctx)
+/* The on/off settings: 'state' given sets FIELD; the result shows it. */
+static int toggle(struct cmd_ctx *ctx, bool *field, const char *key)
 {
 	if (args_get(&ctx->args, "state")->set)
-		ctx->s->ack = args_u(&ctx->args, "state", 1);
-	jb_add(ctx->out, "ack", json_object_new_boolean(ctx->s->ack));
+		*field = args_u(&ctx->args, "state", 0);
+	jb_add(ctx->out, key, json_object_new_boolean(*field));
+	return 0;
+}
+
+static int cmd_ack(struct cmd_ctx *ctx)
+{
+	toggle(ctx, &ctx->s->ack, "ack");
 	jb_add(ctx->out, "reply_ack", json_object_new_boolean(conn_reply_ack(&ctx->s->conn)));
 	return 0;
 }
 
 static int cmd_sync(struct cmd_ctx *ctx)
 {
-	if (args_get(&ctx->args, "state")->set)
-		ctx->s->sync = args_u(&ctx->args, "state", 0);
-	jb_add(ctx->out, "sync", json_object_new_boolean(ctx->s->sync));
-	return 0;
+	return toggle(ctx, &ctx->s->sync, "sync");
 }
 
 static int cmd_device(struct cmd_ctx *ctx)
@@ -325,10 +329,7 @@ static int cmd_iotlb(struct cmd_ctx *ctx)
 
 static int cmd_config_watch(struct cmd_ctx *ctx)
 {
-	if (args_get(&ctx->args, "state")->set)
-		ctx->s->config_watch = args_u(&ctx->args, "state", 0);
-	jb_add(ctx->out, "config_watch", json_object_new_boolean(ctx->s->config_watch));
-	return 0;
+	return toggle(ctx, &ctx->s->config_watch, "config_watch");
 }
 
 static int cmd_quit(struct cmd_ctx *ctx)

@@ -168,12 +168,32 @@ static int cmd_mem_write(struct cmd_ctx *ctx)
 
 /* --- vring --------------------------------------------------------------- */
 
+/* SET_VRING_ADDR for VR: our user addresses, or with an IOMMU the IOVAs
+ * (= GPAs). LOG: -1 leaves the log fields out, 0/1 turns VHOST_VRING_F_LOG
+ * off/on with the used ring's GPA as log_guest_addr. */
+static int send_vring_addr(struct cmd_ctx *ctx, struct json_object *steps,
+			   const struct vring *vr, int log)
+{
+	struct session *s = ctx->s;
+	uint64_t d = vr->desc, a = vr->avail, u = vr->used;
+	char extra[64] = "";
+
+	if (!acked(s, F_ACCESS_PLATFORM)) {
+		mem_gpa_to_uaddr(&s->mem, vr->desc, &d);
+		mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
+		mem_gpa_to_uaddr(&s->mem, vr->used, &u);
+	}
+	if (log >= 0)
+		snprintf(extra, sizeof(extra), " log=0x%" PRIx64 " flags=%d", vr->used, log);
+	return cmd_step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64
+			" used=0x%" PRIx64 "%s", vr->index, d, a, u, extra);
+}
+
 static int setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n,
 		      uint16_t size, bool packed)
 {
 	struct session *s = ctx->s;
 	struct vring *vr;
-	uint64_t d, a, u;
 	int r;
 
 	if (n >= SESSION_RINGS)
@@ -193,20 +213,9 @@ static int setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n
 	}
 	s->vr[n] = vr;
 	s->rings_stopped = false;
-	if (acked(s, F_ACCESS_PLATFORM)) {
-		/* With an IOMMU, ring addresses are IOVAs; ours are the GPAs. */
-		d = vr->desc;
-		a = vr->avail;
-		u = vr->used;
-	} else {
-		mem_gpa_to_uaddr(&s->mem, vr->desc, &d);
-		mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
-		mem_gpa_to_uaddr(&s->mem, vr->used, &u);
-	}
 	if ((r = cmd_step(ctx, steps, "set-vring-num %u %u", n, size)) < 0 ||
 	    (r = cmd_step(ctx, steps, "set-vring-base %u %u", n, vring_base(vr))) < 0 ||
-	    (r = cmd_step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64 " used=0x%" PRIx64,
-		      n, d, a, u)) < 0 ||
+	    (r = send_vring_addr(ctx, steps, vr, -1)) < 0 ||
 	    (r = cmd_step(ctx, steps, "set-vring-kick %u", n)) < 0 ||
 	    (r = cmd_step(ctx, steps, "set-vring-call %u", n)) < 0)
 		return r;
@@ -789,23 +798,7 @@ static int rings_log(struct cmd_ctx *ctx, struct json_object *steps, bool on)
 	int r;
 
 	for (unsigned n = 0; n < SESSION_RINGS; n++) {
-		struct vring *vr = s->vr[n];
-		uint64_t d, a, u;
-
-		if (!vr)
-			continue;
-		if (acked(s, F_ACCESS_PLATFORM)) {
-			d = vr->desc;
-			a = vr->avail;
-			u = vr->used;
-		} else {
-			mem_gpa_to_uaddr(&s->mem, vr->desc, &d);
-			mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
-			mem_gpa_to_uaddr(&s->mem, vr->used, &u);
-		}
-		r = cmd_step(ctx, steps, "set-vring-addr %u desc=0x%" PRIx64 " avail=0x%" PRIx64 " used=0x%" PRIx64
-			 " log=0x%" PRIx64 " flags=%u", n, d, a, u, vr->used, on ? 1u : 0u);
-		if (r < 0)
+		if (s->vr[n] && (r = send_vring_addr(ctx, steps, s->vr[n], on)) < 0)
 			return r;
 	}
 	return 0;

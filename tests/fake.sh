@@ -73,6 +73,7 @@ like "$(printf '%s' "$gp" | jq -r '.warnings[0]')" "discarded a message that arr
 start_fake "$S"
 run_vhuctl "$S" -c 'set-owner; set-protocol-features REPLY_ACK; set-owner; ack off; set-owner; ack on; set-owner need-reply=off'
 is "$RC" 0 "ack session runs"
+wait_log 5
 is "$(sed -n 1p "$TMP/fake.log")" "req=3 flags=0x1 size=0 fds=0" "SET_OWNER before REPLY_ACK: no NEED_REPLY"
 is "$(sed -n 3p "$TMP/fake.log")" "req=3 flags=0x9 size=0 fds=0" "SET_OWNER after REPLY_ACK: NEED_REPLY"
 is "$(printf '%s\n' "$OUT" | jq -s -c '[.[] | select(.command == "set-owner") | .ack.ok]')" '[null,true,null,null]' "ack shown per request"
@@ -82,6 +83,7 @@ is "$(sed -n 5p "$TMP/fake.log")" "req=3 flags=0x1 size=0 fds=0" "need-reply=off
 # Feature names with and without prefix, and masks, encode the same bits.
 start_fake "$S"
 run_vhuctl "$S" -c 'set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES; set-features version_1,PROTOCOL_FEATURES; set-features 0x140000000; set-protocol-features REPLY_ACK,CONFIG'
+wait_log 4
 is "$(cut -d' ' -f5 "$TMP/fake.log" | sort -u | head -1)" "payload=0000004001000000" "features by name, short name and mask agree"
 is "$(sed -n 4p "$TMP/fake.log")" "req=16 flags=0x1 size=8 fds=0 payload=0802000000000000" "protocol features by name"
 
@@ -94,6 +96,7 @@ is "$(jline 2 | jq -r .sync.ok)" true "sync barrier answered"
 # Ring fds: an eventfd per ring is sent and kept; nofd sends bit 8 and no fd.
 start_fake "$S"
 run_vhuctl "$S" -c 'set-vring-kick 1; set-vring-call 1; set-vring-err 2 nofd; status'
+wait_log 3
 is "$(sed -n 1p "$TMP/fake.log")" "req=12 flags=0x1 size=8 fds=1 payload=0100000000000000" "SET_VRING_KICK carries an fd"
 is "$(sed -n 3p "$TMP/fake.log")" "req=14 flags=0x1 size=8 fds=0 payload=0201000000000000" "nofd sets bit 8 and sends no fd"
 is "$(jcmd status | jq -c '[.rings[] | [.index, .kick.type, .call.type, .err]]')" '[[1,"eventfd","eventfd",null]]' "status shows the kept eventfds"
@@ -107,6 +110,7 @@ is "$(jline 2 | jq -r .reply.payload.decoded.size_max)" "$((0x0b0a0908))" "GET_C
 # raw: anything goes, with warnings, and the back-end's answer reported.
 start_fake "$S"
 run_vhuctl -t 300 "$S" -c 'raw 99 payload=0102 fds=2; raw SET_VRING_KICK payload=0001000000000000 fds=1; raw GET_FEATURES size=8'
+wait_log 3
 is "$(sed -n 1p "$TMP/fake.log")" "req=99 flags=0x1 size=2 fds=2 payload=0102" "raw sends an unknown request with fds"
 like "$(jline 2 | jq -r '.warnings[]')" "request 99 is not in the protocol table" "raw warns about an unknown request"
 like "$(jline 3 | jq -r '.warnings[]')" "NOFD bit set but 1 fd attached" "raw warns about NOFD with an fd"
@@ -154,6 +158,7 @@ d=$(jcmd 'inflight dump')
 is "$(printf '%s' "$d" | jq -c '[.layout, .queue_stride, (.queues | length)]')" '["split",192,2]' "inflight dump: split layout, 2 queues"
 is "$(printf '%s' "$d" | jq -c '[.queues[1].version, .queues[1].desc_num, [.queues[1].inflight[] | [.index, .counter]]]')" '[1,8,[[1,5],[3,7]]]' "inflight dump: the descriptors in flight, with counters"
 is "$(printf '%s' "$d" | jq -c .anomalies)" '[]' "inflight dump: no anomalies"
+wait_log_has "inflight-set"
 like "$(cat "$TMP/fake.log")" "inflight-set size=384 mmap_size=384 queues=2 queue_size=8" "SET_INFLIGHT_FD sends the same area back"
 
 # Device state: saved to a file through the pipe, loaded back, checked.

@@ -139,6 +139,21 @@ start_fake() {
 	wait_socket "$sock" "$FAKE_PID" 5 || bail "fake back-end did not start"
 }
 
+# The fake logs a message when it has read it, which can be after vhuctl has
+# exited when nothing was answered: wait (5 s at most) for N lines, or for TEXT.
+wait_log() {
+	for _ in $(seq 100); do
+		[ "$(grep -c '^req=' "$TMP/fake.log")" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+}
+wait_log_has() {
+	for _ in $(seq 100); do
+		grep -qF -- "$1" "$TMP/fake.log" && return 0
+		sleep 0.05
+	done
+}
+
 stop_fake() {
 	kill "$FAKE_PID" 2>/dev/null
 	wait "$FAKE_PID" 2>/dev/null

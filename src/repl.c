@@ -377,11 +377,14 @@ static void complete_args(const char *text, int start, char words[][128], unsign
 	char before = start > 0 ? rl_line_buffer[start - 1] : ' ';
 
 	if (!c) {
-		if (nw == 1 && strcmp(words[0], "mem") == 0) {
-			cand_add(text, "add", NULL);
-			cand_add(text, "list", NULL);
-			cand_add(text, "remove", NULL);
-		}
+		/* Two-word commands: after "vring ", offer "setup", "post", ... */
+		unsigned n;
+		const struct cmd_def *tb = cmd_table(&n);
+		size_t l = strlen(words[0]);
+
+		for (unsigned i = 0; nw == 1 && i < n; i++)
+			if (strncmp(tb[i].name, words[0], l) == 0 && tb[i].name[l] == ' ')
+				cand_add(text, tb[i].name + l + 1, NULL);
 		return;
 	}
 	if (before == '=' || before == ',') {

@@ -50,6 +50,10 @@ $TM send-keys -t t ',VIRTIO_BLK_F_FL' Tab
 sleep 0.3
 is "$(last_line)" "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1,VIRTIO_BLK_F_FLUSH" "…and the next one in the list, for the device"
 
+$TM send-keys -t t C-u 'vring se' Tab
+sleep 0.3
+is "$(last_line)" "vhuctl (not connected)> vring setup" "Tab completes the second word of a two-word command"
+
 $TM send-keys -t t C-u 'set-vring-addr 0 de' Tab
 sleep 0.3
 is "$(last_line)" "vhuctl (not connected)> set-vring-addr 0 desc=" "Tab completes key= argument names"

@@ -360,6 +360,15 @@ enum run_status run_stream(struct session *s, FILE *f, const char *name)
 		lineno++;
 		if (clen == 0)
 			first = lineno;
+		if (clen + (size_t)n > SCRIPT_MAX) {
+			/* A command of 16 MiB is not a command: say so, skip it. */
+			fprintf(stderr, "%s:%u: error: command longer than %u bytes\n", name, lineno, SCRIPT_MAX);
+			worst = RUN_FAILED;
+			clen = 0;
+			if (!s->keep_going)
+				break;
+			continue;
+		}
 		nc = realloc(chunk, clen + (size_t)n + 1);
 		if (!nc)
 			break;

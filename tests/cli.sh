@@ -96,6 +96,15 @@ like "$OUT" '"memory_size": "0x100000"' "--json=pretty is valid, spaced JSON"
 OUT=$(printf 'mem add 1M\n' | timeout 20 "$VHUCTL" -f -)
 is "$(printf '%s' "$OUT" | jq -r .memory_size)" 0x100000 "-f - reads stdin"
 
+# Colour: keys, strings and numbers when asked; never on a pipe by default.
+OUT=$(timeout 20 "$VHUCTL" --json=pretty --color=always -c 'mem add 4K')
+like "$OUT" $'\033[34;1m"memory_size"' "--color=always colours keys"
+like "$OUT" $'\033[32m"0x1000"' "--color=always colours strings"
+OUT=$(timeout 20 "$VHUCTL" --json=pretty -c 'mem add 4K')
+ok $(printf '%s' "$OUT" | grep -q $'\033'; echo $((!$?))) "no colour on a pipe"
+OUT=$(NO_COLOR=1 timeout 20 "$VHUCTL" --json=pretty --color=never -c 'mem add 4K')
+ok $(printf '%s' "$OUT" | grep -q $'\033'; echo $((!$?))) "--color=never: none"
+
 # -c with several commands, repeatable -c; quit stops.
 run_vhuctl -c 'mem add 4K; mem add 4K' -c 'mem list; quit; mem list'
 is "$(printf '%s\n' "$OUT" | wc -l)" 3 "-c runs each command; quit stops"
@@ -126,7 +135,10 @@ for c in $("$VHUCTL" --list-commands | cut -f1 | tr ' ' '_'); do
 done
 ok 0 "help works for every command in --list-commands"
 is "$("$VHUCTL" --list-commands | cut -f1 | grep -c -- '^[a-z]')" "$("$VHUCTL" --list-commands | wc -l)" "command names are lower case"
-n=0; for c in $("$VHUCTL" --list-commands | cut -f1 | grep -- '-'); do "$VHUCTL" -c "help $c" | grep -q '^Sends VHOST_USER_' && n=$((n + 1)); done
+n=0
+while IFS= read -r c; do
+	timeout 20 "$VHUCTL" -c "help \"$c\"" 2>/dev/null | grep -q '^Sends VHOST_USER_' && n=$((n + 1))
+done < <("$VHUCTL" --list-commands | cut -f1)
 is "$n" 44 "one command per front-end request, 44 in all"
 
 done_testing

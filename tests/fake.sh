@@ -161,6 +161,13 @@ is "$(printf '%s' "$d" | jq -c .anomalies)" '[]' "inflight dump: no anomalies"
 wait_log_has "inflight-set"
 like "$(cat "$TMP/fake.log")" "inflight-set size=384 mmap_size=384 queues=2 queue_size=8" "SET_INFLIGHT_FD sends the same area back"
 
+# The packed layout, when RING_PACKED was negotiated.
+start_fake "$S"
+run_vhuctl "$S" -c 'set-features VIRTIO_F_VERSION_1,VIRTIO_F_RING_PACKED; get-inflight-fd 1 4; inflight dump'
+d=$(jcmd 'inflight dump')
+is "$(printf '%s' "$d" | jq -c '[.layout, .queue_stride, .queues[0].used_wrap_counter]')" '["packed",192,1]' "inflight dump: packed layout (32-byte header and entries)"
+is "$(printf '%s' "$d" | jq -c '[.queues[0].inflight[] | [.index, .id, .len, .addr, .counter]]')" '[[1,1,512,"0x2000",5],[3,3,16,"0x3000",7]]' "inflight dump: packed entries decoded"
+
 # Device state: saved to a file through the pipe, loaded back, checked.
 start_fake "$S"
 run_vhuctl "$S" -c "device-state save $TMP/state.bin; device-state load $TMP/state.bin"

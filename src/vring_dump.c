@@ -410,8 +410,17 @@ static void dump_packed(struct dumper *d, struct jw *w, const struct vring *vr)
 		a = x.flags & VRING_PACKED_F_AVAIL;
 		u = x.flags & VRING_PACKED_F_USED;
 		avail += a != u;
-		if (!d->o->chains_only && in_window(d->o, i))
-			desc_json(w, i, &x, true, a != u ? "available" : (a ? "used" : "used/free"));
+		if (!d->o->chains_only && in_window(d->o, i)) {
+			/* Read the bits against the driver's wrap counter for this slot:
+			 * slots before next_avail were written in the current round,
+			 * the rest in the one before. */
+			bool wc = i < vr->next_avail ? vr->avail_wrap : !vr->avail_wrap;
+			const char *state = a == wc && u != wc ? "available" :
+					    a == wc && u == wc ? (i < vr->next_avail ? "used" : "free") :
+					    "not made available this round";
+
+			desc_json(w, i, &x, true, state);
+		}
 	}
 	if (!d->o->chains_only) {
 		jw_end_arr(w);

@@ -26,6 +26,9 @@ const struct cmd_def *cmd_table(unsigned *n)
 		s = cmd_vring_defs(&ns);
 		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
 			table[ntable++] = s[i];
+		s = cmd_dev_defs(&ns);
+		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
+			table[ntable++] = s[i];
 		s = cmd_flow_defs(&ns);
 		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
 			table[ntable++] = s[i];

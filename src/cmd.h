@@ -73,6 +73,8 @@ int cmd_raw(struct cmd_ctx *ctx);
 const struct cmd_def *cmd_session_defs(unsigned *n);
 /* Memory access, rings, start/stop, blk and net (cmd_vring.c). */
 const struct cmd_def *cmd_vring_defs(unsigned *n);
+/* blk and net on top of the rings (cmd_dev.c). */
+const struct cmd_def *cmd_dev_defs(unsigned *n);
 /* Inflight area and device-state transfer (cmd_flows.c). */
 const struct cmd_def *cmd_flow_defs(unsigned *n);
 /* source FILE (run.c: it runs a script through the front-end dispatcher). */

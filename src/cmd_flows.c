@@ -1,4 +1,4 @@
-/* cmd_flows.c - flows of several requests: the inflight area and device-state transfer. */
+/* cmd_flows.c - flows of several requests: dirty log, inflight area, device-state transfer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,11 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cmd_ring.h"
 #include "jb.h"
 
 #define DEVSTATE_MAX (64u << 20)
-#define F_RING_PACKED 34
 
 static uint16_t ld16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t ld32(const uint8_t *p) { return (uint32_t)ld16(p) | (uint32_t)ld16(p + 2) << 16; }
@@ -127,6 +126,117 @@ static int cmd_inflight_dump(struct cmd_ctx *ctx)
 			json_object_array_add(queues, inflight_queue(map + off + q * stride, stride, q,
 								     packed, anomalies));
 	munmap(map, (size_t)(off + size));
+	return 0;
+}
+
+/* --- dirty log ------------------------------------------------------------ */
+
+#define F_LOG_ALL 26
+#define LOG_PAGE 4096u
+
+/* Send SET_VRING_ADDR again for every ring we drive, with or without
+ * VHOST_VRING_F_LOG (used-ring writes logged at the used ring's GPA). */
+static int rings_log(struct cmd_ctx *ctx, struct json_object *steps, bool on)
+{
+	struct session *s = ctx->s;
+	int r;
+
+	for (unsigned n = 0; n < SESSION_RINGS; n++) {
+		if (s->vr[n] && (r = cmd_send_vring_addr(ctx, steps, s->vr[n], on)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int cmd_log_start(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	struct json_object *steps = json_object_new_array();
+	const struct arg_val *sz = args_get(&ctx->args, "size");
+	int r;
+
+	jb_add(ctx->out, "steps", steps);
+	if (!s->conn.features_set)
+		return vhu_errf(&ctx->err, EINVAL, "negotiate features first ('start' or set-features)");
+	if (sz->set)
+		r = cmd_step(ctx, steps, "set-log-base size=%" PRIu64, sz->u);
+	else
+		r = cmd_step(ctx, steps, "set-log-base");
+	if (r == 0)
+		r = cmd_step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features | BIT(F_LOG_ALL));
+	if (r == 0)
+		r = rings_log(ctx, steps, true);
+	return r;
+}
+
+static int cmd_log_stop(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	struct json_object *steps = json_object_new_array();
+	int r;
+
+	jb_add(ctx->out, "steps", steps);
+	r = rings_log(ctx, steps, false);
+	if (r == 0 && s->conn.features_set)
+		r = cmd_step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features & ~BIT(F_LOG_ALL));
+	return r;
+}
+
+static int cmd_log_dump(struct cmd_ctx *ctx)
+{
+	int fd = session_kept_fd(ctx->s, "log");
+	struct json_object *pages = json_object_new_array();
+	bool clear = args_u(&ctx->args, "clear", 0);
+	uint64_t dirty = 0, run_start = 0, run_len = 0;
+	struct stat st;
+	uint8_t *log;
+
+	jb_add(ctx->out, "dirty", pages);
+	if (fd < 0)
+		return vhu_errf(&ctx->err, ENOENT, "no dirty log: 'log start' first");
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (1LL << 40))
+		return vhu_errf(&ctx->err, EBADF, "the log memfd has no usable size");
+	log = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (log == MAP_FAILED)
+		return vhu_errf(&ctx->err, errno, "mmap of the log: %s", strerror(errno));
+	/* One bit per 4 KiB page of guest physical memory; show runs of pages. */
+	for (uint64_t i = 0; i < (uint64_t)st.st_size; i++) {
+		uint8_t b = __atomic_load_n(&log[i], __ATOMIC_RELAXED);
+
+		for (unsigned bit = 0; bit < 8; bit++) {
+			uint64_t page = i * 8 + bit;
+
+			if (b >> bit & 1) {
+				dirty++;
+				if (run_len && run_start + run_len == page) {
+					run_len++;
+					continue;
+				}
+				if (run_len) {
+					struct json_object *o = json_object_new_object();
+
+					jb_add(o, "gpa", jb_hex(run_start * LOG_PAGE));
+					jb_add(o, "pages", json_object_new_int64((int64_t)run_len));
+					json_object_array_add(pages, o);
+				}
+				run_start = page;
+				run_len = 1;
+			}
+		}
+		if (b && clear)
+			__atomic_fetch_and(&log[i], (uint8_t)~b, __ATOMIC_RELAXED);
+	}
+	if (run_len) {
+		struct json_object *o = json_object_new_object();
+
+		jb_add(o, "gpa", jb_hex(run_start * LOG_PAGE));
+		jb_add(o, "pages", json_object_new_int64((int64_t)run_len));
+		json_object_array_add(pages, o);
+	}
+	munmap(log, (size_t)st.st_size);
+	jb_add(ctx->out, "dirty_pages", json_object_new_int64((int64_t)dirty));
+	jb_add(ctx->out, "page_size", json_object_new_int(LOG_PAGE));
+	jb_add(ctx->out, "cleared", json_object_new_boolean(clear));
 	return 0;
 }
 
@@ -280,6 +390,14 @@ out:
 	return r;
 }
 
+static const struct arg_spec log_start_args[] = {
+	{ .name = "size", .type = ARG_U64, .key_only = true, .help = "log bytes (default: one bit per page of all memory)" },
+	VERBOSE_ARG,
+};
+static const struct arg_spec log_dump_args[] = {
+	{ .name = "clear", .type = ARG_FLAG, .help = "clear the bits that were reported" },
+};
+static const struct arg_spec verbose_args[] = { VERBOSE_ARG };
 static const struct arg_spec file_args[] = {
 	{ .name = "file", .type = ARG_PATH, .required = true, .help = "where the state goes, or comes from" },
 };
@@ -287,6 +405,14 @@ static const struct arg_spec file_args[] = {
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct cmd_def defs[] = {
+	{ "log start", GROUP_RINGS, log_start_args, N(log_start_args), "start dirty-page logging",
+	  "Sends SET_LOG_BASE with a fresh memfd (the reply may be a u64 or, from DPDK, empty),\n"
+	  "adds VHOST_F_LOG_ALL to the features, and sets VHOST_VRING_F_LOG on every ring\n"
+	  "vhuctl drives, with the used ring's address as log_guest_addr.",
+	  "log start", "docs/interop/vhost-user.rst, \"Migration\"", cmd_log_start, NULL },
+	{ "log dump", GROUP_RINGS, log_dump_args, N(log_dump_args), "list the pages the back-end marked dirty",
+	  NULL, "log dump clear", NULL, cmd_log_dump, NULL },
+	{ "log stop", GROUP_RINGS, verbose_args, N(verbose_args), "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL },
 	{ "inflight dump", GROUP_RINGS, NULL, 0, "decode the inflight area from GET_INFLIGHT_FD, per queue",
 	  "Maps the fd after checking its size with fstat; split or packed layout from the\n"
 	  "negotiated features; lists the descriptors marked in flight.",

@@ -1,34 +1,24 @@
-/* cmd_vring.c - guest memory access, rings, start/stop, and the blk and net devices on top. */
+/* cmd_vring.c - guest memory access, rings, and start/stop. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "cmd.h"
-#include "devcfg.h"
 #include "jb.h"
+#include "cmd_ring.h"
 #include "vring_dump.h"
 
-#define MEM_IO_MAX (1u << 20)
-#define BIT(n) (UINT64_C(1) << (n))
-#define F_PROTOCOL_FEATURES 30
-#define F_VERSION_1 32
-#define F_RING_PACKED 34
-#define F_EVENT_IDX 29
-#define F_ACCESS_PLATFORM 33
 
 /* --- helpers ------------------------------------------------------------ */
 
 /* HEX or @FILE into a malloc'd buffer. */
-static int load_bytes(struct cmd_ctx *ctx, const char *s, unsigned tok, uint8_t **out, uint32_t *len)
+int cmd_load_bytes(struct cmd_ctx *ctx, const char *s, unsigned tok, uint8_t **out, uint32_t *len)
 {
 	if (s[0] == '@') {
 		int fd = open(s + 1, O_RDONLY | O_CLOEXEC);
@@ -58,7 +48,7 @@ static int load_bytes(struct cmd_ctx *ctx, const char *s, unsigned tok, uint8_t 
 	return 0;
 }
 
-static struct json_object *data_json(const uint8_t *p, uint32_t len)
+struct json_object *cmd_data_json(const uint8_t *p, uint32_t len)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -81,12 +71,12 @@ static struct vring *ring_arg(struct cmd_ctx *ctx, const char *name)
 	return ctx->s->vr[i];
 }
 
-static bool acked(const struct session *s, unsigned bit)
+bool cmd_acked(const struct session *s, unsigned bit)
 {
 	return s->conn.features_set && (s->conn.acked_features >> bit & 1);
 }
 
-static int kick(struct cmd_ctx *ctx, struct vring *vr)
+int cmd_kick(struct cmd_ctx *ctx, struct vring *vr)
 {
 	int fd = ctx->s->ring[vr->index].kick;
 	uint64_t one = 1;
@@ -100,7 +90,7 @@ static int kick(struct cmd_ctx *ctx, struct vring *vr)
 
 /* Wait until the ring has a used entry or the deadline passes; the call
  * eventfd wakes us, a short poll covers back-ends that do not signal. */
-static int wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct vring_used *u)
+int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct vring_used *u)
 {
 	int64_t deadline = wire_deadline(timeout_ms);
 	int call = ctx->s->ring[vr->index].call;
@@ -140,7 +130,7 @@ static int cmd_mem_read(struct cmd_ctx *ctx)
 	if (!p)
 		return ctx->bad_tok = 0, vhu_errf(&ctx->err, EFAULT, "0x%" PRIx64 "+%" PRIu64 " is not inside one memory region", gpa, len);
 	jb_add(ctx->out, "gpa", jb_hex(gpa));
-	jb_add(ctx->out, "data", data_json(p, (uint32_t)len));
+	jb_add(ctx->out, "data", cmd_data_json(p, (uint32_t)len));
 	return 0;
 }
 
@@ -150,7 +140,7 @@ static int cmd_mem_write(struct cmd_ctx *ctx)
 	uint64_t gpa = args_u(&ctx->args, "gpa", 0);
 	uint8_t *b, *p;
 	uint32_t len;
-	int r = load_bytes(ctx, d->str, d->tok, &b, &len);
+	int r = cmd_load_bytes(ctx, d->str, d->tok, &b, &len);
 
 	if (r < 0)
 		return r;
@@ -171,14 +161,14 @@ static int cmd_mem_write(struct cmd_ctx *ctx)
 /* SET_VRING_ADDR for VR: our user addresses, or with an IOMMU the IOVAs
  * (= GPAs). LOG: -1 leaves the log fields out, 0/1 turns VHOST_VRING_F_LOG
  * off/on with the used ring's GPA as log_guest_addr. */
-static int send_vring_addr(struct cmd_ctx *ctx, struct json_object *steps,
+int cmd_send_vring_addr(struct cmd_ctx *ctx, struct json_object *steps,
 			   const struct vring *vr, int log)
 {
 	struct session *s = ctx->s;
 	uint64_t d = vr->desc, a = vr->avail, u = vr->used;
 	char extra[64] = "";
 
-	if (!acked(s, F_ACCESS_PLATFORM)) {
+	if (!cmd_acked(s, F_ACCESS_PLATFORM)) {
 		mem_gpa_to_uaddr(&s->mem, vr->desc, &d);
 		mem_gpa_to_uaddr(&s->mem, vr->avail, &a);
 		mem_gpa_to_uaddr(&s->mem, vr->used, &u);
@@ -206,7 +196,7 @@ static int setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n
 	vr = calloc(1, sizeof(*vr));
 	if (!vr)
 		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
-	r = vring_init(vr, &s->mem, n, size, packed, acked(s, F_EVENT_IDX), &ctx->err);
+	r = vring_init(vr, &s->mem, n, size, packed, cmd_acked(s, F_EVENT_IDX), &ctx->err);
 	if (r < 0) {
 		free(vr);
 		return r;
@@ -215,12 +205,12 @@ static int setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n
 	s->rings_stopped = false;
 	if ((r = cmd_step(ctx, steps, "set-vring-num %u %u", n, size)) < 0 ||
 	    (r = cmd_step(ctx, steps, "set-vring-base %u %u", n, vring_base(vr))) < 0 ||
-	    (r = send_vring_addr(ctx, steps, vr, -1)) < 0 ||
+	    (r = cmd_send_vring_addr(ctx, steps, vr, -1)) < 0 ||
 	    (r = cmd_step(ctx, steps, "set-vring-kick %u", n)) < 0 ||
 	    (r = cmd_step(ctx, steps, "set-vring-call %u", n)) < 0)
 		return r;
 	/* Rings stay dead until enabled once protocol features are in play. */
-	if (acked(s, F_PROTOCOL_FEATURES) && (r = cmd_step(ctx, steps, "set-vring-enable %u 1", n)) < 0)
+	if (cmd_acked(s, F_PROTOCOL_FEATURES) && (r = cmd_step(ctx, steps, "set-vring-enable %u 1", n)) < 0)
 		return r;
 	return 0;
 }
@@ -230,7 +220,7 @@ static int cmd_vring_setup(struct cmd_ctx *ctx)
 	uint64_t n = args_u(&ctx->args, "index", 0), size = args_u(&ctx->args, "size", 256);
 	struct json_object *steps = json_object_new_array();
 	bool packed = args_get(&ctx->args, "packed")->set ? args_u(&ctx->args, "packed", 0) :
-		acked(ctx->s, F_RING_PACKED);
+		cmd_acked(ctx->s, F_RING_PACKED);
 	int r;
 
 	jb_add(ctx->out, "steps", steps);
@@ -270,7 +260,7 @@ static struct json_object *used_json(const struct mem *m, const struct vring_use
 			const uint8_t *p = mem_gpa_ptr(m, sg->gpa, sg->len);
 
 			if (p)
-				jb_add(b, "data", data_json(p, sg->len));
+				jb_add(b, "data", cmd_data_json(p, sg->len));
 		}
 		json_object_array_add(bufs, b);
 	}
@@ -306,7 +296,7 @@ static int cmd_vring_post(struct cmd_ctx *ctx)
 				r = vhu_errf(&ctx->err, EINVAL, "device-readable (out=) buffers come before writable (in=) ones");
 				break;
 			}
-			r = load_bytes(ctx, a + 4, t, &data[n], &segs[n].len);
+			r = cmd_load_bytes(ctx, a + 4, t, &data[n], &segs[n].len);
 			segs[n].write = false;
 		} else {
 			seen_in = true;
@@ -354,7 +344,7 @@ static int cmd_vring_kick(struct cmd_ctx *ctx)
 	vr = ring_arg(ctx, "index");
 	if (!vr)
 		return -ENOENT;
-	if (kick(ctx, vr) < 0)
+	if (cmd_kick(ctx, vr) < 0)
 		return -ctx->err.code;
 	jb_add(ctx->out, "kicked", json_object_new_boolean(1));
 	return 0;
@@ -509,7 +499,7 @@ static int cmd_stop(struct cmd_ctx *ctx)
 
 		if (!s->vr[q])
 			continue;
-		if (acked(s, F_PROTOCOL_FEATURES) && (r = cmd_step(ctx, steps, "set-vring-enable %u 0", q)) < 0)
+		if (cmd_acked(s, F_PROTOCOL_FEATURES) && (r = cmd_step(ctx, steps, "set-vring-enable %u 0", q)) < 0)
 			break;
 		if ((r = cmd_step(ctx, steps, "get-vring-base %u", q)) < 0)
 			break;
@@ -522,380 +512,6 @@ static int cmd_stop(struct cmd_ctx *ctx)
 	return r;
 }
 
-/* --- blk ------------------------------------------------------------------ */
-
-#define VIRTIO_BLK_T_IN 0
-#define VIRTIO_BLK_T_OUT 1
-#define VIRTIO_BLK_T_FLUSH 4
-#define VIRTIO_BLK_T_GET_ID 8
-
-static const char *blk_status(uint8_t s)
-{
-	static const char *const n[] = { "OK", "IOERR", "UNSUPP" };
-
-	return s < 3 ? n[s] : "invalid";
-}
-
-/* One request on ring 0: header, optional data, status byte. */
-static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
-		       const uint8_t *out, uint32_t out_len, uint32_t in_len)
-{
-	struct session *s = ctx->s;
-	struct vring *vr = s->vr[0];
-	struct vring_seg segs[3];
-	const uint8_t *data[3] = { 0 };
-	uint8_t hdr[16];
-	struct vring_used u;
-	unsigned n = 0;
-	uint16_t head, old;
-	int64_t t0;
-	int r;
-
-	if (!vr)
-		return vhu_errf(&ctx->err, ENOENT, "ring 0 is not set up: run 'start' first");
-	memset(hdr, 0, sizeof(hdr));
-	for (int i = 0; i < 4; i++)
-		hdr[i] = (uint8_t)(type >> (8 * i));
-	for (int i = 0; i < 8; i++)
-		hdr[8 + i] = (uint8_t)(sector >> (8 * i));
-	segs[n] = (struct vring_seg){ .len = 16 };
-	data[n++] = hdr;
-	if (out_len) {
-		segs[n] = (struct vring_seg){ .len = out_len };
-		data[n++] = out;
-	}
-	if (in_len)
-		segs[n++] = (struct vring_seg){ .len = in_len, .write = true };
-	segs[n++] = (struct vring_seg){ .len = 1, .write = true };
-	old = vr->avail_idx;
-	t0 = wire_now_ns();
-	r = vring_post(vr, &s->mem, segs, data, n, false, &head, &ctx->err);
-	if (r < 0)
-		return r;
-	if (vring_need_kick(vr, &s->mem, old) && (r = kick(ctx, vr)) < 0)
-		return r;
-	r = wait_used(ctx, vr, s->conn.timeout_ms, &u);
-	if (r < 0)
-		return r;
-	jb_add(ctx->out, "rtt_us", jb_us(wire_now_ns() - t0));
-	jb_add(ctx->out, "head", json_object_new_int(head));
-	jb_add(ctx->out, "used_len", json_object_new_int64(u.len));
-	{
-		struct json_object *b = json_object_new_array();
-
-		for (uint16_t i = 0; i < u.chain->nseg; i++) {
-			struct json_object *o = json_object_new_object();
-
-			jb_add(o, "addr", jb_hex(u.chain->seg[i].gpa));
-			jb_add(o, "len", json_object_new_int64(u.chain->seg[i].len));
-			jb_add(o, "write", json_object_new_boolean(u.chain->seg[i].write));
-			json_object_array_add(b, o);
-		}
-		jb_add(ctx->out, "buffers", b);
-	}
-	{
-		const struct vring_seg *st = &u.chain->seg[u.chain->nseg - 1];
-		const uint8_t *sp = mem_gpa_ptr(&s->mem, st->gpa, 1);
-		uint8_t status = sp ? *sp : 0xff;
-
-		jb_add(ctx->out, "status", json_object_new_string(blk_status(status)));
-		jb_add(ctx->out, "status_value", json_object_new_int(status));
-		if (in_len) {
-			const struct vring_seg *d = &u.chain->seg[n - 2];
-			const uint8_t *dp = mem_gpa_ptr(&s->mem, d->gpa, d->len);
-
-			if (dp)
-				jb_add(ctx->out, "data", data_json(dp, d->len));
-		}
-		if (u.id != head)
-			jb_add(ctx->out, "note", json_object_new_string("used entry is for another request"));
-		r = status == 0 ? 0 : vhu_errf(&ctx->err, EIO, "back-end answered %s (%u)", blk_status(status), status);
-	}
-	vring_release(vr, &s->mem, u.id);
-	return r;
-}
-
-static int cmd_blk_read(struct cmd_ctx *ctx)
-{
-	uint64_t sector = args_u(&ctx->args, "sector", 0), count = args_u(&ctx->args, "count", 1);
-
-	if (count == 0 || count > MEM_IO_MAX / 512)
-		return ctx->bad_tok = (int)args_get(&ctx->args, "count")->tok,
-		       vhu_errf(&ctx->err, ERANGE, "count is 1..%u sectors", MEM_IO_MAX / 512);
-	jb_add(ctx->out, "sector", json_object_new_int64((int64_t)sector));
-	return blk_request(ctx, VIRTIO_BLK_T_IN, sector, NULL, 0, (uint32_t)(count * 512));
-}
-
-static int cmd_blk_write(struct cmd_ctx *ctx)
-{
-	const struct arg_val *d = args_get(&ctx->args, "data");
-	uint64_t sector = args_u(&ctx->args, "sector", 0);
-	uint8_t *b;
-	uint32_t len;
-	int r = load_bytes(ctx, d->str, d->tok, &b, &len);
-
-	if (r < 0)
-		return r;
-	jb_add(ctx->out, "sector", json_object_new_int64((int64_t)sector));
-	jb_add(ctx->out, "bytes", json_object_new_int64(len));
-	r = blk_request(ctx, VIRTIO_BLK_T_OUT, sector, b, len, 0);
-	free(b);
-	return r;
-}
-
-static int cmd_blk_flush(struct cmd_ctx *ctx)
-{
-	return blk_request(ctx, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0);
-}
-
-static int cmd_blk_id(struct cmd_ctx *ctx)
-{
-	int r = blk_request(ctx, VIRTIO_BLK_T_GET_ID, 0, NULL, 0, 20);
-	struct json_object *d;
-
-	if (json_object_object_get_ex(ctx->out, "data", &d) && json_object_object_get_ex(d, "text", &d))
-		jb_add(ctx->out, "id", json_object_get(d));
-	return r;
-}
-
-/* --- net ------------------------------------------------------------------ */
-
-#define NET_RX 0
-#define NET_TX 1
-#define NET_RX_BUFS 16
-#define NET_RX_BUF_LEN 2048
-
-static uint32_t net_hdr_len(const struct session *s)
-{
-	/* virtio_net_hdr is 12 bytes with VERSION_1 or MRG_RXBUF, else 10 */
-	return acked(s, F_VERSION_1) || acked(s, 15) ? 12 : 10;
-}
-
-static void reclaim(struct session *s, struct vring *vr)
-{
-	struct vring_used u;
-	struct vhu_err e;
-
-	while (vring_get_used(vr, &s->mem, &u, &e) == 1)
-		vring_release(vr, &s->mem, u.id);
-}
-
-/* Keep receive buffers posted, as a driver does, so that nothing the
- * back-end sends is dropped for want of a buffer. */
-static int post_rx(struct cmd_ctx *ctx, struct vring *vr)
-{
-	struct session *s = ctx->s;
-	uint16_t old = vr->avail_idx, head;
-	int r;
-
-	while (vring_in_flight(vr) < NET_RX_BUFS && vr->nfree) {
-		struct vring_seg seg = { .len = NET_RX_BUF_LEN, .write = true };
-
-		if ((r = vring_post(vr, &s->mem, &seg, NULL, 1, false, &head, &ctx->err)) < 0)
-			return r;
-	}
-	if (vr->avail_idx != old && vring_need_kick(vr, &s->mem, old))
-		return kick(ctx, vr);
-	return 0;
-}
-
-static int cmd_net_send(struct cmd_ctx *ctx)
-{
-	const struct arg_val *d = args_get(&ctx->args, "frame");
-	struct session *s = ctx->s;
-	struct vring *vr = s->vr[NET_TX];
-	uint32_t hl = net_hdr_len(s), len;
-	struct vring_seg seg;
-	const uint8_t *data[1];
-	uint8_t *frame, *buf;
-	uint16_t head, old;
-	int r;
-
-	if (!vr)
-		return vhu_errf(&ctx->err, ENOENT, "ring %u (transmit) is not set up: run 'start' first", NET_TX);
-	if (s->vr[NET_RX] && (r = post_rx(ctx, s->vr[NET_RX])) < 0)
-		return r;
-	r = load_bytes(ctx, d->str, d->tok, &frame, &len);
-	if (r < 0)
-		return r;
-	buf = calloc(1, hl + len);
-	if (!buf) {
-		free(frame);
-		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
-	}
-	memcpy(buf + hl, frame, len);
-	free(frame);
-	reclaim(s, vr);
-	seg = (struct vring_seg){ .len = hl + len };
-	data[0] = buf;
-	old = vr->avail_idx;
-	r = vring_post(vr, &s->mem, &seg, data, 1, false, &head, &ctx->err);
-	free(buf);
-	if (r < 0)
-		return r;
-	if (vring_need_kick(vr, &s->mem, old) && (r = kick(ctx, vr)) < 0)
-		return r;
-	s->last_tx_ns = wire_now_ns();
-	jb_add(ctx->out, "ring", json_object_new_int(NET_TX));
-	jb_add(ctx->out, vr->packed ? "id" : "head", json_object_new_int(head));
-	jb_add(ctx->out, "hdr_len", json_object_new_int((int)hl));
-	jb_add(ctx->out, "frame_len", json_object_new_int64(len));
-	return 0;
-}
-
-static int cmd_net_recv(struct cmd_ctx *ctx)
-{
-	struct session *s = ctx->s;
-	struct vring *vr = s->vr[NET_RX];
-	int timeout = (int)args_u(&ctx->args, "timeout", (uint64_t)s->conn.timeout_ms);
-	uint32_t hl = net_hdr_len(s);
-	struct json_object *frames = json_object_new_array();
-	struct vring_used u;
-	int r;
-
-	jb_add(ctx->out, "frames", frames);
-	if (!vr)
-		return vhu_errf(&ctx->err, ENOENT, "ring %u (receive) is not set up: run 'start' first", NET_RX);
-	if ((r = post_rx(ctx, vr)) < 0)
-		return r;
-	r = wait_used(ctx, vr, timeout, &u);
-	if (r == 1 && s->last_tx_ns) {
-		/* from the last 'net send' to the first frame back */
-		jb_add(ctx->out, "since_send_us", jb_us(wire_now_ns() - s->last_tx_ns));
-		s->last_tx_ns = 0;
-	}
-	while (r == 1) {
-		const struct vring_seg *sg = &u.chain->seg[0];
-		const uint8_t *p = mem_gpa_ptr(&s->mem, sg->gpa, sg->len);
-		struct json_object *f = json_object_new_object();
-		uint32_t len = u.len > sg->len ? sg->len : u.len;
-
-		jb_add(f, "used_len", json_object_new_int64(u.len));
-		if (u.len > sg->len)
-			jb_add(f, "anomaly", json_object_new_string("used length exceeds the buffer"));
-		if (p && len >= hl) {
-			jb_add(f, "hdr", jb_hexbytes(p, hl));
-			jb_add(f, "len", json_object_new_int64(len - hl));
-			jb_add(f, "hex", jb_hexbytes(p + hl, len - hl));
-		}
-		json_object_array_add(frames, f);
-		vring_release(vr, &s->mem, u.id);
-		r = vring_get_used(vr, &s->mem, &u, &ctx->err);
-	}
-	return r < 0 ? r : 0;
-}
-
-/* --- dirty log ------------------------------------------------------------ */
-
-#define F_LOG_ALL 26
-#define LOG_PAGE 4096u
-
-/* Send SET_VRING_ADDR again for every ring we drive, with or without
- * VHOST_VRING_F_LOG (used-ring writes logged at the used ring's GPA). */
-static int rings_log(struct cmd_ctx *ctx, struct json_object *steps, bool on)
-{
-	struct session *s = ctx->s;
-	int r;
-
-	for (unsigned n = 0; n < SESSION_RINGS; n++) {
-		if (s->vr[n] && (r = send_vring_addr(ctx, steps, s->vr[n], on)) < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int cmd_log_start(struct cmd_ctx *ctx)
-{
-	struct session *s = ctx->s;
-	struct json_object *steps = json_object_new_array();
-	const struct arg_val *sz = args_get(&ctx->args, "size");
-	int r;
-
-	jb_add(ctx->out, "steps", steps);
-	if (!s->conn.features_set)
-		return vhu_errf(&ctx->err, EINVAL, "negotiate features first ('start' or set-features)");
-	if (sz->set)
-		r = cmd_step(ctx, steps, "set-log-base size=%" PRIu64, sz->u);
-	else
-		r = cmd_step(ctx, steps, "set-log-base");
-	if (r == 0)
-		r = cmd_step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features | BIT(F_LOG_ALL));
-	if (r == 0)
-		r = rings_log(ctx, steps, true);
-	return r;
-}
-
-static int cmd_log_stop(struct cmd_ctx *ctx)
-{
-	struct session *s = ctx->s;
-	struct json_object *steps = json_object_new_array();
-	int r;
-
-	jb_add(ctx->out, "steps", steps);
-	r = rings_log(ctx, steps, false);
-	if (r == 0 && s->conn.features_set)
-		r = cmd_step(ctx, steps, "set-features 0x%" PRIx64, s->conn.acked_features & ~BIT(F_LOG_ALL));
-	return r;
-}
-
-static int cmd_log_dump(struct cmd_ctx *ctx)
-{
-	int fd = session_kept_fd(ctx->s, "log");
-	struct json_object *pages = json_object_new_array();
-	bool clear = args_u(&ctx->args, "clear", 0);
-	uint64_t dirty = 0, run_start = 0, run_len = 0;
-	struct stat st;
-	uint8_t *log;
-
-	jb_add(ctx->out, "dirty", pages);
-	if (fd < 0)
-		return vhu_errf(&ctx->err, ENOENT, "no dirty log: 'log start' first");
-	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (1LL << 40))
-		return vhu_errf(&ctx->err, EBADF, "the log memfd has no usable size");
-	log = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (log == MAP_FAILED)
-		return vhu_errf(&ctx->err, errno, "mmap of the log: %s", strerror(errno));
-	/* One bit per 4 KiB page of guest physical memory; show runs of pages. */
-	for (uint64_t i = 0; i < (uint64_t)st.st_size; i++) {
-		uint8_t b = __atomic_load_n(&log[i], __ATOMIC_RELAXED);
-
-		for (unsigned bit = 0; bit < 8; bit++) {
-			uint64_t page = i * 8 + bit;
-
-			if (b >> bit & 1) {
-				dirty++;
-				if (run_len && run_start + run_len == page) {
-					run_len++;
-					continue;
-				}
-				if (run_len) {
-					struct json_object *o = json_object_new_object();
-
-					jb_add(o, "gpa", jb_hex(run_start * LOG_PAGE));
-					jb_add(o, "pages", json_object_new_int64((int64_t)run_len));
-					json_object_array_add(pages, o);
-				}
-				run_start = page;
-				run_len = 1;
-			}
-		}
-		if (b && clear)
-			__atomic_fetch_and(&log[i], (uint8_t)~b, __ATOMIC_RELAXED);
-	}
-	if (run_len) {
-		struct json_object *o = json_object_new_object();
-
-		jb_add(o, "gpa", jb_hex(run_start * LOG_PAGE));
-		jb_add(o, "pages", json_object_new_int64((int64_t)run_len));
-		json_object_array_add(pages, o);
-	}
-	munmap(log, (size_t)st.st_size);
-	jb_add(ctx->out, "dirty_pages", json_object_new_int64((int64_t)dirty));
-	jb_add(ctx->out, "page_size", json_object_new_int(LOG_PAGE));
-	jb_add(ctx->out, "cleared", json_object_new_boolean(clear));
-	return 0;
-}
-
 /* --- table ---------------------------------------------------------------- */
 
 static const struct arg_spec gpa_len_args[] = {
@@ -906,8 +522,6 @@ static const struct arg_spec gpa_data_args[] = {
 	{ .name = "gpa", .type = ARG_U64, .required = true, .help = "guest physical address" },
 	{ .name = "data", .type = ARG_STRING, .required = true, .help = "hex bytes or @FILE" },
 };
-#define VERBOSE_ARG { .name = "verbose", .type = ARG_FLAG, .help = "show every step's request and reply in full" }
-
 static const struct arg_spec setup_args[] = {
 	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
 	{ .name = "size", .type = ARG_U32, .help = "entries (default 256)" },
@@ -941,27 +555,6 @@ static const struct arg_spec start_args[] = {
 	{ .name = "packed", .type = ARG_FLAG, .help = "negotiate and use packed rings" },
 	VERBOSE_ARG,
 };
-static const struct arg_spec blk_read_args[] = {
-	{ .name = "sector", .type = ARG_U64, .required = true, .help = "first 512-byte sector" },
-	{ .name = "count", .type = ARG_U32, .help = "sectors (default 1)" },
-};
-static const struct arg_spec blk_write_args[] = {
-	{ .name = "sector", .type = ARG_U64, .required = true, .help = "first 512-byte sector" },
-	{ .name = "data", .type = ARG_STRING, .required = true, .help = "hex bytes or @FILE" },
-};
-static const struct arg_spec log_start_args[] = {
-	{ .name = "size", .type = ARG_U64, .key_only = true, .help = "log bytes (default: one bit per page of all memory)" },
-	VERBOSE_ARG,
-};
-static const struct arg_spec log_dump_args[] = {
-	{ .name = "clear", .type = ARG_FLAG, .help = "clear the bits that were reported" },
-};
-static const struct arg_spec net_send_args[] = {
-	{ .name = "frame", .type = ARG_STRING, .required = true, .help = "Ethernet frame: hex or @FILE" },
-};
-static const struct arg_spec net_recv_args[] = {
-	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
-};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -986,21 +579,6 @@ static const struct cmd_def defs[] = {
 	{ "vring dump", GROUP_RINGS, dump_args, N(dump_args), "decode the whole ring as it is in memory",
 	  "Every field is read once and checked; loops, bad indexes, nested indirect tables and\n"
 	  "addresses outside memory are reported under \"anomalies\".", "vring dump 0 count=8", NULL, cmd_vring_dump, NULL },
-	{ "blk read", GROUP_RINGS, blk_read_args, N(blk_read_args), "read sectors (VIRTIO_BLK_T_IN)", NULL, "blk read 0 2", NULL, cmd_blk_read, NULL },
-	{ "blk write", GROUP_RINGS, blk_write_args, N(blk_write_args), "write sectors (VIRTIO_BLK_T_OUT)", NULL, "blk write 0 @sector.bin", NULL, cmd_blk_write, NULL },
-	{ "blk flush", GROUP_RINGS, NULL, 0, "flush (VIRTIO_BLK_T_FLUSH)", NULL, "blk flush", NULL, cmd_blk_flush, NULL },
-	{ "blk id", GROUP_RINGS, NULL, 0, "the device's id string (VIRTIO_BLK_T_GET_ID)", NULL, "blk id", NULL, cmd_blk_id, NULL },
-	{ "log start", GROUP_RINGS, log_start_args, N(log_start_args), "start dirty-page logging",
-	  "Sends SET_LOG_BASE with a fresh memfd (the reply may be a u64 or, from DPDK, empty),\n"
-	  "adds VHOST_F_LOG_ALL to the features, and sets VHOST_VRING_F_LOG on every ring\n"
-	  "vhuctl drives, with the used ring's address as log_guest_addr.",
-	  "log start", "docs/interop/vhost-user.rst, \"Migration\"", cmd_log_start, NULL },
-	{ "log dump", GROUP_RINGS, log_dump_args, N(log_dump_args), "list the pages the back-end marked dirty",
-	  NULL, "log dump clear", NULL, cmd_log_dump, NULL },
-	{ "log stop", GROUP_RINGS, verbose_args, N(verbose_args), "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL },
-	{ "net send", GROUP_RINGS, net_send_args, N(net_send_args), "transmit a frame on ring 1", NULL,
-	  "net send ffffffffffff525400123456080045000014000000004000000000000000", NULL, cmd_net_send, NULL },
-	{ "net recv", GROUP_RINGS, net_recv_args, N(net_recv_args), "receive frames on ring 0", NULL, "net recv timeout=1000", NULL, cmd_net_recv, NULL },
 };
 
 const struct cmd_def *cmd_vring_defs(unsigned *n)

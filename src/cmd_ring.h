@@ -1,0 +1,36 @@
+/* cmd_ring.h - what the ring, device and flow commands share (not a public layer). */
+#ifndef VHUCTL_CMD_RING_H
+#define VHUCTL_CMD_RING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmd.h"
+#include "vring.h"
+
+#define MEM_IO_MAX (1u << 20)
+#define BIT(n) (UINT64_C(1) << (n))
+#define F_EVENT_IDX 29
+#define F_PROTOCOL_FEATURES 30
+#define F_VERSION_1 32
+#define F_ACCESS_PLATFORM 33
+#define F_RING_PACKED 34
+
+#define VERBOSE_ARG { .name = "verbose", .type = ARG_FLAG, .help = "show every step's request and reply in full" }
+
+/* HEX or @FILE (at most MEM_IO_MAX) into a malloc'd buffer; TOK is blamed. */
+int cmd_load_bytes(struct cmd_ctx *ctx, const char *s, unsigned tok, uint8_t **out, uint32_t *len);
+/* {"len", "hex", "text"} of LEN bytes at P. */
+struct json_object *cmd_data_json(const uint8_t *p, uint32_t len);
+/* Was virtio feature BIT acknowledged with SET_FEATURES? */
+bool cmd_acked(const struct session *s, unsigned bit);
+/* Write the ring's kick eventfd. */
+int cmd_kick(struct cmd_ctx *ctx, struct vring *vr);
+/* Wait (bounded, serving the back-end channel) for a used entry: 1 with *u. */
+int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct vring_used *u);
+/* SET_VRING_ADDR for VR as a step; LOG -1 leaves the log fields out, 0/1
+ * turns VHOST_VRING_F_LOG off/on. */
+int cmd_send_vring_addr(struct cmd_ctx *ctx, struct json_object *steps,
+			const struct vring *vr, int log);
+
+#endif

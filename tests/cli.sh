@@ -124,16 +124,15 @@ run_vhuctl "$TMP/nope.sock" -c status
 is "$RC" 1 "missing socket: exit 1"
 like "$ERR" "no such socket (is the back-end running?)" "missing socket explained"
 
-# help for every command works and shows its usage.
-for c in $("$VHUCTL" --list-commands | cut -f1 | tr ' ' '_'); do
-	c=${c//_/ }
+# help for every command works and shows its usage, and so does COMMAND --help.
+bad=
+while IFS= read -r c; do
 	h=$(timeout 20 "$VHUCTL" -c "help \"$c\"" 2>&1)
-	case "$h" in
-	"usage: $c"*) ;;
-	*) ok 1 "help $c"; continue ;;
-	esac
-done
-ok 0 "help works for every command in --list-commands"
+	case "$h" in "usage: $c"*) ;; *) bad="$bad [help $c]" ;; esac
+	h=$(timeout 20 "$VHUCTL" -c "$c --help" 2>&1)
+	case "$h" in "usage: $c"*) ;; *) bad="$bad [$c --help]" ;; esac
+done < <("$VHUCTL" --list-commands | cut -f1)
+is "$bad" "" "help and --help work for every command in --list-commands"
 is "$("$VHUCTL" --list-commands | cut -f1 | grep -c -- '^[a-z]')" "$("$VHUCTL" --list-commands | wc -l)" "command names are lower case"
 n=0
 while IFS= read -r c; do

@@ -26,6 +26,14 @@ for layout in split packed; do
 	is "$(jcmd stop | jq -c '[.bases[].num % 32768]')" '[3,3]' "$layout: GET_VRING_BASE counts 3 frames each way"
 done
 
+# Dirty log with DPDK, which answers SET_LOG_BASE with an empty payload.
+run_vhuctl --device net -t 3000 "$S" -c "start; log start verbose; net send $F1; net recv; log dump; vring dump 0 chains-only; log stop"
+is "$RC" 0 "dirty log session with testpmd succeeds"
+is "$(jcmd 'log start' | jq -c '[.steps[0].request.name, .steps[0].reply.size]')" '["SET_LOG_BASE",0]' "DPDK's empty SET_LOG_BASE reply is read and accepted"
+used0=$(( $(jcmd 'vring dump' | jq -r .ring.used_addr) / 4096 * 4096 ))
+pages=$(jcmd 'log dump' | jq -c '[.dirty[] | (.gpa | ltrimstr("0x") | explode | reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 else $c - 48 end))) as $g | range(0; .pages) | $g + . * 4096]')
+is "$(printf '%s' "$pages" | jq --argjson u "$used0" 'index($u) != null')" true "the receive ring's used page is logged dirty"
+
 # The back-end channel: testpmd with iommu-support=1 asks for IOTLB entries
 # as soon as rings are set up; 'iotlb auto' answers and frames then flow.
 kill "$TESTPMD_PID"; wait "$TESTPMD_PID" 2>/dev/null

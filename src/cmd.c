@@ -51,15 +51,6 @@ const char *cmd_group_name(enum cmd_group g)
 	return (unsigned)g < GROUP_COUNT ? names[g] : "?";
 }
 
-/* Does WORD name command C? Request commands also answer to their spec
- * spelling ("GET_FEATURES", "VHOST_USER_GET_FEATURES"). */
-static int word_matches(const struct cmd_def *c, const char *word)
-{
-	if (strcmp(c->name, word) == 0)
-		return 1;
-	return c->req && proto_request_by_name(SIDE_FRONTEND, word) == c->req;
-}
-
 const struct cmd_def *cmd_find(const struct tok *v, unsigned n, unsigned *words)
 {
 	unsigned nt;
@@ -75,8 +66,16 @@ const struct cmd_def *cmd_find(const struct tok *v, unsigned n, unsigned *words)
 				return (*words = 2), &t[i];
 	}
 	for (unsigned i = 0; i < nt; i++)
-		if (word_matches(&t[i], v[0].text))
+		if (strcmp(t[i].name, v[0].text) == 0)
 			return (*words = 1), &t[i];
+	/* The spec spelling of a request: one table lookup, then its command. */
+	{
+		const struct vhu_request *row = proto_request_by_name(SIDE_FRONTEND, v[0].text);
+
+		for (unsigned i = 0; row && i < nt; i++)
+			if (t[i].req == row)
+				return (*words = 1), &t[i];
+	}
 	return NULL;
 }
 

@@ -7,10 +7,18 @@
 
 struct json_object *jb_hex(uint64_t v)
 {
-	char buf[24];
+	static const char digits[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof(buf);
 
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	return json_object_new_string(buf);
+	/* by hand: this runs several times per request, snprintf is slow */
+	*--p = '\0';
+	do {
+		*--p = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	return json_object_new_string_len(p, (int)(buf + sizeof(buf) - 1 - p));
 }
 
 struct json_object *jb_u64(uint64_t v)
@@ -73,11 +81,21 @@ struct json_object *jb_add(struct json_object *obj, const char *key,
 
 struct json_object *jb_us(int64_t ns)
 {
-	char buf[32];
+	char buf[32], *p = buf + sizeof(buf);
 	int64_t tenths = (ns + 50) / 100;
+	uint64_t whole;
 
-	snprintf(buf, sizeof(buf), "%" PRId64 ".%" PRId64, tenths / 10, tenths % 10);
-	return json_object_new_double_s((double)tenths / 10.0, buf);
+	if (tenths < 0)
+		tenths = 0;
+	whole = (uint64_t)tenths / 10;
+	*--p = '\0';
+	*--p = (char)('0' + tenths % 10);
+	*--p = '.';
+	do {
+		*--p = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole);
+	return json_object_new_double_s((double)tenths / 10.0, p);
 }
 
 struct json_object *jb_names1(const char *name)

@@ -30,9 +30,10 @@ static const char *pfeature_namer(unsigned bit, const void *ctx)
 
 static struct json_object *render_mask(uint64_t v, bit_namer namer, const void *ctx)
 {
+	/* Arrays sized to fit: json-c's default is 32 slots each. */
 	struct json_object *o = json_object_new_object();
-	struct json_object *names = json_object_new_array();
-	struct json_object *unknown = json_object_new_array();
+	struct json_object *names = json_object_new_array_ext(__builtin_popcountll(v) + 1);
+	struct json_object *unknown = json_object_new_array_ext(1);
 
 	for (unsigned bit = 0; bit < 64; bit++) {
 		const char *n;
@@ -82,7 +83,7 @@ struct json_object *render_status(uint64_t v)
 
 struct json_object *render_flags(uint32_t flags)
 {
-	struct json_object *names = json_object_new_array();
+	struct json_object *names = json_object_new_array_ext(2);
 
 	if (flags & VHU_FLAG_REPLY)
 		json_object_array_add(names, json_object_new_string("REPLY"));
@@ -339,7 +340,7 @@ struct json_object *render_fd(int fd)
 struct json_object *render_msg(const struct vhu_msg *m, const char *name,
 			       enum vhu_payload kind, enum vhu_device dev)
 {
-	struct json_object *o = json_object_new_object(), *fds = json_object_new_array();
+	struct json_object *o = json_object_new_object(), *fds = json_object_new_array_ext((int)m->nfds + 1);
 	struct vhu_pval v;
 	struct vhu_err e = { 0 };
 

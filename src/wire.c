@@ -111,7 +111,9 @@ static int send_all(int sock, const uint8_t *buf, size_t len, const int *fds,
 			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 		}
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		/* plain send when there is nothing to attach: no msghdr to copy in */
+		n = nfds ? sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) :
+			   send(sock, buf + *sent, len - *sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n >= 0) {
 			*sent += (size_t)n;
 			nfds = 0;	/* the fds went with the first byte */

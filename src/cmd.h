@@ -68,6 +68,8 @@ int cmd_run(struct cmd_ctx *ctx);
 void cmd_request_defs(struct cmd_def *out, unsigned *n, unsigned max);
 int cmd_request_run(struct cmd_ctx *ctx);
 int cmd_raw(struct cmd_ctx *ctx);
+/* raw's argument spec, for its row in the session table. */
+const struct arg_spec *cmd_raw_args(unsigned *n);
 
 /* Session, memory and meta commands (cmd_session.c). */
 const struct cmd_def *cmd_session_defs(unsigned *n);

@@ -903,7 +903,6 @@ static const struct arg_spec raw_args[] = {
 	  .help = "ms to watch for a hang-up when no reply is due (default 200)" },
 };
 
-const struct arg_spec *cmd_raw_args(unsigned *n);
 const struct arg_spec *cmd_raw_args(unsigned *n)
 {
 	*n = sizeof(raw_args) / sizeof(raw_args[0]);

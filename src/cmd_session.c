@@ -9,7 +9,6 @@
 #include "jb.h"
 #include "render.h"
 
-const struct arg_spec *cmd_raw_args(unsigned *n);
 
 static int cmd_connect(struct cmd_ctx *ctx)
 {

@@ -19,6 +19,14 @@ wait_for() {
 	done
 	return 1
 }
+# settle WANT: wait (5 s at most) until the last screen line is WANT, so that
+# a slow machine is not taken for a wrong completion
+settle() {
+	for _ in $(seq 100); do
+		[ "$(last_line)" = "$1" ] && return 0
+		sleep 0.05
+	done
+}
 start() {
 	local try
 	$TM kill-session -t t 2>/dev/null
@@ -36,42 +44,45 @@ start --device blk
 is "$(last_line)" "vhuctl (not connected)>" "prompt says not connected"
 
 $TM send-keys -t t 'get-fe' Tab
-sleep 0.3
+settle "vhuctl (not connected)> get-features"
 is "$(last_line)" "vhuctl (not connected)> get-features" "Tab completes a command name"
 
 $TM send-keys -t t C-u 'GET_PROTO' Tab
-sleep 0.3
+settle "vhuctl (not connected)> GET_PROTOCOL_FEATURES"
 is "$(last_line)" "vhuctl (not connected)> GET_PROTOCOL_FEATURES" "Tab completes the spec spelling"
 
 $TM send-keys -t t C-u 'set-features VIRTIO_F_V' Tab
-sleep 0.3
+settle "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1"
 is "$(last_line)" "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1" "Tab completes a feature name"
 $TM send-keys -t t ',VIRTIO_BLK_F_FL' Tab
-sleep 0.3
+settle "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1,VIRTIO_BLK_F_FLUSH"
 is "$(last_line)" "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1,VIRTIO_BLK_F_FLUSH" "…and the next one in the list, for the device"
 
 $TM send-keys -t t C-u 'vring se' Tab
-sleep 0.3
+settle "vhuctl (not connected)> vring setup"
 is "$(last_line)" "vhuctl (not connected)> vring setup" "Tab completes the second word of a two-word command"
 
 $TM send-keys -t t C-u 'set-vring-addr 0 de' Tab
-sleep 0.3
+settle "vhuctl (not connected)> set-vring-addr 0 desc="
 is "$(last_line)" "vhuctl (not connected)> set-vring-addr 0 desc=" "Tab completes key= argument names"
 
 $TM send-keys -t t C-u 'iotlb-msg type=acc' Tab
-sleep 0.3
+settle "vhuctl (not connected)> iotlb-msg type=access-fail"
 is "$(last_line)" "vhuctl (not connected)> iotlb-msg type=access-fail" "Tab completes enumerated values"
 
 # History survives a restart, without consecutive duplicates, mode 0600.
 $TM send-keys -t t C-u 'mem add 4K' Enter
 wait_for '"memory_size": "0x1000"'
 $TM send-keys -t t 'mem add 4K' Enter 'mem list' Enter 'quit' Enter
-sleep 0.5
+for _ in $(seq 100); do
+	grep -qx quit "$XDG_STATE_HOME/vhuctl/history" 2>/dev/null && break
+	sleep 0.05
+done
 is "$(cat "$XDG_STATE_HOME/vhuctl/history" 2>/dev/null | tr '\n' '|')" "mem add 4K|mem list|quit|" "history file, consecutive duplicates skipped"
 is "$(stat -c %a "$XDG_STATE_HOME/vhuctl/history" 2>/dev/null)" 600 "history file is private (0600)"
 start
 $TM send-keys -t t Up Up
-sleep 0.3
+settle "vhuctl (not connected)> mem list"
 is "$(last_line)" "vhuctl (not connected)> mem list" "history survives a restart"
 
 # Ctrl-C while waiting on a back-end that never answers: back to the prompt
@@ -85,10 +96,10 @@ $TM send-keys -t t C-c
 wait_for "interrupted while waiting for the reply"
 t1=$(date +%s%N)
 ok $(( (t1 - t0) / 1000000 < 1000 ? 0 : 1 )) "Ctrl-C ends the wait within a second ($(( (t1 - t0) / 1000000 )) ms)"
-sleep 0.2
+settle "vhuctl fake.sock>"
 is "$(last_line)" "vhuctl fake.sock>" "back at the prompt, still connected"
 $TM send-keys -t t C-c C-c
-sleep 0.3
+settle "vhuctl fake.sock>"
 is "$(last_line)" "vhuctl fake.sock>" "Ctrl-C at an empty prompt does not exit"
 $TM send-keys -t t 'get-protocol-features' Enter
 wait_for '"value": "0x8209"'
@@ -101,7 +112,7 @@ sleep 0.2
 stop_fake
 wait_for '"event": "disconnected"'
 ok $? "disconnection shown as an event"
-sleep 0.2
+settle "vhuctl (not connected)> mem li"
 is "$(last_line)" "vhuctl (not connected)> mem li" "the half-typed line survives the event"
 $TM send-keys -t t 'st' Enter
 wait_for '"command": "mem list"'

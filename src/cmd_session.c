@@ -1,5 +1,6 @@
 /* cmd_session.c - session, memory and meta commands: connect, status, mem, help. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +114,30 @@ static struct json_object *fd_or_null(int fd)
 	return fd >= 0 ? render_fd(fd) : NULL;
 }
 
+/* One guest memory region as JSON, with the seals the kernel reports on
+ * its memfd (SHRINK and GROW keep a back-end from truncating it under us). */
+static struct json_object *region_json(const struct mem *m, unsigned i)
+{
+	struct json_object *r = json_object_new_object(), *seals = json_object_new_array_ext(4);
+	int sl = fcntl(m->r[i].fd, F_GET_SEALS);
+
+	jb_add(r, "index", json_object_new_int((int)i));
+	jb_add(r, "guest_phys_addr", jb_hex(m->r[i].gpa));
+	jb_add(r, "memory_size", jb_hex(m->r[i].size));
+	jb_add(r, "userspace_addr", jb_hex((uint64_t)(uintptr_t)m->r[i].va));
+	jb_add(r, "fd", json_object_new_int(m->r[i].fd));
+	if (sl >= 0) {
+		if (sl & F_SEAL_SHRINK)
+			json_object_array_add(seals, json_object_new_string("SHRINK"));
+		if (sl & F_SEAL_GROW)
+			json_object_array_add(seals, json_object_new_string("GROW"));
+		if (sl & F_SEAL_SEAL)
+			json_object_array_add(seals, json_object_new_string("SEAL"));
+	}
+	jb_add(r, "seals", seals);
+	return r;
+}
+
 static int cmd_status(struct cmd_ctx *ctx)
 {
 	struct session *s = ctx->s;
@@ -139,16 +164,8 @@ static int cmd_status(struct cmd_ctx *ctx)
 	jb_add(f, "acked", negotiated(c->proto_set, c->acked_proto, true, s->dev));
 	jb_add(o, "protocol_features", f);
 	mem = json_object_new_array();
-	for (unsigned i = 0; i < s->mem.n; i++) {
-		struct json_object *r = json_object_new_object();
-
-		jb_add(r, "index", json_object_new_int((int)i));
-		jb_add(r, "guest_phys_addr", jb_hex(s->mem.r[i].gpa));
-		jb_add(r, "memory_size", jb_hex(s->mem.r[i].size));
-		jb_add(r, "userspace_addr", jb_hex((uint64_t)(uintptr_t)s->mem.r[i].va));
-		jb_add(r, "fd", json_object_new_int(s->mem.r[i].fd));
-		json_object_array_add(mem, r);
-	}
+	for (unsigned i = 0; i < s->mem.n; i++)
+		json_object_array_add(mem, region_json(&s->mem, i));
 	jb_add(o, "memory", mem);
 	rings = json_object_new_array();
 	for (unsigned i = 0; i < SESSION_RINGS; i++) {
@@ -188,11 +205,14 @@ static int cmd_mem_add(struct cmd_ctx *ctx)
 		ctx->bad_tok = (int)(gpa->set && r != -EINVAL ? gpa->tok : args_get(&ctx->args, "size")->tok);
 		return r;
 	}
-	jb_add(ctx->out, "index", json_object_new_int(r));
-	jb_add(ctx->out, "guest_phys_addr", jb_hex(m->r[r].gpa));
-	jb_add(ctx->out, "memory_size", jb_hex(m->r[r].size));
-	jb_add(ctx->out, "userspace_addr", jb_hex((uint64_t)(uintptr_t)m->r[r].va));
-	jb_add(ctx->out, "fd", json_object_new_int(m->r[r].fd));
+	{
+		/* the region's fields at the top level of the result */
+		struct json_object *reg = region_json(m, (unsigned)r);
+
+		json_object_object_foreach(reg, k, v)
+			jb_add(ctx->out, k, json_object_get(v));
+		json_object_put(reg);
+	}
 	return 0;
 }
 
@@ -201,16 +221,8 @@ static int cmd_mem_list(struct cmd_ctx *ctx)
 	struct json_object *a = json_object_new_array();
 	const struct mem *m = &ctx->s->mem;
 
-	for (unsigned i = 0; i < m->n; i++) {
-		struct json_object *r = json_object_new_object();
-
-		jb_add(r, "index", json_object_new_int((int)i));
-		jb_add(r, "guest_phys_addr", jb_hex(m->r[i].gpa));
-		jb_add(r, "memory_size", jb_hex(m->r[i].size));
-		jb_add(r, "userspace_addr", jb_hex((uint64_t)(uintptr_t)m->r[i].va));
-		jb_add(r, "fd", json_object_new_int(m->r[i].fd));
-		json_object_array_add(a, r);
-	}
+	for (unsigned i = 0; i < m->n; i++)
+		json_object_array_add(a, region_json(m, i));
 	jb_add(ctx->out, "regions", a);
 	return 0;
 }

@@ -64,6 +64,7 @@ run_vhuctl --keep-going -f "$TMP/s.vhu"
 is "$RC" 1 "keep-going: still exit 1"
 is "$(jline 4 | jq -r '.command')" "mem list" "keep-going: ran the rest"
 is "$(jline 4 | jq -c '[.regions[].memory_size]')" '["0x100000","0x10000"]' "mem list shows the regions"
+is "$(jline 4 | jq -c '.regions[0].seals')" '["SHRINK","GROW","SEAL"]' "memfd regions are sealed against shrinking and growing"
 
 # Located errors in scripts: exact FILE:LINE:COL, the line, and a caret.
 check_script() {	# check_script CONTENT WANT-LOCATION WANT-MESSAGE DESCRIPTION

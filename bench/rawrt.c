@@ -235,10 +235,42 @@ static int run_connect(const char *path, unsigned long n)
 	return 0;
 }
 
+/* serve mode: the minimal back-end, on a unix socket, one client at a time,
+ * until killed. */
+static int run_serve(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int ls, fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "rawrt: socket path too long\n");
+		return 2;
+	}
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 4) < 0) {
+		perror("rawrt: serve");
+		return 1;
+	}
+	for (;;) {
+		fd = accept(ls, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("rawrt: accept");
+			return 1;
+		}
+		serve(fd);
+		close(fd);
+	}
+}
+
 static void usage(FILE *f)
 {
 	fputs("Usage: rawrt socketpair N\n"
-	      "       rawrt connect SOCKET N\n", f);
+	      "       rawrt connect SOCKET N\n"
+	      "       rawrt serve SOCKET\n", f);
 }
 
 int main(int argc, char **argv)
@@ -255,6 +287,8 @@ int main(int argc, char **argv)
 			goto bad_n;
 		return run_connect(argv[2], n);
 	}
+	if (argc == 3 && strcmp(argv[1], "serve") == 0)
+		return run_serve(argv[2]);
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
 			  strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);

@@ -111,16 +111,31 @@ min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : 
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 > a + 0) ? b : a }'; }
 
 # --- back-end ---------------------------------------------------------------
+# BACKEND=minimal: rawrt serve, the least a back-end can do (read a
+# header, write the reply), so that the figures compare front-ends only.
+# BACKEND=fake (default): tests/fake-backend, which also parses and keeps state.
 SOCK=$TMP/sock
-"${PINCMD[@]}" "$FAKE_BACKEND" --pidfile "$TMP/backend.pid" "$SOCK" &
-BACKEND_PID=$!
-for _ in $(seq 100); do
-	[ -s "$TMP/backend.pid" ] && break
-	kill -0 "$BACKEND_PID" 2>/dev/null || die "fake back-end exited"
-	sleep 0.05
-done
-[ -s "$TMP/backend.pid" ] || die "fake back-end did not start"
-BACKEND_PID=$(cat "$TMP/backend.pid")
+if [ "${BACKEND:-fake}" = fake ]; then
+	"${PINCMD[@]}" "$FAKE_BACKEND" --pidfile "$TMP/backend.pid" "$SOCK" &
+	BACKEND_PID=$!
+	for _ in $(seq 100); do
+		[ -s "$TMP/backend.pid" ] && break
+		kill -0 "$BACKEND_PID" 2>/dev/null || die "fake back-end exited"
+		sleep 0.05
+	done
+	[ -s "$TMP/backend.pid" ] || die "fake back-end did not start"
+	BACKEND_PID=$(cat "$TMP/backend.pid")
+else
+	"${PINCMD[@]}" "$RAWRT" serve "$SOCK" &
+	BACKEND_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$SOCK" ] && break
+		kill -0 "$BACKEND_PID" 2>/dev/null || die "rawrt serve exited"
+		sleep 0.05
+	done
+	[ -S "$SOCK" ] || die "rawrt serve did not start"
+	FAKE_BACKEND="$RAWRT serve"
+fi
 
 # --- scripts ----------------------------------------------------------------
 awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) print "get-features" }' \

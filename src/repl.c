@@ -259,34 +259,42 @@ static void complete_commands(const char *text)
 
 static bool list_item;
 
+/* Feature names: the ones the back-end offered first (in table order, not
+ * sorted), then the rest, which stay sendable on purpose. */
 static void complete_features(const char *text, const struct arg_spec *a)
 {
+	bool known = a->type == ARG_PFEATURES ? sess->conn.have_proto : sess->conn.have_features;
+	uint64_t offer = a->type == ARG_PFEATURES ? sess->conn.proto : sess->conn.features;
 	unsigned n;
 
 	list_item = true;
-	if (a->type == ARG_PFEATURES) {
-		const struct vhu_proto_feature *f = proto_features(&n);
+	if (known)
+		rl_sort_completion_matches = 0;
+	for (int pass = 0; pass < (known ? 2 : 1); pass++) {
+		bool want = pass == 0;
 
-		for (unsigned i = 0; i < n; i++) {
-			if (sess->conn.have_proto && !(sess->conn.proto >> f[i].bit & 1))
-				continue;	/* offer what the back-end offered */
-			cand_add(text, f[i].name, NULL);
+		if (a->type == ARG_PFEATURES) {
+			const struct vhu_proto_feature *f = proto_features(&n);
+
+			for (unsigned i = 0; i < n; i++)
+				if (!known || (bool)(offer >> f[i].bit & 1) == want)
+					cand_add(text, f[i].name, NULL);
+		} else if (a->type == ARG_STATUS) {
+			const struct vhu_feature *f = features_status(&n);
+
+			for (unsigned i = 0; pass == 0 && i < n; i++)
+				cand_add(text, f[i].name, NULL);
+		} else {
+			const struct vhu_feature *f = features_transport(&n);
+
+			for (unsigned i = 0; i < n; i++)
+				if (!known || (bool)(offer >> f[i].bit & 1) == want)
+					cand_add(text, f[i].name, NULL);
+			f = features_device(sess->dev, &n);
+			for (unsigned i = 0; f && i < n; i++)
+				if (f[i].bit < 64 && (!known || (bool)(offer >> f[i].bit & 1) == want))
+					cand_add(text, f[i].name, NULL);
 		}
-	} else if (a->type == ARG_STATUS) {
-		const struct vhu_feature *f = features_status(&n);
-
-		for (unsigned i = 0; i < n; i++)
-			cand_add(text, f[i].name, NULL);
-	} else {
-		const struct vhu_feature *f = features_transport(&n);
-
-		for (unsigned i = 0; i < n; i++)
-			if (!sess->conn.have_features || (sess->conn.features >> f[i].bit & 1))
-				cand_add(text, f[i].name, NULL);
-		f = features_device(sess->dev, &n);
-		for (unsigned i = 0; f && i < n; i++)
-			if (f[i].bit < 64 && (!sess->conn.have_features || (sess->conn.features >> f[i].bit & 1)))
-				cand_add(text, f[i].name, NULL);
 	}
 }
 
@@ -450,6 +458,7 @@ static char **complete(const char *text, int start, int end)
 
 	(void)end;
 	rl_attempted_completion_over = 1;	/* no file names unless asked for */
+	rl_sort_completion_matches = 1;
 	list_item = false;
 	cand_reset();
 	if (nw == 0)

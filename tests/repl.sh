@@ -105,6 +105,14 @@ $TM send-keys -t t 'get-protocol-features' Enter
 wait_for '"value": "0x8209"'
 ok $? "the next command works"
 
+# After GET_PROTOCOL_FEATURES, what the back-end offered comes first.
+$TM send-keys -t t C-l 'set-protocol-features ' Tab Tab
+wait_for "CONFIGURE_MEM_SLOTS"
+first=$(screen | sed -n '/^MQ /{p;q}' | awk '{print $1}')
+second=$(screen | sed -n '/^MQ /{n;p;q}' | awk '{print $1}')
+is "$first $second" "MQ REPLY_ACK" "offered protocol features are listed first"
+$TM send-keys -t t C-u
+
 # The back-end goes away while a line is half typed: the event is printed
 # and the typed text is kept.
 $TM send-keys -t t 'mem li'

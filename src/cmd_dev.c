@@ -231,13 +231,15 @@ static int cmd_net_recv(struct cmd_ctx *ctx)
 {
 	struct session *s = ctx->s;
 	struct vring *vr = s->vr[NET_RX];
-	int timeout = (int)args_u(&ctx->args, "timeout", (uint64_t)s->conn.timeout_ms);
+	int timeout;
 	uint32_t hl = net_hdr_len(s);
 	struct json_object *frames = json_object_new_array();
 	struct vring_used u;
 	int r;
 
 	jb_add(ctx->out, "frames", frames);
+	if (cmd_timeout_arg(ctx, &timeout) < 0)
+		return -ERANGE;
 	if (!vr)
 		return vhu_errf(&ctx->err, ENOENT, "ring %u (receive) is not set up: run 'start' first", NET_RX);
 	if ((r = post_rx(ctx, vr)) < 0)

@@ -280,6 +280,36 @@ static int wait_io(struct cmd_ctx *ctx, int fd, short ev)
 	return 0;
 }
 
+/* Move the state through the pipe: read from FD until EOF into BUF (at most
+ * CAP bytes), or write *LEN bytes of BUF to it. Every wait is bounded. */
+static int pump(struct cmd_ctx *ctx, int fd, uint8_t *buf, size_t cap, size_t *len, bool writing)
+{
+	size_t done = 0;
+
+	for (;;) {
+		ssize_t n;
+		int r;
+
+		if (writing && done == *len)
+			return 0;
+		if (!writing && done == cap)
+			return vhu_errf(&ctx->err, EFBIG, "device state over %zu bytes", cap);
+		if ((r = wait_io(ctx, fd, writing ? POLLOUT : POLLIN)) < 0)
+			return r;
+		n = writing ? write(fd, buf + done, *len - done) : read(fd, buf + done, cap - done);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return vhu_errf(&ctx->err, errno, "%s the device state: %s",
+					writing ? "writing" : "reading", strerror(errno));
+		if (n == 0 && !writing) {
+			*len = done;
+			return 0;
+		}
+		done += (size_t)n;
+	}
+}
+
 static int refuse_running(struct cmd_ctx *ctx)
 {
 	for (unsigned i = 0; i < SESSION_RINGS; i++)
@@ -303,26 +333,8 @@ static int cmd_state_save(struct cmd_ctx *ctx)
 	buf = malloc(DEVSTATE_MAX);
 	if (!buf)
 		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
-	for (;;) {
-		ssize_t n;
-
-		if ((r = wait_io(ctx, fd, POLLIN)) < 0)
-			goto out;
-		n = read(fd, buf + len, DEVSTATE_MAX - len);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0) {
-			r = vhu_errf(&ctx->err, errno, "reading the device state: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == DEVSTATE_MAX) {
-			r = vhu_errf(&ctx->err, EFBIG, "device state over %u bytes", DEVSTATE_MAX);
-			goto out;
-		}
-	}
+	if ((r = pump(ctx, fd, buf, DEVSTATE_MAX, &len, false)) < 0)
+		goto out;
 	session_keep_fd(ctx->s, "device-state", -1);
 	session_keep_fd(ctx->s, "device-state-backend", -1);
 	out = open(f->str, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -347,9 +359,9 @@ static int cmd_state_load(struct cmd_ctx *ctx)
 	const struct arg_val *f = args_get(&ctx->args, "file");
 	struct json_object *steps = json_object_new_array();
 	uint8_t *buf;
-	size_t len = 0, off = 0;
+	size_t len = 0;
 	int fd, in, r;
-	ssize_t n;
+	ssize_t n = 0;
 
 	jb_add(ctx->out, "steps", steps);
 	if ((r = refuse_running(ctx)) < 0)
@@ -357,28 +369,39 @@ static int cmd_state_load(struct cmd_ctx *ctx)
 	in = open(f->str, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return ctx->bad_tok = (int)f->tok, vhu_errf(&ctx->err, errno, "%s: %s", f->str, strerror(errno));
-	buf = malloc(DEVSTATE_MAX);
-	while (buf && (n = read(in, buf + len, DEVSTATE_MAX - len)) > 0 && len + (size_t)n < DEVSTATE_MAX)
-		len += (size_t)n;
-	close(in);
-	if (!buf)
+	buf = malloc(DEVSTATE_MAX + 1);
+	if (!buf) {
+		close(in);
 		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
+	}
+	/* The whole file, or an error: never a silently shortened state. */
+	for (;;) {
+		n = read(in, buf + len, DEVSTATE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len > DEVSTATE_MAX)
+			break;
+	}
+	close(in);
+	ctx->bad_tok = (int)f->tok;
+	if (n < 0) {
+		r = vhu_errf(&ctx->err, errno, "%s: %s", f->str, strerror(errno));
+		goto out;
+	}
+	if (len > DEVSTATE_MAX) {
+		r = vhu_errf(&ctx->err, EFBIG, "%s is over %u bytes", f->str, DEVSTATE_MAX);
+		goto out;
+	}
+	ctx->bad_tok = -1;
 	if ((r = cmd_step(ctx, steps, "set-device-state-fd load")) < 0)
 		goto out;
 	fd = transfer_fd(ctx->s, steps);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	while (off < len) {
-		if ((r = wait_io(ctx, fd, POLLOUT)) < 0)
-			goto out;
-		n = write(fd, buf + off, len - off);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0) {
-			r = vhu_errf(&ctx->err, errno, "writing the device state: %s", strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
+	if ((r = pump(ctx, fd, buf, len, &len, true)) < 0)
+		goto out;
 	/* Closing our end is the end-of-state the back-end waits for. */
 	session_keep_fd(ctx->s, "device-state", -1);
 	session_keep_fd(ctx->s, "device-state-backend", -1);

@@ -22,6 +22,9 @@
 int cmd_load_bytes(struct cmd_ctx *ctx, const char *s, unsigned tok, uint8_t **out, uint32_t *len);
 /* {"len", "hex", "text"} of LEN bytes at P. */
 struct json_object *cmd_data_json(const uint8_t *p, uint32_t len);
+/* The 'timeout' argument in ms (default: the session's), bounded to an hour;
+ * -ERANGE with the argument blamed when larger. */
+int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms);
 /* Was virtio feature BIT acknowledged with SET_FEATURES? */
 bool cmd_acked(const struct session *s, unsigned bit);
 /* Write the ring's kick eventfd. */

@@ -71,6 +71,18 @@ static struct vring *ring_arg(struct cmd_ctx *ctx, const char *name)
 	return ctx->s->vr[i];
 }
 
+int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms)
+{
+	const struct arg_val *t = args_get(&ctx->args, "timeout");
+
+	if (t->set && t->u > 3600000) {
+		ctx->bad_tok = (int)t->tok;
+		return vhu_errf(&ctx->err, ERANGE, "timeout is at most 3600000 ms");
+	}
+	*ms = t->set ? (int)t->u : ctx->s->conn.timeout_ms;
+	return 0;
+}
+
 bool cmd_acked(const struct session *s, unsigned bit)
 {
 	return s->conn.features_set && (s->conn.acked_features >> bit & 1);
@@ -353,13 +365,14 @@ static int cmd_vring_kick(struct cmd_ctx *ctx)
 static int cmd_vring_wait(struct cmd_ctx *ctx)
 {
 	unsigned n = (unsigned)args_u(&ctx->args, "index", 0);
-	int timeout = (int)args_u(&ctx->args, "timeout", (uint64_t)ctx->s->conn.timeout_ms);
-	int fd = n < SESSION_RINGS ? ctx->s->ring[n].call : -1;
+	int timeout, fd = n < SESSION_RINGS ? ctx->s->ring[n].call : -1;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int64_t t0 = wire_now_ns();
 	uint64_t cnt = 0;
 	int r;
 
+	if (cmd_timeout_arg(ctx, &timeout) < 0)
+		return -ERANGE;
 	if (fd < 0)
 		return ctx->bad_tok = 0, vhu_errf(&ctx->err, ENOENT, "ring %u has no call eventfd", n);
 	do

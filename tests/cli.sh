@@ -45,6 +45,12 @@ like "$ERR" "'maybe' is not on/off for 'enable'" "bad boolean"
 run_vhuctl -c 'help "unterminated'
 like "$ERR" "command line:1:6: error: unterminated quoted string" "unterminated quote located"
 
+# Waits the user bounds are bounded too: no timeout of 3 million seconds.
+run_vhuctl -c 'vring wait 0 timeout=3000000000'
+like "$ERR" "command line:1:14: error: timeout is at most 3600000 ms" "vring wait refuses an unbounded timeout"
+run_vhuctl -c 'net recv timeout=99999999999'
+like "$ERR" "timeout is at most 3600000 ms" "net recv refuses an unbounded timeout"
+
 # Scripts: comments, blank lines, stop at the first failure, FILE:LINE:COL.
 cat >"$TMP/s.vhu" <<'VHU'
 # memory for the guest

@@ -337,6 +337,10 @@ int args_parse(struct arg_set *a, const struct arg_spec *spec, unsigned nspec,
 		r = parse_value(sp, s, &a->v[idx], dev, e);
 		if (r < 0)
 			return r;
+		if (sp->max && (sp->type == ARG_U32 || sp->type == ARG_U64 || sp->type == ARG_ENUM) &&
+		    a->v[idx].u > sp->max)
+			return vhu_errf(e, ERANGE, "%s=%s is over %llu, the most the field holds",
+					sp->name, s, (unsigned long long)sp->max);
 		a->v[idx].set = true;
 		a->v[idx].tok = t;
 	}

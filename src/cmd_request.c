@@ -95,7 +95,7 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 			a[n++] = A(.name = "enable", .type = ARG_BOOL, .required = true, .help = "1 or 0");
 		else if (strcmp(row->num_arg, "endian") == 0)
 			a[n++] = A(.name = "endian", .type = ARG_ENUM, .required = true,
-				   .enums = endian_enum, .help = "le or be");
+				   .enums = endian_enum, .max = UINT32_MAX, .help = "le or be");
 		else
 			a[n++] = A(.name = row->num_arg, .type = ARG_U32, .required = true,
 				   .help = strcmp(row->num_arg, "num") == 0 ? "ring size" : "next avail index");
@@ -107,7 +107,7 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 		a[n++] = A(.name = "avail", .type = ARG_U64, .required = true, .help = "available ring address");
 		a[n++] = A(.name = "log", .type = ARG_U64, .key_only = true, .help = "log_guest_addr");
 		a[n++] = A(.name = "flags", .type = ARG_ENUM, .key_only = true,
-			   .enums = vring_flags_enum, .help = "LOG or a number");
+			   .enums = vring_flags_enum, .max = UINT32_MAX, .help = "LOG or a number");
 		a[n++] = A(.name = "gpa", .type = ARG_FLAG,
 			   .help = "addresses are guest-physical; translate them");
 		break;
@@ -120,11 +120,11 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 		break;
 	case PL_IOTLB:
 		a[n++] = A(.name = "type", .type = ARG_ENUM, .enums = iotlb_type_enum,
-			   .help = "update (default), invalidate, miss, access-fail");
+			   .max = UINT8_MAX, .help = "update (default), invalidate, miss, access-fail");
 		a[n++] = A(.name = "iova", .type = ARG_U64, .required = true, .help = "I/O virtual address");
 		a[n++] = A(.name = "size", .type = ARG_U64, .required = true, .help = "size");
 		a[n++] = A(.name = "uaddr", .type = ARG_U64, .required = true, .help = "user address");
-		a[n++] = A(.name = "perm", .type = ARG_ENUM, .enums = perm_enum, .help = "none, ro, wo, rw (default rw)");
+		a[n++] = A(.name = "perm", .type = ARG_ENUM, .enums = perm_enum, .max = UINT8_MAX, .help = "none, ro, wo, rw (default rw)");
 		break;
 	case PL_CONFIG:
 		if (row->reply_kind == PL_CONFIG) {
@@ -138,8 +138,8 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 			   .help = "config flags (0 writable, 1 live migration)");
 		break;
 	case PL_INFLIGHT:
-		a[n++] = A(.name = "num_queues", .type = ARG_U32, .help = "queues (default 1)");
-		a[n++] = A(.name = "queue_size", .type = ARG_U32, .help = "ring size (default 256)");
+		a[n++] = A(.name = "num_queues", .type = ARG_U32, .max = UINT16_MAX, .help = "queues (default 1)");
+		a[n++] = A(.name = "queue_size", .type = ARG_U32, .max = UINT16_MAX, .help = "ring size (default 256)");
 		if (row->reply_kind != PL_INFLIGHT) {
 			a[n++] = A(.name = "mmap_size", .type = ARG_U64, .key_only = true,
 				   .help = "area size (default: the kept inflight fd's size)");
@@ -151,8 +151,8 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 		break;
 	case PL_DEVSTATE:
 		a[n++] = A(.name = "direction", .type = ARG_ENUM, .required = true,
-			   .enums = direction_enum, .help = "save or load");
-		a[n++] = A(.name = "phase", .type = ARG_ENUM, .enums = phase_enum, .help = "stopped");
+			   .enums = direction_enum, .max = UINT32_MAX, .help = "save or load");
+		a[n++] = A(.name = "phase", .type = ARG_ENUM, .enums = phase_enum, .max = UINT32_MAX, .help = "stopped");
 		break;
 	case PL_CRYPTO:
 	case PL_OPAQUE:
@@ -899,7 +899,7 @@ static const struct arg_spec raw_args[] = {
 	{ .name = "fds", .type = ARG_U32, .key_only = true, .help = "attach N fresh eventfds" },
 	{ .name = "reply", .type = ARG_ENUM, .key_only = true, .enums = reply_enum,
 	  .help = "auto (from the table), yes or no" },
-	{ .name = "observe", .type = ARG_U32, .key_only = true,
+	{ .name = "observe", .type = ARG_U32, .key_only = true, .max = 3600000,
 	  .help = "ms to watch for a hang-up when no reply is due (default 200)" },
 };
 

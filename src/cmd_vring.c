@@ -112,8 +112,12 @@ int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct 
 		int r = vring_get_used(vr, &ctx->s->mem, u, &ctx->err);
 		uint64_t cnt;
 
-		if (r != 0)
+		if (r != 0) {
+			/* The entry is taken: its call (if any) is not news for a later wait. */
+			if (r == 1 && call >= 0 && read(call, &cnt, 8) < 0)
+				(void)0;
 			return r;
+		}
 		if (wire_cancel)
 			return vhu_errf(&ctx->err, ECANCELED, "interrupted while waiting on ring %u", vr->index);
 		left = deadline - wire_now_ns();
@@ -400,9 +404,23 @@ static int cmd_vring_used(struct cmd_ctx *ctx)
 	jb_add(ctx->out, "used", a);
 	if (!vr)
 		return -ENOENT;
-	while ((r = vring_get_used(vr, &ctx->s->mem, &u, &ctx->err)) == 1) {
+	r = vring_get_used(vr, &ctx->s->mem, &u, &ctx->err);
+	if (r == 0 && args_u(&ctx->args, "wait", 0)) {
+		int timeout;
+
+		if (cmd_timeout_arg(ctx, &timeout) < 0)
+			return -ERANGE;
+		r = cmd_wait_used(ctx, vr, timeout, &u);
+	}
+	for (; r == 1; r = vring_get_used(vr, &ctx->s->mem, &u, &ctx->err)) {
 		json_object_array_add(a, used_json(&ctx->s->mem, &u));
 		vring_release(vr, &ctx->s->mem, u.id);
+	}
+	if (json_object_array_length(a) && ctx->s->ring[vr->index].call >= 0) {
+		uint64_t cnt;	/* these entries' calls are seen: clear them */
+
+		if (read(ctx->s->ring[vr->index].call, &cnt, 8) < 0)
+			(void)0;
 	}
 	jb_add(ctx->out, "ring", json_object_new_int((int)vr->index));
 	jb_add(ctx->out, "in_flight", json_object_new_int((int)vring_in_flight(vr)));
@@ -548,6 +566,11 @@ static const struct arg_spec post_args[] = {
 	{ .name = "in", .type = ARG_STRING, .key_only = true, .multi = true, .help = "device-writable buffer of LEN bytes (repeatable)" },
 	{ .name = "indirect", .type = ARG_FLAG, .help = "put the chain in an indirect table" },
 };
+static const struct arg_spec used_args[] = {
+	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	{ .name = "wait", .type = ARG_FLAG, .help = "wait for an entry when there is none yet" },
+	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
+};
 static const struct arg_spec index_args[] = {
 	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
 };
@@ -564,7 +587,7 @@ static const struct arg_spec dump_args[] = {
 static const struct arg_spec start_args[] = {
 	{ .name = "features", .type = ARG_FEATURES, .key_only = true, .help = "features to ack (default: offered and drivable)" },
 	{ .name = "queues", .type = ARG_U32, .key_only = true, .help = "rings to set up (default: blk 1, net 2)" },
-	{ .name = "size", .type = ARG_U32, .key_only = true, .help = "ring size (default 256)" },
+	{ .name = "size", .type = ARG_U32, .key_only = true, .max = VRING_SIZE_MAX, .help = "ring size (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "negotiate and use packed rings" },
 	VERBOSE_ARG,
 };
@@ -588,7 +611,8 @@ static const struct cmd_def defs[] = {
 	  NULL, "vring post 0 out=0000000000000000 in=512 in=1", NULL, cmd_vring_post, NULL },
 	{ "vring kick", GROUP_RINGS, index_args, N(index_args), "signal the ring's kick eventfd", NULL, "vring kick 0", NULL, cmd_vring_kick, NULL },
 	{ "vring wait", GROUP_RINGS, wait_args, N(wait_args), "wait for the ring's call eventfd", NULL, "vring wait 0 timeout=1000", NULL, cmd_vring_wait, NULL },
-	{ "vring used", GROUP_RINGS, index_args, N(index_args), "collect used entries and their data", NULL, "vring used 0", NULL, cmd_vring_used, NULL },
+	{ "vring used", GROUP_RINGS, used_args, N(used_args), "collect used entries and their data",
+	  "With 'wait', waits (bounded) for at least one entry first.", "vring used 0 wait", NULL, cmd_vring_used, NULL },
 	{ "vring dump", GROUP_RINGS, dump_args, N(dump_args), "decode the whole ring as it is in memory",
 	  "Every field is read once and checked; loops, bad indexes, nested indirect tables and\n"
 	  "addresses outside memory are reported under \"anomalies\".", "vring dump 0 count=8", NULL, cmd_vring_dump, NULL },

@@ -51,6 +51,14 @@ like "$ERR" "command line:1:14: error: timeout is at most 3600000 ms" "vring wai
 run_vhuctl -c 'net recv timeout=99999999999'
 like "$ERR" "timeout is at most 3600000 ms" "net recv refuses an unbounded timeout"
 
+# Values are checked against the field they go into, never cut short.
+run_vhuctl -c 'get-inflight-fd 70000'
+like "$ERR" "command line:1:17: error: num_queues=70000 is over 65535, the most the field holds" "a u16 field refuses 70000"
+run_vhuctl -c 'start size=65792'
+like "$ERR" "size=65792 is over 32768" "start refuses a ring size that would wrap to 256"
+run_vhuctl -c 'iotlb-msg iova=0 size=1 uaddr=0 perm=300'
+like "$ERR" "perm=300 is over 255" "a u8 field refuses 300"
+
 # Scripts: comments, blank lines, stop at the first failure, FILE:LINE:COL.
 cat >"$TMP/s.vhu" <<'VHU'
 # memory for the guest

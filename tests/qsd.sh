@@ -159,7 +159,7 @@ run_vhuctl "$S" -c 'get-features; get-protocol-features; set-protocol-features R
 like "$ERR" "region 32 is past the back-end's 32 memory slots (GET_MAX_MEM_SLOTS)" "GET_MAX_MEM_SLOTS honoured"
 
 # Event index and indirect descriptors, negotiated: the I/O still works.
-run_vhuctl --device blk "$S" -c 'start features=VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES,VIRTIO_F_EVENT_IDX,VIRTIO_F_INDIRECT_DESC; blk read 5; blk read 5; vring post 0 out=00000000000000000500000000000000 in=512 in=1 indirect; vring kick 0; vring wait 0; vring used 0; vring dump 0 count=1'
+run_vhuctl --device blk "$S" -c 'start features=VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES,VIRTIO_F_EVENT_IDX,VIRTIO_F_INDIRECT_DESC; blk read 5; blk read 5; vring post 0 out=00000000000000000500000000000000 in=512 in=1 indirect; vring kick 0; vring used 0 wait; vring dump 0 count=1'
 is "$RC" 0 "EVENT_IDX + INDIRECT_DESC session succeeds"
 is "$(printf '%s\n' "$OUT" | jq -r 'select(.command == "blk read") | .data.text' | tr '\n' ' ')" "vhuctl was here vhuctl was here " "reads with EVENT_IDX negotiated"
 is "$(jcmd 'vring used' | jq -r '.used[0].buffers[1].data.text')" "vhuctl was here" "an indirect chain posted by hand comes back used with the data"

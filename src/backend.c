@@ -144,29 +144,12 @@ void backend_poll(struct session *s)
 /* Run one of our commands for an event, and show its result as an event. */
 static void run_for_event(struct session *s, const char *line)
 {
-	struct cmd_ctx ctx = { .s = s };
-	struct tokenizer t;
-	struct tok_cmd c = { 0 };
-	struct tok_error te;
-	unsigned words = 0;
-	struct json_object *ev;
+	struct json_object *ev = json_object_new_object(), *result;
 
-	tok_init(&t, line, strlen(line), 1);
-	if (tok_next(&t, &c, &te) != 1 || !(ctx.cmd = cmd_find(c.v, c.n, &words))) {
-		tok_cmd_free(&c);
-		return;
-	}
-	ctx.argv = c.v + words;
-	ctx.argc = c.n - words;
-	ctx.out = json_object_new_object();
-	jb_add(ctx.out, "command", json_object_new_string(line));
-	if (cmd_run(&ctx) < 0)
-		jb_add(ctx.out, "error", json_object_new_string(ctx.err.msg));
-	ev = json_object_new_object();
+	cmd_run_line(s, line, &result, NULL);
 	jb_add(ev, "event", json_object_new_string("answer"));
-	jb_add(ev, "result", ctx.out);
+	jb_add(ev, "result", result);
 	emit(s, ev);
-	tok_cmd_free(&c);
 }
 
 void backend_flush(struct session *s)

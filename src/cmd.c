@@ -266,3 +266,21 @@ struct json_object *cmd_step_reply(struct json_object *step)
 		return json_object_object_get_ex(v, "payload", &v) ? v : NULL;
 	return v;
 }
+
+int cmd_run_line(struct session *s, const char *line, struct json_object **result,
+		 struct vhu_err *e)
+{
+	struct cmd_ctx ctx = { .s = s };
+	struct json_object *steps = json_object_new_array();
+	bool saved = s->verbose_steps;
+	int r;
+
+	s->verbose_steps = true;	/* the whole result, as if typed */
+	r = cmd_step(&ctx, steps, "%s", line);
+	s->verbose_steps = saved;
+	*result = json_object_get(json_object_array_get_idx(steps, 0));
+	json_object_put(steps);
+	if (e)
+		*e = ctx.err;
+	return r;
+}

@@ -59,6 +59,10 @@ const char *cmd_usage(const struct cmd_def *c, char *buf, size_t len);
  * result goes into STEPS; a failure becomes ctx's error, prefixed. */
 int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Run LINE on its own (for events: an IOTLB answer, a reconnection); *result
+ * gets its full result object (NULL if LINE is not a command). */
+int cmd_run_line(struct session *s, const char *line, struct json_object **result,
+		 struct vhu_err *e);
 /* The decoded reply payload of a step result (full or summary form), or NULL. */
 struct json_object *cmd_step_reply(struct json_object *step);
 /* Run a parsed command; returns 0 or -errno with ctx->err set. */

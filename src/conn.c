@@ -145,13 +145,15 @@ int conn_accept(struct conn *c, int timeout_ms, struct vhu_err *e)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	int64_t deadline;
 	int fd, r;
 
 	if (c->listen_fd < 0)
 		return vhu_errf(e, EINVAL, "not listening (use 'listen PATH')");
-	r = wire_wait(c->listen_fd, wire_deadline(timeout_ms));
-	while (r == 1)
-		r = wire_wait(c->listen_fd, wire_deadline(timeout_ms));
+	deadline = wire_deadline(timeout_ms);	/* once: serving the channel does not extend it */
+	do
+		r = wire_wait(c->listen_fd, deadline);
+	while (r == 1);
 	if (r == -ETIMEDOUT)
 		return vhu_errf(e, ETIMEDOUT, "no back-end connected to %s within %d ms", c->path, timeout_ms);
 	if (r < 0)

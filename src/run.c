@@ -118,20 +118,14 @@ static const char *join_tokens(const struct tok_cmd *c, char *buf, size_t len)
 /* --reconnect: the back-end went away; take it back when it returns. */
 static void auto_reconnect(struct session *s)
 {
-	struct json_object *ev = json_object_new_object();
-	struct cmd_ctx ctx = { .s = s, .out = json_object_new_object() };
-	struct tok none = { .text = NULL };
-	unsigned words;
-	struct tok t = { .text = (char *)"reconnect" };
-	int r;
+	struct json_object *ev = json_object_new_object(), *result;
+	struct vhu_err e = { 0 };
+	int r = cmd_run_line(s, "reconnect", &result, &e);
 
-	(void)none;
-	ctx.cmd = cmd_find(&t, 1, &words);
-	r = ctx.cmd ? cmd_run(&ctx) : -EINVAL;
 	jb_add(ev, "event", json_object_new_string(r == 0 ? "reconnected" : "reconnect-failed"));
 	if (r < 0)
-		jb_add(ev, "message", json_object_new_string(ctx.err.msg));
-	jb_add(ev, "result", ctx.out);
+		jb_add(ev, "message", json_object_new_string(e.msg));
+	jb_add(ev, "result", result);
 	if (s->emit)
 		s->emit(s, ev);
 	json_object_put(ev);

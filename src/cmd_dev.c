@@ -124,6 +124,8 @@ static int cmd_blk_write(struct cmd_ctx *ctx)
 	jb_add(ctx->out, "bytes", json_object_new_int64(len));
 	r = blk_request(ctx, VIRTIO_BLK_T_OUT, sector, b, len, 0);
 	free(b);
+	if (r == -EIO && len % 512)	/* the usual reason, worth saying */
+		vhu_errf(&ctx->err, EIO, "back-end answered IOERR: %u bytes is not a whole number of 512-byte sectors", len);
 	return r;
 }
 

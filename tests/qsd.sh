@@ -167,7 +167,8 @@ is "$(jcmd 'vring dump' | jq -c '[.ring.avail.used_event, .ring.used.avail_event
 
 # A write whose length is not a multiple of 512 is refused by the back-end.
 run_vhuctl --device blk "$S" -c 'start; blk write 0 0102'
-like "$ERR" "back-end answered IOERR (1)" "odd-sized write: IOERR shown"
+like "$ERR" "back-end answered IOERR: 2 bytes is not a whole number of 512-byte sectors" "odd-sized write: IOERR shown, with the likely reason"
+is "$(jcmd "blk write" | jq -c "[.status, .status_value]")" '["IOERR",1]' "odd-sized write: status decoded"
 
 # A failing script stops at the first error, with FILE:LINE.
 printf 'get-features\nset-vring-num 0 abc\nget-features\n' >"$TMP/bad.vhu"

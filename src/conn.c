@@ -20,6 +20,7 @@ static void msg_reset(struct vhu_msg *m)
 	m->request = m->flags = m->size = 0;
 	m->len = m->consumed = 0;
 	m->nfds = 0;
+	m->fds_truncated = false;
 }
 
 void conn_xfer_reset(struct conn_xfer *x)

@@ -61,6 +61,18 @@ after=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][1].op
 is "$after" "$before" "unexpected fds closed: open fds $before before, $after after"
 is "$RC" 1 "keep-going still exits 1 after a failure"
 
+# Nothing from an earlier exchange leaks into the next one's output: a long
+# script reuses the exchange buffer (this once showed "fds_truncated": true
+# on every request of a 10000-line script).
+start_fake "$S" ok
+awk 'BEGIN { for (i = 0; i < 10000; i++) print "get-features" }' >"$TMP/many.vhu"
+run_vhuctl "$S" -f "$TMP/many.vhu"
+is "$RC" 0 "10000 requests from a file"
+is "$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.reply)] | length')" 10000 "10000 replies"
+is "$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.request.fds_truncated or .reply.fds_truncated or (.request.fds | length) > 0)] | length')" 0 \
+	"no fds or fds_truncated shown where none were sent or received"
+stop_fake
+
 # A late reply is not taken for the next request's.
 start_fake "$S" delay=400
 run_vhuctl -t 100 --keep-going "$S" -c 'get-features; sleep 600; get-protocol-features'

@@ -865,11 +865,12 @@ static void raw_outcome(struct cmd_ctx *ctx, struct conn_xfer *x, int ms)
 		jb_add(ctx->out, "outcome", json_object_new_string(what));
 		return;
 	}
-	if (!conn_connected(c) || wire_wait(c->fd, wire_deadline(ms)) != 0) {
+	if (!conn_connected(c) ||
+	    (!c->rx.len && wire_wait(c->fd, wire_deadline(ms)) != 0)) {
 		jb_add(ctx->out, "outcome", json_object_new_string(conn_connected(c) ? "silent" : "closed"));
 		return;
 	}
-	n = recv(c->fd, buf, 1, MSG_PEEK | MSG_DONTWAIT);
+	n = c->rx.len ? 1 : recv(c->fd, buf, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n == 0) {
 		what = "closed";
 		conn_close(c);
@@ -878,7 +879,7 @@ static void raw_outcome(struct cmd_ctx *ctx, struct conn_xfer *x, int ms)
 		/* Something came back although nothing should: show it. */
 		struct vhu_err e = { 0 };
 
-		if (wire_recv(c->fd, &x->reply, VHU_PAYLOAD_MAX, wire_deadline(c->timeout_ms), &e) == 0) {
+		if (conn_recv(c, &x->reply, &e) == 0) {
 			jb_add(ctx->out, "unexpected_reply", render_msg(&x->reply, x->row ? x->row->name : NULL,
 								       PL_OPAQUE, ctx->s->dev));
 			wire_close_fds(&x->reply);

@@ -101,6 +101,18 @@ void conn_close(struct conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	wire_rx_reset(&c->rx);
+}
+
+bool conn_has_input(const struct conn *c)
+{
+	return c->rx.len || (c->fd >= 0 && wire_readable(c->fd));
+}
+
+int conn_recv(struct conn *c, struct vhu_msg *m, struct vhu_err *e)
+{
+	return wire_recv_rx(c->fd, &c->rx, m, VHU_PAYLOAD_MAX, 0, wire_deadline(c->timeout_ms),
+			    false, e);
 }
 
 void conn_unlisten(struct conn *c)
@@ -234,8 +246,8 @@ static int drain_stale(struct conn *c, struct conn_xfer *x, const char *name,
 {
 	struct vhu_msg *m = &x->reply;
 
-	while (wire_readable(c->fd)) {
-		int r = wire_recv(c->fd, m, VHU_PAYLOAD_MAX, wire_deadline(c->timeout_ms), e);
+	while (conn_has_input(c)) {
+		int r = conn_recv(c, m, e);
 
 		if (r == -ECONNRESET && m->consumed == 0) {
 			conn_close(c);
@@ -345,6 +357,19 @@ static void track(struct conn *c, const struct conn_xfer *x)
 	}
 }
 
+/* The smallest valid reply's payload size, read together with its header;
+ * GET_CONFIG answers with as many bytes as it was asked for. */
+static uint32_t reply_ahead(const struct conn_xfer *x)
+{
+	enum vhu_payload kind = x->ack_expected ? PL_U64 : (x->row ? x->row->reply_kind : PL_OPAQUE);
+	uint32_t min, max;
+
+	if (kind == PL_CONFIG)
+		return x->req.len;
+	proto_payload_bounds(kind, &min, &max);
+	return min;
+}
+
 int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 {
 	char nbuf[32];
@@ -386,8 +411,8 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 	}
 	if (c->rcvtimeo_ms != c->timeout_ms && wire_set_rcvtimeo(c->fd, c->timeout_ms) == 0)
 		c->rcvtimeo_ms = c->timeout_ms;
-	r = wire_recv2(c->fd, &x->reply, VHU_PAYLOAD_MAX, wire_deadline(c->timeout_ms),
-		       c->rcvtimeo_ms == c->timeout_ms, e);
+	r = wire_recv_rx(c->fd, &c->rx, &x->reply, VHU_PAYLOAD_MAX, reply_ahead(x),
+			 wire_deadline(c->timeout_ms), c->rcvtimeo_ms == c->timeout_ms, e);
 	x->rtt_ns = wire_now_ns() - t0;
 	if (r < 0) {
 		vhu_err_prefix(e, "%s", name);

@@ -26,6 +26,7 @@ struct conn {
 	uint64_t sent, received;	/* message counters */
 	bool late_reply_possible;	/* a wait timed out: its reply may still come */
 	int rcvtimeo_ms;		/* SO_RCVTIMEO set on fd, -2 none */
+	struct wire_rx rx;		/* bytes read past the last reply */
 };
 
 enum conn_expect { EXPECT_AUTO, EXPECT_REPLY, EXPECT_NONE };
@@ -62,6 +63,11 @@ static inline bool conn_connected(const struct conn *c) { return c->fd >= 0; }
 
 /* Has REPLY_ACK been negotiated (sent in SET_PROTOCOL_FEATURES)? */
 bool conn_reply_ack(const struct conn *c);
+
+/* Is a message (or EOF) waiting, read already or on the socket? */
+bool conn_has_input(const struct conn *c);
+/* Receive one message nobody asked for (within the timeout). */
+int conn_recv(struct conn *c, struct vhu_msg *m, struct vhu_err *e);
 /* Does ROW with FLAGS get a reply from a conforming back-end? *ack is set
  * when that reply is the REPLY_ACK u64. */
 bool conn_reply_expected(const struct conn *c, const struct vhu_request *row,

@@ -80,7 +80,7 @@ static void backend_event(void)
 
 	if (!m)
 		return;
-	r = wire_recv(sess->conn.fd, m, VHU_PAYLOAD_MAX, wire_deadline(sess->conn.timeout_ms), &e);
+	r = conn_recv(&sess->conn, m, &e);
 	if (r == -ECONNRESET && m->consumed == 0) {
 		jb_add(o, "event", json_object_new_string("disconnected"));
 		jb_add(o, "socket", json_object_new_string(sess->conn.path));
@@ -499,7 +499,9 @@ enum run_status repl_run(struct session *s)
 			{ .fd = s->conn.fd, .events = POLLIN },
 			{ .fd = backend_fd(s), .events = POLLIN },
 		};
-		int r = poll(p, 3, -1);
+		/* A message read already (behind a reply) is not on the socket. */
+		bool buffered = conn_connected(&s->conn) && s->conn.rx.len;
+		int r = poll(p, 3, buffered ? 0 : -1);
 
 		if (got_sigint) {
 			/* Ctrl-C at the prompt drops the line, never the session. */
@@ -516,7 +518,7 @@ enum run_status repl_run(struct session *s)
 			continue;
 		if (p[0].revents)
 			rl_callback_read_char();
-		if (!s->quit && conn_connected(&s->conn) && p[1].revents)
+		if (!s->quit && conn_connected(&s->conn) && (p[1].revents || buffered))
 			backend_event();
 		if (!s->quit && p[2].revents && backend_fd(s) >= 0) {
 			backend_on_readable(s);

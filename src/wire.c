@@ -158,8 +158,9 @@ int wire_send(int sock, const struct vhu_msg *m, int64_t deadline, struct vhu_er
 	return 0;
 }
 
-/* Move the fds of every SCM_RIGHTS message in MH into M. */
-static void take_fds(struct msghdr *mh, struct vhu_msg *m)
+/* Move the fds of every SCM_RIGHTS message in MH into RX (closing what
+ * does not fit). */
+static void take_fds(struct msghdr *mh, struct wire_rx *rx)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		size_t n;
@@ -170,42 +171,42 @@ static void take_fds(struct msghdr *mh, struct vhu_msg *m)
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < n; i++) {
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (m->nfds < VHU_MAX_FDS)
-				m->fds[m->nfds++] = fd;
-			else
+			if (rx->nfds < VHU_MAX_FDS) {
+				rx->fds[rx->nfds++] = fd;
+			} else {
 				close(fd);
+				rx->fds_truncated = true;
+			}
 		}
 	}
 }
 
-/* Read exactly LEN bytes (or fewer on EOF/timeout); *got tells how many. */
-static int recv_exact(int sock, uint8_t *buf, size_t len, struct vhu_msg *m,
-		      int64_t deadline, bool may_block, size_t *got)
+/* One read of up to WANT bytes onto the end of RX. 0 on success, -errno. */
+static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadline,
+		     bool *may_block)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
 
-	*got = 0;
-	while (*got < len) {
-		struct iovec iov = { .iov_base = buf + *got, .iov_len = len - *got };
+	for (;;) {
+		struct iovec iov = { .iov_base = rx->buf + rx->len, .iov_len = want };
 		struct msghdr mh = {
 			.msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 		};
-		ssize_t n;
-		int r;
-
-		if (wire_cancel)
-			return -ECANCELED;
 		/* The first read of a message may block in the kernel, bounded by
 		 * the socket's SO_RCVTIMEO (set by the caller to the timeout), when
 		 * nothing else needs serving meanwhile: one syscall instead of
 		 * try-poll-read. Otherwise try first and poll only when nothing is
 		 * there. A signal (Ctrl-C) interrupts either. */
-		bool block = may_block && *got == 0 && (waiter_fd < 0 || in_waiter);
+		bool block = *may_block && (waiter_fd < 0 || in_waiter);
+		ssize_t n;
+		int r;
 
+		if (wire_cancel)
+			return -ECANCELED;
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | (block ? 0 : MSG_DONTWAIT));
 		if (n < 0) {
 			if (errno == EINTR)
@@ -213,7 +214,7 @@ static int recv_exact(int sock, uint8_t *buf, size_t len, struct vhu_msg *m,
 			if (errno != EAGAIN)
 				return -errno;
 			if (block) {
-				may_block = false;	/* timed out in the kernel: poll out the rest */
+				*may_block = false;	/* timed out in the kernel: poll out the rest */
 				if (deadline >= 0 && wire_now_ns() >= deadline)
 					return -ETIMEDOUT;
 				continue;
@@ -223,14 +224,20 @@ static int recv_exact(int sock, uint8_t *buf, size_t len, struct vhu_msg *m,
 				return r;
 			continue;
 		}
-		take_fds(&mh, m);
-		if (mh.msg_flags & MSG_CTRUNC)
-			m->fds_truncated = true;
+		*may_block = false;
+		if (mh.msg_controllen || (mh.msg_flags & MSG_CTRUNC)) {
+			if (mh.msg_flags & MSG_CTRUNC)
+				rx->fds_truncated = true;
+			take_fds(&mh, rx);
+			/* A stream read ends with the message that carried fds, so
+			 * they belong to the message holding the last byte read. */
+			rx->fds_at = rx->len + (uint32_t)n - 1;
+		}
 		if (n == 0)
 			return -ECONNRESET;
-		*got += (size_t)n;
+		rx->len += (uint32_t)n;
+		return 0;
 	}
-	return 0;
 }
 
 static int recv_error(struct vhu_err *e, int r, const char *what, size_t got, size_t want)
@@ -251,12 +258,6 @@ static int recv_error(struct vhu_err *e, int r, const char *what, size_t got, si
 	}
 }
 
-int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
-	      struct vhu_err *e)
-{
-	return wire_recv2(sock, m, max_size, deadline, false, e);
-}
-
 int wire_set_rcvtimeo(int sock, int timeout_ms)
 {
 	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
@@ -266,39 +267,95 @@ int wire_set_rcvtimeo(int sock, int timeout_ms)
 	return setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ? -errno : 0;
 }
 
-int wire_recv2(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
-	       bool may_block, struct vhu_err *e)
+void wire_rx_reset(struct wire_rx *rx)
 {
-	uint8_t hdr[VHU_HDR_SIZE];
-	size_t got;
+	for (unsigned i = 0; i < rx->nfds; i++)
+		close(rx->fds[i]);
+	rx->nfds = 0;
+	rx->len = 0;
+	rx->fds_truncated = false;
+}
+
+/* Hand the first NEED bytes of RX over as M's payload (the header is
+ * parsed already), with the fds that came with them; keep the rest. */
+static void take_message(struct wire_rx *rx, struct vhu_msg *m, uint32_t need)
+{
+	m->len = need - VHU_HDR_SIZE;
+	m->consumed = need;
+	memcpy(m->payload, rx->buf + VHU_HDR_SIZE, m->len);
+	if ((rx->nfds || rx->fds_truncated) && rx->fds_at < need) {
+		memcpy(m->fds, rx->fds, rx->nfds * sizeof(int));
+		m->nfds = rx->nfds;
+		m->fds_truncated = rx->fds_truncated;
+		rx->nfds = 0;
+		rx->fds_truncated = false;
+	} else if (rx->nfds || rx->fds_truncated) {
+		rx->fds_at -= need;	/* they came with a later message */
+	}
+	rx->len -= need;
+	if (rx->len)
+		memmove(rx->buf, rx->buf + need, rx->len);
+}
+
+int wire_recv_rx(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_size,
+		 uint32_t ahead, int64_t deadline, bool may_block, struct vhu_err *e)
+{
+	/* Read ahead only from an empty buffer, and never more than the
+	 * smallest valid reply: a well-formed message is never read past. */
+	bool fresh = rx->len == 0;
+	uint32_t limit = max_size < VHU_PAYLOAD_MAX ? max_size : VHU_PAYLOAD_MAX;
 	int r;
 
 	m->nfds = 0;
 	m->len = 0;
+	m->size = 0;
 	m->fds_truncated = false;
-	r = recv_exact(sock, hdr, sizeof(hdr), m, deadline, may_block, &got);
-	m->consumed = (uint32_t)got;
-	if (r < 0) {
-		wire_close_fds(m);
-		return recv_error(e, r, "header", got, sizeof(hdr));
+	if (ahead > limit)
+		ahead = limit;
+	if (!fresh)
+		may_block = false;	/* something is here already */
+	for (;;) {
+		uint32_t want;
+
+		if (rx->len >= VHU_HDR_SIZE) {
+			memcpy(&m->request, rx->buf, 4);
+			memcpy(&m->flags, rx->buf + 4, 4);
+			memcpy(&m->size, rx->buf + 8, 4);
+			if (m->size > limit) {
+				/* What was read of this message goes, fds and all. */
+				m->consumed = rx->len;
+				wire_rx_reset(rx);
+				return vhu_errf(e, EMSGSIZE, "size %u exceeds the maximum %u (request %u, flags 0x%x)",
+						m->size, limit, m->request, m->flags);
+			}
+			if (rx->len >= VHU_HDR_SIZE + m->size) {
+				take_message(rx, m, VHU_HDR_SIZE + m->size);
+				return 0;
+			}
+			want = VHU_HDR_SIZE + m->size - rx->len;
+		} else {
+			want = VHU_HDR_SIZE + (fresh ? ahead : 0) - rx->len;
+		}
+		r = read_some(sock, rx, want, deadline, &may_block);
+		if (r < 0) {
+			bool in_header = rx->len < VHU_HDR_SIZE;
+
+			m->consumed = rx->len;
+			m->len = in_header ? 0 : rx->len - VHU_HDR_SIZE;
+			wire_rx_reset(rx);
+			return in_header ? recv_error(e, r, "header", m->consumed, VHU_HDR_SIZE)
+					 : recv_error(e, r, "payload", m->len, m->size);
+		}
 	}
-	memcpy(&m->request, hdr, 4);
-	memcpy(&m->flags, hdr + 4, 4);
-	memcpy(&m->size, hdr + 8, 4);
-	if (m->size > max_size || m->size > VHU_PAYLOAD_MAX) {
-		wire_close_fds(m);
-		return vhu_errf(e, EMSGSIZE, "size %u exceeds the maximum %u (request %u, flags 0x%x)",
-				m->size, max_size < VHU_PAYLOAD_MAX ? max_size : VHU_PAYLOAD_MAX,
-				m->request, m->flags);
-	}
-	r = recv_exact(sock, m->payload, m->size, m, deadline, false, &got);
-	m->len = (uint32_t)got;
-	m->consumed += (uint32_t)got;
-	if (r < 0) {
-		wire_close_fds(m);
-		return recv_error(e, r, "payload", got, m->size);
-	}
-	return 0;
+}
+
+int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
+	      struct vhu_err *e)
+{
+	struct wire_rx rx = { .len = 0 };
+
+	/* No read-ahead: nothing can be left over in RX. */
+	return wire_recv_rx(sock, &rx, m, max_size, 0, deadline, false, e);
 }
 
 int wire_readable(int sock)

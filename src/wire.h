@@ -51,10 +51,28 @@ void wire_set_waiter(int fd, void (*fn)(void *arg), void *arg);
  * 0 readable, 1 the waiter was served (look again), -ETIMEDOUT, -ECANCELED. */
 int wire_wait(int fd, int64_t deadline);
 
-/* wire_recv, but the first read may block in the kernel: only for a
- * blocking socket whose SO_RCVTIMEO (wire_set_rcvtimeo) bounds it. */
-int wire_recv2(int sock, struct vhu_msg *m, uint32_t max_size, int64_t deadline,
-	       bool may_block, struct vhu_err *e);
+/* Bytes read off a socket beyond the message that was wanted: the start of
+ * the next one, with the fds that came with it. Only a reply shorter than
+ * the read-ahead leaves anything here (a back-end that sent more than it
+ * was asked for); the next receive takes it first. */
+struct wire_rx {
+	uint8_t buf[VHU_HDR_SIZE + VHU_PAYLOAD_MAX];
+	uint32_t len;
+	int fds[VHU_MAX_FDS];
+	unsigned nfds;
+	bool fds_truncated;
+	uint32_t fds_at;	/* the fds came with a read ending at buf[fds_at] */
+};
+
+/* wire_recv through RX. AHEAD: payload bytes to ask for together with the
+ * header in the first read (the smallest valid reply's size: one syscall
+ * for a whole reply, never a read past a well-formed one). MAY_BLOCK: the
+ * first read may block in the kernel, for a blocking socket whose
+ * SO_RCVTIMEO (wire_set_rcvtimeo) bounds it. On error RX is emptied. */
+int wire_recv_rx(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_size,
+		 uint32_t ahead, int64_t deadline, bool may_block, struct vhu_err *e);
+/* Drop what RX holds, closing its fds. */
+void wire_rx_reset(struct wire_rx *rx);
 /* SO_RCVTIMEO: how long one blocking read may wait (-1 for ever). */
 int wire_set_rcvtimeo(int sock, int timeout_ms);
 

@@ -1,0 +1,169 @@
+/* test-wire.c - receiving messages with read-ahead: every byte and fd goes
+ * to the message it belongs to, whatever the back-end packs together. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../tap.h"
+#include "../../src/wire.h"
+
+static int sv[2];
+
+static void pair(void)
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("socketpair");
+		exit(1);
+	}
+}
+
+static void unpair(void)
+{
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Put HDR+PAYLOAD on the peer's side in one send, with NFDS eventfds. */
+static void put(uint32_t req, uint32_t flags, uint32_t size, const void *payload, uint32_t len,
+		unsigned nfds)
+{
+	uint8_t buf[64];
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = 12 + len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fds[4];
+
+	memcpy(buf, &req, 4);
+	memcpy(buf + 4, &flags, 4);
+	memcpy(buf + 8, &size, 4);
+	memcpy(buf + 12, payload, len);
+	if (nfds) {
+		struct cmsghdr *c;
+
+		for (unsigned i = 0; i < nfds; i++)
+			fds[i] = eventfd(0, EFD_CLOEXEC);
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	if (sendmsg(sv[1], &mh, 0) != (ssize_t)(12 + len)) {
+		perror("sendmsg");
+		exit(1);
+	}
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+int main(void)
+{
+	static struct wire_rx rx;
+	static struct vhu_msg m;
+	struct vhu_err e = { 0 };
+	uint64_t v = 0x140000000ull, w;
+	int before = open_fds(), r;
+
+	/* A whole reply in one read, nothing left over. */
+	pair();
+	put(1, 5, 8, &v, 8, 0);
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(1000), false, &e);
+	tap_is_int(r, 0, "reply read with read-ahead");
+	memcpy(&w, m.payload, 8);
+	tap_ok(m.request == 1 && m.flags == 5 && m.size == 8 && m.len == 8 && w == v,
+	       "header and payload as sent");
+	tap_is_int(m.consumed, 20, "20 bytes consumed");
+	tap_is_int(rx.len, 0, "nothing read past the reply");
+
+	/* A reply shorter than the read-ahead, with the next message behind
+	 * it: the extra bytes are kept for the next receive, fds with them. */
+	put(1, 5, 0, NULL, 0, 0);
+	put(7, 1, 8, &v, 8, 2);
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(1000), false, &e);
+	tap_ok(r == 0 && m.request == 1 && m.size == 0 && m.len == 0, "short reply taken alone");
+	tap_is_int(m.nfds, 0, "the next message's fds are not the short reply's");
+	tap_is_int(rx.len, 8, "8 bytes of the next message kept");
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 0, wire_deadline(1000), false, &e);
+	memcpy(&w, m.payload, 8);
+	tap_ok(r == 0 && m.request == 7 && m.size == 8 && m.len == 8 && w == v,
+	       "next message completed from the kept bytes and the socket");
+	tap_is_int(m.nfds, 2, "its two fds come with it");
+	wire_close_fds(&m);
+	tap_is_int(rx.len, 0, "buffer empty again");
+
+	/* fds that came with the reply itself stay with it. */
+	put(31, 5, 0, NULL, 0, 1);
+	put(1, 5, 8, &v, 8, 0);
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 24, wire_deadline(1000), false, &e);
+	tap_ok(r == 0 && m.request == 31 && m.nfds == 1, "fd of a short reply stays with it");
+	wire_close_fds(&m);
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(1000), false, &e);
+	tap_ok(r == 0 && m.request == 1 && m.nfds == 0 && m.len == 8, "the message after it has none");
+
+	/* Several small messages read ahead in one go come out one by one. */
+	put(3, 5, 0, NULL, 0, 0);
+	put(4, 5, 0, NULL, 0, 0);
+	put(5, 5, 0, NULL, 0, 0);
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 24, wire_deadline(1000), false, &e);
+	tap_ok(r == 0 && m.request == 3, "first of three");
+	tap_is_int(rx.len, 24, "two more kept");
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 24, wire_deadline(1000), false, &e);
+	tap_ok(r == 0 && m.request == 4, "second of three, from the buffer");
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 24, wire_deadline(1000), false, &e);
+	tap_ok(r == 0 && m.request == 5 && rx.len == 0, "third of three, buffer empty");
+
+	/* An oversize header: an error, and the buffer is emptied. */
+	put(1, 5, 1u << 20, NULL, 0, 1);
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(1000), false, &e);
+	tap_is_int(r, -EMSGSIZE, "oversize size field refused");
+	tap_ok(strstr(e.msg, "size 1048576 exceeds the maximum 4096") != NULL, "error says so: %s", e.msg);
+	tap_ok(rx.len == 0 && rx.nfds == 0, "buffer emptied, its fd closed");
+
+	/* Nothing comes: a timeout, nothing consumed. */
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(50), false, &e);
+	tap_is_int(r, -ETIMEDOUT, "no reply: timeout");
+	tap_is_int(m.consumed, 0, "nothing consumed");
+
+	/* The peer goes away mid-payload, after the kept bytes. */
+	put(1, 5, 0, NULL, 0, 0);
+	if (write(sv[1], "\x01\x00\x00\x00\x05\x00\x00\x00\x08\x00\x00\x00\xaa\xbb", 14) != 14)
+		return 1;
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(1000), false, &e);
+	tap_ok(r == 0 && rx.len == 8, "short reply, 8 bytes of the next kept");
+	close(sv[1]);
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(1000), false, &e);
+	tap_is_int(r, -ECONNRESET, "peer closed mid-payload");
+	tap_ok(strstr(e.msg, "after 2 of 8 payload bytes") != NULL, "counts the kept bytes: %s", e.msg);
+	close(sv[0]);
+
+	/* wire_recv never reads ahead. */
+	pair();
+	put(1, 5, 0, NULL, 0, 0);
+	put(2, 5, 0, NULL, 0, 0);
+	r = wire_recv(sv[0], &m, VHU_PAYLOAD_MAX, wire_deadline(1000), &e);
+	tap_ok(r == 0 && m.request == 1, "wire_recv: first message");
+	r = wire_recv(sv[0], &m, VHU_PAYLOAD_MAX, wire_deadline(1000), &e);
+	tap_ok(r == 0 && m.request == 2, "wire_recv: second message, nothing lost");
+	unpair();
+
+	tap_is_int(open_fds(), before, "no fd leaked");
+	return tap_done();
+}

@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "cmd.h"
 #include "jb.h"
+#include "jw.h"
 
 #define CMDS_MAX 128
 
@@ -248,8 +249,11 @@ int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ..
 		jb_add(sub.out, "error", e);
 		vhu_errf(&ctx->err, sub.err.code ? sub.err.code : -r, "%s: %s", line, sub.err.msg);
 	}
-	if (sub.out)
+	if (sub.out) {
+		/* Steps are read back (step_summary, cmd_step_reply). */
+		sub.out = jw_plain(sub.out);
 		json_object_array_add(steps, ctx->s->verbose_steps ? sub.out : step_summary(sub.out, r == 0));
+	}
 	tok_cmd_free(&c);
 	return r;
 }

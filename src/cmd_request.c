@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "devcfg.h"
 #include "jb.h"
+#include "jw.h"
 #include "render.h"
 
 static const struct arg_enum perm_enum[] = {
@@ -718,21 +719,29 @@ static int check_reply_payload(struct cmd_ctx *ctx, const struct conn_xfer *x,
 static void render_exchange(struct cmd_ctx *ctx, const struct conn_xfer *x)
 {
 	const struct vhu_request *row = x->row;
+	const char *name = row ? row->name : NULL;
 	enum vhu_device dev = ctx->s->dev;
-	struct json_object *out = ctx->out;
+	struct jw w;
 
-	jb_add(out, "request", render_msg(&x->req, row ? row->name : NULL,
-					  row ? row->req_kind : PL_OPAQUE, dev));
+	/* Written straight out: this runs for every request (see jw.h). */
+	jw_init(&w);
+	jw_key(&w, "request");
+	render_msg_jw(&w, &x->req, name, row ? row->req_kind : PL_OPAQUE, dev);
+	jw_key(&w, "reply");
 	if (x->got_reply)
-		jb_add(out, "reply", render_msg(&x->reply, row ? row->name : NULL,
-						x->ack_expected ? PL_U64 : row ? row->reply_kind : PL_OPAQUE, dev));
+		render_msg_jw(&w, &x->reply, name,
+			      x->ack_expected ? PL_U64 : row ? row->reply_kind : PL_OPAQUE, dev);
 	else
-		jb_add(out, "reply", NULL);
-	jb_add(out, "reply_expected", json_object_new_boolean(x->reply_expected));
-	if (x->got_reply)
-		jb_add(out, "rtt_us", jb_us(x->rtt_ns));
+		jw_null(&w);
+	jw_key(&w, "reply_expected");
+	jw_bool(&w, x->reply_expected);
+	if (x->got_reply) {
+		jw_key(&w, "rtt_us");
+		jw_us(&w, x->rtt_ns);
+	}
+	jw_add_members(ctx->out, &w);
 	for (unsigned i = 0; i < x->nwarn; i++)
-		add_warning(out, x->warn[i]);
+		add_warning(ctx->out, x->warn[i]);
 }
 
 /* Send X and render it; shared by request commands and raw. */

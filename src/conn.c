@@ -374,7 +374,7 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 {
 	char nbuf[32];
 	const char *name = conn_req_name(x->row, x->req.request, nbuf, sizeof(nbuf));
-	int64_t t0;
+	int64_t t0, deadline;
 	int r;
 
 	x->got_reply = false;
@@ -396,8 +396,10 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 	} else if (x->expect == EXPECT_NONE) {
 		x->reply_expected = x->ack_expected = false;
 	}
+	/* One deadline for the whole exchange, from one clock reading. */
 	t0 = wire_now_ns();
-	r = wire_send(c->fd, &x->req, wire_deadline(c->timeout_ms), e);
+	deadline = c->timeout_ms < 0 ? -1 : t0 + (int64_t)c->timeout_ms * 1000000;
+	r = wire_send(c->fd, &x->req, deadline, e);
 	if (r < 0) {
 		vhu_err_prefix(e, "%s", name);
 		if (r != -ECANCELED)
@@ -412,7 +414,7 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 	if (c->rcvtimeo_ms != c->timeout_ms && wire_set_rcvtimeo(c->fd, c->timeout_ms) == 0)
 		c->rcvtimeo_ms = c->timeout_ms;
 	r = wire_recv_rx(c->fd, &c->rx, &x->reply, VHU_PAYLOAD_MAX, reply_ahead(x),
-			 wire_deadline(c->timeout_ms), c->rcvtimeo_ms == c->timeout_ms, e);
+			 deadline, c->rcvtimeo_ms == c->timeout_ms, e);
 	x->rtt_ns = wire_now_ns() - t0;
 	if (r < 0) {
 		vhu_err_prefix(e, "%s", name);

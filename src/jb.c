@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "jb.h"
+#include "jw.h"
 
 struct json_object *jb_hex(uint64_t v)
 {
@@ -81,21 +82,11 @@ struct json_object *jb_add(struct json_object *obj, const char *key,
 
 struct json_object *jb_us(int64_t ns)
 {
-	char buf[32], *p = buf + sizeof(buf);
+	char buf[32];
+	const char *t = jw_us_text(ns, buf);
 	int64_t tenths = (ns + 50) / 100;
-	uint64_t whole;
 
-	if (tenths < 0)
-		tenths = 0;
-	whole = (uint64_t)tenths / 10;
-	*--p = '\0';
-	*--p = (char)('0' + tenths % 10);
-	*--p = '.';
-	do {
-		*--p = (char)('0' + whole % 10);
-		whole /= 10;
-	} while (whole);
-	return json_object_new_double_s((double)tenths / 10.0, p);
+	return json_object_new_double_s((double)(tenths < 0 ? 0 : tenths) / 10.0, t);
 }
 
 struct json_object *jb_names1(const char *name)

@@ -21,7 +21,9 @@ static bool room(struct jw *w, size_t n)
 	if (w->oom)
 		return false;
 	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 4096;
+		/* small first: most values are a few hundred bytes, and a
+		 * large first block makes malloc consolidate its free lists */
+		size_t cap = w->cap ? w->cap : 512;
 		char *b;
 
 		while (cap < w->len + n + 1)
@@ -92,13 +94,20 @@ void jw_end_arr(struct jw *w)
 	putc_(w, ']');
 }
 
-static void quoted(struct jw *w, const char *s)
+/* Bytes that need escaping in a JSON string: controls, '"' and '\\'. */
+static const bool escape[256] = {
+	[0x00 ... 0x1f] = true, ['"'] = true, ['\\'] = true,
+};
+
+static void quoted_n(struct jw *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
-			   "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
+	size_t n = 0;
 
-	if (!s[n] && room(w, n + 2)) {	/* the usual case: nothing to escape */
+	/* by table: strcspn with a 33-byte set builds one on every call */
+	while (n < len && !escape[(unsigned char)s[n]])
+		n++;
+	if (n == len && room(w, n + 2)) {	/* the usual case: nothing to escape */
 		w->buf[w->len++] = '"';
 		memcpy(w->buf + w->len, s, n);
 		w->len += n;
@@ -107,13 +116,13 @@ static void quoted(struct jw *w, const char *s)
 		return;
 	}
 	putc_(w, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\') {
 			putc_(w, '\\');
 			putc_(w, (char)c);
-		} else if (c < 0x20 && strchr("\b\f\n\r\t", c) && c) {
+		} else if (c && c < 0x20 && strchr("\b\f\n\r\t", c)) {
 			/* the short forms json-c uses */
 			char e[2] = { '\\', "btnvfr"[c - '\b'] };
 
@@ -129,11 +138,23 @@ static void quoted(struct jw *w, const char *s)
 	putc_(w, '"');
 }
 
-void jw_key(struct jw *w, const char *key)
+static void quoted(struct jw *w, const char *s)
 {
+	quoted_n(w, s, strlen(s));
+}
+
+void jw_keyn(struct jw *w, const char *key, size_t n)
+{
+	/* Keys are our own identifiers: nothing in them to escape. */
 	sep(w);
-	quoted(w, key);
-	putc_(w, ':');
+	if (room(w, n + 3)) {
+		w->buf[w->len++] = '"';
+		memcpy(w->buf + w->len, key, n);
+		w->len += n;
+		w->buf[w->len++] = '"';
+		w->buf[w->len++] = ':';
+		w->buf[w->len] = '\0';
+	}
 	w->need_comma[w->depth] = false;	/* the value follows without a comma */
 }
 
@@ -175,6 +196,58 @@ void jw_hex(struct jw *w, uint64_t v)
 	put(w, p, (size_t)(b + sizeof(b) - p));
 }
 
+void jw_u64(struct jw *w, uint64_t v)
+{
+	if (v <= (UINT64_C(1) << 53))
+		jw_int(w, (int64_t)v);
+	else
+		jw_hex(w, v);
+}
+
+void jw_hexbytes(struct jw *w, const uint8_t *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	value_sep(w);
+	if (!room(w, len * 2 + 2))
+		return;
+	w->buf[w->len++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		w->buf[w->len++] = hex[buf[i] >> 4];
+		w->buf[w->len++] = hex[buf[i] & 15];
+	}
+	w->buf[w->len++] = '"';
+	w->buf[w->len] = '\0';
+}
+
+const char *jw_us_text(int64_t ns, char buf[32])
+{
+	char *p = buf + 32;
+	int64_t tenths = (ns + 50) / 100;
+	uint64_t whole;
+
+	/* by hand: this runs for every request, snprintf is slow */
+	if (tenths < 0)
+		tenths = 0;
+	whole = (uint64_t)tenths / 10;
+	*--p = '\0';
+	*--p = (char)('0' + tenths % 10);
+	*--p = '.';
+	do {
+		*--p = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole);
+	return p;
+}
+
+void jw_us(struct jw *w, int64_t ns)
+{
+	char buf[32];
+	const char *t = jw_us_text(ns, buf);
+
+	jw_raw(w, t, strlen(t));
+}
+
 void jw_str(struct jw *w, const char *s)
 {
 	value_sep(w);
@@ -213,7 +286,7 @@ static void indent(struct printbuf *pb, int level)
 
 /* Re-print compact JSON the way json-c's PRETTY|SPACED does, so the
  * spliced-in text looks like the rest of the output. */
-static void pretty(struct printbuf *pb, const char *s, size_t n, int level)
+void jw_pretty(struct printbuf *pb, const char *s, size_t n, int level)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -260,7 +333,7 @@ static int serialize(struct json_object *o, struct printbuf *pb, int level, int 
 	if (!w || !w->buf)
 		return printbuf_memappend(pb, "null", 4);
 	if (flags & JSON_C_TO_STRING_PRETTY)
-		pretty(pb, w->buf, w->len, level);
+		jw_pretty(pb, w->buf, w->len, level);
 	else
 		printbuf_memappend(pb, w->buf, (int)w->len);
 	return 0;
@@ -275,16 +348,125 @@ static void release(struct json_object *o, void *ud)
 
 struct json_object *jw_to_json(struct jw *w)
 {
-	struct json_object *o = json_object_new_object();
+	/* Any json-c type carries a serializer; an int is the smallest. */
+	struct json_object *o = json_object_new_int(0);
 	struct jw *own = malloc(sizeof(*own));
 
 	if (!o || !own || w->oom) {
 		free(own);
+		json_object_put(o);
 		jw_free(w);
-		return o;
+		return NULL;	/* prints as null */
 	}
 	*own = *w;
 	memset(w, 0, sizeof(*w));
 	json_object_set_serializer(o, serialize, own, release);
 	return o;
+}
+
+/* A jw value: an int (the cheapest json-c value) whose userdata is the jw
+ * holding its text. Nothing else of ours puts userdata on an int. */
+static const struct jw *node_text(struct json_object *o)
+{
+	return json_object_get_type(o) == json_type_int ? json_object_get_userdata(o) : NULL;
+}
+
+#define MEMBERS_KEY "\x01members"
+
+void jw_value(struct jw *w, struct json_object *o)
+{
+	const struct jw *n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		jw_null(w);
+		return;
+	case json_type_boolean:
+		jw_bool(w, json_object_get_boolean(o));
+		return;
+	case json_type_int:
+		if ((n = node_text(o)))
+			jw_raw(w, n->buf ? n->buf : "null", n->buf ? n->len : 4);
+		else
+			jw_int(w, json_object_get_int64(o));
+		return;
+	case json_type_string:
+		value_sep(w);
+		quoted_n(w, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		return;
+	case json_type_array:
+		jw_arr(w);
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			jw_value(w, json_object_array_get_idx(o, i));
+		jw_end_arr(w);
+		return;
+	case json_type_object:
+		jw_obj(w);
+		json_object_object_foreach(o, key, val) {
+			if (strcmp(key, MEMBERS_KEY) == 0) {
+				if ((n = node_text(val)) && n->len) {
+					sep(w);
+					put(w, n->buf, n->len);
+				}
+				continue;
+			}
+			sep(w);
+			quoted(w, key);
+			putc_(w, ':');
+			w->need_comma[w->depth] = false;
+			jw_value(w, val);
+		}
+		jw_end_obj(w);
+		return;
+	case json_type_double:
+	default: {
+		/* a double keeps its exact text (json_object_new_double_s) */
+		const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE);
+
+		jw_raw(w, t, strlen(t));
+		return;
+	}
+	}
+}
+
+/* json-c printing an object that holds spliced members: as jw_value does. */
+static int members_serialize(struct json_object *o, struct printbuf *pb, int level, int flags)
+{
+	struct jw w;
+
+	jw_init(&w);
+	jw_value(&w, o);
+	if (w.oom)
+		printbuf_memappend(pb, "null", 4);
+	else if (flags & JSON_C_TO_STRING_PRETTY)
+		jw_pretty(pb, w.buf, w.len, level);
+	else
+		printbuf_memappend(pb, w.buf, (int)w.len);
+	jw_free(&w);
+	return 0;
+}
+
+void jw_add_members(struct json_object *obj, struct jw *members)
+{
+	json_object_object_add_ex(obj, MEMBERS_KEY, jw_to_json(members),
+				  JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	json_object_set_serializer(obj, members_serialize, NULL, NULL);
+}
+
+struct json_object *jw_plain(struct json_object *o)
+{
+	struct json_object *t;
+	struct jw w;
+
+	if (!o)
+		return NULL;
+	jw_init(&w);
+	jw_value(&w, o);
+	t = w.oom ? NULL : json_tokener_parse(w.buf);
+	jw_free(&w);
+	if (!t)
+		return o;	/* out of memory: still printable as it is */
+	json_object_put(o);
+	return t;
 }

@@ -26,9 +26,18 @@ void jw_obj(struct jw *w);		/* { */
 void jw_arr(struct jw *w);		/* [ */
 void jw_end_obj(struct jw *w);		/* } */
 void jw_end_arr(struct jw *w);		/* ] */
-void jw_key(struct jw *w, const char *key);	/* "key": (next value follows) */
+/* "key": (the next value follows). KEY must be a string literal: it is one
+ * of ours, so it is written as it is (not escaped), its length known. */
+#define jw_key(w, key) jw_keyn((w), "" key, sizeof(key) - 1)
+void jw_keyn(struct jw *w, const char *key, size_t n);
 void jw_int(struct jw *w, int64_t v);
 void jw_hex(struct jw *w, uint64_t v);	/* "0x1f" */
+/* A number up to 2^53 (exact in every JSON reader), "0x..." beyond. */
+void jw_u64(struct jw *w, uint64_t v);
+void jw_hexbytes(struct jw *w, const uint8_t *buf, size_t len);	/* "00ff.." */
+/* Nanoseconds as microseconds with one decimal: 12.3 */
+void jw_us(struct jw *w, int64_t ns);
+const char *jw_us_text(int64_t ns, char buf[32]);
 void jw_str(struct jw *w, const char *s);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
@@ -38,5 +47,23 @@ void jw_raw(struct jw *w, const char *text, size_t len);
 /* A json-c value that prints W's text (pretty when asked, as json-c would);
  * takes the buffer over. */
 struct json_object *jw_to_json(struct jw *w);
+
+/* Write any json-c value into W as compact JSON (what json-c would print
+ * with PLAIN|NOSLASHESCAPE, but without building its print buffers), jw
+ * values and spliced members included. */
+void jw_value(struct jw *w, struct json_object *o);
+
+/* Add the members MEMBERS wrote ("k":v,"k2":v2 at depth 0) to the object
+ * OBJ, in place, after its current members: a result's bulk written
+ * straight out, with json-c members still addable around it. At most one
+ * splice per object; json-c prints OBJ right too. Takes MEMBERS over. */
+void jw_add_members(struct json_object *obj, struct jw *members);
+
+/* Re-print compact JSON S as json-c's PRETTY|SPACED does, at LEVEL. */
+void jw_pretty(struct printbuf *pb, const char *s, size_t n, int level);
+
+/* O again as a tree json-c can look into (jw values and splices are
+ * opaque to it); takes O over. For results code reads back. */
+struct json_object *jw_plain(struct json_object *o);
 
 #endif

@@ -1,7 +1,9 @@
 /* out.c - printing results: JSON pretty on a terminal, one object per line otherwise. */
 #include <stdio.h>
 #include <string.h>
+#include <json-c/printbuf.h>
 
+#include "jw.h"
 #include "out.h"
 
 /* Colour a pretty-printed JSON text: keys, strings, numbers, literals. */
@@ -39,17 +41,27 @@ static void print_colored(const char *s, FILE *f)
 
 bool out_print(const struct session *s, struct json_object *o)
 {
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+	struct printbuf *pb = NULL;
 	const char *text;
+	struct jw w;
 
-	flags |= s->out == OUT_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-				      : JSON_C_TO_STRING_PLAIN;
-	text = json_object_to_json_string_ext(o, flags);
+	/* Written by jw, not json-c: a request's result is printed as often as
+	 * requests are made, and json-c's printer costs more than the rest. */
+	jw_init(&w);
+	jw_value(&w, o);
+	text = w.oom ? "null" : w.buf;
+	if (s->out == OUT_PRETTY && !w.oom && (pb = printbuf_new())) {
+		jw_pretty(pb, w.buf, w.len, 0);
+		text = pb->buf;
+	}
 	if (s->color)
 		print_colored(text, stdout);
 	else
 		fputs(text, stdout);
 	fputc('\n', stdout);
+	if (pb)
+		printbuf_free(pb);
+	jw_free(&w);
 	/* A terminal or a pipe (jq) wants each object as it is made; a file
 	 * has nobody waiting, and flushing per object would cost a write each. */
 	if (!s->out_buffered)

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "devcfg.h"
-#include "jb.h"
+#include "jw.h"
 #include "proto.h"
 #include "render.h"
 
@@ -28,13 +28,18 @@ static const char *pfeature_namer(unsigned bit, const void *ctx)
 	return buf[bit];
 }
 
-static struct json_object *render_mask(uint64_t v, bit_namer namer, const void *ctx)
+/* Each view is written straight out (jw), the way the ring dump is: a
+ * request/reply pair is ~40 values, and as a json-c tree it cost more than
+ * the round trip it describes. The json-c functions below wrap them. */
+static void w_mask(struct jw *w, uint64_t v, bit_namer namer, const void *ctx)
 {
-	/* Arrays sized to fit: json-c's default is 32 slots each. */
-	struct json_object *o = json_object_new_object();
-	struct json_object *names = json_object_new_array_ext(__builtin_popcountll(v) + 1);
-	struct json_object *unknown = json_object_new_array_ext(1);
+	bool unknown = false;
 
+	jw_obj(w);
+	jw_key(w, "value");
+	jw_hex(w, v);
+	jw_key(w, "names");
+	jw_arr(w);
 	for (unsigned bit = 0; bit < 64; bit++) {
 		const char *n;
 
@@ -42,27 +47,30 @@ static struct json_object *render_mask(uint64_t v, bit_namer namer, const void *
 			continue;
 		n = namer(bit, ctx);
 		if (n)
-			json_object_array_add(names, json_object_new_string(n));
+			jw_str(w, n);
 		else
-			json_object_array_add(unknown, json_object_new_int((int)bit));
+			unknown = true;
 	}
-	jb_add(o, "value", jb_hex(v));
-	jb_add(o, "names", names);
-	if (json_object_array_length(unknown))
-		jb_add(o, "unknown_bits", unknown);
-	else
-		json_object_put(unknown);
-	return o;
+	jw_end_arr(w);
+	if (unknown) {
+		jw_key(w, "unknown_bits");
+		jw_arr(w);
+		for (unsigned bit = 0; bit < 64; bit++)
+			if ((v >> bit & 1) && !namer(bit, ctx))
+				jw_int(w, bit);
+		jw_end_arr(w);
+	}
+	jw_end_obj(w);
 }
 
-struct json_object *render_features(uint64_t v, enum vhu_device dev)
+static void w_features(struct jw *w, uint64_t v, enum vhu_device dev)
 {
-	return render_mask(v, feature_namer, &dev);
+	w_mask(w, v, feature_namer, &dev);
 }
 
-struct json_object *render_pfeatures(uint64_t v)
+static void w_pfeatures(struct jw *w, uint64_t v)
 {
-	return render_mask(v, pfeature_namer, NULL);
+	w_mask(w, v, pfeature_namer, NULL);
 }
 
 static const char *status_namer(unsigned bit, const void *ctx)
@@ -70,41 +78,41 @@ static const char *status_namer(unsigned bit, const void *ctx)
 	unsigned n;
 	const struct vhu_feature *t = features_status(&n);
 
+	(void)ctx;
 	for (unsigned i = 0; i < n; i++)
 		if (t[i].bit == bit)
 			return t[i].name;
 	return NULL;
 }
 
-struct json_object *render_status(uint64_t v)
+static void w_flags(struct jw *w, uint32_t flags)
 {
-	return render_mask(v, status_namer, NULL);
-}
-
-struct json_object *render_flags(uint32_t flags)
-{
-	struct json_object *names = json_object_new_array_ext(2);
-
+	jw_arr(w);
 	if (flags & VHU_FLAG_REPLY)
-		json_object_array_add(names, json_object_new_string("REPLY"));
+		jw_str(w, "REPLY");
 	if (flags & VHU_FLAG_NEED_REPLY)
-		json_object_array_add(names, json_object_new_string("NEED_REPLY"));
-	return names;
+		jw_str(w, "NEED_REPLY");
+	jw_end_arr(w);
 }
 
-static struct json_object *render_region(const struct vhu_mem_region *r)
+static void w_region(struct jw *w, const struct vhu_mem_region *r)
 {
-	struct json_object *o = json_object_new_object();
-
-	jb_add(o, "guest_phys_addr", jb_hex(r->gpa));
-	jb_add(o, "memory_size", jb_hex(r->size));
-	jb_add(o, "userspace_addr", jb_hex(r->uaddr));
-	jb_add(o, "mmap_offset", jb_hex(r->mmap_offset));
+	jw_obj(w);
+	jw_key(w, "guest_phys_addr");
+	jw_hex(w, r->gpa);
+	jw_key(w, "memory_size");
+	jw_hex(w, r->size);
+	jw_key(w, "userspace_addr");
+	jw_hex(w, r->uaddr);
+	jw_key(w, "mmap_offset");
+	jw_hex(w, r->mmap_offset);
 	if (r->xen) {
-		jb_add(o, "xen_mmap_flags", jb_hex(r->xen_mmap_flags));
-		jb_add(o, "domid", json_object_new_int64(r->domid));
+		jw_key(w, "xen_mmap_flags");
+		jw_hex(w, r->xen_mmap_flags);
+		jw_key(w, "domid");
+		jw_int(w, r->domid);
 	}
-	return o;
+	jw_end_obj(w);
 }
 
 static const char *iotlb_perm(uint8_t p)
@@ -121,7 +129,7 @@ static const char *iotlb_type(uint8_t t)
 	return t < 5 ? n[t] : "invalid";
 }
 
-static struct json_object *render_uuid(const uint8_t u[16])
+static void w_uuid(struct jw *w, const uint8_t u[16])
 {
 	char s[37];
 
@@ -129,188 +137,279 @@ static struct json_object *render_uuid(const uint8_t u[16])
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
-	return json_object_new_string(s);
+	jw_str(w, s);
 }
 
-static struct json_object *render_config(const struct vhu_config *c, enum vhu_device dev)
+static void w_config(struct jw *w, const struct vhu_config *c, enum vhu_device dev)
 {
-	struct json_object *o = json_object_new_object(), *flags, *dec;
+	struct json_object *dec;
 
-	jb_add(o, "offset", json_object_new_int64(c->offset));
-	jb_add(o, "size", json_object_new_int64(c->size));
+	jw_obj(w);
+	jw_key(w, "offset");
+	jw_int(w, c->offset);
+	jw_key(w, "size");
+	jw_int(w, c->size);
 	/* The spec gives flags as values (0 writable, 1 migration); rust-vmm
 	 * uses them as bit masks (0x1 writable, 0x2 migration). Show both. */
-	flags = json_object_new_object();
-	jb_add(flags, "value", jb_hex(c->flags));
-	jb_add(flags, "spec", json_object_new_string(c->flags == 0 ? "WRITABLE" :
-			c->flags == 1 ? "LIVE_MIGRATION" : "unknown"));
-	{
-		struct json_object *bits = json_object_new_array();
-
-		if (c->flags & 1)
-			json_object_array_add(bits, json_object_new_string("WRITABLE"));
-		if (c->flags & 2)
-			json_object_array_add(bits, json_object_new_string("LIVE_MIGRATION"));
-		jb_add(flags, "rust_vmm", bits);
-	}
-	jb_add(o, "flags", flags);
-	jb_add(o, "hex", jb_hexbytes(c->data, c->size));
+	jw_key(w, "flags");
+	jw_obj(w);
+	jw_key(w, "value");
+	jw_hex(w, c->flags);
+	jw_key(w, "spec");
+	jw_str(w, c->flags == 0 ? "WRITABLE" : c->flags == 1 ? "LIVE_MIGRATION" : "unknown");
+	jw_key(w, "rust_vmm");
+	jw_arr(w);
+	if (c->flags & 1)
+		jw_str(w, "WRITABLE");
+	if (c->flags & 2)
+		jw_str(w, "LIVE_MIGRATION");
+	jw_end_arr(w);
+	jw_end_obj(w);
+	jw_key(w, "hex");
+	jw_hexbytes(w, c->data, c->size);
 	dec = devcfg_decode(dev, c->offset, c->data, c->size);
 	if (dec) {
-		jb_add(o, "device", json_object_new_string(features_device_name(dev)));
-		jb_add(o, "decoded", dec);
+		const char *t = json_object_to_json_string_ext(dec, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
+
+		jw_key(w, "device");
+		jw_str(w, features_device_name(dev));
+		jw_key(w, "decoded");
+		jw_raw(w, t, strlen(t));
+		json_object_put(dec);
 	}
-	return o;
+	jw_end_obj(w);
 }
 
-static struct json_object *render_vring_base(const struct vhu_vring_state *s)
+/* {"u64":N} */
+static void w_u64_obj(struct jw *w, uint64_t v)
 {
-	struct json_object *o = json_object_new_object();
-
-	jb_add(o, "index", json_object_new_int64(s->index));
-	jb_add(o, "num", json_object_new_int64(s->num));
-	return o;
+	jw_obj(w);
+	jw_key(w, "u64");
+	jw_u64(w, v);
+	jw_end_obj(w);
 }
 
-struct json_object *render_payload(const struct vhu_pval *v, enum vhu_device dev)
+/* A ring index with the NOFD bit: KICK/CALL/ERR and the vring area. */
+static void w_vring_u64(struct jw *w, uint64_t v)
 {
-	struct json_object *o;
+	jw_key(w, "u64");
+	jw_hex(w, v);
+	jw_key(w, "index");
+	jw_int(w, (int64_t)(v & VHU_VRING_IDX_MASK));
+	jw_key(w, "nofd");
+	jw_bool(w, v & VHU_VRING_NOFD);
+}
 
+/* Does V have anything to show (an empty SET_LOG_BASE reply has not)? */
+static bool payload_shown(const struct vhu_pval *v)
+{
+	return v->kind != PL_NONE && v->kind < PL_KIND_COUNT &&
+	       !(v->kind == PL_SET_LOG_REPLY && v->empty);
+}
+
+static void w_payload(struct jw *w, const struct vhu_pval *v, enum vhu_device dev)
+{
 	switch (v->kind) {
 	case PL_NONE:
-		return NULL;
+		return;
 	case PL_U64:
-		o = json_object_new_object();
-		return jb_add(o, "u64", jb_u64(v->u64));
+		w_u64_obj(w, v->u64);
+		return;
 	case PL_FEATURES:
-		return render_features(v->u64, dev);
+		w_features(w, v->u64, dev);
+		return;
 	case PL_PROTOCOL_FEATURES:
-		return render_pfeatures(v->u64);
+		w_pfeatures(w, v->u64);
+		return;
 	case PL_STATUS:
-		return render_status(v->u64);
+		w_mask(w, v->u64, status_namer, NULL);
+		return;
 	case PL_SET_LOG_REPLY:
-		if (v->empty)
-			return NULL;
-		o = json_object_new_object();
-		return jb_add(o, "u64", jb_u64(v->u64));
+		if (!v->empty)
+			w_u64_obj(w, v->u64);
+		return;
 	case PL_VRING_FD:
-		o = json_object_new_object();
-		jb_add(o, "u64", jb_hex(v->u64));
-		jb_add(o, "index", json_object_new_int64((int64_t)(v->u64 & VHU_VRING_IDX_MASK)));
-		jb_add(o, "nofd", json_object_new_boolean(!!(v->u64 & VHU_VRING_NOFD)));
-		if (v->u64 & ~(uint64_t)(VHU_VRING_IDX_MASK | VHU_VRING_NOFD))
-			jb_add(o, "reserved_bits", jb_hex(v->u64 & ~(uint64_t)(VHU_VRING_IDX_MASK | VHU_VRING_NOFD)));
-		return o;
-	case PL_MAC:
-		o = json_object_new_object();
-		{
-			uint8_t mac[8];
-
-			memcpy(mac, &v->u64, 8);
-			jb_add(o, "mac", jb_mac(mac));
+		jw_obj(w);
+		w_vring_u64(w, v->u64);
+		if (v->u64 & ~(uint64_t)(VHU_VRING_IDX_MASK | VHU_VRING_NOFD)) {
+			jw_key(w, "reserved_bits");
+			jw_hex(w, v->u64 & ~(uint64_t)(VHU_VRING_IDX_MASK | VHU_VRING_NOFD));
 		}
-		return o;
+		jw_end_obj(w);
+		return;
+	case PL_MAC: {
+		uint8_t mac[8];
+		char buf[18];
+
+		memcpy(mac, &v->u64, 8);
+		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		jw_obj(w);
+		jw_key(w, "mac");
+		jw_str(w, buf);
+		jw_end_obj(w);
+		return;
+	}
 	case PL_VRING_STATE:
-		return render_vring_base(&v->state);
+		jw_obj(w);
+		jw_key(w, "index");
+		jw_int(w, v->state.index);
+		jw_key(w, "num");
+		jw_int(w, v->state.num);
+		jw_end_obj(w);
+		return;
 	case PL_VRING_ADDR:
-		o = json_object_new_object();
-		jb_add(o, "index", json_object_new_int64(v->addr.index));
-		jb_add(o, "flags", jb_hex(v->addr.flags));
-		if (v->addr.flags & VHU_VRING_F_LOG)
-			jb_add(o, "flag_names", jb_names1("VHOST_VRING_F_LOG"));
-		jb_add(o, "desc_user_addr", jb_hex(v->addr.desc));
-		jb_add(o, "used_user_addr", jb_hex(v->addr.used));
-		jb_add(o, "avail_user_addr", jb_hex(v->addr.avail));
-		jb_add(o, "log_guest_addr", jb_hex(v->addr.log));
-		return o;
+		jw_obj(w);
+		jw_key(w, "index");
+		jw_int(w, v->addr.index);
+		jw_key(w, "flags");
+		jw_hex(w, v->addr.flags);
+		if (v->addr.flags & VHU_VRING_F_LOG) {
+			jw_key(w, "flag_names");
+			jw_arr(w);
+			jw_str(w, "VHOST_VRING_F_LOG");
+			jw_end_arr(w);
+		}
+		jw_key(w, "desc_user_addr");
+		jw_hex(w, v->addr.desc);
+		jw_key(w, "used_user_addr");
+		jw_hex(w, v->addr.used);
+		jw_key(w, "avail_user_addr");
+		jw_hex(w, v->addr.avail);
+		jw_key(w, "log_guest_addr");
+		jw_hex(w, v->addr.log);
+		jw_end_obj(w);
+		return;
 	case PL_MEM_TABLE:
-		o = json_object_new_object();
-		jb_add(o, "nregions", json_object_new_int64(v->mem.nregions));
-		{
-			struct json_object *a = json_object_new_array();
-
-			for (uint32_t i = 0; i < v->mem.nregions && i < VHU_MEM_REGIONS_MAX; i++)
-				json_object_array_add(a, render_region(&v->mem.r[i]));
-			jb_add(o, "regions", a);
-		}
-		return o;
+		jw_obj(w);
+		jw_key(w, "nregions");
+		jw_int(w, v->mem.nregions);
+		jw_key(w, "regions");
+		jw_arr(w);
+		for (uint32_t i = 0; i < v->mem.nregions && i < VHU_MEM_REGIONS_MAX; i++)
+			w_region(w, &v->mem.r[i]);
+		jw_end_arr(w);
+		jw_end_obj(w);
+		return;
 	case PL_MEM_REGION:
-		return render_region(&v->region);
+		w_region(w, &v->region);
+		return;
 	case PL_LOG:
-		o = json_object_new_object();
-		jb_add(o, "mmap_size", jb_hex(v->log.mmap_size));
-		return jb_add(o, "mmap_offset", jb_hex(v->log.mmap_offset));
+		jw_obj(w);
+		jw_key(w, "mmap_size");
+		jw_hex(w, v->log.mmap_size);
+		jw_key(w, "mmap_offset");
+		jw_hex(w, v->log.mmap_offset);
+		jw_end_obj(w);
+		return;
 	case PL_IOTLB:
-		o = json_object_new_object();
-		jb_add(o, "iova", jb_hex(v->iotlb.iova));
-		jb_add(o, "size", jb_hex(v->iotlb.size));
-		jb_add(o, "uaddr", jb_hex(v->iotlb.uaddr));
-		jb_add(o, "perm", json_object_new_string(iotlb_perm(v->iotlb.perm)));
-		return jb_add(o, "type", json_object_new_string(iotlb_type(v->iotlb.type)));
+		jw_obj(w);
+		jw_key(w, "iova");
+		jw_hex(w, v->iotlb.iova);
+		jw_key(w, "size");
+		jw_hex(w, v->iotlb.size);
+		jw_key(w, "uaddr");
+		jw_hex(w, v->iotlb.uaddr);
+		jw_key(w, "perm");
+		jw_str(w, iotlb_perm(v->iotlb.perm));
+		jw_key(w, "type");
+		jw_str(w, iotlb_type(v->iotlb.type));
+		jw_end_obj(w);
+		return;
 	case PL_CONFIG:
-		return render_config(&v->config, dev);
+		w_config(w, &v->config, dev);
+		return;
 	case PL_VRING_AREA:
-		o = json_object_new_object();
-		jb_add(o, "u64", jb_hex(v->area.u64));
-		jb_add(o, "index", json_object_new_int64((int64_t)(v->area.u64 & VHU_VRING_IDX_MASK)));
-		jb_add(o, "nofd", json_object_new_boolean(!!(v->area.u64 & VHU_VRING_NOFD)));
-		jb_add(o, "size", jb_hex(v->area.size));
-		return jb_add(o, "offset", jb_hex(v->area.offset));
+		jw_obj(w);
+		w_vring_u64(w, v->area.u64);
+		jw_key(w, "size");
+		jw_hex(w, v->area.size);
+		jw_key(w, "offset");
+		jw_hex(w, v->area.offset);
+		jw_end_obj(w);
+		return;
 	case PL_INFLIGHT:
-		o = json_object_new_object();
-		jb_add(o, "mmap_size", jb_u64(v->inflight.mmap_size));
-		jb_add(o, "mmap_offset", jb_u64(v->inflight.mmap_offset));
-		jb_add(o, "num_queues", json_object_new_int(v->inflight.num_queues));
-		return jb_add(o, "queue_size", json_object_new_int(v->inflight.queue_size));
+		jw_obj(w);
+		jw_key(w, "mmap_size");
+		jw_u64(w, v->inflight.mmap_size);
+		jw_key(w, "mmap_offset");
+		jw_u64(w, v->inflight.mmap_offset);
+		jw_key(w, "num_queues");
+		jw_int(w, v->inflight.num_queues);
+		jw_key(w, "queue_size");
+		jw_int(w, v->inflight.queue_size);
+		jw_end_obj(w);
+		return;
 	case PL_SHARED:
-		o = json_object_new_object();
-		return jb_add(o, "uuid", render_uuid(v->shared.uuid));
+		jw_obj(w);
+		jw_key(w, "uuid");
+		w_uuid(w, v->shared.uuid);
+		jw_end_obj(w);
+		return;
 	case PL_DEVSTATE:
-		o = json_object_new_object();
-		jb_add(o, "direction", json_object_new_string(v->devstate.direction == 0 ? "save" :
-				v->devstate.direction == 1 ? "load" : "invalid"));
-		jb_add(o, "direction_value", json_object_new_int64(v->devstate.direction));
-		jb_add(o, "phase", json_object_new_string(v->devstate.phase == 0 ? "stopped" : "invalid"));
-		return jb_add(o, "phase_value", json_object_new_int64(v->devstate.phase));
+		jw_obj(w);
+		jw_key(w, "direction");
+		jw_str(w, v->devstate.direction == 0 ? "save" : v->devstate.direction == 1 ? "load" : "invalid");
+		jw_key(w, "direction_value");
+		jw_int(w, v->devstate.direction);
+		jw_key(w, "phase");
+		jw_str(w, v->devstate.phase == 0 ? "stopped" : "invalid");
+		jw_key(w, "phase_value");
+		jw_int(w, v->devstate.phase);
+		jw_end_obj(w);
+		return;
 	case PL_MMAP:
-		o = json_object_new_object();
-		jb_add(o, "shmid", json_object_new_int(v->mmap.shmid));
-		jb_add(o, "fd_offset", jb_hex(v->mmap.fd_offset));
-		jb_add(o, "shm_offset", jb_hex(v->mmap.shm_offset));
-		jb_add(o, "len", jb_hex(v->mmap.len));
-		jb_add(o, "flags", jb_hex(v->mmap.flags));
-		return jb_add(o, "writable", json_object_new_boolean(v->mmap.flags & 1));
+		jw_obj(w);
+		jw_key(w, "shmid");
+		jw_int(w, v->mmap.shmid);
+		jw_key(w, "fd_offset");
+		jw_hex(w, v->mmap.fd_offset);
+		jw_key(w, "shm_offset");
+		jw_hex(w, v->mmap.shm_offset);
+		jw_key(w, "len");
+		jw_hex(w, v->mmap.len);
+		jw_key(w, "flags");
+		jw_hex(w, v->mmap.flags);
+		jw_key(w, "writable");
+		jw_bool(w, v->mmap.flags & 1);
+		jw_end_obj(w);
+		return;
 	case PL_SHMEM_CONFIG:
-		o = json_object_new_object();
-		jb_add(o, "nregions", json_object_new_int64(v->shmem.nregions));
-		{
-			struct json_object *a = json_object_new_array();
-
-			for (uint32_t i = 0; i < v->shmem.nregions && i < 256; i++)
-				json_object_array_add(a, jb_hex(v->shmem.sizes[i]));
-			jb_add(o, "memory_sizes", a);
-		}
-		return o;
+		jw_obj(w);
+		jw_key(w, "nregions");
+		jw_int(w, v->shmem.nregions);
+		jw_key(w, "memory_sizes");
+		jw_arr(w);
+		for (uint32_t i = 0; i < v->shmem.nregions && i < 256; i++)
+			jw_hex(w, v->shmem.sizes[i]);
+		jw_end_arr(w);
+		jw_end_obj(w);
+		return;
 	case PL_CRYPTO:
 	case PL_OPAQUE:
-		o = json_object_new_object();
-		jb_add(o, "size", json_object_new_int64(v->raw_len));
-		return jb_add(o, "hex", jb_hexbytes(v->raw, v->raw_len));
+		jw_obj(w);
+		jw_key(w, "size");
+		jw_int(w, v->raw_len);
+		jw_key(w, "hex");
+		jw_hexbytes(w, v->raw, v->raw_len);
+		jw_end_obj(w);
+		return;
 	case PL_KIND_COUNT:
 		break;
 	}
-	return NULL;
 }
 
-struct json_object *render_fd(int fd)
+static void w_fd(struct jw *w, int fd)
 {
-	struct json_object *o = json_object_new_object();
 	char link[64], target[PATH_MAX];
 	const char *type = "unknown";
 	struct stat st;
 	ssize_t n;
 
-	jb_add(o, "fd", json_object_new_int(fd));
+	jw_obj(w);
+	jw_key(w, "fd");
+	jw_int(w, fd);
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n > 0) {
@@ -329,45 +428,113 @@ struct json_object *render_fd(int fd)
 			type = "dmabuf";
 		else if (target[0] == '/')
 			type = "file";
-		jb_add(o, "target", json_object_new_string(target));
+		jw_key(w, "target");
+		jw_str(w, target);
 	}
-	jb_add(o, "type", json_object_new_string(type));
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		jb_add(o, "size", jb_u64((uint64_t)st.st_size));
-	return o;
+	jw_key(w, "type");
+	jw_str(w, type);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		jw_key(w, "size");
+		jw_u64(w, (uint64_t)st.st_size);
+	}
+	jw_end_obj(w);
+}
+
+void render_msg_jw(struct jw *w, const struct vhu_msg *m, const char *name,
+		   enum vhu_payload kind, enum vhu_device dev)
+{
+	struct vhu_pval v;
+	struct vhu_err e = { 0 };
+
+	jw_obj(w);
+	if (name) {
+		jw_key(w, "name");
+		jw_str(w, name);
+	}
+	jw_key(w, "number");
+	jw_int(w, m->request);
+	jw_key(w, "flags");
+	jw_hex(w, m->flags);
+	jw_key(w, "flag_names");
+	w_flags(w, m->flags);
+	jw_key(w, "size");
+	jw_int(w, m->size);
+	if (m->len != m->size) {
+		jw_key(w, "payload_bytes");
+		jw_int(w, m->len);
+	}
+	if (m->len) {
+		if (m->len == m->size && codec_decode(kind, m->payload, m->len, &v, &e) == 0) {
+			if (payload_shown(&v)) {
+				jw_key(w, "payload");
+				w_payload(w, &v, dev);
+			}
+		} else {
+			if (e.code) {
+				jw_key(w, "payload_error");
+				jw_str(w, e.msg);
+			}
+			jw_key(w, "payload_hex");
+			jw_hexbytes(w, m->payload, m->len);
+		}
+	}
+	jw_key(w, "fds");
+	jw_arr(w);
+	for (unsigned i = 0; i < m->nfds; i++)
+		w_fd(w, m->fds[i]);
+	jw_end_arr(w);
+	if (m->fds_truncated) {
+		jw_key(w, "fds_truncated");
+		jw_bool(w, true);
+	}
+	jw_end_obj(w);
+}
+
+/* The same views as json-c values (that print the text written above). */
+struct json_object *render_features(uint64_t v, enum vhu_device dev)
+{
+	struct jw w;
+
+	jw_init(&w);
+	w_features(&w, v, dev);
+	return jw_to_json(&w);
+}
+
+struct json_object *render_pfeatures(uint64_t v)
+{
+	struct jw w;
+
+	jw_init(&w);
+	w_pfeatures(&w, v);
+	return jw_to_json(&w);
+}
+
+struct json_object *render_payload(const struct vhu_pval *v, enum vhu_device dev)
+{
+	struct jw w;
+
+	if (!payload_shown(v))
+		return NULL;
+	jw_init(&w);
+	w_payload(&w, v, dev);
+	return jw_to_json(&w);
+}
+
+struct json_object *render_fd(int fd)
+{
+	struct jw w;
+
+	jw_init(&w);
+	w_fd(&w, fd);
+	return jw_to_json(&w);
 }
 
 struct json_object *render_msg(const struct vhu_msg *m, const char *name,
 			       enum vhu_payload kind, enum vhu_device dev)
 {
-	struct json_object *o = json_object_new_object(), *fds = json_object_new_array_ext((int)m->nfds + 1);
-	struct vhu_pval v;
-	struct vhu_err e = { 0 };
+	struct jw w;
 
-	if (name)
-		jb_add(o, "name", json_object_new_string(name));
-	jb_add(o, "number", json_object_new_int64(m->request));
-	jb_add(o, "flags", jb_hex(m->flags));
-	jb_add(o, "flag_names", render_flags(m->flags));
-	jb_add(o, "size", json_object_new_int64(m->size));
-	if (m->len != m->size)
-		jb_add(o, "payload_bytes", json_object_new_int64(m->len));
-	if (m->len) {
-		if (m->len == m->size && codec_decode(kind, m->payload, m->len, &v, &e) == 0) {
-			struct json_object *p = render_payload(&v, dev);
-
-			if (p)
-				jb_add(o, "payload", p);
-		} else {
-			if (e.code)
-				jb_add(o, "payload_error", json_object_new_string(e.msg));
-			jb_add(o, "payload_hex", jb_hexbytes(m->payload, m->len));
-		}
-	}
-	for (unsigned i = 0; i < m->nfds; i++)
-		json_object_array_add(fds, render_fd(m->fds[i]));
-	jb_add(o, "fds", fds);
-	if (m->fds_truncated)
-		jb_add(o, "fds_truncated", json_object_new_boolean(1));
-	return o;
+	jw_init(&w);
+	render_msg_jw(&w, m, name, kind, dev);
+	return jw_to_json(&w);
 }

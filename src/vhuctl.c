@@ -246,6 +246,9 @@ int main(int argc, char **argv)
 		struct stat sb;
 
 		s.out_buffered = fstat(1, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)) && !isatty(1);
+		/* Nobody reads a file as it grows: write it in big blocks. */
+		if (s.out_buffered)
+			setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	}
 	keep = s.keep_going;
 	if (optind < argc || o.listen) {

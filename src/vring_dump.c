@@ -78,7 +78,10 @@ static void desc_json(struct jw *w, unsigned i, const struct desc *x, bool packe
 	jw_int(w, x->len);
 	jw_key(w, "flags");
 	flag_names(w, x->flags, packed);
-	jw_key(w, packed ? "id" : "next");
+	if (packed)
+		jw_key(w, "id");
+	else
+		jw_key(w, "next");
 	jw_int(w, x->next);
 	if (state) {
 		jw_key(w, "state");
@@ -520,9 +523,15 @@ struct json_object *vring_dump(const struct vring *vr, const struct mem *m,
 	jw_int(&w, vr->size);
 	jw_key(&w, "desc_addr");
 	jw_hex(&w, vr->desc);
-	jw_key(&w, vr->packed ? "driver_event_addr" : "avail_addr");
+	if (vr->packed)
+		jw_key(&w, "driver_event_addr");
+	else
+		jw_key(&w, "avail_addr");
 	jw_hex(&w, vr->avail);
-	jw_key(&w, vr->packed ? "device_event_addr" : "used_addr");
+	if (vr->packed)
+		jw_key(&w, "device_event_addr");
+	else
+		jw_key(&w, "used_addr");
 	jw_hex(&w, vr->used);
 	if (d.seen && d.didx) {
 		if (vr->packed)

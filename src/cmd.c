@@ -52,25 +52,73 @@ const char *cmd_group_name(enum cmd_group g)
 	return (unsigned)g < GROUP_COUNT ? names[g] : "?";
 }
 
+/* Compare NAME with the words A and B joined by a space (B NULL: A alone). */
+static int cmp_words(const char *name, const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	int c = strncmp(name, a, la);
+
+	if (c)
+		return c;
+	name += la;
+	if (!b)
+		return (unsigned char)*name;
+	if (*name != ' ')
+		return (unsigned char)*name - ' ';
+	return strcmp(name + 1, b);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct cmd_def *const *)a)->name, (*(const struct cmd_def *const *)b)->name);
+}
+
+/* The command named A (and B, for two-word names), by binary search: every
+ * line of a script looks its command up. */
+static const struct cmd_def *lookup(const char *a, const char *b)
+{
+	static const struct cmd_def *sorted[CMDS_MAX];
+	static unsigned nsorted;
+	unsigned lo = 0, hi;
+
+	if (!nsorted) {
+		unsigned nt;
+		const struct cmd_def *t = cmd_table(&nt);
+
+		for (unsigned i = 0; i < nt; i++)
+			sorted[i] = &t[i];
+		qsort(sorted, nt, sizeof(sorted[0]), by_name);
+		nsorted = nt;
+	}
+	hi = nsorted;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		int c = cmp_words(sorted[mid]->name, a, b);
+
+		if (c == 0)
+			return sorted[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 const struct cmd_def *cmd_find(const struct tok *v, unsigned n, unsigned *words)
 {
-	unsigned nt;
-	const struct cmd_def *t = cmd_table(&nt);
-	char two[96];
+	const struct cmd_def *c;
 
 	if (n == 0)
 		return NULL;
-	if (n >= 2) {
-		snprintf(two, sizeof(two), "%s %s", v[0].text, v[1].text);
-		for (unsigned i = 0; i < nt; i++)
-			if (strcmp(t[i].name, two) == 0)
-				return (*words = 2), &t[i];
-	}
-	for (unsigned i = 0; i < nt; i++)
-		if (strcmp(t[i].name, v[0].text) == 0)
-			return (*words = 1), &t[i];
+	if (n >= 2 && (c = lookup(v[0].text, v[1].text)))
+		return (*words = 2), c;
+	if ((c = lookup(v[0].text, NULL)))
+		return (*words = 1), c;
 	/* The spec spelling of a request: one table lookup, then its command. */
 	{
+		unsigned nt;
+		const struct cmd_def *t = cmd_table(&nt);
 		const struct vhu_request *row = proto_request_by_name(SIDE_FRONTEND, v[0].text);
 
 		for (unsigned i = 0; row && i < nt; i++)

@@ -150,6 +150,8 @@ static int cmd_status(struct cmd_ctx *ctx)
 	if (c->peer_pid >= 0)
 		jb_add(o, "peer_pid", json_object_new_int(c->peer_pid));
 	jb_add(o, "replayable", json_object_new_int((int)s->nsetup));
+	if (s->setup_dropped)
+		jb_add(o, "replay_dropped", json_object_new_int((int)s->setup_dropped));
 	jb_add(o, "device", s->dev ? json_object_new_string(features_device_name(s->dev)) : NULL);
 	jb_add(o, "timeout_ms", json_object_new_int(c->timeout_ms));
 	jb_add(o, "ack", json_object_new_boolean(s->ack));

@@ -1,5 +1,6 @@
 /* codec.c - vhost-user payloads: bytes <-> structs (host byte order, spec layouts). */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "codec.h"
@@ -218,12 +219,34 @@ static int decode_shmem(const uint8_t *b, uint32_t len, struct vhu_pval *v,
 	return 0;
 }
 
+/* Bytes of the union a decoded KIND fills. */
+static size_t pval_size(enum vhu_payload kind)
+{
+	const struct vhu_pval *v = NULL;
+
+	_Static_assert(sizeof(v->addr) <= 64 && sizeof(v->region) <= 64 && sizeof(v->iotlb) <= 64 &&
+		       sizeof(v->area) <= 64 && sizeof(v->inflight) <= 64 && sizeof(v->mmap) <= 64,
+		       "small payload members fit in 64 bytes");
+	switch (kind) {
+	case PL_MEM_TABLE:
+		return sizeof(v->mem);
+	case PL_CONFIG:
+		return sizeof(v->config);
+	case PL_SHMEM_CONFIG:
+		return sizeof(v->shmem);
+	default:
+		return 64;
+	}
+}
+
 int codec_decode(enum vhu_payload kind, const uint8_t *b, uint32_t len,
 		 struct vhu_pval *v, struct vhu_err *e)
 {
 	uint32_t min, max;
 
-	memset(v, 0, sizeof(*v));
+	/* Zero what KIND uses, not the whole 2 KiB union: this runs for every
+	 * reply, and the big members are rare. */
+	memset(v, 0, offsetof(struct vhu_pval, u64) + pval_size(kind));
 	v->kind = kind;
 	proto_payload_bounds(kind, &min, &max);
 	if (len < min || len > max)

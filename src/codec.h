@@ -64,6 +64,8 @@ struct vhu_shmem_config {
 struct vhu_pval {
 	enum vhu_payload kind;
 	bool empty;			/* PL_SET_LOG_REPLY with no bytes (DPDK) */
+	const uint8_t *raw;		/* PL_CRYPTO, PL_OPAQUE */
+	uint32_t raw_len;
 	union {
 		uint64_t u64;
 		struct vhu_vring_state state;
@@ -80,8 +82,6 @@ struct vhu_pval {
 		struct vhu_mmap mmap;
 		struct vhu_shmem_config shmem;
 	};
-	const uint8_t *raw;		/* PL_CRYPTO, PL_OPAQUE */
-	uint32_t raw_len;
 };
 
 /* Encode V into BUF (CAP bytes); *len receives the payload size. */

@@ -16,30 +16,35 @@ void jw_free(struct jw *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static bool room(struct jw *w, size_t n)
+bool jw_grow(struct jw *w, size_t n)
 {
+	size_t cap = w->cap ? w->cap : 512;
+	char *b;
+
 	if (w->oom)
 		return false;
-	if (w->len + n + 1 > w->cap) {
-		/* small first: most values are a few hundred bytes, and a
-		 * large first block makes malloc consolidate its free lists */
-		size_t cap = w->cap ? w->cap : 512;
-		char *b;
-
-		while (cap < w->len + n + 1)
-			cap *= 2;
-		b = realloc(w->buf, cap);
-		if (!b) {
-			w->oom = true;
-			return false;
-		}
-		w->buf = b;
-		w->cap = cap;
+	if (w->len + n + 1 <= w->cap)
+		return true;
+	/* small first: most values are a few hundred bytes, and a large
+	 * first block makes malloc consolidate its free lists */
+	while (cap < w->len + n + 1)
+		cap *= 2;
+	b = realloc(w->buf, cap);
+	if (!b) {
+		w->oom = true;
+		return false;
 	}
+	w->buf = b;
+	w->cap = cap;
 	return true;
 }
 
-static void put(struct jw *w, const char *s, size_t n)
+static inline bool room(struct jw *w, size_t n)
+{
+	return jw_room(w, n);
+}
+
+static inline void put(struct jw *w, const char *s, size_t n)
 {
 	if (!room(w, n))
 		return;
@@ -48,7 +53,7 @@ static void put(struct jw *w, const char *s, size_t n)
 	w->buf[w->len] = '\0';
 }
 
-static void putc_(struct jw *w, char c)
+static inline void putc_(struct jw *w, char c)
 {
 	if (!room(w, 1))
 		return;
@@ -57,7 +62,7 @@ static void putc_(struct jw *w, char c)
 }
 
 /* Before a value (or a key) at the current depth: a comma if not first. */
-static void sep(struct jw *w)
+static inline void sep(struct jw *w)
 {
 	if (w->need_comma[w->depth])
 		putc_(w, ',');
@@ -99,14 +104,33 @@ static const bool escape[256] = {
 	[0x00 ... 0x1f] = true, ['"'] = true, ['\\'] = true,
 };
 
+/* Length of the start of S that needs no escaping: eight bytes at a time
+ * (a byte below 0x20, '"' or '\\' sets a high bit), then the table. */
+static size_t plain_prefix(const char *s, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, q, b;
+
+		memcpy(&x, s + i, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs)
+			break;
+	}
+	while (i < len && !escape[(unsigned char)s[i]])
+		i++;
+	return i;
+}
+
 static void quoted_n(struct jw *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
 
-	/* by table: strcspn with a 33-byte set builds one on every call */
-	while (n < len && !escape[(unsigned char)s[n]])
-		n++;
+	n = plain_prefix(s, len);
 	if (n == len && room(w, n + 2)) {	/* the usual case: nothing to escape */
 		w->buf[w->len++] = '"';
 		memcpy(w->buf + w->len, s, n);
@@ -141,21 +165,6 @@ static void quoted_n(struct jw *w, const char *s, size_t len)
 static void quoted(struct jw *w, const char *s)
 {
 	quoted_n(w, s, strlen(s));
-}
-
-void jw_keyn(struct jw *w, const char *key, size_t n)
-{
-	/* Keys are our own identifiers: nothing in them to escape. */
-	sep(w);
-	if (room(w, n + 3)) {
-		w->buf[w->len++] = '"';
-		memcpy(w->buf + w->len, key, n);
-		w->len += n;
-		w->buf[w->len++] = '"';
-		w->buf[w->len++] = ':';
-		w->buf[w->len] = '\0';
-	}
-	w->need_comma[w->depth] = false;	/* the value follows without a comma */
 }
 
 /* A key's value must not get a comma, but the next key must. */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <json-c/json.h>
 
 #define JW_DEPTH 32
@@ -26,10 +27,34 @@ void jw_obj(struct jw *w);		/* { */
 void jw_arr(struct jw *w);		/* [ */
 void jw_end_obj(struct jw *w);		/* } */
 void jw_end_arr(struct jw *w);		/* ] */
+/* Room for N more bytes (and the NUL kept after them); false when out of
+ * memory. The fast path is inline: it runs for every byte group written. */
+bool jw_grow(struct jw *w, size_t n);
+static inline bool jw_room(struct jw *w, size_t n)
+{
+	return (w->len + n + 1 <= w->cap && !w->oom) || jw_grow(w, n);
+}
+
 /* "key": (the next value follows). KEY must be a string literal: it is one
  * of ours, so it is written as it is (not escaped), its length known. */
 #define jw_key(w, key) jw_keyn((w), "" key, sizeof(key) - 1)
-void jw_keyn(struct jw *w, const char *key, size_t n);
+static inline void jw_keyn(struct jw *w, const char *key, size_t n)
+{
+	if (jw_room(w, n + 4)) {
+		char *p = w->buf + w->len;
+
+		if (w->need_comma[w->depth])
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, key, n);
+		p += n;
+		*p++ = '"';
+		*p++ = ':';
+		*p = '\0';
+		w->len = (size_t)(p - w->buf);
+	}
+	w->need_comma[w->depth] = false;	/* the value follows without a comma */
+}
 void jw_int(struct jw *w, int64_t v);
 void jw_hex(struct jw *w, uint64_t v);	/* "0x1f" */
 /* A number up to 2^53 (exact in every JSON reader), "0x..." beyond. */

@@ -40,12 +40,9 @@ static void w_mask(struct jw *w, uint64_t v, bit_namer namer, const void *ctx)
 	jw_hex(w, v);
 	jw_key(w, "names");
 	jw_arr(w);
-	for (unsigned bit = 0; bit < 64; bit++) {
-		const char *n;
+	for (uint64_t m = v; m; m &= m - 1) {
+		const char *n = namer((unsigned)__builtin_ctzll(m), ctx);
 
-		if (!(v >> bit & 1))
-			continue;
-		n = namer(bit, ctx);
 		if (n)
 			jw_str(w, n);
 		else
@@ -55,9 +52,9 @@ static void w_mask(struct jw *w, uint64_t v, bit_namer namer, const void *ctx)
 	if (unknown) {
 		jw_key(w, "unknown_bits");
 		jw_arr(w);
-		for (unsigned bit = 0; bit < 64; bit++)
-			if ((v >> bit & 1) && !namer(bit, ctx))
-				jw_int(w, bit);
+		for (uint64_t m = v; m; m &= m - 1)
+			if (!namer((unsigned)__builtin_ctzll(m), ctx))
+				jw_int(w, __builtin_ctzll(m));
 		jw_end_arr(w);
 	}
 	jw_end_obj(w);

@@ -120,11 +120,22 @@ int session_open_fds(void)
 
 void session_log_setup(struct session *s, const char *line)
 {
+	char *copy;
+
 	if (!line) {
 		while (s->nsetup)
 			free(s->setup_log[--s->nsetup]);
+		s->setup_dropped = 0;
 		return;
 	}
-	if (s->nsetup < sizeof(s->setup_log) / sizeof(s->setup_log[0]))
-		s->setup_log[s->nsetup++] = strdup(line);
+	if (session_log_full(s) || !(copy = strdup(line))) {
+		s->setup_dropped++;	/* replay refuses: it could not rebuild the state */
+		return;
+	}
+	s->setup_log[s->nsetup++] = copy;
+}
+
+bool session_log_full(const struct session *s)
+{
+	return s->nsetup >= sizeof(s->setup_log) / sizeof(s->setup_log[0]);
 }

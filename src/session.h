@@ -67,6 +67,7 @@ struct session {
 	bool replaying;
 	char *setup_log[256];		/* state-changing commands since connecting, for 'replay' */
 	unsigned nsetup;
+	unsigned setup_dropped;		/* commands that came after the log was full */
 	/* How an event that happens on its own is shown (the REPL redraws around it). */
 	void (*emit)(struct session *s, struct json_object *event);
 };
@@ -82,6 +83,8 @@ void session_drop_connection_state(struct session *s);
 struct conn_xfer *session_xfer(struct session *s);
 /* Remember LINE for 'replay'; forget everything with NULL. */
 void session_log_setup(struct session *s, const char *line);
+/* Is the set-up log full? (Then only a count of what follows is kept.) */
+bool session_log_full(const struct session *s);
 /* Number of fds this process has open (from /proc/self/fd). */
 int session_open_fds(void);
 

@@ -73,6 +73,24 @@ is "$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.request.fds_truncated or .rep
 	"no fds or fds_truncated shown where none were sent or received"
 stop_fake
 
+# The set-up log for 'replay' is bounded; past it, replay refuses rather
+# than rebuild part of the state.
+start_fake "$S" ok
+{ for i in $(seq 300); do echo "set-owner"; done; echo "status"; echo "replay"; } >"$TMP/long.vhu"
+run_vhuctl "$S" -f "$TMP/long.vhu"
+is "$RC" 1 "replay after 300 set-up commands fails"
+is "$(jcmd status | jq -c '[.replayable, .replay_dropped]')" "[256,44]" "status: 256 kept, 44 dropped"
+like "$ERR" "the set-up log kept the first 256 commands and not the 44 after them" "replay says why"
+wait_log 300
+is "$(grep -c '^req=3 ' "$TMP/fake.log")" 300 "nothing was replayed"
+stop_fake
+start_fake "$S" ok
+run_vhuctl "$S" -c 'set-owner; get-features; reconnect; replay'
+is "$RC" 0 "a short replay still runs"
+wait_log 4
+is "$(grep -c '^req=3 ' "$TMP/fake.log")" 2 "set-owner sent again by replay"
+stop_fake
+
 # A late reply is not taken for the next request's.
 start_fake "$S" delay=400
 run_vhuctl -t 100 --keep-going "$S" -c 'get-features; sleep 600; get-protocol-features'

@@ -96,3 +96,12 @@ struct json_object *jb_names1(const char *name)
 	json_object_array_add(a, json_object_new_string(name));
 	return a;
 }
+
+void jb_clear(struct json_object *obj)
+{
+	struct lh_table *t = json_object_get_object(obj);
+
+	while (t && t->head)
+		lh_table_delete_entry(t, t->head);
+	json_object_set_serializer(obj, NULL, NULL, NULL);	/* json-c's own again */
+}

@@ -25,5 +25,8 @@ struct json_object *jb_names1(const char *name);
  * json_object_object_add. */
 struct json_object *jb_add(struct json_object *obj, const char *key,
 			   struct json_object *val);
+/* Remove every member of the object OBJ (and a serializer set on it), to
+ * use it again: cheaper than a new object and its 16-bucket table. */
+void jb_clear(struct json_object *obj);
 
 #endif

@@ -257,6 +257,20 @@ void jw_us(struct jw *w, int64_t ns)
 	jw_raw(w, t, strlen(t));
 }
 
+void jw_ident(struct jw *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	value_sep(w);
+	if (room(w, n + 2)) {
+		w->buf[w->len++] = '"';
+		memcpy(w->buf + w->len, s, n);
+		w->len += n;
+		w->buf[w->len++] = '"';
+		w->buf[w->len] = '\0';
+	}
+}
+
 void jw_str(struct jw *w, const char *s)
 {
 	value_sep(w);
@@ -412,7 +426,7 @@ void jw_value(struct jw *w, struct json_object *o)
 	case json_type_object:
 		jw_obj(w);
 		json_object_object_foreach(o, key, val) {
-			if (strcmp(key, MEMBERS_KEY) == 0) {
+			if (key[0] == MEMBERS_KEY[0] && strcmp(key, MEMBERS_KEY) == 0) {
 				if ((n = node_text(val)) && n->len) {
 					sep(w);
 					put(w, n->buf, n->len);

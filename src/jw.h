@@ -64,6 +64,9 @@ void jw_hexbytes(struct jw *w, const uint8_t *buf, size_t len);	/* "00ff.." */
 void jw_us(struct jw *w, int64_t ns);
 const char *jw_us_text(int64_t ns, char buf[32]);
 void jw_str(struct jw *w, const char *s);
+/* A string that is one of our own identifiers (a name from a table): written
+ * as it is, not scanned for escapes. Never for text from outside. */
+void jw_ident(struct jw *w, const char *s);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 /* Splice another writer's finished value in as the next value. */

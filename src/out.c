@@ -43,6 +43,7 @@ bool out_print(const struct session *s, struct json_object *o)
 {
 	struct printbuf *pb = NULL;
 	const char *text;
+	size_t len;
 	struct jw w;
 
 	/* Written by jw, not json-c: a request's result is printed as often as
@@ -50,15 +51,17 @@ bool out_print(const struct session *s, struct json_object *o)
 	jw_init(&w);
 	jw_value(&w, o);
 	text = w.oom ? "null" : w.buf;
+	len = w.oom ? 4 : w.len;
 	if (s->out == OUT_PRETTY && !w.oom && (pb = printbuf_new())) {
 		jw_pretty(pb, w.buf, w.len, 0);
 		text = pb->buf;
+		len = (size_t)pb->bpos;
 	}
 	if (s->color)
 		print_colored(text, stdout);
 	else
-		fputs(text, stdout);
-	fputc('\n', stdout);
+		fwrite(text, 1, len, stdout);
+	putc('\n', stdout);
 	if (pb)
 		printbuf_free(pb);
 	jw_free(&w);

@@ -44,7 +44,7 @@ static void w_mask(struct jw *w, uint64_t v, bit_namer namer, const void *ctx)
 		const char *n = namer((unsigned)__builtin_ctzll(m), ctx);
 
 		if (n)
-			jw_str(w, n);
+			jw_ident(w, n);	/* a table name */
 		else
 			unknown = true;
 	}
@@ -86,9 +86,9 @@ static void w_flags(struct jw *w, uint32_t flags)
 {
 	jw_arr(w);
 	if (flags & VHU_FLAG_REPLY)
-		jw_str(w, "REPLY");
+		jw_ident(w, "REPLY");
 	if (flags & VHU_FLAG_NEED_REPLY)
-		jw_str(w, "NEED_REPLY");
+		jw_ident(w, "NEED_REPLY");
 	jw_end_arr(w);
 }
 
@@ -446,7 +446,7 @@ void render_msg_jw(struct jw *w, const struct vhu_msg *m, const char *name,
 	jw_obj(w);
 	if (name) {
 		jw_key(w, "name");
-		jw_str(w, name);
+		jw_ident(w, name);	/* from the request table */
 	}
 	jw_key(w, "number");
 	jw_int(w, m->request);

@@ -158,8 +158,7 @@ static bool run_one(struct session *s, const struct run_src *src, const struct t
 	}
 	ctx.argv = c->v + words;
 	ctx.argc = c->n - words;
-	ctx.out = json_object_new_object();
-	jb_add(ctx.out, "command", json_object_new_string(ctx.cmd->name));
+	ctx.out = session_result(s, ctx.cmd->name);
 	was_connected = conn_connected(&s->conn);
 	r = cmd_run(&ctx);
 	if (r < 0) {
@@ -179,7 +178,7 @@ static bool run_one(struct session *s, const struct run_src *src, const struct t
 	if (ctx.out) {
 		bool ok = out_print(s, ctx.out);
 
-		json_object_put(ctx.out);
+		session_result_done(s, ctx.out);
 		if (!ok)
 			return false;
 	}

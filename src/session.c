@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jb.h"
 #include "session.h"
 
 void session_init(struct session *s)
@@ -62,6 +63,8 @@ void session_free(struct session *s)
 {
 	free(s->xfer);
 	s->xfer = NULL;
+	json_object_put(s->spare_out);
+	s->spare_out = NULL;
 	session_drop_connection_state(s);
 	session_log_setup(s, NULL);
 	conn_close(&s->conn);
@@ -133,6 +136,24 @@ void session_log_setup(struct session *s, const char *line)
 		return;
 	}
 	s->setup_log[s->nsetup++] = copy;
+}
+
+struct json_object *session_result(struct session *s, const char *name)
+{
+	struct json_object *o = s->spare_out ? s->spare_out : json_object_new_object();
+
+	s->spare_out = NULL;
+	return jb_add(o, "command", json_object_new_string(name));
+}
+
+void session_result_done(struct session *s, struct json_object *o)
+{
+	if (s->spare_out || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return;
+	}
+	jb_clear(o);
+	s->spare_out = o;
 }
 
 bool session_log_full(const struct session *s)

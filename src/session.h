@@ -68,6 +68,7 @@ struct session {
 	char *setup_log[256];		/* state-changing commands since connecting, for 'replay' */
 	unsigned nsetup;
 	unsigned setup_dropped;		/* commands that came after the log was full */
+	struct json_object *spare_out;	/* an emptied result object, to use again */
 	/* How an event that happens on its own is shown (the REPL redraws around it). */
 	void (*emit)(struct session *s, struct json_object *event);
 };
@@ -83,6 +84,10 @@ void session_drop_connection_state(struct session *s);
 struct conn_xfer *session_xfer(struct session *s);
 /* Remember LINE for 'replay'; forget everything with NULL. */
 void session_log_setup(struct session *s, const char *line);
+/* A new result object for command NAME: {"command": NAME}. */
+struct json_object *session_result(struct session *s, const char *name);
+/* Done with result O (printed): emptied and kept for the next command. */
+void session_result_done(struct session *s, struct json_object *o);
 /* Is the set-up log full? (Then only a count of what follows is kept.) */
 bool session_log_full(const struct session *s);
 /* Number of fds this process has open (from /proc/self/fd). */

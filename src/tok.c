@@ -41,6 +41,41 @@ struct buf {
 	size_t n, cap;
 };
 
+static int buf_append(struct buf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 32;
+		char *ns;
+
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		ns = realloc(b->s, cap);
+		if (!ns)
+			return -1;
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+	return 0;
+}
+
+/* How many characters from T's position need no tokenizer attention
+ * (at least one: the caller has looked at the first). */
+static size_t plain_run(const struct tokenizer *t)
+{
+	static const bool special[256] = {
+		[0] = true, [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true,
+		[';'] = true, ['#'] = true, ['"'] = true, ['\''] = true, ['\\'] = true,
+	};
+	size_t n = 1;
+
+	while (t->pos + n < t->len && !special[(unsigned char)t->src[t->pos + n]])
+		n++;
+	return n;
+}
+
 static int buf_put(struct buf *b, char c)
 {
 	if (b->n + 1 >= b->cap) {
@@ -204,6 +239,16 @@ int tok_next(struct tokenizer *t, struct tok_cmd *cmd, struct tok_error *err)
 				goto bad;
 			if (!b.s && buf_put(&b, '\0') == 0)
 				b.n = 0;
+			continue;
+		}
+		if (c != '\\') {
+			/* a run of plain characters in one go: most of a script */
+			size_t n = plain_run(t);
+
+			if (buf_append(&b, t->src + t->pos, n) < 0)
+				goto oom;
+			t->pos += n;
+			t->col += (unsigned)n;
 			continue;
 		}
 		advance(t);

@@ -86,8 +86,8 @@ static int write_full(int fd, const void *buf, size_t len)
 }
 
 /* The back-end half of socketpair mode: answer every header with the
- * GET_FEATURES reply until the peer closes. */
-static int serve(int fd)
+ * GET_FEATURES reply until the peer closes; *served counts the replies. */
+static int serve(int fd, unsigned long *served)
 {
 	unsigned char payload[MAX_PAYLOAD];
 	uint32_t hdr[3];
@@ -112,6 +112,7 @@ static int serve(int fd)
 		memcpy(reply + HDR_SIZE, &features, sizeof(features));
 		if (write_full(fd, reply, sizeof(reply)) < 0)
 			return 1;
+		(*served)++;
 	}
 }
 
@@ -186,8 +187,10 @@ static int run_socketpair(unsigned long n)
 		return 1;
 	}
 	if (pid == 0) {
+		unsigned long served = 0;
+
 		close(sv[0]);
-		_exit(serve(sv[1]));
+		_exit(serve(sv[1], &served));
 	}
 	close(sv[1]);
 	total = client(sv[0], n);
@@ -236,7 +239,7 @@ static int run_connect(const char *path, unsigned long n)
 }
 
 /* serve mode: the minimal back-end, on a unix socket, one client at a time,
- * until killed. */
+ * until killed; prints "served N" when a client goes. */
 static int run_serve(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -261,8 +264,15 @@ static int run_serve(const char *path)
 			perror("rawrt: accept");
 			return 1;
 		}
-		serve(fd);
-		close(fd);
+		{
+			unsigned long served = 0;
+
+			serve(fd, &served);
+			close(fd);
+			/* for the harness: proof of how many requests came */
+			printf("served %lu\n", served);
+			fflush(stdout);
+		}
 	}
 }
 

@@ -177,8 +177,12 @@ static int lookup_status(const char *name, void *ctx)
 
 static const struct arg_spec *find_spec(const struct arg_set *a, const char *name, size_t n)
 {
+	int first = tolower((unsigned char)name[0]);
+
+	/* the first letter weeds out most: this runs several times a request */
 	for (unsigned i = 0; i < a->n; i++)
-		if (strlen(a->spec[i].name) == n && strncasecmp(a->spec[i].name, name, n) == 0)
+		if (tolower((unsigned char)a->spec[i].name[0]) == first &&
+		    strlen(a->spec[i].name) == n && strncasecmp(a->spec[i].name, name, n) == 0)
 			return &a->spec[i];
 	return NULL;
 }

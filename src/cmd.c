@@ -52,56 +52,55 @@ const char *cmd_group_name(enum cmd_group g)
 	return (unsigned)g < GROUP_COUNT ? names[g] : "?";
 }
 
-/* Compare NAME with the words A and B joined by a space (B NULL: A alone). */
-static int cmp_words(const char *name, const char *a, const char *b)
+/* FNV-1a over A, or over A, ' ', B: a command name without building it. */
+static uint32_t name_hash(const char *a, const char *b)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 16777619u;
+	if (b) {
+		h = (h ^ ' ') * 16777619u;
+		for (; *b; b++)
+			h = (h ^ (unsigned char)*b) * 16777619u;
+	}
+	return h;
+}
+
+static bool name_is(const char *name, const char *a, const char *b)
 {
 	size_t la = strlen(a);
-	int c = strncmp(name, a, la);
 
-	if (c)
-		return c;
-	name += la;
+	if (strncmp(name, a, la) != 0)
+		return false;
 	if (!b)
-		return (unsigned char)*name;
-	if (*name != ' ')
-		return (unsigned char)*name - ' ';
-	return strcmp(name + 1, b);
+		return name[la] == '\0';
+	return name[la] == ' ' && strcmp(name + la + 1, b) == 0;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp((*(const struct cmd_def *const *)a)->name, (*(const struct cmd_def *const *)b)->name);
-}
-
-/* The command named A (and B, for two-word names), by binary search: every
- * line of a script looks its command up. */
+/* The command named A (and B, for two-word names): every line of a script
+ * looks its command up, so by hash. */
 static const struct cmd_def *lookup(const char *a, const char *b)
 {
-	static const struct cmd_def *sorted[CMDS_MAX];
-	static unsigned nsorted;
-	unsigned lo = 0, hi;
+	enum { SLOTS = 256 };	/* a power of two, over twice CMDS_MAX */
+	static const struct cmd_def *slot[SLOTS];
+	static bool built;
+	uint32_t i;
 
-	if (!nsorted) {
+	if (!built) {
 		unsigned nt;
 		const struct cmd_def *t = cmd_table(&nt);
 
-		for (unsigned i = 0; i < nt; i++)
-			sorted[i] = &t[i];
-		qsort(sorted, nt, sizeof(sorted[0]), by_name);
-		nsorted = nt;
+		for (unsigned k = 0; k < nt; k++) {
+			for (i = name_hash(t[k].name, NULL) & (SLOTS - 1); slot[i]; i = (i + 1) & (SLOTS - 1))
+				;
+			slot[i] = &t[k];
+		}
+		built = true;
 	}
-	hi = nsorted;
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		int c = cmp_words(sorted[mid]->name, a, b);
-
-		if (c == 0)
-			return sorted[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	for (i = name_hash(a, b) & (SLOTS - 1); slot[i]; i = (i + 1) & (SLOTS - 1))
+		if (name_is(slot[i]->name, a, b))
+			return slot[i];
 	return NULL;
 }
 

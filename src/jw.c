@@ -39,66 +39,6 @@ bool jw_grow(struct jw *w, size_t n)
 	return true;
 }
 
-static inline bool room(struct jw *w, size_t n)
-{
-	return jw_room(w, n);
-}
-
-static inline void put(struct jw *w, const char *s, size_t n)
-{
-	if (!room(w, n))
-		return;
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-	w->buf[w->len] = '\0';
-}
-
-static inline void putc_(struct jw *w, char c)
-{
-	if (!room(w, 1))
-		return;
-	w->buf[w->len++] = c;
-	w->buf[w->len] = '\0';
-}
-
-/* Before a value (or a key) at the current depth: a comma if not first. */
-static inline void sep(struct jw *w)
-{
-	if (w->need_comma[w->depth])
-		putc_(w, ',');
-	w->need_comma[w->depth] = true;
-}
-
-void jw_obj(struct jw *w)
-{
-	sep(w);
-	putc_(w, '{');
-	if (w->depth + 1 < JW_DEPTH)
-		w->need_comma[++w->depth] = false;
-}
-
-void jw_arr(struct jw *w)
-{
-	sep(w);
-	putc_(w, '[');
-	if (w->depth + 1 < JW_DEPTH)
-		w->need_comma[++w->depth] = false;
-}
-
-void jw_end_obj(struct jw *w)
-{
-	if (w->depth)
-		w->depth--;
-	putc_(w, '}');
-}
-
-void jw_end_arr(struct jw *w)
-{
-	if (w->depth)
-		w->depth--;
-	putc_(w, ']');
-}
-
 /* Bytes that need escaping in a JSON string: controls, '"' and '\\'. */
 static const bool escape[256] = {
 	[0x00 ... 0x1f] = true, ['"'] = true, ['\\'] = true,
@@ -131,7 +71,7 @@ static void quoted_n(struct jw *w, const char *s, size_t len)
 	size_t n = 0;
 
 	n = plain_prefix(s, len);
-	if (n == len && room(w, n + 2)) {	/* the usual case: nothing to escape */
+	if (n == len && jw_room(w, n + 2)) {	/* the usual case: nothing to escape */
 		w->buf[w->len++] = '"';
 		memcpy(w->buf + w->len, s, n);
 		w->len += n;
@@ -139,27 +79,27 @@ static void quoted_n(struct jw *w, const char *s, size_t len)
 		w->buf[w->len] = '\0';
 		return;
 	}
-	putc_(w, '"');
+	jw_putc_(w, '"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\') {
-			putc_(w, '\\');
-			putc_(w, (char)c);
+			jw_putc_(w, '\\');
+			jw_putc_(w, (char)c);
 		} else if (c && c < 0x20 && strchr("\b\f\n\r\t", c)) {
 			/* the short forms json-c uses */
 			char e[2] = { '\\', "btnvfr"[c - '\b'] };
 
-			put(w, e, 2);
+			jw_put_(w, e, 2);
 		} else if (c < 0x20) {
 			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
-			put(w, e, 6);
+			jw_put_(w, e, 6);
 		} else {
-			putc_(w, (char)c);
+			jw_putc_(w, (char)c);
 		}
 	}
-	putc_(w, '"');
+	jw_putc_(w, '"');
 }
 
 static void quoted(struct jw *w, const char *s)
@@ -167,25 +107,19 @@ static void quoted(struct jw *w, const char *s)
 	quoted_n(w, s, strlen(s));
 }
 
-/* A key's value must not get a comma, but the next key must. */
-static void value_sep(struct jw *w)
-{
-	sep(w);
-}
-
 void jw_int(struct jw *w, int64_t v)
 {
 	char b[24], *p = b + sizeof(b);
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
-	value_sep(w);
+	jw_sep_(w);
 	do {
 		*--p = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
 	if (v < 0)
 		*--p = '-';
-	put(w, p, (size_t)(b + sizeof(b) - p));
+	jw_put_(w, p, (size_t)(b + sizeof(b) - p));
 }
 
 void jw_hex(struct jw *w, uint64_t v)
@@ -193,7 +127,7 @@ void jw_hex(struct jw *w, uint64_t v)
 	static const char hex[] = "0123456789abcdef";
 	char b[20], *p = b + sizeof(b);
 
-	value_sep(w);
+	jw_sep_(w);
 	*--p = '"';
 	do {
 		*--p = hex[v & 15];
@@ -202,7 +136,7 @@ void jw_hex(struct jw *w, uint64_t v)
 	*--p = 'x';
 	*--p = '0';
 	*--p = '"';
-	put(w, p, (size_t)(b + sizeof(b) - p));
+	jw_put_(w, p, (size_t)(b + sizeof(b) - p));
 }
 
 void jw_u64(struct jw *w, uint64_t v)
@@ -217,8 +151,8 @@ void jw_hexbytes(struct jw *w, const uint8_t *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	value_sep(w);
-	if (!room(w, len * 2 + 2))
+	jw_sep_(w);
+	if (!jw_room(w, len * 2 + 2))
 		return;
 	w->buf[w->len++] = '"';
 	for (size_t i = 0; i < len; i++) {
@@ -261,8 +195,8 @@ void jw_ident(struct jw *w, const char *s)
 {
 	size_t n = strlen(s);
 
-	value_sep(w);
-	if (room(w, n + 2)) {
+	jw_sep_(w);
+	if (jw_room(w, n + 2)) {
 		w->buf[w->len++] = '"';
 		memcpy(w->buf + w->len, s, n);
 		w->len += n;
@@ -273,26 +207,14 @@ void jw_ident(struct jw *w, const char *s)
 
 void jw_str(struct jw *w, const char *s)
 {
-	value_sep(w);
+	jw_sep_(w);
 	quoted(w, s);
-}
-
-void jw_bool(struct jw *w, bool v)
-{
-	value_sep(w);
-	put(w, v ? "true" : "false", v ? 4 : 5);
-}
-
-void jw_null(struct jw *w)
-{
-	value_sep(w);
-	put(w, "null", 4);
 }
 
 void jw_raw(struct jw *w, const char *text, size_t len)
 {
-	value_sep(w);
-	put(w, text, len);
+	jw_sep_(w);
+	jw_put_(w, text, len);
 }
 
 static void indent(struct printbuf *pb, int level)
@@ -414,7 +336,7 @@ void jw_value(struct jw *w, struct json_object *o)
 			jw_int(w, json_object_get_int64(o));
 		return;
 	case json_type_string:
-		value_sep(w);
+		jw_sep_(w);
 		quoted_n(w, json_object_get_string(o), (size_t)json_object_get_string_len(o));
 		return;
 	case json_type_array:
@@ -428,14 +350,14 @@ void jw_value(struct jw *w, struct json_object *o)
 		json_object_object_foreach(o, key, val) {
 			if (key[0] == MEMBERS_KEY[0] && strcmp(key, MEMBERS_KEY) == 0) {
 				if ((n = node_text(val)) && n->len) {
-					sep(w);
-					put(w, n->buf, n->len);
+					jw_sep_(w);
+					jw_put_(w, n->buf, n->len);
 				}
 				continue;
 			}
-			sep(w);
+			jw_sep_(w);
 			quoted(w, key);
-			putc_(w, ':');
+			jw_putc_(w, ':');
 			w->need_comma[w->depth] = false;
 			jw_value(w, val);
 		}

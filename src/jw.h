@@ -21,12 +21,6 @@ struct jw {
 	bool need_comma[JW_DEPTH];
 };
 
-void jw_init(struct jw *w);
-void jw_free(struct jw *w);
-void jw_obj(struct jw *w);		/* { */
-void jw_arr(struct jw *w);		/* [ */
-void jw_end_obj(struct jw *w);		/* } */
-void jw_end_arr(struct jw *w);		/* ] */
 /* Room for N more bytes (and the NUL kept after them); false when out of
  * memory. The fast path is inline: it runs for every byte group written. */
 bool jw_grow(struct jw *w, size_t n);
@@ -34,6 +28,67 @@ static inline bool jw_room(struct jw *w, size_t n)
 {
 	return (w->len + n + 1 <= w->cap && !w->oom) || jw_grow(w, n);
 }
+
+/* The small steps are inline: a request's result is some forty of them. */
+static inline void jw_put_(struct jw *w, const char *s, size_t n)
+{
+	if (!jw_room(w, n))
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+static inline void jw_putc_(struct jw *w, char c)
+{
+	if (!jw_room(w, 1))
+		return;
+	w->buf[w->len++] = c;
+	w->buf[w->len] = '\0';
+}
+
+/* Before a value (or a key) at the current depth: a comma if not first. */
+static inline void jw_sep_(struct jw *w)
+{
+	if (w->need_comma[w->depth])
+		jw_putc_(w, ',');
+	w->need_comma[w->depth] = true;
+}
+
+static inline void jw_open_(struct jw *w, char c)
+{
+	jw_sep_(w);
+	jw_putc_(w, c);
+	if (w->depth + 1 < JW_DEPTH)
+		w->need_comma[++w->depth] = false;
+}
+
+static inline void jw_close_(struct jw *w, char c)
+{
+	if (w->depth)
+		w->depth--;
+	jw_putc_(w, c);
+}
+
+static inline void jw_obj(struct jw *w) { jw_open_(w, '{'); }		/* { */
+static inline void jw_arr(struct jw *w) { jw_open_(w, '['); }		/* [ */
+static inline void jw_end_obj(struct jw *w) { jw_close_(w, '}'); }	/* } */
+static inline void jw_end_arr(struct jw *w) { jw_close_(w, ']'); }	/* ] */
+
+static inline void jw_bool(struct jw *w, bool v)
+{
+	jw_sep_(w);
+	jw_put_(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+static inline void jw_null(struct jw *w)
+{
+	jw_sep_(w);
+	jw_put_(w, "null", 4);
+}
+
+void jw_init(struct jw *w);
+void jw_free(struct jw *w);
 
 /* "key": (the next value follows). KEY must be a string literal: it is one
  * of ours, so it is written as it is (not escaped), its length known. */
@@ -67,8 +122,6 @@ void jw_str(struct jw *w, const char *s);
 /* A string that is one of our own identifiers (a name from a table): written
  * as it is, not scanned for escapes. Never for text from outside. */
 void jw_ident(struct jw *w, const char *s);
-void jw_bool(struct jw *w, bool v);
-void jw_null(struct jw *w);
 /* Splice another writer's finished value in as the next value. */
 void jw_raw(struct jw *w, const char *text, size_t len);
 

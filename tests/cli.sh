@@ -3,7 +3,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 
 run_vhuctl --version
-is "$RC" 0 "--version exits 0"
+ran_ok "--version exits 0"
 like "$OUT" "vhuctl " "--version prints the name"
 run_vhuctl --help
 like "$OUT" "Usage: vhuctl [OPTIONS] [SOCKET]" "--help prints usage"

@@ -67,7 +67,7 @@ is "$RC" 1 "keep-going still exits 1 after a failure"
 start_fake "$S" ok
 awk 'BEGIN { for (i = 0; i < 10000; i++) print "get-features" }' >"$TMP/many.vhu"
 run_vhuctl "$S" -f "$TMP/many.vhu"
-is "$RC" 0 "10000 requests from a file"
+ran_ok "10000 requests from a file"
 is "$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.reply)] | length')" 10000 "10000 replies"
 is "$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.request.fds_truncated or .reply.fds_truncated or (.request.fds | length) > 0)] | length')" 0 \
 	"no fds or fds_truncated shown where none were sent or received"
@@ -86,7 +86,7 @@ is "$(grep -c '^req=3 ' "$TMP/fake.log")" 300 "nothing was replayed"
 stop_fake
 start_fake "$S" ok
 run_vhuctl "$S" -c 'set-owner; get-features; reconnect; replay'
-is "$RC" 0 "a short replay still runs"
+ran_ok "a short replay still runs"
 wait_log 4
 is "$(grep -c '^req=3 ' "$TMP/fake.log")" 2 "set-owner sent again by replay"
 stop_fake
@@ -102,7 +102,7 @@ like "$(printf '%s' "$gp" | jq -r '.warnings[0]')" "discarded a message that arr
 # NEED_REPLY once REPLY_ACK is negotiated, not before; 'ack off' stops it.
 start_fake "$S"
 run_vhuctl "$S" -c 'set-owner; set-protocol-features REPLY_ACK; set-owner; ack off; set-owner; ack on; set-owner need-reply=off'
-is "$RC" 0 "ack session runs"
+ran_ok "ack session runs"
 wait_log 5
 is "$(sed -n 1p "$TMP/fake.log")" "req=3 flags=0x1 size=0 fds=0" "SET_OWNER before REPLY_ACK: no NEED_REPLY"
 is "$(sed -n 3p "$TMP/fake.log")" "req=3 flags=0x9 size=0 fds=0" "SET_OWNER after REPLY_ACK: NEED_REPLY"
@@ -161,7 +161,7 @@ start_fake "$S" ok ok ok ok \
 cmds="mem add 2M gpa=0x100000; get-protocol-features; set-protocol-features REPLY_ACK,BACKEND_REQ; set-backend-req-fd; status"
 for _ in $(seq 10); do cmds="$cmds; get-features; sleep 150"; done
 run_vhuctl --device blk "$S" -c "$cmds; status"
-is "$RC" 0 "back-end channel session succeeds"
+ran_ok "back-end channel session succeeds"
 evs=$(printf '%s\n' "$OUT" | jq -c 'select(.event == "backend-request")')
 is "$(printf '%s\n' "$evs" | jq -r .request.name | tr '\n' ' ')" "BACKEND_IOTLB_MSG BACKEND_CONFIG_CHANGE_MSG BACKEND_VRING_HOST_NOTIFIER_MSG BACKEND_VRING_CALL BACKEND_VRING_ERR BACKEND_SHARED_OBJECT_ADD BACKEND_SHARED_OBJECT_REMOVE BACKEND_SHARED_OBJECT_LOOKUP BACKEND_SHMEM_MAP BACKEND_SHMEM_UNMAP " "all ten back-end requests arrive as events, named"
 is "$(printf '%s\n' "$evs" | sed -n 1p | jq -c '[.request.payload.type, .request.payload.iova, .request.payload.perm]')" '["miss","0x100000","rw"]' "IOTLB miss decoded"
@@ -182,7 +182,7 @@ is "$fd2" "$fd1" "fds from the back-end channel are all closed ($fd1 before, $fd
 # per queue; SET_INFLIGHT_FD hands it back.
 start_fake "$S"
 run_vhuctl "$S" -c 'get-inflight-fd 2 8; inflight dump; set-inflight-fd 2 8; status'
-is "$RC" 0 "inflight session succeeds"
+ran_ok "inflight session succeeds"
 is "$(jcmd get-inflight-fd | jq -c '[.reply.payload.mmap_size, .reply.fds[0].type]')" '[384,"memfd"]' "GET_INFLIGHT_FD returns its size (2 x align64(16 + 16 x 8)) and a memfd"
 d=$(jcmd 'inflight dump')
 is "$(printf '%s' "$d" | jq -c '[.layout, .queue_stride, (.queues | length)]')" '["split",192,2]' "inflight dump: split layout, 2 queues"
@@ -201,7 +201,7 @@ is "$(printf '%s' "$d" | jq -c '[.queues[0].inflight[] | [.index, .id, .len, .ad
 # Device state: saved to a file through the pipe, loaded back, checked.
 start_fake "$S"
 run_vhuctl "$S" -c "device-state save $TMP/state.bin; device-state load $TMP/state.bin"
-is "$RC" 0 "device-state save and load succeed"
+ran_ok "device-state save and load succeed"
 is "$(jcmd 'device-state save' | jq -r .bytes)" 1000 "save: 1000 bytes from the back-end"
 is "$(head -c 18 "$TMP/state.bin")" "fake-device-state:" "save: the file holds them"
 is "$(jcmd 'device-state save' | jq -c '[.steps[] | .request]')" '["SET_DEVICE_STATE_FD","CHECK_DEVICE_STATE"]' "save: SET_DEVICE_STATE_FD then CHECK_DEVICE_STATE"

@@ -46,6 +46,11 @@ is() {	# is GOT WANT DESCRIPTION
 	fi
 }
 
+ran_ok() {	# ran_ok DESCRIPTION: the last run_vhuctl exited 0; its stderr shown if not
+	is "$RC" 0 "$*"
+	[ "$RC" = 0 ] || printf '%s\n' "$ERR" | head -n 20 | sed 's/^/#   stderr: /'
+}
+
 like() {	# like TEXT GREP-PATTERN DESCRIPTION (fixed string)
 	local text=$1 pat=$2; shift 2
 	if printf '%s' "$text" | grep -qF -- "$pat"; then

@@ -15,7 +15,7 @@ F3=$(frame 3)
 for layout in split packed; do
 	opt=; [ $layout = packed ] && opt=packed
 	run_vhuctl --device net -t 3000 "$S" -c "start $opt; net send $F1; net recv; net send $F2; net send $F3; sleep 100; net recv; vring dump 1; stop"
-	is "$RC" 0 "$layout: session succeeds"
+	ran_ok "$layout: session succeeds"
 	is "$(jcmd start | jq -r .layout)" $layout "$layout: rings laid out $layout"
 	[ $layout = packed ] && like "$(jcmd start | jq -r '.steps[] | select(.command | startswith("set-features")) | .request')" SET_FEATURES "packed: start sends SET_FEATURES" && is "$(( $(jcmd start | jq -r .features) >> 34 & 1 ))" 1 "packed: RING_PACKED negotiated"
 	recvs=$(printf '%s\n' "$OUT" | jq -c 'select(.command == "net recv")')
@@ -28,7 +28,7 @@ done
 
 # Dirty log with DPDK, which answers SET_LOG_BASE with an empty payload.
 run_vhuctl --device net -t 3000 "$S" -c "start; log start verbose; net send $F1; net recv; log dump; vring dump 0 chains-only; log stop"
-is "$RC" 0 "dirty log session with testpmd succeeds"
+ran_ok "dirty log session with testpmd succeeds"
 is "$(jcmd 'log start' | jq -c '[.steps[0].request.name, .steps[0].reply.size]')" '["SET_LOG_BASE",0]' "DPDK's empty SET_LOG_BASE reply is read and accepted"
 used0=$(( $(jcmd 'vring dump' | jq -r .ring.used_addr) / 4096 * 4096 ))
 pages=$(jcmd 'log dump' | jq -c '[.dirty[] | (.gpa | ltrimstr("0x") | explode | reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 else $c - 48 end))) as $g | range(0; .pages) | $g + . * 4096]')
@@ -40,7 +40,7 @@ kill "$TESTPMD_PID"; wait "$TESTPMD_PID" 2>/dev/null
 S=$TMP/iommu.sock
 start_testpmd "$S" "iommu-support=1" "--auto-start"
 run_vhuctl --device net -t 3000 "$S" -c "start features=VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES,VIRTIO_F_ACCESS_PLATFORM; net send $F1; net recv; stop"
-is "$RC" 0 "iommu: session succeeds"
+ran_ok "iommu: session succeeds"
 like "$(jcmd start | jq -r '.steps[].command')" "set-backend-req-fd" "iommu: start hands over a back-end channel"
 ev=$(printf '%s\n' "$OUT" | jq -c 'select(.event == "backend-request")' | head -n 1)
 is "$(printf '%s' "$ev" | jq -r '.request.name')" BACKEND_IOTLB_MSG "iommu: an IOTLB request arrives as an event"

@@ -31,7 +31,7 @@ get-vring-base 0
 status
 VHU
 run_vhuctl --device blk "$S" -f "$TMP/setup.vhu"
-is "$RC" 0 "handshake script succeeds"
+ran_ok "handshake script succeeds"
 is "$(printf '%s\n' "$OUT" | wc -l)" 19 "one JSON object per command"
 
 f=$(jcmd get-features)
@@ -74,7 +74,7 @@ like "$(cat "$TMP/qsd.log")" "virtio legacy devices aren't supported" "the back-
 
 # The back-end keeps listening: a new session works.
 run_vhuctl "$S" -c 'get-features'
-is "$RC" 0 "back-end serves the next connection"
+ran_ok "back-end serves the next connection"
 
 # --- rings: real I/O through a ring vhuctl lays out and drives -------------
 # A second export with 512-byte blocks; sector 5 is written beforehand and
@@ -97,7 +97,7 @@ vring dump 0 count=8
 stop
 VHU
 run_vhuctl --device blk "$S" -f "$TMP/io.vhu"
-is "$RC" 0 "start and block I/O succeed"
+ran_ok "start and block I/O succeed"
 like "$(jcmd start | jq -r '.steps | map(.command) | join(",")')" \
    "get-features,get-protocol-features,set-protocol-features 0x20b,get-queue-num,set-owner,set-features 0x140001240,mem add 4M,set-mem-table,set-vring-num 0 256,set-vring-base 0 0,set-vring-addr 0" \
    "start sends QEMU's sequence"
@@ -121,7 +121,7 @@ is "$(printf '%s' "$d" | jq '.descriptors | length')" 8 "vring dump count= limit
 # Dirty log: after I/O the log lists the pages of the used ring and of the
 # buffers the back-end wrote, and nothing else.
 run_vhuctl --device blk "$S" -c 'start; log start verbose; blk read 0 2; vring dump 0 chains-only; log dump clear; log dump; log stop'
-is "$RC" 0 "dirty log session succeeds"
+ran_ok "dirty log session succeeds"
 like "$(jcmd 'log start' | jq -r '.steps[].command')" "set-log-base" "log start sends SET_LOG_BASE"
 # (libvhost-user answers with whatever u64 was in its buffer: the request's
 # mmap_size. QEMU ignores the value; vhuctl shows it.)
@@ -152,7 +152,7 @@ like "$(cat "$TMP/qsd.log")" "Unhandled request: 99" "the back-end's own log agr
 # Memory slots: regions added after start with ADD_MEM_REG and withdrawn with
 # REM_MEM_REG, within GET_MAX_MEM_SLOTS.
 run_vhuctl --device blk "$S" -c 'get-features; get-protocol-features; set-protocol-features REPLY_ACK,CONFIGURE_MEM_SLOTS; get-max-mem-slots; set-owner; set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES; mem add 1M; set-mem-table; mem add 1M; add-mem-reg; rem-mem-reg 1; add-mem-reg 1'
-is "$RC" 0 "memory slots session succeeds"
+ran_ok "memory slots session succeeds"
 is "$(printf '%s\n' "$OUT" | jq -c 'select(.command == "add-mem-reg" or .command == "rem-mem-reg") | [.command, .request.payload.guest_phys_addr, (.request.fds | length), .ack.ok]' | tr '\n' ' ')" \
    '["add-mem-reg","0x100000",1,true] ["rem-mem-reg","0x100000",0,true] ["add-mem-reg","0x100000",1,true] ' "ADD_MEM_REG (with its fd) and REM_MEM_REG acked"
 run_vhuctl "$S" -c 'get-features; get-protocol-features; set-protocol-features REPLY_ACK,CONFIGURE_MEM_SLOTS; get-max-mem-slots; set-owner; set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES; mem add 4K; set-mem-table'"$(for i in $(seq 32); do printf '; mem add 4K'; done)"'; add-mem-reg 32'
@@ -160,7 +160,7 @@ like "$ERR" "region 32 is past the back-end's 32 memory slots (GET_MAX_MEM_SLOTS
 
 # Event index and indirect descriptors, negotiated: the I/O still works.
 run_vhuctl --device blk "$S" -c 'start features=VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES,VIRTIO_F_EVENT_IDX,VIRTIO_F_INDIRECT_DESC; blk read 5; blk read 5; vring post 0 out=00000000000000000500000000000000 in=512 in=1 indirect; vring kick 0; vring used 0 wait; vring dump 0 count=1'
-is "$RC" 0 "EVENT_IDX + INDIRECT_DESC session succeeds"
+ran_ok "EVENT_IDX + INDIRECT_DESC session succeeds"
 is "$(printf '%s\n' "$OUT" | jq -r 'select(.command == "blk read") | .data.text' | tr '\n' ' ')" "vhuctl was here vhuctl was here " "reads with EVENT_IDX negotiated"
 is "$(jcmd 'vring used' | jq -r '.used[0].buffers[1].data.text')" "vhuctl was here" "an indirect chain posted by hand comes back used with the data"
 is "$(jcmd 'vring dump' | jq -c '[.ring.avail.used_event, .ring.used.avail_event != null]')" '[3,true]' "vring dump shows used_event and avail_event"

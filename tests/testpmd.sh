@@ -27,7 +27,7 @@ get-vring-base 0
 set-status 0
 VHU
 run_vhuctl --device net "$S" -f "$TMP/net.vhu"
-is "$RC" 0 "net handshake script succeeds"
+ran_ok "net handshake script succeeds"
 
 f=$(jcmd get-features | jq -c .reply.payload)
 for n in VIRTIO_F_VERSION_1 VIRTIO_NET_F_MRG_RXBUF VIRTIO_NET_F_MQ VIRTIO_NET_F_CTRL_VQ VIRTIO_F_RING_PACKED VIRTIO_F_IN_ORDER VHOST_F_LOG_ALL; do

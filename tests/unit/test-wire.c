@@ -42,7 +42,8 @@ static void put(uint32_t req, uint32_t flags, uint32_t size, const void *payload
 	memcpy(buf, &req, 4);
 	memcpy(buf + 4, &flags, 4);
 	memcpy(buf + 8, &size, 4);
-	memcpy(buf + 12, payload, len);
+	if (len)
+		memcpy(buf + 12, payload, len);
 	if (nfds) {
 		struct cmsghdr *c;
 

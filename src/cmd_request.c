@@ -13,6 +13,7 @@
 
 #include "backend.h"
 #include "cmd.h"
+#include "cmd_ring.h"
 #include "codec.h"
 #include "devcfg.h"
 #include "jb.h"
@@ -610,6 +611,27 @@ static void warn_feature(struct cmd_ctx *ctx, const struct vhu_request *row)
 	add_warning(ctx->out, msg);
 }
 
+/* Values the request may carry but a back-end will refuse: sent anyway
+ * (exact control), with a warning saying why it will likely fail. */
+static void warn_payload(struct cmd_ctx *ctx, const struct vhu_request *row, const struct vhu_pval *pv)
+{
+	char msg[200];
+
+	if (row->num == 8) {	/* SET_VRING_NUM */
+		uint32_t num = pv->state.num;
+		bool packed = cmd_acked(ctx->s, F_RING_PACKED);
+
+		if (num == 0 || num > 32768)
+			snprintf(msg, sizeof(msg), "a ring of %u entries: virtio allows 1 to 32768", num);
+		else if (!packed && (num & (num - 1)))
+			snprintf(msg, sizeof(msg), "a split ring of %u entries: it must be a power of two "
+				 "(only packed rings may be any size)", num);
+		else
+			return;
+		add_warning(ctx->out, msg);
+	}
+}
+
 /* Header flags for a request built by a command. */
 static uint32_t request_flags(struct cmd_ctx *ctx, const struct vhu_request *row)
 {
@@ -798,6 +820,7 @@ int cmd_request_run(struct cmd_ctx *ctx)
 	x->req.size = x->req.len;
 	x->req.flags = request_flags(ctx, row);
 	warn_feature(ctx, row);
+	warn_payload(ctx, row, &pv);
 	r = exchange(ctx, x, &plan, &pv);
 	if (r == 0 && !x->reply_expected && (ctx->s->sync || args_u(&ctx->args, "sync", 0)))
 		r = sync_barrier(ctx);

@@ -229,8 +229,8 @@ static void indent(struct printbuf *pb, int level)
 	}
 }
 
-/* Re-print compact JSON the way json-c's PRETTY|SPACED does, so the
- * spliced-in text looks like the rest of the output. */
+/* Re-print compact JSON the way json-c's PRETTY|SPACED does, except for
+ * empty containers, which stay [] and {}. */
 void jw_pretty(struct printbuf *pb, const char *s, size_t n, int level)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -245,11 +245,9 @@ void jw_pretty(struct printbuf *pb, const char *s, size_t n, int level)
 			i = j;
 		} else if (c == '{' || c == '[') {
 			if (i + 1 < n && (s[i + 1] == '}' || s[i + 1] == ']')) {
-				/* json-c prints an empty container over two lines */
-				printbuf_memappend(pb, &c, 1);
-				printbuf_memappend(pb, "\n", 1);
-				indent(pb, level);
-				printbuf_memappend(pb, s + i + 1, 1);
+				/* [] and {} on one line, as jq prints them (json-c
+				 * spreads them over two) */
+				printbuf_memappend(pb, s + i, 2);
 				i++;
 				continue;
 			}

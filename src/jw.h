@@ -140,7 +140,8 @@ void jw_value(struct jw *w, struct json_object *o);
  * splice per object; json-c prints OBJ right too. Takes MEMBERS over. */
 void jw_add_members(struct json_object *obj, struct jw *members);
 
-/* Re-print compact JSON S as json-c's PRETTY|SPACED does, at LEVEL. */
+/* Re-print compact JSON S as json-c's PRETTY|SPACED does, at LEVEL, but
+ * with [] and {} kept on one line (as jq does). */
 void jw_pretty(struct printbuf *pb, const char *s, size_t n, int level);
 
 /* O again as a tree json-c can look into (jw values and splices are

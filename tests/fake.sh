@@ -91,6 +91,15 @@ wait_log 4
 is "$(grep -c '^req=3 ' "$TMP/fake.log")" 2 "set-owner sent again by replay"
 stop_fake
 
+# A value a back-end will refuse is sent anyway, with a warning.
+start_fake "$S" ok
+run_vhuctl "$S" -c 'set-vring-num 0 300000; set-vring-num 0 100; set-vring-num 0 256'
+ran_ok "odd ring sizes are still sent"
+is "$(printf '%s\n' "$OUT" | jq -c 'select(.command == "set-vring-num") | [.request.payload.num, (.warnings // [] | length)]' | tr '\n' ' ')" \
+	"[300000,1] [100,1] [256,0] " "ring sizes over 32768 or not a power of two are warned about"
+like "$(jline 3)" "must be a power of two" "the warning says why"
+stop_fake
+
 # A late reply is not taken for the next request's.
 start_fake "$S" delay=400
 run_vhuctl -t 100 --keep-going "$S" -c 'get-features; sleep 600; get-protocol-features'

@@ -783,9 +783,11 @@ static int exchange(struct cmd_ctx *ctx, struct conn_xfer *x, struct fd_plan *p,
 	if (r == 0 && x->got_reply)
 		r = check_reply_payload(ctx, x, pv);
 	if (x->got_reply && x->reply.nfds) {
-		/* Already validated: keep the fd the reply legitimately carries. */
-		session_keep_fd(ctx->s, reply_fd_name(x->req.request), x->reply.fds[0]);
-		for (unsigned i = 1; i < x->reply.nfds; i++)
+		/* A reply that passed every check keeps the fd it legitimately
+		 * carries; from any other, no fd stays open. */
+		if (r == 0)
+			session_keep_fd(ctx->s, reply_fd_name(x->req.request), x->reply.fds[0]);
+		for (unsigned i = r == 0 ? 1 : 0; i < x->reply.nfds; i++)
 			close(x->reply.fds[i]);
 		x->reply.nfds = 0;
 	}

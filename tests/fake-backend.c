@@ -67,6 +67,10 @@
  *                  low 4 bytes of the u64 `ok' would send, else zero).
  *   extra-fds      the proper reply (or u64 0 if none) with 3 fds of
  *                  /dev/null attached.
+ *   short-extra    a reply header with size 0 and no payload, and right
+ *                  behind it (a second send) a message nobody asked for:
+ *                  request 99, flags 0x1, size 8, eight 0x2a bytes, with 3
+ *                  fds of /dev/null attached.
  *                  close-payload, wrong-flags, wrong-request, bad-size and
  *                  extra-fds also attach the fd the `ok' reply carries, if
  *                  any (GET_INFLIGHT_FD's memfd, see below).
@@ -293,6 +297,7 @@ enum act_kind {
 	ACT_WRONG_REQUEST,
 	ACT_OVERSIZE,
 	ACT_BAD_SIZE,
+	ACT_SHORT_EXTRA,
 	ACT_EXTRA_FDS,
 	ACT_GARBAGE,
 	ACT_DELAY,
@@ -360,6 +365,7 @@ static const struct {
 	{ "wrong-request", ACT_WRONG_REQUEST },
 	{ "oversize", ACT_OVERSIZE },
 	{ "bad-size", ACT_BAD_SIZE },
+	{ "short-extra", ACT_SHORT_EXTRA },
 	{ "extra-fds", ACT_EXTRA_FDS },
 	{ "garbage", ACT_GARBAGE },
 	{ "exit", ACT_EXIT },
@@ -1466,6 +1472,18 @@ static int do_action(int fd, const struct action *a, struct session *s,
 	case ACT_GARBAGE:
 		memset(hdr, 0xff, sizeof(hdr));
 		return send_all(fd, hdr, sizeof(hdr), NULL, 0);
+	case ACT_SHORT_EXTRA: {
+		uint8_t extra[8];
+		int fds[EXTRA_FDS];
+
+		put_header(hdr, m->request, REPLY_FLAGS, 0);
+		if (send_all(fd, hdr, sizeof(hdr), NULL, 0) < 0 || open_null_fds(fds, EXTRA_FDS) < 0)
+			return -1;
+		memset(extra, 0x2a, sizeof(extra));
+		ret = send_msg(fd, 99, 0x1, sizeof(extra), extra, sizeof(extra), fds, EXTRA_FDS);
+		close_fds(fds, EXTRA_FDS);
+		return ret;
+	}
 	case ACT_EXIT:
 		close(fd);
 		quit(0);
@@ -1772,7 +1790,7 @@ static void __attribute__((noreturn)) usage(void)
 	fputs("usage: fake-backend [--log FILE] [--pidfile FILE] "
 	      "[--features HEX] [--protocol-features HEX] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
-	      "wrong-flags|wrong-request|oversize|bad-size|extra-fds|garbage|"
+	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|"
 	      "delay=MS|exit|\n"
 	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait]\n",
 	      stderr);

@@ -100,6 +100,21 @@ is "$(printf '%s\n' "$OUT" | jq -c 'select(.command == "set-vring-num") | [.requ
 like "$(jline 3)" "must be a power of two" "the warning says why"
 stop_fake
 
+# A reply shorter than its kind with a message right behind it: the extra
+# bytes (read ahead with the reply) and their fds go with that message, which
+# the next request then sees as a mismatched reply; no fd is kept or leaked.
+start_fake "$S" short-extra
+run_vhuctl --keep-going "$S" -c 'status; get-features; get-protocol-features; status'
+like "$ERR" "GET_FEATURES: reply size 0, but a features reply is 8 bytes" "short reply reported"
+like "$ERR" "GET_PROTOCOL_FEATURES: reply carries request number 99 instead of 15" "the message behind it is the next one read"
+is "$(jcmd get-protocol-features | jq -c '[.reply.number, .reply.payload.value, (.reply.fds | length)]')" \
+	'[99,"0x2a2a2a2a2a2a2a2a",3]' "it is shown whole, with its 3 fds"
+before=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][0]')
+after=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][1]')
+is "$(printf '%s' "$after" | jq .open_fds)" "$(printf '%s' "$before" | jq .open_fds)" "its fds are closed: open fds unchanged"
+is "$(printf '%s' "$after" | jq -c .fds)" '{}' "and none is kept"
+stop_fake
+
 # A late reply is not taken for the next request's.
 start_fake "$S" delay=400
 run_vhuctl -t 100 --keep-going "$S" -c 'get-features; sleep 600; get-protocol-features'

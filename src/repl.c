@@ -96,6 +96,8 @@ static void backend_event(void)
 
 		jb_add(o, "event", json_object_new_string("unsolicited"));
 		jb_add(o, "message", render_msg(m, row ? row->name : NULL, PL_OPAQUE, sess->dev));
+		if (m->nfds)	/* looked at (render_msg), then closed: none is kept */
+			jb_add(o, "fds_closed", json_object_new_int((int)m->nfds));
 		wire_close_fds(m);
 	}
 	print_async(o);

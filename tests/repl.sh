@@ -132,6 +132,20 @@ wait_for "unknown command 'get-feature' (did you mean 'get-features'?)"
 ok $? "a typo gets a located message with a suggestion"
 ok $(screen | grep -q '"code": "ENOENT"'; echo $((!$?))) "and no JSON error object on a terminal"
 
+# A message read ahead behind a short reply is shown at once as an event,
+# and its fds are closed.
+start_fake "$S" short-extra
+start "$S"
+$TM send-keys -t t C-u 'get-features' Enter
+wait_for '"event": "unsolicited"'
+ok $? "a message behind a short reply comes out as an event without waiting"
+wait_for '"fds_closed": 3'
+ok $? "its three fds are reported closed"
+$TM send-keys -t t 'status' Enter
+wait_for '"open_fds"'
+is "$(screen | grep -c '"type": "file"')" 3 "the event showed the three fds"
+stop_fake
+
 # help, and COMMAND --help.
 $TM send-keys -t t 'set-vring-num --help' Enter
 wait_for "usage: set-vring-num index num"

@@ -366,7 +366,15 @@ void args_free(struct arg_set *a)
 const struct arg_val *args_get(const struct arg_set *a, const char *name)
 {
 	static const struct arg_val unset;
-	const struct arg_spec *sp = find_spec(a, name, strlen(name));
+	const struct arg_spec *sp = NULL;
+
+	/* Callers name arguments with the literal their spec was written
+	 * with, usually the same pointer: try that before comparing text. */
+	for (unsigned i = 0; i < a->n && !sp; i++)
+		if (a->spec[i].name == name)
+			sp = &a->spec[i];
+	if (!sp)
+		sp = find_spec(a, name, strlen(name));
 
 	return sp ? &a->v[sp - a->spec] : &unset;
 }

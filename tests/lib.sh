@@ -129,6 +129,17 @@ start_testpmd() {
 	TESTPMD_PID=$!
 	PIDS+=("$TESTPMD_PID")
 	wait_socket "$sock" "$TESTPMD_PID" 30 || bail "dpdk-testpmd did not start: $(tail -5 "$TMP/testpmd.log")"
+	# The socket exists before the port is started; frames sent earlier
+	# wait for the forwarding loop. Start on a forwarding testpmd.
+	case " $app " in
+	*" --auto-start "*)
+		for _ in $(seq 200); do
+			grep -q "start packet forwarding" "$TMP/testpmd.log" && return 0
+			sleep 0.05
+		done
+		bail "dpdk-testpmd did not start forwarding: $(tail -5 "$TMP/testpmd.log")"
+		;;
+	esac
 }
 
 # start_fake SOCKET [ACTIONS...]: the scriptable fake back-end, logging to $TMP/fake.log

@@ -75,6 +75,95 @@ static int open_fds(void)
 	return n;
 }
 
+static uint32_t seed = 12345;
+
+static uint32_t rnd(void)
+{
+	seed = seed * 1103515245u + 12345u;
+	return seed >> 8;
+}
+
+/* Random streams of messages (sizes mostly small, sometimes absurd), cut
+ * into random sends, some with fds: every receive ends in a message or an
+ * error, within bounds, and no fd survives. */
+static void fuzz(void)
+{
+	unsigned msgs = 0, errors = 0, bad = 0;
+
+	for (int round = 0; round < 300; round++) {
+		static struct wire_rx rx;
+		static struct vhu_msg m;
+		struct vhu_err e = { 0 };
+		uint8_t stream[2048];
+		size_t len = 0, off = 0;
+
+		pair();
+		while (len + 12 + 64 < sizeof(stream)) {
+			uint32_t req = rnd() % 50, flags = rnd() % 16;
+			uint32_t size = rnd() % 8 == 0 ? rnd() : rnd() % 48;
+
+			memcpy(stream + len, &req, 4);
+			memcpy(stream + len + 4, &flags, 4);
+			memcpy(stream + len + 8, &size, 4);
+			len += 12;
+			for (uint32_t i = 0; i < size % 64; i++)
+				stream[len++] = (uint8_t)rnd();
+		}
+		while (off < len) {
+			size_t chunk = 1 + rnd() % 40;
+			unsigned nfds = rnd() % 6 == 0 ? 1 + rnd() % 3 : 0;
+			struct iovec iov;
+			struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+			union {
+				char b[CMSG_SPACE(sizeof(int) * 4)];
+				struct cmsghdr align;
+			} ctl;
+			int fds[4];
+
+			if (chunk > len - off)
+				chunk = len - off;
+			iov = (struct iovec){ .iov_base = stream + off, .iov_len = chunk };
+			if (nfds) {
+				struct cmsghdr *c;
+
+				for (unsigned i = 0; i < nfds; i++)
+					fds[i] = eventfd(0, EFD_CLOEXEC);
+				memset(&ctl, 0, sizeof(ctl));
+				mh.msg_control = ctl.b;
+				mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+				c = CMSG_FIRSTHDR(&mh);
+				c->cmsg_level = SOL_SOCKET;
+				c->cmsg_type = SCM_RIGHTS;
+				c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+				memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+			}
+			if (sendmsg(sv[1], &mh, MSG_DONTWAIT) != (ssize_t)chunk)
+				break;	/* socket buffer full: enough for this round */
+			for (unsigned i = 0; i < nfds; i++)
+				close(fds[i]);
+			off += chunk;
+		}
+		close(sv[1]);
+		for (;;) {
+			int r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, rnd() % 24,
+					     wire_deadline(200), false, &e);
+
+			if (r < 0) {
+				errors++;
+				bad += m.nfds != 0 || rx.len != 0 || rx.nfds != 0;
+				break;
+			}
+			msgs++;
+			bad += m.len != m.size || m.size > VHU_PAYLOAD_MAX || m.nfds > VHU_MAX_FDS;
+			wire_close_fds(&m);
+		}
+		wire_rx_reset(&rx);
+		close(sv[0]);
+	}
+	tap_ok(msgs > 1000 && errors == 300 && bad == 0,
+	       "300 random streams: %u messages, every stream ended in an error, %u inconsistent", msgs, bad);
+}
+
 int main(void)
 {
 	static struct wire_rx rx;
@@ -165,6 +254,7 @@ int main(void)
 	tap_ok(r == 0 && m.request == 2, "wire_recv: second message, nothing lost");
 	unpair();
 
+	fuzz();
 	tap_is_int(open_fds(), before, "no fd leaked");
 	return tap_done();
 }

@@ -26,24 +26,19 @@ static void unpair(void)
 	close(sv[1]);
 }
 
-/* Put HDR+PAYLOAD on the peer's side in one send, with NFDS eventfds. */
-static void put(uint32_t req, uint32_t flags, uint32_t size, const void *payload, uint32_t len,
-		unsigned nfds)
+/* Send LEN bytes from the peer's side in one sendmsg, with NFDS (<= 4)
+ * fresh eventfds attached; returns what sendmsg returned. */
+static ssize_t send_with_fds(const void *buf, size_t len, unsigned nfds, int flags)
 {
-	uint8_t buf[64];
 	union {
 		char b[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = { .iov_base = buf, .iov_len = 12 + len };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int fds[4];
+	ssize_t n;
 
-	memcpy(buf, &req, 4);
-	memcpy(buf + 4, &flags, 4);
-	memcpy(buf + 8, &size, 4);
-	if (len)
-		memcpy(buf + 12, payload, len);
 	if (nfds) {
 		struct cmsghdr *c;
 
@@ -58,12 +53,27 @@ static void put(uint32_t req, uint32_t flags, uint32_t size, const void *payload
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
-	if (sendmsg(sv[1], &mh, 0) != (ssize_t)(12 + len)) {
+	n = sendmsg(sv[1], &mh, flags);
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+	return n;
+}
+
+/* Put HDR+PAYLOAD on the peer's side in one send, with NFDS eventfds. */
+static void put(uint32_t req, uint32_t flags, uint32_t size, const void *payload, uint32_t len,
+		unsigned nfds)
+{
+	uint8_t buf[64];
+
+	memcpy(buf, &req, 4);
+	memcpy(buf + 4, &flags, 4);
+	memcpy(buf + 8, &size, 4);
+	if (len)
+		memcpy(buf + 12, payload, len);
+	if (send_with_fds(buf, 12 + len, nfds, 0) != (ssize_t)(12 + len)) {
 		perror("sendmsg");
 		exit(1);
 	}
-	for (unsigned i = 0; i < nfds; i++)
-		close(fds[i]);
 }
 
 static int open_fds(void)
@@ -112,35 +122,11 @@ static void fuzz(void)
 		while (off < len) {
 			size_t chunk = 1 + rnd() % 40;
 			unsigned nfds = rnd() % 6 == 0 ? 1 + rnd() % 3 : 0;
-			struct iovec iov;
-			struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-			union {
-				char b[CMSG_SPACE(sizeof(int) * 4)];
-				struct cmsghdr align;
-			} ctl;
-			int fds[4];
 
 			if (chunk > len - off)
 				chunk = len - off;
-			iov = (struct iovec){ .iov_base = stream + off, .iov_len = chunk };
-			if (nfds) {
-				struct cmsghdr *c;
-
-				for (unsigned i = 0; i < nfds; i++)
-					fds[i] = eventfd(0, EFD_CLOEXEC);
-				memset(&ctl, 0, sizeof(ctl));
-				mh.msg_control = ctl.b;
-				mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-				c = CMSG_FIRSTHDR(&mh);
-				c->cmsg_level = SOL_SOCKET;
-				c->cmsg_type = SCM_RIGHTS;
-				c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-				memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-			}
-			if (sendmsg(sv[1], &mh, MSG_DONTWAIT) != (ssize_t)chunk)
+			if (send_with_fds(stream + off, chunk, nfds, MSG_DONTWAIT) != (ssize_t)chunk)
 				break;	/* socket buffer full: enough for this round */
-			for (unsigned i = 0; i < nfds; i++)
-				close(fds[i]);
 			off += chunk;
 		}
 		close(sv[1]);

@@ -147,7 +147,7 @@ static void on_line(char *line)
 	lineno++;
 	save_history_line(line);
 	src = (struct run_src){ .name = "<stdin>", .text = line, .len = strlen(line),
-				.first_line = lineno };
+				.first_line = lineno, .typed = true };
 	rl_callback_handler_remove();	/* plain terminal while the command runs */
 	rl_callback_installed = false;
 	wire_cancel = 0;

@@ -20,7 +20,11 @@ static void print_located(const struct run_src *src, unsigned line, unsigned col
 	size_t ll;
 	const char *l;
 
-	fprintf(stderr, "%s:%u:%u: error: %s\n", src->name, line, col, msg);
+	/* At the prompt the line is on the screen: point at it, as nft -i does */
+	if (src->typed)
+		fprintf(stderr, "error: %s\n", msg);
+	else
+		fprintf(stderr, "%s:%u:%u: error: %s\n", src->name, line, col, msg);
 	if (line < src->first_line)
 		return;
 	l = tok_source_line(src->text, src->len, line - src->first_line + 1, &ll);

@@ -13,6 +13,7 @@ struct run_src {
 	const char *text;
 	size_t len;
 	unsigned first_line;
+	bool typed;		/* a line typed at the prompt: errors need no file:line */
 };
 
 enum run_status {

@@ -131,6 +131,9 @@ $TM send-keys -t t 'get-feature' Enter
 wait_for "unknown command 'get-feature' (did you mean 'get-features'?)"
 ok $? "a typo gets a located message with a suggestion"
 ok $(screen | grep -q '"code": "ENOENT"'; echo $((!$?))) "and no JSON error object on a terminal"
+like "$(screen)" "$(printf 'error: unknown command')" "the message starts with error:"
+ok $(screen | grep -q '<stdin>:[0-9]*:[0-9]*: error'; echo $((!$?))) "no file:line:col for a line typed at the prompt"
+like "$(screen)" "^~~~~~~~~~~" "the typed line is underlined"
 
 # A message read ahead behind a short reply is shown at once as an event,
 # and its fds are closed.

@@ -190,6 +190,14 @@ static int cmd_status(struct cmd_ctx *ctx)
 			json_object_object_add(kept, s->kept[i].name, render_fd(s->kept[i].fd));
 	jb_add(o, "fds", kept);
 	jb_add(o, "open_fds", json_object_new_int(session_open_fds()));
+	if (c->rx.len) {
+		/* read along with a short reply: the start of the next message */
+		struct json_object *ra = json_object_new_object();
+
+		jb_add(ra, "bytes", json_object_new_int((int)c->rx.len));
+		jb_add(ra, "fds", json_object_new_int((int)c->rx.nfds));
+		jb_add(o, "read_ahead", ra);
+	}
 	f = json_object_new_object();
 	jb_add(f, "sent", json_object_new_int64((int64_t)c->sent));
 	jb_add(f, "received", json_object_new_int64((int64_t)c->received));

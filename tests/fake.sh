@@ -115,6 +115,16 @@ is "$(printf '%s' "$after" | jq .open_fds)" "$(printf '%s' "$before" | jq .open_
 is "$(printf '%s' "$after" | jq -c .fds)" '{}' "and none is kept"
 stop_fake
 
+# Whatever was read ahead behind the short reply is accounted for: every fd
+# open beyond the start is one status lists as read ahead (held for the
+# message it came with, closed with it).
+start_fake "$S" short-extra
+run_vhuctl --keep-going "$S" -c 'status; get-features; status'
+before=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][0].open_fds')
+after=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][1] | .open_fds - (.read_ahead.fds // 0)')
+is "$after" "$before" "open fds beyond the start are exactly the read-ahead ones"
+stop_fake
+
 # A late reply is not taken for the next request's.
 start_fake "$S" delay=400
 run_vhuctl -t 100 --keep-going "$S" -c 'get-features; sleep 600; get-protocol-features'

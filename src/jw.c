@@ -1,4 +1,4 @@
-/* jw.c - a streaming JSON writer, for outputs too big to build as a json-c tree. */
+/* jw.c - a streaming JSON writer: results written straight out, and the printer of every result. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

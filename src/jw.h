@@ -1,4 +1,4 @@
-/* jw.h - a streaming JSON writer, for outputs too big to build as a json-c tree. */
+/* jw.h - a streaming JSON writer: results written straight out, and the printer of every result. */
 #ifndef VHUCTL_JW_H
 #define VHUCTL_JW_H
 
@@ -12,7 +12,9 @@
 
 /* Writes compact JSON into a growing buffer. A 32768-entry ring dump is
  * about 130k objects: as a json-c tree that costs hundreds of milliseconds
- * in allocation alone; written straight out it costs a few. */
+ * in allocation alone; written straight out it costs a few. A request's
+ * result is printed as often as requests are made, so messages are written
+ * this way too, and out_print writes every json-c result with jw_value. */
 struct jw {
 	char *buf;
 	size_t len, cap;

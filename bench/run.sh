@@ -119,27 +119,28 @@ max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 > a + 0) ? b : 
 # BACKEND=fake: tests/fake-backend, which also parses and logs every request.
 SOCK=$TMP/sock
 BACKEND=${BACKEND:-minimal}
+# started WHAT TEST...: wait (5 s at most) until TEST holds, while the
+# back-end lives.
+started() {
+	local what=$1; shift
+	for _ in $(seq 100); do
+		"$@" && return 0
+		kill -0 "$BACKEND_PID" 2>/dev/null || die "$what exited"
+		sleep 0.05
+	done
+	die "$what did not start"
+}
 case $BACKEND in
 fake)
 	"${PINCMD[@]}" "$FAKE_BACKEND" --log "$TMP/backend.log" --pidfile "$TMP/backend.pid" "$SOCK" &
 	BACKEND_PID=$!
-	for _ in $(seq 100); do
-		[ -s "$TMP/backend.pid" ] && break
-		kill -0 "$BACKEND_PID" 2>/dev/null || die "fake back-end exited"
-		sleep 0.05
-	done
-	[ -s "$TMP/backend.pid" ] || die "fake back-end did not start"
+	started "fake back-end" test -s "$TMP/backend.pid"
 	BACKEND_PID=$(cat "$TMP/backend.pid")
 	;;
 minimal)
 	"${PINCMD[@]}" "$RAWRT" serve "$SOCK" >"$TMP/backend.log" &
 	BACKEND_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$SOCK" ] && break
-		kill -0 "$BACKEND_PID" 2>/dev/null || die "rawrt serve exited"
-		sleep 0.05
-	done
-	[ -S "$SOCK" ] || die "rawrt serve did not start"
+	started "rawrt serve" test -S "$SOCK"
 	FAKE_BACKEND="$RAWRT serve"
 	;;
 *) die "BACKEND must be minimal or fake: $BACKEND" ;;

@@ -174,7 +174,7 @@ is "$(jline 2 | jq -r .reply.payload.decoded.size_max)" "$((0x0b0a0908))" "GET_C
 # raw: anything goes, with warnings, and the back-end's answer reported.
 start_fake "$S"
 run_vhuctl -t 300 "$S" -c 'raw 99 payload=0102 fds=2; raw SET_VRING_KICK payload=0001000000000000 fds=1; raw GET_FEATURES size=8'
-wait_log 3
+wait_log 2	# the third never arrives whole: its header promises 8 bytes
 is "$(sed -n 1p "$TMP/fake.log")" "req=99 flags=0x1 size=2 fds=2 payload=0102" "raw sends an unknown request with fds"
 like "$(jline 2 | jq -r '.warnings[]')" "request 99 is not in the protocol table" "raw warns about an unknown request"
 like "$(jline 3 | jq -r '.warnings[]')" "NOFD bit set but 1 fd attached" "raw warns about NOFD with an fd"

@@ -89,55 +89,104 @@ jcmd() {
 	printf '%s\n' "$OUT" | jq -c --arg c "$1" 'select(.command == $c)' | head -n 1
 }
 
-wait_socket() {	# wait_socket PATH PID SECONDS
+wait_path() {	# wait_path TEST PATH PID SECONDS: until [ TEST PATH ]; 1 if PID exits first
 	local i
-	for i in $(seq $(($3 * 20))); do
-		[ -S "$1" ] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
+	for i in $(seq $(($4 * 20))); do
+		[ "$1" "$2" ] && return 0
+		kill -0 "$3" 2>/dev/null || return 1
 		sleep 0.05
 	done
 	return 1
+}
+
+# Following a file as it is written: FOLLOW_FD reads FILE's lines from the
+# first one on, and ends when SECONDS pass or PID (if given) exits.
+_follow_open() {	# _follow_open FILE SECONDS [PID]
+	exec {FOLLOW_FD}< <(exec timeout "$2" tail -n +1 -F ${3:+--pid="$3"} -- "$1" 2>/dev/null)
+	FOLLOW_PID=$!
+}
+_follow_close() {
+	kill "$FOLLOW_PID" 2>/dev/null
+	exec {FOLLOW_FD}<&-
+}
+
+# wait_line FILE TEXT SECONDS [PID]: 0 as soon as a line of FILE contains
+# TEXT; 1 when SECONDS pass, or PID exits, first. Whoever writes FILE must
+# write each line when it happens: a program's stdout under `stdbuf -oL`.
+wait_line() {
+	local line rc=1
+	_follow_open "$1" "$3" "${4:-}"
+	while IFS= read -r -u "$FOLLOW_FD" line; do
+		[[ $line == *"$2"* ]] && { rc=0; break; }
+	done
+	_follow_close
+	return $rc
+}
+
+# wait_lines FILE N SECONDS [ERE]: 0 as soon as FILE has N whole lines
+# (matching ERE, if given); 1 when SECONDS pass first.
+wait_lines() {
+	local line n=0 rc=1
+	[ "$2" -gt 0 ] || return 0
+	_follow_open "$1" "$3"
+	while IFS= read -r -u "$FOLLOW_FD" line; do
+		if [ -z "${4:-}" ] || [[ $line =~ $4 ]]; then
+			n=$((n + 1))
+			[ "$n" -ge "$2" ] && { rc=0; break; }
+		fi
+	done
+	_follow_close
+	return $rc
 }
 
 # start_qsd IMAGE SOCKET [EXPORT-OPTIONS]: qemu-storage-daemon exporting IMAGE
 # as vhost-user-blk. A back-end that does not start fails the test (no skip).
 start_qsd() {
 	local img=$1 sock=$2 extra=${3:-}
+	rm -f "$TMP/qsd.pid"
 	command -v qemu-storage-daemon >/dev/null ||
 		bail "qemu-storage-daemon not installed (apt-get install qemu-system-common)"
 	qemu-storage-daemon \
 		--blockdev "driver=file,node-name=file0,filename=$img" \
 		--export "type=vhost-user-blk,id=exp0,addr.type=unix,addr.path=$sock,node-name=file0,writable=on${extra:+,$extra}" \
-		>"$TMP/qsd.log" 2>&1 &
+		--pidfile "$TMP/qsd.pid" >"$TMP/qsd.log" 2>&1 &
 	QSD_PID=$!
 	PIDS+=("$QSD_PID")
-	wait_socket "$sock" "$QSD_PID" 10 || bail "qemu-storage-daemon did not start: $(cat "$TMP/qsd.log")"
+	# qsd writes its pid file once the export listens, before it accepts
+	wait_path -s "$TMP/qsd.pid" "$QSD_PID" 30 || bail "qemu-storage-daemon did not start: $(cat "$TMP/qsd.log")"
 }
 
 # start_testpmd SOCKET [VDEV-EXTRA] [TESTPMD-ARGS]: dpdk-testpmd with one
 # vhost-user port; not forwarding unless TESTPMD-ARGS says --auto-start
-# (control-plane tests need no busy-polling core).
+# (control-plane tests need no busy-polling core). Its log is written line
+# by line (stdbuf), so that what it says is seen when it says it.
 start_testpmd() {
 	local sock=$1 extra=${2:-} app=${3:-}
 	command -v dpdk-testpmd >/dev/null ||
 		bail "dpdk-testpmd not installed (apt-get install dpdk-dev librte-net-vhost23 librte-mempool-ring23)"
 	rm -f "$sock"
-	dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
+	: >"$TMP/testpmd.log"
+	stdbuf -oL -eL dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
 		--vdev "net_vhost0,iface=$sock,queues=1${extra:+,$extra}" \
 		-- --total-num-mbufs=2048 --forward-mode=io --stats-period 3600 $app \
 		</dev/null >"$TMP/testpmd.log" 2>&1 &
 	TESTPMD_PID=$!
 	PIDS+=("$TESTPMD_PID")
-	wait_socket "$sock" "$TESTPMD_PID" 30 || bail "dpdk-testpmd did not start: $(tail -5 "$TMP/testpmd.log")"
-	# The socket exists before the port is started; frames sent earlier
-	# wait for the forwarding loop. Start on a forwarding testpmd.
-	case " $app " in
+	testpmd_ready "$app"
+}
+
+# testpmd_ready TESTPMD-ARGS: wait for the testpmd just started to be up. It
+# prints "Port 0: MAC" once the port is started, after its socket listens
+# (client=1: after it starts dialling); with --auto-start, "start packet
+# forwarding" once the forwarding core is launched (frames sent before that
+# are lost). A loaded machine can spend ~10 s checking link status first.
+testpmd_ready() {
+	wait_line "$TMP/testpmd.log" "Port 0: " 90 "$TESTPMD_PID" ||
+		bail "dpdk-testpmd did not start its port: $(tail -5 "$TMP/testpmd.log")"
+	case " $1 " in
 	*" --auto-start "*)
-		for _ in $(seq 200); do
-			grep -q "start packet forwarding" "$TMP/testpmd.log" && return 0
-			sleep 0.05
-		done
-		bail "dpdk-testpmd did not start forwarding: $(tail -5 "$TMP/testpmd.log")"
+		wait_line "$TMP/testpmd.log" "start packet forwarding" 90 "$TESTPMD_PID" ||
+			bail "dpdk-testpmd did not start forwarding: $(tail -5 "$TMP/testpmd.log")"
 		;;
 	esac
 }
@@ -152,22 +201,22 @@ start_fake() {
 		>"$TMP/fake.out" 2>&1 &
 	FAKE_PID=$!
 	PIDS+=("$FAKE_PID")
-	wait_socket "$sock" "$FAKE_PID" 5 || bail "fake back-end did not start"
+	# its pid file is written once it listens
+	wait_path -s "$TMP/fake.pid" "$FAKE_PID" 30 || bail "fake back-end did not start: $(cat "$TMP/fake.out")"
 }
 
 # The fake logs a message when it has read it, which can be after vhuctl has
-# exited when nothing was answered: wait (5 s at most) for N lines, or for TEXT.
+# exited when nothing was answered: wait for N request lines, or for TEXT.
+# A wait that ends without them is a failed test point.
 wait_log() {
-	for _ in $(seq 100); do
-		[ "$(grep -c '^req=' "$TMP/fake.log")" -ge "$1" ] && return 0
-		sleep 0.05
-	done
+	wait_lines "$TMP/fake.log" "$1" 30 '^req=' && return 0
+	ok 1 "the fake back-end logged $1 requests (it logged $(grep -c '^req=' "$TMP/fake.log"))"
+	return 1
 }
 wait_log_has() {
-	for _ in $(seq 100); do
-		grep -qF -- "$1" "$TMP/fake.log" && return 0
-		sleep 0.05
-	done
+	wait_line "$TMP/fake.log" "$1" 30 && return 0
+	ok 1 "the fake back-end logged '$1'"
+	return 1
 }
 
 stop_fake() {

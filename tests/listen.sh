@@ -8,28 +8,17 @@ F=ffffffffffff5254001234560800450000320000000040110000c0a80001c0a800020001766875
 
 start_client_testpmd() {
 	: >"$TMP/testpmd.log"
-	stdbuf -oL dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
+	stdbuf -oL -eL dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
 		--vdev "net_vhost0,iface=$S,queues=1,client=1" \
 		-- --total-num-mbufs=2048 --forward-mode=io --auto-start --stats-period 3600 \
 		</dev/null >"$TMP/testpmd.log" 2>&1 3>&- &
 	TESTPMD_PID=$!
 	PIDS+=("$TESTPMD_PID")
 }
-# forwarding: wait until testpmd forwards (it connects to us before that,
-# and frames sent earlier are lost)
-forwarding() {
-	for _ in $(seq 400); do
-		grep -q "Start automatic packet forwarding" "$TMP/testpmd.log" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# lines N: wait (20 s at most) until the output has N lines
+# lines N: wait until vhuctl has printed N results (a failed test point if not)
 lines() {
-	for _ in $(seq 400); do
-		[ "$(wc -l <"$TMP/out")" -ge "$1" ] && return 0
-		sleep 0.05
-	done
+	wait_lines "$TMP/out" "$1" 60 && return 0
+	ok 1 "vhuctl printed $1 results (it printed $(wc -l <"$TMP/out"): $(tail -c 300 "$TMP/err"))"
 	return 1
 }
 
@@ -45,7 +34,7 @@ OUT=$(cat "$TMP/out")
 is "$(jline 1 | jq -c '[.command, .connected]')" '["listen",true]' "the back-end connects to vhuctl"
 is "$(jline 1 | jq -r .peer.pid)" "$TESTPMD_PID" "vhuctl reports who connected"
 
-forwarding
+testpmd_ready --auto-start
 echo "start" >&3
 echo "net send $F" >&3
 echo "net recv" >&3
@@ -61,7 +50,7 @@ echo "accept" >&3
 lines 5
 OUT=$(cat "$TMP/out")
 is "$(jline 5 | jq -c '[.command, .connected, .peer.pid]')" "[\"accept\",true,$TESTPMD_PID]" "the restarted back-end is accepted"
-forwarding
+testpmd_ready --auto-start
 echo "replay" >&3
 echo "net send $F" >&3
 echo "net recv" >&3

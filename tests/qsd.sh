@@ -70,7 +70,8 @@ run_vhuctl "$S" -c 'get-features; get-protocol-features; set-protocol-features R
 is "$RC" 1 "legacy features: the session fails"
 like "$ERR" "GET_FEATURES: back-end closed the connection" "legacy features: the disconnect is named (before or after the request, as it races)"
 is "$(jcmd set-features | jq -c .ack)" '{"u64":0,"ok":true}' "legacy features: acked before the disconnect"
-like "$(cat "$TMP/qsd.log")" "virtio legacy devices aren't supported" "the back-end says why in its log"
+wait_line "$TMP/qsd.log" "virtio legacy devices aren't supported" 30
+ok $? "the back-end says why in its log"
 
 # The back-end keeps listening: a new session works.
 run_vhuctl "$S" -c 'get-features'
@@ -147,7 +148,8 @@ like "$(printf '%s\n' "$raws" | sed -n 2p | jq -r '.warnings[]')" "request 99 is
 like "$(printf '%s\n' "$raws" | sed -n 3p | jq -r '.warnings[]')" "memory table says 2 regions but 1 fds are attached" "raw: region count vs fds warned about"
 is "$(printf '%s\n' "$OUT" | jq -r 'select(.event) | .event' | tr '\n' ' ')" "reconnected reconnected " "raw: vhuctl reconnects after each hang-up"
 is "$(printf '%s\n' "$OUT" | jq -r 'select(.command == "get-features") | .reply.payload.value' | tr '\n' ' ')" "0x175007e46 0x175007e46 " "raw: and answers again after each"
-like "$(cat "$TMP/qsd.log")" "Unhandled request: 99" "the back-end's own log agrees"
+wait_line "$TMP/qsd.log" "Unhandled request: 99" 30
+ok $? "the back-end's own log agrees"
 
 # Memory slots: regions added after start with ADD_MEM_REG and withdrawn with
 # REM_MEM_REG, within GET_MAX_MEM_SLOTS.

@@ -11,21 +11,23 @@ trap cleanup_tmux EXIT
 
 screen() { $TM capture-pane -t t -p; }
 last_line() { screen | sed '/^$/d' | tail -n 1; }
-# wait_for TEXT: until the screen shows TEXT (5 s at most)
+# wait_for TEXT: until the screen shows TEXT (30 s at most: a loaded machine
+# is slow, not wrong; the wait ends as soon as the text is there)
 wait_for() {
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		screen | grep -qF -- "$1" && return 0
 		sleep 0.05
 	done
 	return 1
 }
-# settle WANT: wait (5 s at most) until the last screen line is WANT, so that
-# a slow machine is not taken for a wrong completion
-settle() {
-	for _ in $(seq 100); do
-		[ "$(last_line)" = "$1" ] && return 0
+# shows WANT DESCRIPTION: the last screen line becomes WANT (within 30 s)
+shows() {
+	local want=$1; shift
+	for _ in $(seq 600); do
+		[ "$(last_line)" = "$want" ] && break
 		sleep 0.05
 	done
+	is "$(last_line)" "$want" "$@"
 }
 start() {
 	local try
@@ -44,63 +46,54 @@ start --device blk
 is "$(last_line)" "vhuctl (not connected)>" "prompt says not connected"
 
 $TM send-keys -t t 'get-fe' Tab
-settle "vhuctl (not connected)> get-features"
-is "$(last_line)" "vhuctl (not connected)> get-features" "Tab completes a command name"
+shows "vhuctl (not connected)> get-features" "Tab completes a command name"
 
 $TM send-keys -t t C-u 'GET_PROTO' Tab
-settle "vhuctl (not connected)> GET_PROTOCOL_FEATURES"
-is "$(last_line)" "vhuctl (not connected)> GET_PROTOCOL_FEATURES" "Tab completes the spec spelling"
+shows "vhuctl (not connected)> GET_PROTOCOL_FEATURES" "Tab completes the spec spelling"
 
 $TM send-keys -t t C-u 'set-features VIRTIO_F_V' Tab
-settle "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1"
-is "$(last_line)" "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1" "Tab completes a feature name"
+shows "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1" "Tab completes a feature name"
 $TM send-keys -t t ',VIRTIO_BLK_F_FL' Tab
-settle "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1,VIRTIO_BLK_F_FLUSH"
-is "$(last_line)" "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1,VIRTIO_BLK_F_FLUSH" "…and the next one in the list, for the device"
+shows "vhuctl (not connected)> set-features VIRTIO_F_VERSION_1,VIRTIO_BLK_F_FLUSH" "…and the next one in the list, for the device"
 
 $TM send-keys -t t C-u 'vring se' Tab
-settle "vhuctl (not connected)> vring setup"
-is "$(last_line)" "vhuctl (not connected)> vring setup" "Tab completes the second word of a two-word command"
+shows "vhuctl (not connected)> vring setup" "Tab completes the second word of a two-word command"
 
 $TM send-keys -t t C-u 'set-vring-addr 0 de' Tab
-settle "vhuctl (not connected)> set-vring-addr 0 desc="
-is "$(last_line)" "vhuctl (not connected)> set-vring-addr 0 desc=" "Tab completes key= argument names"
+shows "vhuctl (not connected)> set-vring-addr 0 desc=" "Tab completes key= argument names"
 
 $TM send-keys -t t C-u 'iotlb-msg type=acc' Tab
-settle "vhuctl (not connected)> iotlb-msg type=access-fail"
-is "$(last_line)" "vhuctl (not connected)> iotlb-msg type=access-fail" "Tab completes enumerated values"
+shows "vhuctl (not connected)> iotlb-msg type=access-fail" "Tab completes enumerated values"
 
 # History survives a restart, without consecutive duplicates, mode 0600.
 $TM send-keys -t t C-u 'mem add 4K' Enter
 wait_for '"memory_size": "0x1000"'
+ok $? "a command typed at the prompt runs"
 $TM send-keys -t t 'mem add 4K' Enter 'mem list' Enter 'quit' Enter
-for _ in $(seq 100); do
-	grep -qx quit "$XDG_STATE_HOME/vhuctl/history" 2>/dev/null && break
-	sleep 0.05
-done
+wait_lines "$XDG_STATE_HOME/vhuctl/history" 1 30 '^quit$'
+ok $? "quit is written to the history file"
 is "$(cat "$XDG_STATE_HOME/vhuctl/history" 2>/dev/null | tr '\n' '|')" "mem add 4K|mem list|quit|" "history file, consecutive duplicates skipped"
 is "$(stat -c %a "$XDG_STATE_HOME/vhuctl/history" 2>/dev/null)" 600 "history file is private (0600)"
 start
 $TM send-keys -t t Up Up
-settle "vhuctl (not connected)> mem list"
-is "$(last_line)" "vhuctl (not connected)> mem list" "history survives a restart"
+shows "vhuctl (not connected)> mem list" "history survives a restart"
 
 # Ctrl-C while waiting on a back-end that never answers: back to the prompt
-# within a second, the session intact.
+# long before the 60 s timeout, the session intact. (How fast is a figure
+# for bench/, not a bound a loaded machine could miss.)
 start_fake "$S" noreply
 start -t 60000 "$S"
 $TM send-keys -t t C-u 'get-features' Enter
-sleep 0.3
+wait_log 1	# the request has been sent: vhuctl is waiting for the reply
 t0=$(date +%s%N)
 $TM send-keys -t t C-c
 wait_for "interrupted while waiting for the reply"
+ok $? "Ctrl-C interrupts the wait"
 t1=$(date +%s%N)
-ok $(( (t1 - t0) / 1000000 < 1000 ? 0 : 1 )) "Ctrl-C ends the wait within a second ($(( (t1 - t0) / 1000000 )) ms)"
-settle "vhuctl fake.sock>"
-is "$(last_line)" "vhuctl fake.sock>" "back at the prompt, still connected"
+ok $(( (t1 - t0) / 1000000 < 10000 ? 0 : 1 )) "Ctrl-C ends the wait, not the 60 s timeout ($(( (t1 - t0) / 1000000 )) ms)"
+shows "vhuctl fake.sock>" "back at the prompt, still connected"
 $TM send-keys -t t C-c C-c
-settle "vhuctl fake.sock>"
-is "$(last_line)" "vhuctl fake.sock>" "Ctrl-C at an empty prompt does not exit"
+shows "vhuctl fake.sock>" "Ctrl-C at an empty prompt does not exit"
 $TM send-keys -t t 'get-protocol-features' Enter
 wait_for '"value": "0x8209"'
 ok $? "the next command works"
@@ -108,6 +101,7 @@ ok $? "the next command works"
 # After GET_PROTOCOL_FEATURES, what the back-end offered comes first.
 $TM send-keys -t t C-l 'set-protocol-features ' Tab Tab
 wait_for "CONFIGURE_MEM_SLOTS"
+ok $? "Tab Tab lists the protocol features"
 first=$(screen | sed -n '/^MQ /{p;q}' | awk '{print $1}')
 second=$(screen | sed -n '/^MQ /{n;p;q}' | awk '{print $1}')
 is "$first $second" "MQ REPLY_ACK" "offered protocol features are listed first"
@@ -116,12 +110,12 @@ $TM send-keys -t t C-u
 # The back-end goes away while a line is half typed: the event is printed
 # and the typed text is kept.
 $TM send-keys -t t 'mem li'
-sleep 0.2
+wait_for "fake.sock> mem li"
+ok $? "a half-typed line"
 stop_fake
 wait_for '"event": "disconnected"'
 ok $? "disconnection shown as an event"
-settle "vhuctl (not connected)> mem li"
-is "$(last_line)" "vhuctl (not connected)> mem li" "the half-typed line survives the event"
+shows "vhuctl (not connected)> mem li" "the half-typed line survives the event"
 $TM send-keys -t t 'st' Enter
 wait_for '"command": "mem list"'
 ok $? "and can be finished"
@@ -146,6 +140,7 @@ wait_for '"fds_closed": 3'
 ok $? "its three fds are reported closed"
 $TM send-keys -t t 'status' Enter
 wait_for '"open_fds"'
+ok $? "status runs"
 is "$(screen | grep -c '"type": "file"')" 3 "the event showed the three fds"
 stop_fake
 

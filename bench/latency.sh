@@ -117,7 +117,7 @@ bench_net() {
 	rm -f "$sock"
 	bg_start "$TMP/testpmd-$mode.log" "${tp[@]}" --no-huge --no-pci --no-shconf \
 		--vdev "net_vhost0,iface=$sock,queues=1" -- \
-		--total-num-mbufs=2048 --forward-mode=io --auto-start --stats-period 3600
+		--total-num-mbufs=2048 --forward-mode=io --no-flush-rx --auto-start --stats-period 3600
 	local tpid=$BG_PID
 	wait_sock "$sock" "$tpid" "$TMP/testpmd-$mode.log"
 	{

@@ -168,7 +168,7 @@ start_testpmd() {
 	: >"$TMP/testpmd.log"
 	stdbuf -oL -eL dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
 		--vdev "net_vhost0,iface=$sock,queues=1${extra:+,$extra}" \
-		-- --total-num-mbufs=2048 --forward-mode=io --stats-period 3600 $app \
+		-- --total-num-mbufs=2048 --forward-mode=io --no-flush-rx --stats-period 3600 $app \
 		</dev/null >"$TMP/testpmd.log" 2>&1 &
 	TESTPMD_PID=$!
 	PIDS+=("$TESTPMD_PID")
@@ -178,8 +178,10 @@ start_testpmd() {
 # testpmd_ready TESTPMD-ARGS: wait for the testpmd just started to be up. It
 # prints "Port 0: MAC" once the port is started, after its socket listens
 # (client=1: after it starts dialling); with --auto-start, "start packet
-# forwarding" once the forwarding core is launched (frames sent before that
-# are lost). A loaded machine can spend ~10 s checking link status first.
+# forwarding" as it starts forwarding. (A loaded machine can spend ~10 s
+# checking link status first.) Right after that line testpmd throws away
+# whatever its receive queues hold, unless --no-flush-rx: without it, a
+# frame sent while a front-end's handshake races that flush is lost.
 testpmd_ready() {
 	wait_line "$TMP/testpmd.log" "Port 0: " 90 "$TESTPMD_PID" ||
 		bail "dpdk-testpmd did not start its port: $(tail -5 "$TMP/testpmd.log")"

@@ -10,7 +10,7 @@ start_client_testpmd() {
 	: >"$TMP/testpmd.log"
 	stdbuf -oL -eL dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
 		--vdev "net_vhost0,iface=$S,queues=1,client=1" \
-		-- --total-num-mbufs=2048 --forward-mode=io --auto-start --stats-period 3600 \
+		-- --total-num-mbufs=2048 --forward-mode=io --no-flush-rx --auto-start --stats-period 3600 \
 		</dev/null >"$TMP/testpmd.log" 2>&1 3>&- &
 	TESTPMD_PID=$!
 	PIDS+=("$TESTPMD_PID")
@@ -59,6 +59,7 @@ exec 3>&-
 wait "$VPID"
 RC=$?
 OUT=$(cat "$TMP/out")
+ERR=$(cat "$TMP/err")
 is "$(printf '%s\n' "$OUT" | sed -n '6,$p' | jq -r 'select(.command == "start") | .queues')" 2 "replay runs start again on the new connection"
 is "$(printf '%s\n' "$OUT" | tail -n 1 | jq -r '.frames[0].hex')" "$F" "and frames flow again"
 ran_ok "the whole session exits 0"

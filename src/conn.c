@@ -375,7 +375,7 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 	char nbuf[32];
 	const char *name = conn_req_name(x->row, x->req.request, nbuf, sizeof(nbuf));
 	int64_t t0, deadline;
-	int r;
+	int r, rcvtimeo;
 
 	x->got_reply = false;
 	x->reply.nfds = 0;
@@ -411,10 +411,14 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 		track(c, x);
 		return 0;
 	}
-	if (c->rcvtimeo_ms != c->timeout_ms && wire_set_rcvtimeo(c->fd, c->timeout_ms) == 0)
-		c->rcvtimeo_ms = c->timeout_ms;
+	/* The first read blocks in the kernel for WIRE_IDLE_MS at most (or the
+	 * timeout, when shorter): a reply that takes longer is waited for with
+	 * poll, after the results held so far have gone out. */
+	rcvtimeo = c->timeout_ms >= 0 && c->timeout_ms < WIRE_IDLE_MS ? c->timeout_ms : WIRE_IDLE_MS;
+	if (rcvtimeo > 0 && c->rcvtimeo_ms != rcvtimeo && wire_set_rcvtimeo(c->fd, rcvtimeo) == 0)
+		c->rcvtimeo_ms = rcvtimeo;
 	r = wire_recv_rx(c->fd, &c->rx, &x->reply, VHU_PAYLOAD_MAX, reply_ahead(x),
-			 deadline, c->rcvtimeo_ms == c->timeout_ms, e);
+			 deadline, rcvtimeo > 0 && c->rcvtimeo_ms == rcvtimeo, e);
 	x->rtt_ns = wire_now_ns() - t0;
 	if (r < 0) {
 		vhu_err_prefix(e, "%s", name);

@@ -65,11 +65,17 @@ bool out_print(const struct session *s, struct json_object *o)
 	if (pb)
 		printbuf_free(pb);
 	jw_free(&w);
-	/* A terminal or a pipe (jq) wants each object as it is made; a file
-	 * has nobody waiting, and flushing per object would cost a write each. */
+	/* A terminal or a pipe (jq) wants each object as it is made. A file
+	 * gets them in blocks while requests are answered fast; a wait (or the
+	 * end, or a signal) writes out what is held (wire_set_idle). */
 	if (!s->out_buffered)
 		fflush(stdout);
 	return !ferror(stdout);
+}
+
+void out_flush(void)
+{
+	fflush(stdout);
 }
 
 void out_event(struct session *s, struct json_object *ev)

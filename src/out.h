@@ -10,6 +10,10 @@
 /* Print O on stdout in the session's mode; false when stdout is gone. */
 bool out_print(const struct session *s, struct json_object *o);
 
+/* Write out what stdout holds (a wait is starting: nothing finished waits
+ * behind it). */
+void out_flush(void);
+
 /* Print an event that happened on its own (session emit callback). */
 void out_event(struct session *s, struct json_object *ev);
 

@@ -136,6 +136,7 @@ static void repl_emit(struct session *s, struct json_object *ev)
 
 static void on_line(char *line)
 {
+	enum run_status st;
 	struct run_src src;
 
 	if (!line) {	/* Ctrl-D */
@@ -151,8 +152,11 @@ static void on_line(char *line)
 	rl_callback_handler_remove();	/* plain terminal while the command runs */
 	rl_callback_installed = false;
 	wire_cancel = 0;
-	if (run_source(sess, &src) == RUN_FAILED)
+	st = run_source(sess, &src);
+	if (st == RUN_FAILED)
 		worst = RUN_FAILED;
+	if (st == RUN_SIGNALLED)
+		sess->quit = true;
 	wire_cancel = 0;
 	got_sigint = 0;
 	free(line);
@@ -505,6 +509,8 @@ enum run_status repl_run(struct session *s)
 		bool buffered = conn_connected(&s->conn) && s->conn.rx.len;
 		int r = poll(p, 3, buffered ? 0 : -1);
 
+		if (run_signal)		/* SIGTERM or SIGHUP: the session ends */
+			break;
 		if (got_sigint) {
 			/* Ctrl-C at the prompt drops the line, never the session. */
 			got_sigint = 0;

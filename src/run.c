@@ -1,6 +1,8 @@
 /* run.c - run a buffer of commands (script, -c, REPL line) through one dispatcher. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,37 @@
 #include "run.h"
 
 #define SCRIPT_MAX (16u << 20)
+
+volatile sig_atomic_t run_signal;
+
+static void on_stop_signal(int sig)
+{
+	run_signal = sig;
+	wire_cancel = 1;	/* the wait in progress gives up */
+}
+
+void run_catch_signals(void)
+{
+	/* SA_RESTART: a write of results to a slow pipe is not cut short (poll
+	 * and reads bounded by SO_RCVTIMEO return EINTR all the same, and stdin
+	 * is polled). SA_RESETHAND: a second signal kills at once. */
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART | SA_RESETHAND };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	sigemptyset(&sa.sa_mask);
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+void run_die_of_signal(void)
+{
+	int sig = run_signal;
+
+	fprintf(stderr, "vhuctl: stopped by SIG%s\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
 
 /* "FILE:LINE:COL: error: MSG", the source line, and ^~~~ under the spot. */
 static void print_located(const struct run_src *src, unsigned line, unsigned col,
@@ -56,8 +89,13 @@ static struct json_object *error_object(const struct run_src *src, int code, con
 static bool report(struct session *s, const struct run_src *src, struct json_object *out,
 		   int code, const char *msg, unsigned line, unsigned col, unsigned len)
 {
+	char why[700];
 	bool ok = true;
 
+	if (run_signal && code == ECANCELED) {
+		snprintf(why, sizeof(why), "%s (SIG%s)", msg, sigabbrev_np(run_signal) ? sigabbrev_np(run_signal) : "?");
+		msg = why;
+	}
 	if (!out)
 		out = json_object_new_object();
 	/* A person at a terminal gets the located message alone when the object
@@ -90,6 +128,7 @@ static const struct tok *blame(const struct tok_cmd *c, unsigned words, int bad,
 
 static void echo_command(const struct tok_cmd *c)
 {
+	fflush(stdout);	/* what came before goes first, when both share a file */
 	fprintf(stderr, "+");
 	for (unsigned i = 0; i < c->n; i++)
 		fprintf(stderr, " %s", c->v[i].text);
@@ -218,6 +257,10 @@ enum run_status run_source(struct session *s, const struct run_src *src)
 			continue;
 		if (!run_one(s, src, &c, &failed))
 			break;
+		if (run_signal) {
+			tok_cmd_free(&c);
+			return RUN_SIGNALLED;
+		}
 		if (ferror(stdout)) {
 			tok_cmd_free(&c);
 			return RUN_OUTPUT_GONE;
@@ -345,23 +388,96 @@ int cmd_replay(struct cmd_ctx *ctx)
 	return 0;
 }
 
-enum run_status run_stream(struct session *s, FILE *f, const char *name)
+/* Lines from an fd, read as they arrive: poll first, so that a signal ends
+ * a wait for input (a read on stdin would be restarted). */
+struct line_reader {
+	int fd;
+	char *buf;
+	size_t len, cap, start;
+	bool eof;
+	bool skipping;		/* in a line over SCRIPT_MAX */
+};
+
+/* The next line (with its newline, if any) in *line, *n bytes, valid until
+ * the next call; 0 at the end of input, -errno (-EINTR: a signal came;
+ * -EFBIG: a line over SCRIPT_MAX was skipped). */
+static int next_line(struct line_reader *lr, const char **line, size_t *n)
 {
+	for (;;) {
+		char *nl = memchr(lr->buf + lr->start, '\n', lr->len - lr->start);
+		struct pollfd p = { .fd = lr->fd, .events = POLLIN };
+		ssize_t r;
+
+		if (lr->skipping && (nl || lr->eof)) {
+			lr->skipping = false;
+			lr->start = nl ? (size_t)(nl - lr->buf) + 1 : lr->len;
+			return -EFBIG;
+		}
+		if (!lr->skipping && (nl || (lr->eof && lr->len > lr->start))) {
+			size_t end = nl ? (size_t)(nl - lr->buf) + 1 : lr->len;
+
+			*line = lr->buf + lr->start;
+			*n = end - lr->start;
+			lr->start = end;
+			return 1;
+		}
+		if (lr->eof)
+			return 0;
+		if (lr->start) {	/* keep the partial line at the front */
+			memmove(lr->buf, lr->buf + lr->start, lr->len - lr->start);
+			lr->len -= lr->start;
+			lr->start = 0;
+		}
+		if (lr->len == lr->cap && lr->cap >= SCRIPT_MAX) {
+			lr->len = 0;	/* not a command: dropped up to its newline */
+			lr->skipping = true;
+		} else if (lr->len == lr->cap) {
+			char *nb = realloc(lr->buf, lr->cap ? lr->cap * 2 : 4096);
+
+			if (!nb)
+				return -ENOMEM;
+			lr->buf = nb;
+			lr->cap = lr->cap ? lr->cap * 2 : 4096;
+		}
+		if (run_signal)
+			return -EINTR;
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		r = read(lr->fd, lr->buf + lr->len, lr->cap - lr->len);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			lr->eof = true;
+		lr->len += (size_t)r;
+	}
+}
+
+enum run_status run_stream(struct session *s, int fd, const char *name)
+{
+	struct line_reader lr = { .fd = fd };
 	enum run_status worst = RUN_OK, st;
-	char *line = NULL, *chunk = NULL;
-	size_t cap = 0, clen = 0;
+	char *chunk = NULL;
+	const char *line = NULL;
+	size_t clen = 0, n = 0;
 	unsigned lineno = 0, first = 1;
-	ssize_t n;
+	int r = 0;
 
 	/* Line by line, so that a pipe can feed commands as it goes; whoever
-	 * feeds them may wait for the results, so flush before blocking. */
-	while (!s->quit && (fflush(stdout), (n = getline(&line, &cap, f)) >= 0)) {
+	 * feeds them may wait for the results, so flush before waiting. */
+	while (!s->quit && (fflush(stdout), (r = next_line(&lr, &line, &n)) != 0)) {
 		char *nc;
 
+		if (r < 0 && r != -EFBIG)
+			break;
 		lineno++;
 		if (clen == 0)
 			first = lineno;
-		if (clen + (size_t)n > SCRIPT_MAX) {
+		if (r == -EFBIG || clen + n > SCRIPT_MAX) {
 			/* A command of 16 MiB is not a command: say so, skip it. */
 			fprintf(stderr, "%s:%u: error: command longer than %u bytes\n", name, lineno, SCRIPT_MAX);
 			worst = RUN_FAILED;
@@ -370,12 +486,13 @@ enum run_status run_stream(struct session *s, FILE *f, const char *name)
 				break;
 			continue;
 		}
-		nc = realloc(chunk, clen + (size_t)n + 1);
+		nc = realloc(chunk, clen + n + 1);
 		if (!nc)
 			break;
 		chunk = nc;
-		memcpy(chunk + clen, line, (size_t)n + 1);
-		clen += (size_t)n;
+		memcpy(chunk + clen, line, n);
+		clen += n;
+		chunk[clen] = '\0';
 		/* A backslash before the newline continues the command. */
 		if (clen >= 2 && chunk[clen - 1] == '\n' && chunk[clen - 2] == '\\' &&
 		    (clen < 3 || chunk[clen - 3] != '\\'))
@@ -388,10 +505,16 @@ enum run_status run_stream(struct session *s, FILE *f, const char *name)
 		clen = 0;
 		if (st != RUN_OK)
 			worst = st;
-		if (st == RUN_OUTPUT_GONE || (st != RUN_OK && !s->keep_going))
+		if (st == RUN_OUTPUT_GONE || st == RUN_SIGNALLED || (st != RUN_OK && !s->keep_going))
 			break;
 	}
-	free(line);
+	if (r < 0 && r != -EINTR && r != -EFBIG) {
+		fprintf(stderr, "%s: %s\n", name, strerror(-r));
+		worst = RUN_FAILED;
+	}
+	if (run_signal)
+		worst = RUN_SIGNALLED;
+	free(lr.buf);
 	free(chunk);
 	return worst;
 }

@@ -2,6 +2,7 @@
 #ifndef VHUCTL_RUN_H
 #define VHUCTL_RUN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,7 +21,18 @@ enum run_status {
 	RUN_OK = 0,
 	RUN_FAILED = 1,		/* a command failed */
 	RUN_OUTPUT_GONE = 3,	/* stdout closed under us */
+	RUN_SIGNALLED = 4,	/* SIGINT, SIGTERM or SIGHUP stopped the run */
 };
+
+/* The signal that stopped the run, 0 none. */
+extern volatile sig_atomic_t run_signal;
+/* SIGINT, SIGTERM and SIGHUP cancel the wait in progress (the command fails
+ * with an error object) and stop the run after the command that was running;
+ * what was printed is written out. A second one kills at once. */
+void run_catch_signals(void);
+/* After a run stopped by a signal: say so on stderr and die of that signal,
+ * so whoever started vhuctl sees how it ended. Output must be flushed. */
+void run_die_of_signal(void) __attribute__((noreturn));
 
 /* Run every command in SRC, printing one JSON object per command. Stops at
  * the first failure unless the session keeps going. */
@@ -29,7 +41,7 @@ enum run_status run_source(struct session *s, const struct run_src *src);
  * -errno when the file cannot be read. */
 int run_file(struct session *s, const char *path, enum run_status *status);
 
-/* Run commands from F as they arrive, line by line (stdin, pipes). */
-enum run_status run_stream(struct session *s, FILE *f, const char *name);
+/* Run commands from FD as they arrive, line by line (stdin, pipes). */
+enum run_status run_stream(struct session *s, int fd, const char *name);
 
 #endif

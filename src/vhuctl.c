@@ -215,6 +215,18 @@ static enum run_status connect_first(struct session *s, const char *path, bool l
 	return st;
 }
 
+/* The end of every run: results written out, then the exit status, or the
+ * death by the signal that stopped the run. */
+static int finish(struct session *s, enum run_status worst)
+{
+	session_free(s);
+	if (fflush(stdout) != 0 && worst == RUN_OK)
+		worst = RUN_FAILED;
+	if (run_signal)
+		run_die_of_signal();
+	return worst == RUN_OK ? 0 : EXIT_CMD_FAILED;
+}
+
 int main(int argc, char **argv)
 {
 	struct session s;
@@ -223,6 +235,7 @@ int main(int argc, char **argv)
 	bool keep = false;
 
 	signal(SIGPIPE, SIG_IGN);
+	run_catch_signals();
 	session_init(&s);
 	s.emit = out_event;
 	if (parse_options(argc, argv, &s, &o) < 0)
@@ -246,21 +259,21 @@ int main(int argc, char **argv)
 		struct stat sb;
 
 		s.out_buffered = fstat(1, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)) && !isatty(1);
-		/* Nobody reads a file as it grows: write it in big blocks. */
-		if (s.out_buffered)
+		/* A file is written in big blocks, and whenever a wait starts. */
+		if (s.out_buffered) {
 			setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+			wire_set_idle(out_flush);
+		}
 	}
 	keep = s.keep_going;
 	if (optind < argc || o.listen) {
 		st = connect_first(&s, o.listen ? o.listen : argv[optind], o.listen != NULL);
-		if (st != RUN_OK) {
-			session_free(&s);
-			return EXIT_CMD_FAILED;
-		}
+		if (st != RUN_OK)
+			return finish(&s, st);
 	}
 	for (unsigned i = 0; i < o.njobs && !s.quit; i++) {
 		if (o.jobs[i].is_file && strcmp(o.jobs[i].text, "-") == 0) {
-			st = run_stream(&s, stdin, "<stdin>");
+			st = run_stream(&s, 0, "<stdin>");
 		} else if (o.jobs[i].is_file) {
 			int r = run_file(&s, o.jobs[i].text, &st);
 
@@ -277,18 +290,15 @@ int main(int argc, char **argv)
 		}
 		if (st != RUN_OK)
 			worst = st;
-		if (st != RUN_OK && !keep)
+		if ((st != RUN_OK && !keep) || st == RUN_SIGNALLED || st == RUN_OUTPUT_GONE)
 			break;
 	}
-	if (o.njobs == 0) {
+	if (o.njobs == 0 && !run_signal) {
 		if (isatty(0)) {
 			worst = repl_run(&s);
 		} else {
-			worst = run_stream(&s, stdin, "<stdin>");
+			worst = run_stream(&s, 0, "<stdin>");
 		}
 	}
-	session_free(&s);
-	if (fflush(stdout) != 0 && worst == RUN_OK)
-		worst = RUN_FAILED;
-	return worst == RUN_OK ? 0 : EXIT_CMD_FAILED;
+	return finish(&s, worst);
 }

@@ -40,8 +40,17 @@ void wire_set_waiter(int fd, void (*fn)(void *arg), void *arg)
 	waiter_arg = arg;
 }
 
+static void (*idle_fn)(void);
+
+void wire_set_idle(void (*fn)(void))
+{
+	idle_fn = fn;
+}
+
 static int wait_fd2(int sock, short events, int64_t deadline, bool back_after_waiter)
 {
+	bool idle_called = idle_fn == NULL;
+
 	for (;;) {
 		struct pollfd p[2] = {
 			{ .fd = sock, .events = events },
@@ -59,7 +68,17 @@ static int wait_fd2(int sock, short events, int64_t deadline, bool back_after_wa
 				return -ETIMEDOUT;
 			ms = (int)((left + 999999) / 1000000);
 		}
-		r = poll(p, serve ? 2 : 1, ms);
+		/* A short first look, then the results held so far go out. */
+		if (!idle_called && (ms < 0 || ms > WIRE_IDLE_MS)) {
+			r = poll(p, serve ? 2 : 1, WIRE_IDLE_MS);
+			if (r == 0) {
+				idle_called = true;
+				idle_fn();
+				continue;
+			}
+		} else {
+			r = poll(p, serve ? 2 : 1, ms);
+		}
 		if (r > 0 && serve && p[1].revents) {
 			in_waiter = true;
 			waiter_fn(waiter_arg);
@@ -197,7 +216,7 @@ static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadli
 			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 		};
 		/* The first read of a message may block in the kernel, bounded by
-		 * the socket's SO_RCVTIMEO (set by the caller to the timeout), when
+		 * the socket's SO_RCVTIMEO (set by the caller, WIRE_IDLE_MS), when
 		 * nothing else needs serving meanwhile: one syscall instead of
 		 * try-poll-read. Otherwise try first and poll only when nothing is
 		 * there. A signal (Ctrl-C) interrupts either. */
@@ -214,7 +233,12 @@ static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadli
 			if (errno != EAGAIN)
 				return -errno;
 			if (block) {
-				*may_block = false;	/* timed out in the kernel: poll out the rest */
+				/* SO_RCVTIMEO (at most WIRE_IDLE_MS) ran out in the
+				 * kernel: results held so far go out, then poll out
+				 * the rest of the wait. */
+				*may_block = false;
+				if (idle_fn)
+					idle_fn();
 				if (deadline >= 0 && wire_now_ns() >= deadline)
 					return -ETIMEDOUT;
 				continue;

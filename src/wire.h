@@ -44,6 +44,13 @@ int wire_send(int sock, const struct vhu_msg *m, int64_t deadline_ns,
 int wire_recv(int sock, struct vhu_msg *m, uint32_t max_size,
 	      int64_t deadline_ns, struct vhu_err *e);
 
+/* A wait that has found nothing to read for WIRE_IDLE_MS calls FN once (NULL:
+ * none): the front-end writes out the results it holds in a buffer, so that
+ * nothing finished is held back behind a wait, while a fast run of requests
+ * (each answered within microseconds) still writes in big blocks. */
+#define WIRE_IDLE_MS 2
+void wire_set_idle(void (*fn)(void));
+
 /* While any wait is in progress, call FN(ARG) whenever FD is readable
  * (FD -1: none). Not re-entered from within FN. */
 void wire_set_waiter(int fd, void (*fn)(void *arg), void *arg);

@@ -35,6 +35,8 @@ static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
 	int64_t t0;
 	int r;
 
+	if (cmd_need_conn(ctx) < 0)
+		return -ENOTCONN;
 	if (!vr)
 		return vhu_errf(&ctx->err, ENOENT, "ring 0 is not set up: run 'start' first");
 	memset(hdr, 0, sizeof(hdr));
@@ -197,6 +199,8 @@ static int cmd_net_send(struct cmd_ctx *ctx)
 	uint16_t head, old;
 	int r;
 
+	if (cmd_need_conn(ctx) < 0)
+		return -ENOTCONN;
 	if (!vr)
 		return vhu_errf(&ctx->err, ENOENT, "ring %u (transmit) is not set up: run 'start' first", NET_TX);
 	if (s->vr[NET_RX] && (r = post_rx(ctx, s->vr[NET_RX])) < 0)
@@ -242,6 +246,8 @@ static int cmd_net_recv(struct cmd_ctx *ctx)
 	jb_add(ctx->out, "frames", frames);
 	if (cmd_timeout_arg(ctx, &timeout) < 0)
 		return -ERANGE;
+	if (cmd_need_conn(ctx) < 0)
+		return -ENOTCONN;
 	if (!vr)
 		return vhu_errf(&ctx->err, ENOENT, "ring %u (receive) is not set up: run 'start' first", NET_RX);
 	if ((r = post_rx(ctx, vr)) < 0)

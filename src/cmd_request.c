@@ -906,8 +906,11 @@ static void raw_outcome(struct cmd_ctx *ctx, struct conn_xfer *x, int ms)
 	}
 	n = c->rx.len ? 1 : recv(c->fd, buf, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n == 0) {
+		struct vhu_err e;
+
 		what = "closed";
-		conn_close(c);
+		vhu_errf(&e, ECONNRESET, "back-end closed the connection");
+		conn_close_broken(c, &e, true);
 		jb_add(ctx->out, "disconnected", json_object_new_boolean(1));
 	} else if (n > 0) {
 		/* Something came back although nothing should: show it. */
@@ -918,7 +921,7 @@ static void raw_outcome(struct cmd_ctx *ctx, struct conn_xfer *x, int ms)
 								       PL_OPAQUE, ctx->s->dev));
 			wire_close_fds(&x->reply);
 		} else {
-			conn_close(c);
+			conn_close_broken(c, &e, true);
 			jb_add(ctx->out, "unexpected_reply_error", json_object_new_string(e.msg));
 		}
 		what = "sent something";

@@ -27,6 +27,9 @@ struct json_object *cmd_data_json(const uint8_t *p, uint32_t len);
 int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms);
 /* Was virtio feature BIT acknowledged with SET_FEATURES? */
 bool cmd_acked(const struct session *s, unsigned bit);
+/* 0 when connected, else -ENOTCONN ("not connected": the front-end says
+ * why the connection went). */
+int cmd_need_conn(struct cmd_ctx *ctx);
 /* Write the ring's kick eventfd. */
 int cmd_kick(struct cmd_ctx *ctx, struct vring *vr);
 /* Wait (bounded, serving the back-end channel) for a used entry: 1 with *u. */

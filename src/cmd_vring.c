@@ -100,6 +100,13 @@ int cmd_kick(struct cmd_ctx *ctx, struct vring *vr)
 	return 0;
 }
 
+int cmd_need_conn(struct cmd_ctx *ctx)
+{
+	if (conn_connected(&ctx->s->conn))
+		return 0;
+	return vhu_errf(&ctx->err, ENOTCONN, "not connected");
+}
+
 /* Wait until the ring has a used entry or the deadline passes; the call
  * eventfd wakes us, a short poll covers back-ends that do not signal. */
 int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct vring_used *u)
@@ -348,6 +355,8 @@ static int cmd_vring_kick(struct cmd_ctx *ctx)
 	struct vring *vr;
 	unsigned n = (unsigned)args_u(&ctx->args, "index", 0);
 
+	if (cmd_need_conn(ctx) < 0)
+		return -ENOTCONN;
 	/* A ring set up by hand (set-vring-kick) can be kicked too. */
 	if (n < SESSION_RINGS && !ctx->s->vr[n] && ctx->s->ring[n].kick >= 0) {
 		uint64_t one = 1;

@@ -48,6 +48,9 @@ static void reset_negotiation(struct conn *c)
 	c->have_features = c->features_set = c->have_proto = c->proto_set = false;
 	c->features = c->acked_features = c->proto = c->acked_proto = 0;
 	c->sent = c->received = 0;
+	memset(&c->last, 0, sizeof(c->last));
+	c->closed_why[0] = '\0';
+	c->peer_closed = false;
 }
 
 int conn_connect(struct conn *c, const char *path, struct vhu_err *e)
@@ -102,6 +105,18 @@ void conn_close(struct conn *c)
 		close(c->fd);
 	c->fd = -1;
 	wire_rx_reset(&c->rx);
+	c->closed_why[0] = '\0';
+	c->peer_closed = false;
+}
+
+void conn_close_broken(struct conn *c, const struct vhu_err *e, bool peer)
+{
+	if (c->fd < 0)
+		return;
+	conn_close(c);
+	snprintf(c->closed_why, sizeof(c->closed_why), "%s", e->msg);
+	c->peer_closed = peer;
+	c->closed_ns = wire_now_ns();
 }
 
 bool conn_has_input(const struct conn *c)
@@ -250,13 +265,14 @@ static int drain_stale(struct conn *c, struct conn_xfer *x, const char *name,
 		int r = conn_recv(c, m, e);
 
 		if (r == -ECONNRESET && m->consumed == 0) {
-			conn_close(c);
-			return vhu_errf(e, ECONNRESET, "%s: back-end closed the connection before this request was sent",
-					name);
+			vhu_errf(e, ECONNRESET, "%s: back-end closed the connection before this request was sent",
+				 name);
+			conn_close_broken(c, e, true);
+			return -ECONNRESET;
 		}
 		if (r < 0) {
 			vhu_err_prefix(e, "%s: before sending, reading a message that arrived unasked", name);
-			conn_close(c);
+			conn_close_broken(c, e, r == -ECONNRESET);
 			return r;
 		}
 		warn(x, "discarded a message that arrived unasked (request %u, flags 0x%x, size %u, %u fds)",
@@ -380,7 +396,7 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 	x->got_reply = false;
 	x->reply.nfds = 0;
 	if (!conn_connected(c))
-		return vhu_errf(e, ENOTCONN, "%s: not connected (use 'connect PATH')", name);
+		return vhu_errf(e, ENOTCONN, "%s: not connected", name);
 	/* Only after a wait gave up can a reply arrive that nobody asked for
 	 * any more; otherwise one poll per request would be wasted. (Anything
 	 * else unasked shows up as a mismatched reply, and is reported.) */
@@ -403,10 +419,12 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 	if (r < 0) {
 		vhu_err_prefix(e, "%s", name);
 		if (r != -ECANCELED)
-			conn_close(c);
+			conn_close_broken(c, e, r == -ECONNRESET);
 		return r;
 	}
 	c->sent++;
+	c->last[1] = c->last[0];
+	c->last[0] = (struct conn_sent){ .request = x->req.request, .ns = t0, .seq = c->sent };
 	if (!x->reply_expected) {
 		track(c, x);
 		return 0;
@@ -424,15 +442,14 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 		vhu_err_prefix(e, "%s", name);
 		/* A reply that never came may still come: the stale-message drain
 		 * deals with it. Anything half-read leaves the stream unusable. */
-		if (r != -ETIMEDOUT && r != -ECANCELED)
-			conn_close(c);
-		else if (x->reply.consumed)
-			conn_close(c);
+		if ((r != -ETIMEDOUT && r != -ECANCELED) || x->reply.consumed)
+			conn_close_broken(c, e, r == -ECONNRESET);
 		else
 			c->late_reply_possible = true;
 		return r;
 	}
 	c->received++;
+	c->last[0].answered = true;
 	x->got_reply = true;
 	r = check_reply(x, name, e);
 	if (r == 0)

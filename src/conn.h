@@ -25,6 +25,20 @@ struct conn {
 	uint64_t acked_proto;		/* last SET_PROTOCOL_FEATURES sent */
 	uint64_t sent, received;	/* message counters */
 	bool late_reply_possible;	/* a wait timed out: its reply may still come */
+	/* The last two requests that went out whole (sent[0] the last), so
+	 * that a hang-up can be told apart by what came before it. */
+	struct conn_sent {
+		uint32_t request;
+		int64_t ns;		/* when it went out */
+		bool answered;		/* its reply (or acknowledgement) came */
+		uint64_t seq;		/* 'sent' when it went out; 0: none */
+	} last[2];
+	/* Why the connection is gone: the error that closed it ("" when vhuctl
+	 * was asked to, or never connected); peer_closed when the back-end
+	 * closed it. */
+	char closed_why[512];
+	bool peer_closed;
+	int64_t closed_ns;
 	int rcvtimeo_ms;		/* SO_RCVTIMEO set on fd, -2 none */
 	struct wire_rx rx;		/* bytes read past the last reply */
 };
@@ -52,6 +66,9 @@ void conn_xfer_reset(struct conn_xfer *x);
 void conn_init(struct conn *c);
 int conn_connect(struct conn *c, const char *path, struct vhu_err *e);
 void conn_close(struct conn *c);
+/* Close after error E broke the connection (PEER: the back-end closed it);
+ * closed_why keeps E's message. */
+void conn_close_broken(struct conn *c, const struct vhu_err *e, bool peer);
 /* Listen mode: serve PATH (a stale socket file there is replaced; any other
  * file is not touched). */
 int conn_listen(struct conn *c, const char *path, struct vhu_err *e);

@@ -84,13 +84,15 @@ static void backend_event(void)
 	if (r == -ECONNRESET && m->consumed == 0) {
 		jb_add(o, "event", json_object_new_string("disconnected"));
 		jb_add(o, "socket", json_object_new_string(sess->conn.path));
-		jb_add(o, "message", json_object_new_string("back-end closed the connection"));
 		session_drop_connection_state(sess);
-		conn_close(&sess->conn);
+		conn_close_broken(&sess->conn, &e, true);
+		run_note_gone(sess);
+		jb_add(o, "message", json_object_new_string(sess->gone_why));
 	} else if (r < 0) {
 		jb_add(o, "event", json_object_new_string("error"));
 		jb_add(o, "message", json_object_new_string(e.msg));
-		conn_close(&sess->conn);
+		conn_close_broken(&sess->conn, &e, r == -ECONNRESET);
+		run_note_gone(sess);
 	} else {
 		const struct vhu_request *row = proto_request(SIDE_FRONTEND, m->request);
 

@@ -46,18 +46,18 @@ void run_die_of_signal(void)
 	_exit(128 + sig);
 }
 
-/* "FILE:LINE:COL: error: MSG", the source line, and ^~~~ under the spot. */
-static void print_located(const struct run_src *src, unsigned line, unsigned col,
-			  unsigned len, const char *msg)
+/* "FILE:LINE:COL: KIND: MSG", the source line, and ^~~~ under the spot. */
+static void print_at(const struct run_src *src, const char *kind, unsigned line, unsigned col,
+		     unsigned len, const char *msg)
 {
 	size_t ll;
 	const char *l;
 
 	/* At the prompt the line is on the screen: point at it, as nft -i does */
 	if (src->typed)
-		fprintf(stderr, "error: %s\n", msg);
+		fprintf(stderr, "%s: %s\n", kind, msg);
 	else
-		fprintf(stderr, "%s:%u:%u: error: %s\n", src->name, line, col, msg);
+		fprintf(stderr, "%s:%u:%u: %s: %s\n", src->name, line, col, kind, msg);
 	if (line < src->first_line)
 		return;
 	l = tok_source_line(src->text, src->len, line - src->first_line + 1, &ll);
@@ -70,6 +70,25 @@ static void print_located(const struct run_src *src, unsigned line, unsigned col
 	for (unsigned i = 1; i < len; i++)
 		fputc('~', stderr);
 	fputc('\n', stderr);
+}
+
+static void print_located(const struct run_src *src, unsigned line, unsigned col,
+			  unsigned len, const char *msg)
+{
+	print_at(src, "error", line, col, len, msg);
+}
+
+/* A note about the command at WHERE ("FILE:LINE"), LINE:COL in SRC when
+ * SAME_RUN (then its text is quoted). */
+static void print_note(const struct run_src *src, bool same_run, const char *where,
+		       unsigned line, unsigned col, unsigned len, const char *msg)
+{
+	if (src->typed)		/* not on the screen any more: say which it was */
+		fprintf(stderr, "note: %s (%s)\n", msg, where);
+	else if (same_run)
+		print_at(src, "note", line, col, len, msg);
+	else
+		fprintf(stderr, "%s:%u: note: %s\n", where, col, msg);
 }
 
 static struct json_object *error_object(const struct run_src *src, int code, const char *msg,
@@ -89,11 +108,18 @@ static struct json_object *error_object(const struct run_src *src, int code, con
 static bool report(struct session *s, const struct run_src *src, struct json_object *out,
 		   int code, const char *msg, unsigned line, unsigned col, unsigned len)
 {
-	char why[700];
+	char why[1500];
 	bool ok = true;
 
 	if (run_signal && code == ECANCELED) {
 		snprintf(why, sizeof(why), "%s (SIG%s)", msg, sigabbrev_np(run_signal) ? sigabbrev_np(run_signal) : "?");
+		msg = why;
+	} else if (code == ENOTCONN && s->gone_why[0]) {
+		snprintf(why, sizeof(why), "%s: %s", msg, s->gone_why);
+		msg = why;
+	} else if (code == ENOTCONN) {
+		snprintf(why, sizeof(why), "%s (use 'connect PATH'%s)", msg,
+			 s->conn.listen_fd >= 0 ? " or 'accept'" : "");
 		msg = why;
 	}
 	if (!out)
@@ -174,16 +200,114 @@ static void auto_reconnect(struct session *s)
 	json_object_put(ev);
 }
 
+/* Each run_source() call is a run; a note can quote a line of the same run. */
+static unsigned run_serial;
+
+/* Command C (of SRC, run RUN) sent the connection's last request: remember
+ * where it came from. */
+static void note_sender(struct session *s, const struct run_src *src, unsigned run,
+			const struct tok_cmd *c)
+{
+	struct sender *d = &s->sender[0];
+
+	if (d->ns)
+		s->sender[1] = *d;	/* the command that sent before this one */
+	d->ns = s->conn.last[0].ns;
+	d->run = run;
+	d->line = c->v[0].line;
+	d->col = c->v[0].col;
+	d->len = c->v[0].len;
+	snprintf(d->where, sizeof(d->where), "%s:%u", src->name, c->v[0].line);
+}
+
+/* The command that sent request R (conn.last[]), NULL when unknown. A
+ * command sends a run of requests: it is the one that sent the last of them
+ * at or after R. */
+static const struct sender *sender_of(const struct session *s, const struct conn_sent *r)
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (s->sender[i].ns && r->ns <= s->sender[i].ns &&
+		    (i == 1 || s->sender[1].ns < r->ns))
+			return &s->sender[i];
+	return NULL;
+}
+
+/* "after SET_VRING_ADDR (bad3.vhu:13, answered, 2.1 ms earlier)": request R,
+ * where it came from, and how long before the connection was found closed. */
+static const char *describe_sent(const struct session *s, const struct conn_sent *r,
+				 char *buf, size_t len)
+{
+	const struct vhu_request *row = proto_request(SIDE_FRONTEND, r->request);
+	const struct sender *w = sender_of(s, r);
+	char nbuf[32];
+
+	if (r->seq == 0) {
+		snprintf(buf, len, "before any request went out whole");
+		return buf;
+	}
+	snprintf(buf, len, "after %s (%s%s%s, %.1f ms earlier)",
+		 conn_req_name(row, r->request, nbuf, sizeof(nbuf)),
+		 w ? w->where : "", w ? ", " : "", r->answered ? "answered" : "not answered",
+		 (double)(s->conn.closed_ns - r->ns) / 1e6);
+	return buf;
+}
+
+void run_note_gone(struct session *s)
+{
+	const struct conn *c = &s->conn;
+	char last[300];
+
+	if (c->peer_closed)
+		snprintf(s->gone_why, sizeof(s->gone_why), "the back-end closed the connection %s",
+			 describe_sent(s, &c->last[0], last, sizeof(last)));
+	else if (c->closed_why[0])
+		snprintf(s->gone_why, sizeof(s->gone_why), "vhuctl closed the connection: %s",
+			 c->closed_why);
+	else
+		s->gone_why[0] = '\0';
+}
+
+/* The back-end hung up during the command that failed with E: say what it
+ * had last accepted. When that is the request this command waited on, the
+ * one before it is the likelier cause (the back-end may have hung up before
+ * reading this one). *note gets the command that sent it, when that is an
+ * earlier one, which then deserves a note of its own. */
+static void blame_hangup(struct session *s, bool sent_here, struct vhu_err *e,
+			 const struct sender **note)
+{
+	const struct conn *c = &s->conn;
+	const struct conn_sent *r = &c->last[0];
+	char last[300];
+	size_t n = strlen(e->msg);
+
+	*note = NULL;
+	if (!c->peer_closed)
+		return;
+	if (sent_here && !r->answered) {
+		r = &c->last[1];
+		if (r->seq == 0)
+			return;		/* nothing before it */
+		snprintf(e->msg + n, sizeof(e->msg) - n, "; the request before it went out %s",
+			 describe_sent(s, r, last, sizeof(last)) + strlen("after "));
+	} else {
+		snprintf(e->msg + n, sizeof(e->msg) - n, ", %s", describe_sent(s, r, last, sizeof(last)));
+	}
+	*note = sender_of(s, r);
+	if (*note && (*note)->ns == s->sender[0].ns && sent_here)
+		*note = NULL;	/* this very command */
+}
+
 /* Run one tokenized command; returns false when the run must stop. */
-static bool run_one(struct session *s, const struct run_src *src, const struct tok_cmd *c,
-		    bool *failed)
+static bool run_one(struct session *s, const struct run_src *src, unsigned run,
+		    const struct tok_cmd *c, bool *failed)
 {
 	struct cmd_ctx ctx = { .s = s };
 	unsigned words = 0;
 	struct tok end;
 	const struct tok *t;
 	char msg[600];
-	bool was_connected, dropped = false;
+	bool was_connected, sent_here, dropped = false;
+	int64_t last_ns;
 	int r;
 
 	if (s->echo)
@@ -203,14 +327,28 @@ static bool run_one(struct session *s, const struct run_src *src, const struct t
 	ctx.argc = c->n - words;
 	ctx.out = session_result(s, ctx.cmd->name);
 	was_connected = conn_connected(&s->conn);
+	last_ns = s->conn.last[0].ns;
 	r = cmd_run(&ctx);
+	sent_here = s->conn.last[0].ns != last_ns;
+	if (sent_here)
+		note_sender(s, src, run, c);
+	if (was_connected && !conn_connected(&s->conn))
+		run_note_gone(s);
+	else if (conn_connected(&s->conn))
+		s->gone_why[0] = '\0';
 	if (r < 0) {
+		const struct sender *note = NULL;
 		bool ok;
 
 		t = blame(c, words, ctx.bad_tok, ctx.argc, &end);
 		*failed = true;
+		if (was_connected && !conn_connected(&s->conn) && ctx.err.code == ECONNRESET)
+			blame_hangup(s, sent_here, &ctx.err, &note);
 		ok = report(s, src, ctx.out, ctx.err.code ? ctx.err.code : -r,
 			    ctx.err.msg[0] ? ctx.err.msg : strerror(-r), t->line, t->col, t->len);
+		if (note)
+			print_note(src, note->run == run, note->where, note->line, note->col, note->len,
+				   "the back-end accepted the request sent here, then closed the connection");
 		if (s->auto_reconnect && !conn_connected(&s->conn))
 			auto_reconnect(s);
 		return ok && s->keep_going && !s->quit;
@@ -243,6 +381,7 @@ enum run_status run_source(struct session *s, const struct run_src *src)
 	struct tok_cmd c = { 0 };
 	struct tok_error te;
 	bool failed = false;
+	unsigned run = ++run_serial;
 	int r;
 
 	tok_init(&t, src->text, src->len, src->first_line);
@@ -255,7 +394,7 @@ enum run_status run_source(struct session *s, const struct run_src *src)
 		}
 		if (c.n == 0)
 			continue;
-		if (!run_one(s, src, &c, &failed))
+		if (!run_one(s, src, run, &c, &failed))
 			break;
 		if (run_signal) {
 			tok_cmd_free(&c);

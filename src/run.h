@@ -41,6 +41,10 @@ enum run_status run_source(struct session *s, const struct run_src *src);
  * -errno when the file cannot be read. */
 int run_file(struct session *s, const char *path, enum run_status *status);
 
+/* The connection went (the back-end hung up, or vhuctl closed it after an
+ * error): keep why in s->gone_why, with what went last and from where. */
+void run_note_gone(struct session *s);
+
 /* Run commands from FD as they arrive, line by line (stdin, pipes). */
 enum run_status run_stream(struct session *s, int fd, const char *name);
 

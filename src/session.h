@@ -69,6 +69,14 @@ struct session {
 	unsigned nsetup;
 	unsigned setup_dropped;		/* commands that came after the log was full */
 	struct json_object *spare_out;	/* an emptied result object, to use again */
+	/* Where the requests of conn.last[] came from (the commands that sent
+	 * them: "bad3.vhu:13"), to say what the back-end hung up after. */
+	struct sender {
+		int64_t ns;		/* conn.last[].ns of the last request it sent */
+		char where[160];
+		unsigned run, line, col, len;
+	} sender[2];
+	char gone_why[900];		/* why the connection went, once it did */
 	/* How an event that happens on its own is shown (the REPL redraws around it). */
 	void (*emit)(struct session *s, struct json_object *event);
 };

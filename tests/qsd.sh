@@ -179,4 +179,32 @@ is "$RC" 1 "script error: exit 1"
 like "$ERR" "$TMP/bad.vhu:2:17: error: 'abc' is not a valid number for 'num'" "script error located"
 is "$(printf '%s\n' "$OUT" | wc -l)" 3 "script stopped at the failing line"
 
+# A malformed SET_VRING_ADDR (a user address in no region) is acked, then
+# the back-end hangs up: the error comes on the next request, and names the
+# one it hung up after, with its line. (Whether the next request found the
+# socket closed or went out first and saw the hang-up waiting for its ack
+# depends on how fast qsd closes; either way the blame is the same.)
+cat >"$TMP/bad3.vhu" <<'VHU'
+get-features
+get-protocol-features
+set-protocol-features MQ,REPLY_ACK,CONFIG
+set-owner
+set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES
+mem add 1M
+set-mem-table
+set-vring-num 0 256
+set-vring-base 0 0
+set-vring-addr 0 desc=0xdead0000 avail=0x1000 used=0x2000
+set-vring-kick 0
+set-vring-call 0
+VHU
+run_vhuctl "$S" -f "$TMP/bad3.vhu"
+is "$RC" 1 "hang-up after an acked request: the script fails"
+wait_line "$TMP/qsd.log" "Invalid vring_addr message" 30
+ok $? "qsd says why it hung up"
+like "$ERR" "$TMP/bad3.vhu:11:1: error: SET_VRING_KICK: back-end closed the connection" "reported on the request that met the hang-up"
+like "$ERR" "SET_VRING_ADDR ($TMP/bad3.vhu:10, answered, " "naming the request the back-end hung up after, and its line"
+like "$ERR" "$TMP/bad3.vhu:10:1: note: the back-end accepted the request sent here, then closed the connection" "with a note on that line"
+is "$(jline 11 | jq -r .command)" set-vring-addr "the acked request itself succeeded"
+
 done_testing

@@ -453,18 +453,14 @@ static int cmd_vring_dump(struct cmd_ctx *ctx)
 
 /* --- start / stop ---------------------------------------------------------- */
 
-static unsigned default_queues(enum vhu_device d)
-{
-	return d == DEV_NET ? 2 : d == DEV_VSOCK ? 3 : 1;
-}
-
 static int cmd_start(struct cmd_ctx *ctx)
 {
 	struct session *s = ctx->s;
 	struct conn *c = &s->conn;
 	struct json_object *steps = json_object_new_array();
 	const struct arg_val *fa = args_get(&ctx->args, "features");
-	uint64_t queues = args_u(&ctx->args, "queues", default_queues(s->dev));
+	const struct arg_val *qa = args_get(&ctx->args, "queues");
+	uint64_t queues = qa->set ? qa->u : features_device_queues(s->dev, 0), reported = 0;
 	uint64_t size = args_u(&ctx->args, "size", 256), want, pwant;
 	bool packed = args_u(&ctx->args, "packed", 0);
 	char names[64];
@@ -496,6 +492,18 @@ static int cmd_start(struct cmd_ctx *ctx)
 			return r;
 		if ((pwant & BIT(0)) && (r = cmd_step(ctx, steps, "get-queue-num")) < 0)
 			return r;
+		if (pwant & BIT(0)) {
+			struct json_object *last = json_object_array_get_idx(steps, json_object_array_length(steps) - 1);
+			struct json_object *p = cmd_step_reply(last), *u;
+
+			if (p && json_object_object_get_ex(p, "u64", &u))
+				reported = (uint64_t)json_object_get_int64(u);
+			if (!qa->set)
+				queues = features_device_queues(s->dev, reported);
+			if (queues > SESSION_RINGS)
+				return vhu_errf(&ctx->err, ERANGE, "the back-end reports %" PRIu64 " queues; vhuctl drives %u at most: give queues=",
+						reported, SESSION_RINGS);
+		}
 		if ((pwant & BIT(5)) && (r = cmd_step(ctx, steps, "set-backend-req-fd")) < 0)
 			return r;
 	}
@@ -521,6 +529,8 @@ static int cmd_start(struct cmd_ctx *ctx)
 		return r;
 	jb_add(ctx->out, "features", jb_hex(want));
 	jb_add(ctx->out, "queues", json_object_new_int((int)queues));
+	if (reported)
+		jb_add(ctx->out, "queues_reported", json_object_new_int64((int64_t)reported));
 	jb_add(ctx->out, "layout", json_object_new_string(packed ? "packed" : "split"));
 	(void)names;
 	return 0;
@@ -595,7 +605,7 @@ static const struct arg_spec dump_args[] = {
 };
 static const struct arg_spec start_args[] = {
 	{ .name = "features", .type = ARG_FEATURES, .key_only = true, .help = "features to ack (default: offered and drivable)" },
-	{ .name = "queues", .type = ARG_U32, .key_only = true, .help = "rings to set up (default: blk 1, net 2)" },
+	{ .name = "queues", .type = ARG_U32, .key_only = true, .help = "rings to set up (default: the device's, fs: every queue the back-end reports)" },
 	{ .name = "size", .type = ARG_U32, .key_only = true, .max = VRING_SIZE_MAX, .help = "ring size (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "negotiate and use packed rings" },
 	VERBOSE_ARG,

@@ -1,5 +1,6 @@
 /* features.c - tables of virtio device types, feature bits and status bits. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -163,28 +164,38 @@ static const struct vhu_feature gpio_bits[] = {
 
 #define BITS(t)	.bits = t, .nbits = ARRAY_SIZE(t)
 
-/* Devices vhuctl knows: short name, feature-name prefix, device bits.
- * rng (entropy) and input define no feature bits, hence no prefix. */
+/* Devices vhuctl knows: short name, feature-name prefix, device bits, and
+ * the virtqueues a driver sets up by default (the virtio spec's "Virtqueues"
+ * of each device; every_reported: as many as GET_QUEUE_NUM reports, which
+ * the device's queue layout allows). rng (entropy) and input define no
+ * feature bits, hence no prefix. */
 static const struct dev_info {
 	enum vhu_device dev;
 	const char *name;
 	const char *prefix;
 	const struct vhu_feature *bits;
 	unsigned nbits;
+	unsigned queues;
+	bool every_reported;
 } devices[] = {
-	{ .dev = DEV_NET, .name = "net", .prefix = "VIRTIO_NET_F_", BITS(net_bits) },
-	{ .dev = DEV_BLK, .name = "blk", .prefix = "VIRTIO_BLK_F_", BITS(blk_bits) },
-	{ .dev = DEV_CONSOLE, .name = "console", .prefix = "VIRTIO_CONSOLE_F_", BITS(console_bits) },
-	{ .dev = DEV_RNG, .name = "rng" },
-	{ .dev = DEV_SCSI, .name = "scsi", .prefix = "VIRTIO_SCSI_F_", BITS(scsi_bits) },
-	{ .dev = DEV_GPU, .name = "gpu", .prefix = "VIRTIO_GPU_F_", BITS(gpu_bits) },
-	{ .dev = DEV_INPUT, .name = "input" },
-	{ .dev = DEV_VSOCK, .name = "vsock", .prefix = "VIRTIO_VSOCK_F_", BITS(vsock_bits) },
-	{ .dev = DEV_CRYPTO, .name = "crypto", .prefix = "VIRTIO_CRYPTO_F_", BITS(crypto_bits) },
-	{ .dev = DEV_SOUND, .name = "sound", .prefix = "VIRTIO_SND_F_", BITS(sound_bits) },
-	{ .dev = DEV_FS, .name = "fs", .prefix = "VIRTIO_FS_F_", BITS(fs_bits) },
-	{ .dev = DEV_I2C, .name = "i2c", .prefix = "VIRTIO_I2C_F_", BITS(i2c_bits) },
-	{ .dev = DEV_GPIO, .name = "gpio", .prefix = "VIRTIO_GPIO_F_", BITS(gpio_bits) },
+	/* receiveq1 + transmitq1 (more pairs with VIRTIO_NET_F_MQ: 'queues=') */
+	{ .dev = DEV_NET, .name = "net", .prefix = "VIRTIO_NET_F_", BITS(net_bits), .queues = 2 },
+	{ .dev = DEV_BLK, .name = "blk", .prefix = "VIRTIO_BLK_F_", BITS(blk_bits), .queues = 1 },
+	{ .dev = DEV_CONSOLE, .name = "console", .prefix = "VIRTIO_CONSOLE_F_", BITS(console_bits), .queues = 2 },
+	{ .dev = DEV_RNG, .name = "rng", .queues = 1 },
+	/* controlq, eventq, request queues */
+	{ .dev = DEV_SCSI, .name = "scsi", .prefix = "VIRTIO_SCSI_F_", BITS(scsi_bits), .queues = 3,
+	  .every_reported = true },
+	{ .dev = DEV_GPU, .name = "gpu", .prefix = "VIRTIO_GPU_F_", BITS(gpu_bits), .queues = 2 },
+	{ .dev = DEV_INPUT, .name = "input", .queues = 2 },
+	{ .dev = DEV_VSOCK, .name = "vsock", .prefix = "VIRTIO_VSOCK_F_", BITS(vsock_bits), .queues = 3 },
+	{ .dev = DEV_CRYPTO, .name = "crypto", .prefix = "VIRTIO_CRYPTO_F_", BITS(crypto_bits), .queues = 2 },
+	{ .dev = DEV_SOUND, .name = "sound", .prefix = "VIRTIO_SND_F_", BITS(sound_bits), .queues = 4 },
+	/* hiprio, then the request queues: all the back-end has */
+	{ .dev = DEV_FS, .name = "fs", .prefix = "VIRTIO_FS_F_", BITS(fs_bits), .queues = 2,
+	  .every_reported = true },
+	{ .dev = DEV_I2C, .name = "i2c", .prefix = "VIRTIO_I2C_F_", BITS(i2c_bits), .queues = 1 },
+	{ .dev = DEV_GPIO, .name = "gpio", .prefix = "VIRTIO_GPIO_F_", BITS(gpio_bits), .queues = 2 },
 };
 
 /* The same devices as a plain list, for callers that only iterate; the
@@ -217,6 +228,17 @@ static const struct dev_info *dev_info(enum vhu_device dev)
 			return &devices[i];
 	}
 	return NULL;
+}
+
+unsigned features_device_queues(enum vhu_device dev, uint64_t reported)
+{
+	const struct dev_info *d = dev_info(dev);
+
+	if (!d)
+		return 1;
+	if (d->every_reported && reported > d->queues)
+		return reported > UINT32_MAX ? UINT32_MAX : (unsigned)reported;
+	return d->queues;
 }
 
 /* Compare a user spelling with a spec name: case-insensitive, and '-'

@@ -31,6 +31,11 @@ struct vhu_feature {
 const char *features_device_name(enum vhu_device dev);
 /* "blk" -> DEV_BLK; also accepts the decimal virtio ID; -1 when unknown. */
 int features_device_by_name(const char *name);
+/* The virtqueues a driver of DEV sets up by default, given that the
+ * back-end reported REPORTED with GET_QUEUE_NUM (0 unknown): the spec's
+ * count, or every queue reported where the device's layout takes them
+ * (fs: hiprio + request queues). 1 for a device vhuctl does not know. */
+unsigned features_device_queues(enum vhu_device dev, uint64_t reported);
 /* Devices vhuctl knows, for help and completion; *n receives the count. */
 const enum vhu_device *features_devices(unsigned *n);
 

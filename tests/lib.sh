@@ -156,6 +156,31 @@ start_qsd() {
 	wait_path -s "$TMP/qsd.pid" "$QSD_PID" 30 || bail "qemu-storage-daemon did not start: $(cat "$TMP/qsd.log")"
 }
 
+# start_virtiofsd SOCKET DIR: QEMU's virtiofsd sharing DIR. It serves one
+# front-end connection, then exits: start one per connection.
+start_virtiofsd() {
+	local sock=$1 dir=$2 bin=/usr/lib/qemu/virtiofsd
+	[ -x "$bin" ] || bail "virtiofsd not installed (apt-get install qemu-system-common)"
+	rm -f "$sock"
+	: >"$TMP/virtiofsd.log"
+	stdbuf -oL -eL "$bin" --socket-path="$sock" -o source="$dir" -o cache=none \
+		</dev/null >"$TMP/virtiofsd.log" 2>&1 &
+	VIRTIOFSD_PID=$!
+	PIDS+=("$VIRTIOFSD_PID")
+	# printed once its socket listens
+	wait_line "$TMP/virtiofsd.log" "Waiting for vhost-user socket connection" 30 "$VIRTIOFSD_PID" ||
+		bail "virtiofsd did not start: $(tail -5 "$TMP/virtiofsd.log")"
+}
+
+# gone PID SECONDS: 0 once PID has exited, 1 if it still runs after SECONDS
+gone() {
+	for _ in $(seq $(($2 * 20))); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # start_testpmd SOCKET [VDEV-EXTRA] [TESTPMD-ARGS]: dpdk-testpmd with one
 # vhost-user port; not forwarding unless TESTPMD-ARGS says --auto-start
 # (control-plane tests need no busy-polling core). Its log is written line

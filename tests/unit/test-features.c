@@ -226,9 +226,21 @@ static void test_status(void)
 	tap_is_int(features_status_by_name(NULL), -1, "NULL status");
 }
 
+static void test_queues(void)
+{
+	tap_is_int((int)features_device_queues(DEV_NET, 128), 2, "net: one queue pair, whatever GET_QUEUE_NUM says");
+	tap_is_int((int)features_device_queues(DEV_BLK, 4), 1, "blk: one request queue by default");
+	tap_is_int((int)features_device_queues(DEV_FS, 0), 2, "fs: hiprio + one request queue when nothing is reported");
+	tap_is_int((int)features_device_queues(DEV_FS, 5), 5, "fs: every queue the back-end reports");
+	tap_is_int((int)features_device_queues(DEV_FS, 1), 2, "fs: never fewer than hiprio + one request queue");
+	tap_is_int((int)features_device_queues(DEV_VSOCK, 9), 3, "vsock: rx, tx, event");
+	tap_is_int((int)features_device_queues(DEV_NONE, 3), 1, "unknown device: one ring");
+}
+
 int main(void)
 {
 	test_devices();
+	test_queues();
 	test_names();
 	test_tables();
 	test_by_name();

@@ -16,6 +16,10 @@
 #define F_ACCESS_PLATFORM 33
 #define F_RING_PACKED 34
 
+/* The index of a ring vhuctl drives, bounded by the session's table of rings
+ * in the spec, so that no handler can index past it. */
+#define RING_INDEX_ARG { .name = "index", .type = ARG_U32, .required = true, \
+			 .max = SESSION_RINGS - 1, .help = "ring index" }
 #define VERBOSE_ARG { .name = "verbose", .type = ARG_FLAG, .help = "show every step's request and reply in full" }
 
 /* HEX or @FILE (at most MEM_IO_MAX) into a malloc'd buffer; TOK is blamed. */

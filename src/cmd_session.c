@@ -240,7 +240,7 @@ static int cmd_mem_list(struct cmd_ctx *ctx)
 static int cmd_mem_remove(struct cmd_ctx *ctx)
 {
 	uint64_t i = args_u(&ctx->args, "region", 0);
-	int r = mem_remove(&ctx->s->mem, (unsigned)(i > UINT32_MAX ? UINT32_MAX : i), &ctx->err);
+	int r = mem_remove(&ctx->s->mem, (unsigned)i, &ctx->err);
 
 	if (r < 0)
 		ctx->bad_tok = (int)args_get(&ctx->args, "region")->tok;
@@ -485,7 +485,7 @@ static const struct arg_spec mem_add_args[] = {
 	{ .name = "gpa", .type = ARG_U64, .key_only = true, .help = "guest physical address (default: after the last region)" },
 };
 static const struct arg_spec mem_remove_args[] = {
-	{ .name = "region", .type = ARG_U32, .required = true, .help = "index in 'mem list'" },
+	{ .name = "region", .type = ARG_U32, .required = true, .max = MEM_REGIONS_MAX - 1, .help = "index in 'mem list'" },
 };
 static const struct arg_spec onoff_args[] = {
 	{ .name = "state", .type = ARG_BOOL, .help = "on or off" },

@@ -554,32 +554,32 @@ static const struct arg_spec gpa_data_args[] = {
 	{ .name = "data", .type = ARG_STRING, .required = true, .help = "hex bytes or @FILE" },
 };
 static const struct arg_spec setup_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 	{ .name = "size", .type = ARG_U32, .help = "entries (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "packed layout (default: if RING_PACKED was negotiated)" },
 	VERBOSE_ARG,
 };
 static const struct arg_spec verbose_args[] = { VERBOSE_ARG };
 static const struct arg_spec post_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 	{ .name = "out", .type = ARG_STRING, .key_only = true, .multi = true, .help = "device-readable buffer: hex or @FILE (repeatable)" },
 	{ .name = "in", .type = ARG_STRING, .key_only = true, .multi = true, .help = "device-writable buffer of LEN bytes (repeatable)" },
 	{ .name = "indirect", .type = ARG_FLAG, .help = "put the chain in an indirect table" },
 };
 static const struct arg_spec used_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 	{ .name = "wait", .type = ARG_FLAG, .help = "wait for an entry when there is none yet" },
 	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
 };
 static const struct arg_spec index_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 };
 static const struct arg_spec wait_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
 };
 static const struct arg_spec dump_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 	{ .name = "from", .type = ARG_U32, .key_only = true, .help = "first entry to show" },
 	{ .name = "count", .type = ARG_U32, .key_only = true, .help = "entries to show" },
 	{ .name = "chains-only", .type = ARG_FLAG, .help = "only the chains in flight" },

@@ -59,6 +59,28 @@ like "$ERR" "size=65792 is over 32768" "start refuses a ring size that would wra
 run_vhuctl -c 'iotlb-msg iova=0 size=1 uaddr=0 perm=300'
 like "$ERR" "perm=300 is over 255" "a u8 field refuses 300"
 
+# Indexes people type are checked against what they index, in the argument
+# spec: the session's 256 rings, its 64 memory regions, the 8-bit ring index
+# of kick/call/err. (vring setup 4294967295 once indexed past the rings.)
+while IFS='|' read -r c most; do
+	run_vhuctl -c "$c"
+	is "$RC/$(jline 1 | jq -r .error.code)" 1/ERANGE "'$c': exit 1 with an ERANGE error object, not a crash"
+	like "$ERR" "is over $most, the most" "'$c': the index is refused"
+done <<'CASES'
+vring setup 4294967295|255
+vring setup 256 size=8|255
+vring post 4294967295 out=00|255
+vring kick 4294967295|255
+vring wait 256 timeout=1|255
+vring used 4294967295 wait|255
+vring dump 65536|255
+set-vring-kick 256|255
+set-vring-call 4294967295 nofd|255
+mem remove 4294967295|63
+add-mem-reg 64|63
+rem-mem-reg region=4294967295|63
+CASES
+
 # Scripts: comments, blank lines, stop at the first failure, FILE:LINE:COL.
 cat >"$TMP/s.vhu" <<'VHU'
 # memory for the guest

@@ -287,7 +287,7 @@ static const struct arg_spec net_send_args[] = {
 	{ .name = "frame", .type = ARG_STRING, .required = true, .help = "Ethernet frame: hex or @FILE" },
 };
 static const struct arg_spec net_recv_args[] = {
-	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
+	TIMEOUT_ARG,
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -293,9 +293,10 @@ static int cmd_timeout(struct cmd_ctx *ctx)
 	const struct arg_val *t = args_get(&ctx->args, "ms");
 
 	if (t->set) {
-		if (t->u > 3600000) {
+		if (t->u < 1 || t->u > SESSION_TIMEOUT_MAX_MS) {
 			ctx->bad_tok = (int)t->tok;
-			return vhu_errf(&ctx->err, ERANGE, "timeout is at most 3600000 ms");
+			return vhu_errf(&ctx->err, ERANGE, "the timeout is 1..%d ms (0 would be no wait at all)",
+					SESSION_TIMEOUT_MAX_MS);
 		}
 		ctx->s->conn.timeout_ms = (int)t->u;
 	}
@@ -508,7 +509,7 @@ static const struct arg_spec ms_args[] = {
 	{ .name = "ms", .type = ARG_U64, .required = true, .help = "milliseconds" },
 };
 static const struct arg_spec timeout_args[] = {
-	{ .name = "ms", .type = ARG_U64, .help = "milliseconds every wait may take" },
+	{ .name = "ms", .type = ARG_U64, .help = "milliseconds every wait may take, 1..3600000" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

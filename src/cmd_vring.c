@@ -75,9 +75,9 @@ int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms)
 {
 	const struct arg_val *t = args_get(&ctx->args, "timeout");
 
-	if (t->set && t->u > 3600000) {
+	if (t->set && t->u > SESSION_TIMEOUT_MAX_MS) {
 		ctx->bad_tok = (int)t->tok;
-		return vhu_errf(&ctx->err, ERANGE, "timeout is at most 3600000 ms");
+		return vhu_errf(&ctx->err, ERANGE, "timeout is at most %d ms", SESSION_TIMEOUT_MAX_MS);
 	}
 	*ms = t->set ? (int)t->u : ctx->s->conn.timeout_ms;
 	return 0;
@@ -118,6 +118,8 @@ int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct 
 				(void)0;
 			return r;
 		}
+		if (timeout_ms == 0)
+			return 0;	/* looked once, as asked */
 		if (wire_cancel)
 			return vhu_errf(&ctx->err, ECANCELED, "interrupted while waiting on ring %u", vr->index);
 		left = deadline - wire_now_ns();
@@ -384,9 +386,9 @@ static int cmd_vring_wait(struct cmd_ctx *ctx)
 	while (r < 0 && errno == EINTR && !wire_cancel);
 	if (wire_cancel)
 		return vhu_errf(&ctx->err, ECANCELED, "interrupted");
-	if (r == 0)
+	if (r == 0 && timeout)
 		return vhu_errf(&ctx->err, ETIMEDOUT, "ring %u: no call within %d ms", n, timeout);
-	if (read(fd, &cnt, 8) < 0)
+	if (r > 0 && read(fd, &cnt, 8) < 0)
 		cnt = 0;
 	jb_add(ctx->out, "ring", json_object_new_int((int)n));
 	jb_add(ctx->out, "calls", json_object_new_int64((int64_t)cnt));
@@ -569,14 +571,14 @@ static const struct arg_spec post_args[] = {
 static const struct arg_spec used_args[] = {
 	RING_INDEX_ARG,
 	{ .name = "wait", .type = ARG_FLAG, .help = "wait for an entry when there is none yet" },
-	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
+	TIMEOUT_ARG,
 };
 static const struct arg_spec index_args[] = {
 	RING_INDEX_ARG,
 };
 static const struct arg_spec wait_args[] = {
 	RING_INDEX_ARG,
-	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
+	TIMEOUT_ARG,
 };
 static const struct arg_spec dump_args[] = {
 	RING_INDEX_ARG,

@@ -18,6 +18,19 @@ is "$RC" 2 "unreadable script: exit 2"
 like "$ERR" "does-not-exist.vhu: No such file or directory" "unreadable script named"
 run_vhuctl -t abc -c status
 is "$RC" 2 "bad timeout: exit 2"
+# 0 is refused: it once meant SO_RCVTIMEO {0, 0}, a wait for ever.
+run_vhuctl -t 0 -c status
+is "$RC" 2 "--timeout 0: exit 2"
+like "$ERR" "--timeout wants milliseconds (1..3600000), not '0'" "--timeout 0: the range is named"
+run_vhuctl -t 3600001 -c status
+is "$RC" 2 "--timeout 3600001: exit 2"
+run_vhuctl --help
+like "$OUT" "bound on every wait, 1..3600000 ms" "--help gives the same range"
+run_vhuctl -c 'timeout 0; timeout'
+is "$RC/$(jline 1 | jq -r .error.code)" 1/ERANGE "'timeout 0' is an error"
+like "$ERR" "the timeout is 1..3600000 ms" "'timeout 0': the range is named"
+run_vhuctl -c 'timeout 1; timeout 3600000'
+is "$(jline 2 | jq -r .timeout_ms)" 3600000 "'timeout' takes 1 and 3600000"
 
 # Unknown command, with a suggestion and a located error on stderr.
 run_vhuctl -c 'get-feature'

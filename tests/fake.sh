@@ -16,6 +16,31 @@ is "$(jline 2 | jq -r .error.code)" ETIMEDOUT "no reply: error object with ETIME
 ok $(( (t1 - t0) / 1000000 < 3000 ? 0 : 1 )) "no reply: gave up after the 300 ms timeout ($(( (t1 - t0) / 1000000 )) ms)"
 stop_fake
 
+# A timeout of 0 once set SO_RCVTIMEO {0, 0}, which is no timeout at all:
+# against a back-end that never answers, vhuctl waited for ever. The session
+# timeout is 1..3600000 ms; a command's own timeout=0 looks once.
+start_fake "$S" 10*noreply
+t0=$(date +%s%N)
+run_vhuctl -t 0 "$S" -c get-features
+t1=$(date +%s%N)
+is "$RC" 2 "-t 0: a usage error"
+ok $(( (t1 - t0) / 1000000 < 5000 ? 0 : 1 )) "-t 0: no wait ($(( (t1 - t0) / 1000000 )) ms)"
+t0=$(date +%s%N)
+run_vhuctl -t 300 --keep-going "$S" -c 'timeout 0; get-features'
+t1=$(date +%s%N)
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.error) | .error.code' | tr '\n' ' ')" "ERANGE ETIMEDOUT " "'timeout 0' refused; the request still times out after 300 ms"
+ok $(( (t1 - t0) / 1000000 < 5000 ? 0 : 1 )) "'timeout 0': no wait for ever ($(( (t1 - t0) / 1000000 )) ms)"
+stop_fake
+start_fake "$S"
+t0=$(date +%s%N)
+run_vhuctl -t 3000 "$S" -c 'mem add 1M; vring setup 0 size=8; vring wait 0 timeout=0; vring used 0 wait timeout=0; net recv timeout=0'
+t1=$(date +%s%N)
+ran_ok "timeout=0: look once and return, no error"
+is "$(printf '%s\n' "$OUT" | jq -c 'select(.command | test("^(vring wait|vring used|net recv)$")) | .calls // .used // .frames' | tr '\n' ' ')" "0 [] [] " \
+	"timeout=0: no call, no used entry, no frame"
+ok $(( (t1 - t0) / 1000000 < 2500 ? 0 : 1 )) "timeout=0: nothing waited for the 3000 ms timeout ($(( (t1 - t0) / 1000000 )) ms)"
+stop_fake
+
 start_fake "$S" close
 run_vhuctl "$S" -c get-features
 like "$ERR" "GET_FEATURES: back-end closed the connection after 0 of 12 header bytes" "close before replying"

@@ -679,6 +679,7 @@ static int check_reply_payload(struct cmd_ctx *ctx, const struct conn_xfer *x,
 			       const struct vhu_pval *req)
 {
 	const struct vhu_request *row = x->row;
+	struct vhu_err de = { 0 };
 	struct vhu_pval v;
 	uint64_t ack;
 
@@ -697,8 +698,13 @@ static int check_reply_payload(struct cmd_ctx *ctx, const struct conn_xfer *x,
 					row->name, ack);
 		return 0;
 	}
-	if (!row || codec_decode(row->reply_kind, x->reply.payload, x->reply.len, &v, NULL) < 0)
+	if (!row)
 		return 0;
+	/* A reply that passed the header checks but does not decode is malformed:
+	 * never a success (a GET_CONFIG whose size field disagrees with the
+	 * bytes that follow once was). */
+	if (codec_decode(row->reply_kind, x->reply.payload, x->reply.len, &v, &de) < 0)
+		return vhu_errf(&ctx->err, EBADMSG, "%s: reply's %s", row->name, de.msg);
 	switch (row->num) {
 	case 11:
 		if (v.state.index != req->state.index)

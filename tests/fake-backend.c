@@ -75,6 +75,9 @@
  *                  extra-fds also attach the fd the `ok' reply carries, if
  *                  any (GET_INFLIGHT_FD's memfd, see below).
  *   garbage        12 bytes of 0xff.
+ *   config-short   GET_CONFIG(24): the `ok' reply with 4 fewer bytes after
+ *                  its 12-byte header than its size field says (when it
+ *                  says at least 4); any other request: as `ok'.
  *   delay=MS       sleep MS milliseconds, then behave like `ok'.
  *   exit           exit with status 0 (no reply).
  *   backend=SPEC   behave like `ok' (reply if due), then send one back-end
@@ -300,6 +303,7 @@ enum act_kind {
 	ACT_SHORT_EXTRA,
 	ACT_EXTRA_FDS,
 	ACT_GARBAGE,
+	ACT_CONFIG_SHORT,
 	ACT_DELAY,
 	ACT_EXIT,
 	ACT_BACKEND,
@@ -368,6 +372,7 @@ static const struct {
 	{ "short-extra", ACT_SHORT_EXTRA },
 	{ "extra-fds", ACT_EXTRA_FDS },
 	{ "garbage", ACT_GARBAGE },
+	{ "config-short", ACT_CONFIG_SHORT },
 	{ "exit", ACT_EXIT },
 };
 
@@ -1484,6 +1489,14 @@ static int do_action(int fd, const struct action *a, struct session *s,
 		close_fds(fds, EXTRA_FDS);
 		return ret;
 	}
+	case ACT_CONFIG_SHORT:
+		if (m->request != REQ_GET_CONFIG)
+			return do_ok(fd, s, m);
+		if (build_reply(s, m, &r) < 0)
+			return -1;
+		if (r.size >= CONFIG_HDR + 4)
+			r.size -= 4;	/* the size field stays */
+		return send_reply(fd, &r);
 	case ACT_EXIT:
 		close(fd);
 		quit(0);
@@ -1790,7 +1803,7 @@ static void __attribute__((noreturn)) usage(void)
 	fputs("usage: fake-backend [--log FILE] [--pidfile FILE] "
 	      "[--features HEX] [--protocol-features HEX] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
-	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|"
+	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
 	      "delay=MS|exit|\n"
 	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait]\n",
 	      stderr);

@@ -196,6 +196,15 @@ run_vhuctl --device blk "$S" -c 'get-config size=8 offset=4'
 is "$(jline 2 | jq -r .reply.payload.hex)" 0405060708090a0b "GET_CONFIG bytes shown as hex"
 is "$(jline 2 | jq -r .reply.payload.decoded.size_max)" "$((0x0b0a0908))" "GET_CONFIG decoded for blk"
 
+# A GET_CONFIG reply whose size field disagrees with the bytes that follow
+# is an error naming the field (it once decoded to nothing and rc 0).
+start_fake "$S" config-short
+run_vhuctl --device blk "$S" -c 'get-config size=8'
+is "$RC/$(jline 2 | jq -r .error.code)" 1/EBADMSG "GET_CONFIG with a lying size field: EBADMSG"
+like "$ERR" "GET_CONFIG: reply's config size field says 8 bytes but 4 follow" "the error names the field"
+is "$(jline 2 | jq -r .reply.payload_hex)" 00000000080000000000000000010203 \
+	"the reply is shown as it came"
+
 # raw: anything goes, with warnings, and the back-end's answer reported.
 start_fake "$S"
 run_vhuctl -t 300 "$S" -c 'raw 99 payload=0102 fds=2; raw SET_VRING_KICK payload=0001000000000000 fds=1; raw GET_FEATURES size=8'

@@ -75,6 +75,17 @@
  *                  extra-fds also attach the fd the `ok' reply carries, if
  *                  any (GET_INFLIGHT_FD's memfd, see below).
  *   garbage        12 bytes of 0xff.
+ *   short-inflight GET_INFLIGHT_FD(31): the `ok' reply (same log line), its
+ *                  memfd cut to half its size before it is sent; any other
+ *                  request: as `ok'.
+ *   shrink-inflight
+ *                  GET_INFLIGHT_FD(31): the `ok' reply (same log line); then
+ *                  a child process keeps the memfd and, over and over, cuts
+ *                  it to 0 bytes and grows it back, 100 us in each state
+ *                  (its contents are then zero), until the connection ends (the child is killed)
+ *                  or 120 s pass; logged after the reply as
+ *                    inflight-shrinking
+ *                  Any other request: as `ok'.
  *   config-short   GET_CONFIG(24): the `ok' reply with 4 fewer bytes after
  *                  its 12-byte header than its size field says (when it
  *                  says at least 4); any other request: as `ok'.
@@ -225,6 +236,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -304,6 +316,8 @@ enum act_kind {
 	ACT_EXTRA_FDS,
 	ACT_GARBAGE,
 	ACT_CONFIG_SHORT,
+	ACT_SHORT_INFLIGHT,
+	ACT_SHRINK_INFLIGHT,
 	ACT_DELAY,
 	ACT_EXIT,
 	ACT_BACKEND,
@@ -373,6 +387,8 @@ static const struct {
 	{ "extra-fds", ACT_EXTRA_FDS },
 	{ "garbage", ACT_GARBAGE },
 	{ "config-short", ACT_CONFIG_SHORT },
+	{ "short-inflight", ACT_SHORT_INFLIGHT },
+	{ "shrink-inflight", ACT_SHRINK_INFLIGHT },
 	{ "exit", ACT_EXIT },
 };
 
@@ -1441,6 +1457,64 @@ static void send_backend(struct session *s, const struct backend_spec *b)
 		read_backend_reply(s);
 }
 
+static pid_t shrinker = -1;	/* shrink-inflight's child, or -1 */
+
+/* The shrink-inflight child: FD goes from SIZE bytes to 0 and back, over
+ * and over, while the parent lives (it kills the child when done). */
+static void start_shrinker(int fd, off_t size)
+{
+	pid_t parent = getpid(), pid = fork();
+	int64_t end;
+
+	if (pid < 0) {
+		warnx_("fork: %s", strerror(errno));
+		return;
+	}
+	if (pid > 0) {
+		shrinker = pid;
+		log_line("inflight-shrinking");
+		return;
+	}
+	end = now_ms() + IDLE_TIMEOUT_MS;
+	/* A while in each state, so that a reader sees both. */
+	while (!got_signal && getppid() == parent && now_ms() < end) {
+		if (ftruncate(fd, 0) < 0 || usleep(100) < 0 || ftruncate(fd, size) < 0)
+			break;
+		usleep(100);
+	}
+	_exit(0);
+}
+
+static void stop_shrinker(void)
+{
+	if (shrinker < 0)
+		return;
+	kill(shrinker, SIGTERM);
+	waitpid(shrinker, NULL, 0);
+	shrinker = -1;
+}
+
+/* GET_INFLIGHT_FD's `ok' reply whose memfd is cut to half, or then keeps
+ * shrinking (short-inflight, shrink-inflight). */
+static int do_inflight_shrink(int fd, struct session *s, struct msg *m, bool keep_shrinking)
+{
+	struct reply r;
+	uint64_t size;
+	int ret;
+
+	if (m->request != REQ_GET_INFLIGHT_FD)
+		return do_ok(fd, s, m);
+	build_reply(s, m, &r);
+	memcpy(&size, r.payload, 8);
+	if (r.fd >= 0 && !keep_shrinking && ftruncate(r.fd, (off_t)(size / 2)) < 0)
+		warnx_("ftruncate: %s", strerror(errno));
+	ret = send_reply(fd, &r);
+	if (ret == 0 && r.fd >= 0 && keep_shrinking)
+		start_shrinker(r.fd, (off_t)size);
+	reply_done(&r);
+	return ret;
+}
+
 /*
  * Apply action a to message m.
  * Returns 0 to keep the connection, -1 to close it.
@@ -1489,6 +1563,9 @@ static int do_action(int fd, const struct action *a, struct session *s,
 		close_fds(fds, EXTRA_FDS);
 		return ret;
 	}
+	case ACT_SHORT_INFLIGHT:
+	case ACT_SHRINK_INFLIGHT:
+		return do_inflight_shrink(fd, s, m, a->kind == ACT_SHRINK_INFLIGHT);
 	case ACT_CONFIG_SHORT:
 		if (m->request != REQ_GET_CONFIG)
 			return do_ok(fd, s, m);
@@ -1577,6 +1654,7 @@ static void serve(int fd)
 			break;
 	}
 out:
+	stop_shrinker();
 	if (s)
 		close_channel(s);
 	free(m);
@@ -1804,6 +1882,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "[--features HEX] [--protocol-features HEX] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
 	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
+	      "short-inflight|shrink-inflight|"
 	      "delay=MS|exit|\n"
 	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait]\n",
 	      stderr);

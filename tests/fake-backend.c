@@ -3,7 +3,7 @@
 /*
  * Usage:
  *   fake-backend [--log FILE] [--pidfile FILE] [--features HEX]
- *                [--protocol-features HEX] SOCKET [ACTION...]
+ *                [--protocol-features HEX] [--rings MODE] SOCKET [ACTION...]
  *
  * Listens on the AF_UNIX stream socket SOCKET (a stale file is unlinked
  * first) and serves one front-end connection at a time, forever: when the
@@ -25,6 +25,20 @@
  *   --features HEX   GET_FEATURES value (default 0x140000000).
  *   --protocol-features HEX
  *                    GET_PROTOCOL_FEATURES value (default 0x8209).
+ *   --rings MODE     be a device (tests/fake-rings.c): map the regions of
+ *                    SET_MEM_TABLE(5), keep what SET_VRING_NUM/BASE/ADDR
+ *                    (8, 10, 9) and the eventfds of SET_VRING_KICK/CALL (12,
+ *                    13) say, and while waiting for a message serve the
+ *                    split rings that get kicked: every chain made
+ *                    available is taken, its device-writable buffers are
+ *                    zeroed, and a used entry {head, their total length} is
+ *                    written, then the call eventfd signalled. MODE:
+ *                      inorder  in the order the chains were made available
+ *                      reverse  the chains of one kick, newest first
+ *                      repeat   in order, each used entry written twice
+ *                    Each used entry written is logged as
+ *                      ring-used ring=<index> id=<head> len=<n>
+ *                    Without --rings, nothing of this is done.
  *
  * Exit: SIGTERM/SIGINT, the `exit' action, or 120 s without connection
  * activity (no accept and no received byte) end the process with status 0
@@ -240,6 +254,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fake-rings.h"
+
 #define HDR_SIZE		12
 #define MAX_PAYLOAD		4096
 #define MAX_FDS			32
@@ -368,6 +384,7 @@ struct session {
 	uint64_t features;	/* last SET_FEATURES(2) value */
 	uint64_t state_check;	/* CHECK_DEVICE_STATE(43) reply */
 	uint32_t vring_base[MAX_VRINGS];
+	struct fake_rings *rings;	/* --rings: the device side, or NULL */
 };
 
 static const struct {
@@ -404,6 +421,9 @@ static struct action *actions;
 static int nactions;
 static int cur_action;
 static int64_t last_activity;
+static bool opt_rings;
+static enum rings_mode opt_rings_mode;
+static struct fake_rings *serving;	/* whose kicks wait_readable serves */
 
 static void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -479,16 +499,23 @@ static int setup_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Wait until fd is readable; returns 0, or -1 on a poll error. */
+/* Wait until fd is readable, serving the rings that get kicked meanwhile
+ * (--rings); returns 0, or -1 on a poll error. */
 static int wait_readable(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd p[1 + MAX_VRINGS];
+	unsigned which[MAX_VRINGS], n;
 	int ret;
 
 	for (;;) {
 		check_alive();
-		ret = poll(&pfd, 1, POLL_SLICE_MS);
-		if (ret > 0)
+		p[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		n = serving ? rings_pollfds(serving, p + 1, which, MAX_VRINGS) : 0;
+		ret = poll(p, 1 + n, POLL_SLICE_MS);
+		for (unsigned i = 0; ret > 0 && i < n; i++)
+			if (p[1 + i].revents)
+				rings_kicked(serving, which[i]);
+		if (ret > 0 && p[0].revents)
 			return 0;
 		if (ret < 0 && errno != EINTR)
 			return -1;
@@ -1640,8 +1667,15 @@ static void serve(int fd)
 		goto out;
 	}
 	s->chan_fd = -1;
+	if (opt_rings && !(s->rings = rings_new(opt_rings_mode, log_line))) {
+		warnx_("out of memory");
+		goto out;
+	}
+	serving = s->rings;
 	while (read_msg(fd, m)) {
 		update_session(s, m);
+		if (s->rings)
+			rings_message(s->rings, m->request, m->payload, m->size, m->fds, m->nheld);
 		keep_channel(s, m);
 		hold_fd(m);
 		close_msg_fds(m);
@@ -1655,8 +1689,11 @@ static void serve(int fd)
 	}
 out:
 	stop_shrinker();
-	if (s)
+	serving = NULL;
+	if (s) {
 		close_channel(s);
+		rings_free(s->rings);
+	}
 	free(m);
 	free(s);
 	close(fd);
@@ -1879,7 +1916,8 @@ static int parse_action(const char *arg, struct action *a)
 static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: fake-backend [--log FILE] [--pidfile FILE] "
-	      "[--features HEX] [--protocol-features HEX] SOCKET [ACTION...]\n"
+	      "[--features HEX] [--protocol-features HEX]\n"
+	      "                    [--rings inorder|reverse|repeat] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
 	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
 	      "short-inflight|shrink-inflight|"
@@ -1914,6 +1952,10 @@ static int parse_args(int argc, char **argv, const char **logp,
 		} else if (strcmp(opt, "--protocol-features") == 0) {
 			if (parse_hex(argv[++i], &opt_proto_features) < 0)
 				usage();
+		} else if (strcmp(opt, "--rings") == 0) {
+			if (rings_parse_mode(argv[++i], &opt_rings_mode) < 0)
+				usage();
+			opt_rings = true;
 		} else {
 			usage();
 		}

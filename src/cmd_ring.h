@@ -25,6 +25,14 @@
 		      .help = "milliseconds (default: --timeout; 0 looks once, without waiting)" }
 #define VERBOSE_ARG { .name = "verbose", .type = ARG_FLAG, .help = "show every step's request and reply in full" }
 
+/* Who posted a chain (vring_set_tag): a command collecting used entries
+ * takes its own and reports the others'. */
+enum cmd_chain_tag {
+	TAG_BY_HAND = 0,	/* vring post */
+	TAG_NET_RX,		/* a receive buffer of net recv/send */
+	TAG_NET_TX,		/* a frame of net send */
+};
+
 /* HEX or @FILE (at most MEM_IO_MAX) into a malloc'd buffer; TOK is blamed. */
 int cmd_load_bytes(struct cmd_ctx *ctx, const char *s, unsigned tok, uint8_t **out, uint32_t *len);
 /* {"len", "hex", "text"} of LEN bytes at P. */
@@ -39,6 +47,11 @@ int cmd_kick(struct cmd_ctx *ctx, struct vring *vr);
 /* Wait (bounded, serving the back-end channel) for a used entry: 1 with *u;
  * with TIMEOUT_MS 0, one look: 0 when there is none. */
 int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct vring_used *u);
+/* A used entry and its chain's buffers (with the data of the writable ones). */
+struct json_object *cmd_used_json(const struct mem *m, const struct vring_used *u);
+/* A used entry for a chain that is not the one the command waits for: it is
+ * that chain's completion, shown under "other_used" and given back. */
+void cmd_other_used(struct cmd_ctx *ctx, struct vring *vr, const struct vring_used *u);
 /* SET_VRING_ADDR for VR as a step; LOG -1 leaves the log fields out, 0/1
  * turns VHOST_VRING_F_LOG off/on. */
 int cmd_send_vring_addr(struct cmd_ctx *ctx, struct json_object *steps,

@@ -261,7 +261,7 @@ static int cmd_vring_setup(struct cmd_ctx *ctx)
 	return r;
 }
 
-static struct json_object *used_json(const struct mem *m, const struct vring_used *u)
+struct json_object *cmd_used_json(const struct mem *m, const struct vring_used *u)
 {
 	struct json_object *o = json_object_new_object(), *bufs = json_object_new_array();
 
@@ -284,6 +284,18 @@ static struct json_object *used_json(const struct mem *m, const struct vring_use
 	}
 	jb_add(o, "buffers", bufs);
 	return o;
+}
+
+void cmd_other_used(struct cmd_ctx *ctx, struct vring *vr, const struct vring_used *u)
+{
+	struct json_object *a;
+
+	if (!json_object_object_get_ex(ctx->out, "other_used", &a)) {
+		a = json_object_new_array();
+		json_object_object_add(ctx->out, "other_used", a);
+	}
+	json_object_array_add(a, cmd_used_json(&ctx->s->mem, u));
+	vring_release(vr, &ctx->s->mem, u->id);
 }
 
 static int cmd_vring_post(struct cmd_ctx *ctx)
@@ -415,7 +427,7 @@ static int cmd_vring_used(struct cmd_ctx *ctx)
 		r = cmd_wait_used(ctx, vr, timeout, &u);
 	}
 	for (; r == 1; r = vring_get_used(vr, &ctx->s->mem, &u, &ctx->err)) {
-		json_object_array_add(a, used_json(&ctx->s->mem, &u));
+		json_object_array_add(a, cmd_used_json(&ctx->s->mem, &u));
 		vring_release(vr, &ctx->s->mem, u.id);
 	}
 	if (json_object_array_length(a) && ctx->s->ring[vr->index].call >= 0) {

@@ -60,44 +60,45 @@ static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
 		return r;
 	if (vring_need_kick(vr, &s->mem, old) && (r = cmd_kick(ctx, vr)) < 0)
 		return r;
-	r = cmd_wait_used(ctx, vr, s->conn.timeout_ms, &u);
-	if (r < 0)
-		return r;
+	/* The device completes in its own order: an entry for another chain
+	 * (one posted by hand, or a request that timed out) is that chain's. */
+	while ((r = cmd_wait_used(ctx, vr, s->conn.timeout_ms, &u)) == 1 && u.id != head)
+		cmd_other_used(ctx, vr, &u);
+	if (r < 1)	/* (0 only when a wait of 0 ms was asked for) */
+		return r < 0 ? r : vhu_errf(&ctx->err, ETIMEDOUT, "no used entry on ring 0");
 	jb_add(ctx->out, "rtt_us", jb_us(wire_now_ns() - t0));
 	jb_add(ctx->out, "head", json_object_new_int(head));
 	jb_add(ctx->out, "used_len", json_object_new_int64(u.len));
 	{
 		struct json_object *b = json_object_new_array();
 
-		for (uint16_t i = 0; i < u.chain->nseg; i++) {
+		/* Our own record of the buffers (vring_post filled their addresses). */
+		for (unsigned i = 0; i < n; i++) {
 			struct json_object *o = json_object_new_object();
 
-			jb_add(o, "addr", jb_hex(u.chain->seg[i].gpa));
-			jb_add(o, "len", json_object_new_int64(u.chain->seg[i].len));
-			jb_add(o, "write", json_object_new_boolean(u.chain->seg[i].write));
+			jb_add(o, "addr", jb_hex(segs[i].gpa));
+			jb_add(o, "len", json_object_new_int64(segs[i].len));
+			jb_add(o, "write", json_object_new_boolean(segs[i].write));
 			json_object_array_add(b, o);
 		}
 		jb_add(ctx->out, "buffers", b);
 	}
 	{
-		const struct vring_seg *st = &u.chain->seg[u.chain->nseg - 1];
-		const uint8_t *sp = mem_gpa_ptr(&s->mem, st->gpa, 1);
+		const uint8_t *sp = mem_gpa_ptr(&s->mem, segs[n - 1].gpa, 1);
 		uint8_t status = sp ? *sp : 0xff;
 
 		jb_add(ctx->out, "status", json_object_new_string(blk_status(status)));
 		jb_add(ctx->out, "status_value", json_object_new_int(status));
 		if (in_len) {
-			const struct vring_seg *d = &u.chain->seg[n - 2];
+			const struct vring_seg *d = &segs[n - 2];
 			const uint8_t *dp = mem_gpa_ptr(&s->mem, d->gpa, d->len);
 
 			if (dp)
 				jb_add(ctx->out, "data", cmd_data_json(dp, d->len));
 		}
-		if (u.id != head)
-			jb_add(ctx->out, "note", json_object_new_string("used entry is for another request"));
 		r = status == 0 ? 0 : vhu_errf(&ctx->err, EIO, "back-end answered %s (%u)", blk_status(status), status);
 	}
-	vring_release(vr, &s->mem, u.id);
+	vring_release(vr, &s->mem, head);
 	return r;
 }
 
@@ -159,13 +160,21 @@ static uint32_t net_hdr_len(const struct session *s)
 	return cmd_acked(s, F_VERSION_1) || cmd_acked(s, 15) ? 12 : 10;
 }
 
-static void reclaim(struct session *s, struct vring *vr)
+/* Give back the frames the device has sent; an entry for a chain that is
+ * not one (posted by hand) is shown, one the device should not have
+ * written is the command's error. */
+static int reclaim(struct cmd_ctx *ctx, struct vring *vr)
 {
 	struct vring_used u;
-	struct vhu_err e;
+	int r;
 
-	while (vring_get_used(vr, &s->mem, &u, &e) == 1)
-		vring_release(vr, &s->mem, u.id);
+	while ((r = vring_get_used(vr, &ctx->s->mem, &u, &ctx->err)) == 1) {
+		if (u.chain->tag == TAG_NET_TX)
+			vring_release(vr, &ctx->s->mem, u.id);
+		else
+			cmd_other_used(ctx, vr, &u);
+	}
+	return r;
 }
 
 /* Keep receive buffers posted, as a driver does, so that nothing the
@@ -181,6 +190,7 @@ static int post_rx(struct cmd_ctx *ctx, struct vring *vr)
 
 		if ((r = vring_post(vr, &s->mem, &seg, NULL, 1, false, &head, &ctx->err)) < 0)
 			return r;
+		vring_set_tag(vr, head, TAG_NET_RX);
 	}
 	if (vr->avail_idx != old && vring_need_kick(vr, &s->mem, old))
 		return cmd_kick(ctx, vr);
@@ -205,6 +215,8 @@ static int cmd_net_send(struct cmd_ctx *ctx)
 		return vhu_errf(&ctx->err, ENOENT, "ring %u (transmit) is not set up: run 'start' first", NET_TX);
 	if (s->vr[NET_RX] && (r = post_rx(ctx, s->vr[NET_RX])) < 0)
 		return r;
+	if ((r = reclaim(ctx, vr)) < 0)
+		return r;
 	r = cmd_load_bytes(ctx, d->str, d->tok, &frame, &len);
 	if (r < 0)
 		return r;
@@ -215,7 +227,6 @@ static int cmd_net_send(struct cmd_ctx *ctx)
 	}
 	memcpy(buf + hl, frame, len);
 	free(frame);
-	reclaim(s, vr);
 	seg = (struct vring_seg){ .len = hl + len };
 	data[0] = buf;
 	old = vr->avail_idx;
@@ -223,6 +234,7 @@ static int cmd_net_send(struct cmd_ctx *ctx)
 	free(buf);
 	if (r < 0)
 		return r;
+	vring_set_tag(vr, head, TAG_NET_TX);
 	if (vring_need_kick(vr, &s->mem, old) && (r = cmd_kick(ctx, vr)) < 0)
 		return r;
 	s->last_tx_ns = wire_now_ns();
@@ -231,6 +243,27 @@ static int cmd_net_send(struct cmd_ctx *ctx)
 	jb_add(ctx->out, "hdr_len", json_object_new_int((int)hl));
 	jb_add(ctx->out, "frame_len", json_object_new_int64(len));
 	return 0;
+}
+
+/* A receive buffer the device filled, as a frame; the chain is given back. */
+static struct json_object *rx_frame(struct session *s, struct vring *vr, const struct vring_used *u,
+				    uint32_t hl)
+{
+	const struct vring_seg *sg = &u->chain->seg[0];	/* a receive buffer has one */
+	const uint8_t *p = mem_gpa_ptr(&s->mem, sg->gpa, sg->len);
+	struct json_object *f = json_object_new_object();
+	uint32_t len = u->len > sg->len ? sg->len : u->len;
+
+	jb_add(f, "used_len", json_object_new_int64(u->len));
+	if (u->len > sg->len)
+		jb_add(f, "anomaly", json_object_new_string("used length exceeds the buffer"));
+	if (p && len >= hl) {
+		jb_add(f, "hdr", jb_hexbytes(p, hl));
+		jb_add(f, "len", json_object_new_int64(len - hl));
+		jb_add(f, "hex", jb_hexbytes(p + hl, len - hl));
+	}
+	vring_release(vr, &s->mem, u->id);
+	return f;
 }
 
 static int cmd_net_recv(struct cmd_ctx *ctx)
@@ -252,29 +285,22 @@ static int cmd_net_recv(struct cmd_ctx *ctx)
 		return vhu_errf(&ctx->err, ENOENT, "ring %u (receive) is not set up: run 'start' first", NET_RX);
 	if ((r = post_rx(ctx, vr)) < 0)
 		return r;
-	r = cmd_wait_used(ctx, vr, timeout, &u);
-	if (r == 1 && s->last_tx_ns) {
-		/* from the last 'net send' to the first frame back */
-		jb_add(ctx->out, "since_send_us", jb_us(wire_now_ns() - s->last_tx_ns));
-		s->last_tx_ns = 0;
-	}
-	while (r == 1) {
-		const struct vring_seg *sg = &u.chain->seg[0];
-		const uint8_t *p = mem_gpa_ptr(&s->mem, sg->gpa, sg->len);
-		struct json_object *f = json_object_new_object();
-		uint32_t len = u.len > sg->len ? sg->len : u.len;
-
-		jb_add(f, "used_len", json_object_new_int64(u.len));
-		if (u.len > sg->len)
-			jb_add(f, "anomaly", json_object_new_string("used length exceeds the buffer"));
-		if (p && len >= hl) {
-			jb_add(f, "hdr", jb_hexbytes(p, hl));
-			jb_add(f, "len", json_object_new_int64(len - hl));
-			jb_add(f, "hex", jb_hexbytes(p + hl, len - hl));
+	/* Until a frame came, or the wait ends: entries for chains that are
+	 * not receive buffers (posted by hand) are theirs, shown apart. */
+	while (json_object_array_length(frames) == 0 && (r = cmd_wait_used(ctx, vr, timeout, &u)) == 1) {
+		if (s->last_tx_ns) {
+			/* from the last 'net send' to the first entry back */
+			jb_add(ctx->out, "since_send_us", jb_us(wire_now_ns() - s->last_tx_ns));
+			s->last_tx_ns = 0;
 		}
-		json_object_array_add(frames, f);
-		vring_release(vr, &s->mem, u.id);
-		r = vring_get_used(vr, &s->mem, &u, &ctx->err);
+		for (; r == 1; r = vring_get_used(vr, &s->mem, &u, &ctx->err)) {
+			if (u.chain->tag == TAG_NET_RX)
+				json_object_array_add(frames, rx_frame(s, vr, &u, hl));
+			else
+				cmd_other_used(ctx, vr, &u);
+		}
+		if (r < 0)
+			return r;
 	}
 	return r < 0 ? r : 0;
 }
@@ -293,7 +319,7 @@ static const struct arg_spec net_send_args[] = {
 	{ .name = "frame", .type = ARG_STRING, .required = true, .help = "Ethernet frame: hex or @FILE" },
 };
 static const struct arg_spec net_recv_args[] = {
-	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
+	TIMEOUT_ARG,
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -90,43 +90,90 @@ static struct json_object *inflight_queue(const uint8_t *p, uint64_t stride, uns
 	return o;
 }
 
+/* 64 queues of 32768 packed descriptors take 64 MiB; four times that is
+ * more than any back-end means. */
+#define INFLIGHT_MAX (256ull << 20)
+
+/* Copy SIZE bytes at OFF of the back-end's inflight fd into *BUF (zeroed,
+ * SIZE bytes), as many as the fd holds: *GOT of them. The fd is the
+ * back-end's and not sealed: it can shrink at any moment, and a mapping of
+ * it would then fault (SIGBUS) under the decoder. pread returns less. */
+static int inflight_copy(struct cmd_ctx *ctx, int fd, uint64_t off, uint64_t size,
+			 uint8_t **buf, uint64_t *got)
+{
+	struct stat st;
+	uint64_t want;
+
+	*got = 0;
+	if (fstat(fd, &st) < 0)
+		return vhu_errf(&ctx->err, errno, "fstat of the inflight fd: %s", strerror(errno));
+	want = (uint64_t)st.st_size > off ? (uint64_t)st.st_size - off : 0;
+	if (want > size)
+		want = size;
+	*buf = calloc(1, (size_t)size);
+	if (!*buf)
+		return vhu_errf(&ctx->err, ENOMEM, "out of memory for %" PRIu64 " bytes", size);
+	while (*got < want) {
+		ssize_t n = pread(fd, *buf + *got, (size_t)(want - *got), (off_t)(off + *got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vhu_errf(&ctx->err, errno, "reading the inflight fd: %s", strerror(errno));
+		if (n == 0)
+			break;	/* shrunk since fstat */
+		*got += (uint64_t)n;
+	}
+	return 0;
+}
+
 static int cmd_inflight_dump(struct cmd_ctx *ctx)
 {
 	struct session *s = ctx->s;
 	int fd = session_kept_fd(s, "inflight");
 	bool packed = s->conn.features_set && (s->conn.acked_features >> F_RING_PACKED & 1);
 	struct json_object *queues = json_object_new_array(), *anomalies = json_object_new_array();
-	uint64_t size = s->inflight_size, off = s->inflight_offset, stride;
-	struct stat st;
-	uint8_t *map;
+	uint64_t size = s->inflight_size, off = s->inflight_offset, stride, got;
+	uint8_t *copy = NULL;
+	int r;
 
 	jb_add(ctx->out, "queues", queues);
 	jb_add(ctx->out, "anomalies", anomalies);
 	if (fd < 0 || !s->inflight_queues)
 		return vhu_errf(&ctx->err, ENOENT, "no inflight area: 'get-inflight-fd' first");
-	/* The fd came from the back-end: its real size decides what can be mapped. */
-	if (fstat(fd, &st) < 0)
-		return vhu_errf(&ctx->err, errno, "fstat of the inflight fd: %s", strerror(errno));
-	if (size == 0 || off > (uint64_t)st.st_size || size > (uint64_t)st.st_size - off)
-		return vhu_errf(&ctx->err, EBADMSG, "the back-end said %" PRIu64 " bytes at offset %" PRIu64
-				", but its fd holds %lld", size, off, (long long)st.st_size);
-	if (size > (1ull << 32))
-		return vhu_errf(&ctx->err, E2BIG, "inflight area of %" PRIu64 " bytes is implausibly large", size);
-	map = mmap(NULL, (size_t)(off + size), PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED)
-		return vhu_errf(&ctx->err, errno, "mmap of the inflight fd: %s", strerror(errno));
+	if (size == 0)
+		return vhu_errf(&ctx->err, EBADMSG, "GET_INFLIGHT_FD said the area is 0 bytes");
+	if (size > INFLIGHT_MAX || off > INT64_MAX - INFLIGHT_MAX)
+		return vhu_errf(&ctx->err, E2BIG, "inflight area of %" PRIu64 " bytes at offset %" PRIu64
+				" is implausibly large", size, off);
+	/* Decode a copy: what the back-end does to its fd meanwhile cannot
+	 * reach us, and every byte is read once. */
+	r = inflight_copy(ctx, fd, off, size, &copy, &got);
+	if (r < 0)
+		goto out;
 	stride = size / s->inflight_queues;
 	jb_add(ctx->out, "layout", json_object_new_string(packed ? "packed" : "split"));
 	jb_add(ctx->out, "mmap_size", jb_u64(size));
 	jb_add(ctx->out, "queue_stride", jb_u64(stride));
-	if (stride < (packed ? 32u : 16u))
+	jb_add(ctx->out, "bytes_read", jb_u64(got));
+	if (stride < (packed ? 32u : 16u)) {
 		anomaly(anomalies, 0, "the area is too small for a queue header per queue");
-	else
-		for (unsigned q = 0; q < s->inflight_queues; q++)
-			json_object_array_add(queues, inflight_queue(map + off + q * stride, stride, q,
-								     packed, anomalies));
-	munmap(map, (size_t)(off + size));
-	return 0;
+	} else {
+		for (unsigned q = 0; q < s->inflight_queues; q++) {
+			if ((q + 1) * stride > got)
+				anomaly(anomalies, q, "past the end of the inflight fd: not decoded");
+			else
+				json_object_array_add(queues, inflight_queue(copy + q * stride, stride, q,
+									     packed, anomalies));
+		}
+	}
+	if (got < size)
+		r = vhu_errf(&ctx->err, EBADMSG, "the inflight fd holds %" PRIu64 " of the %" PRIu64
+			     " bytes at offset %" PRIu64 " that GET_INFLIGHT_FD said (shrunk by the back-end?)",
+			     got, size, off);
+out:
+	free(copy);
+	return r;
 }
 
 /* --- dirty log ------------------------------------------------------------ */
@@ -437,8 +484,9 @@ static const struct cmd_def defs[] = {
 	  NULL, "log dump clear", NULL, cmd_log_dump, NULL },
 	{ "log stop", GROUP_RINGS, verbose_args, N(verbose_args), "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL },
 	{ "inflight dump", GROUP_RINGS, NULL, 0, "decode the inflight area from GET_INFLIGHT_FD, per queue",
-	  "Maps the fd after checking its size with fstat; split or packed layout from the\n"
-	  "negotiated features; lists the descriptors marked in flight.",
+	  "Reads a copy of the area with pread (the back-end's fd may shrink at any time,\n"
+	  "under a mapping); split or packed layout from the negotiated features; lists the\n"
+	  "descriptors marked in flight. An fd shorter than the reply said is an error.",
 	  "get-inflight-fd 2 256; inflight dump", NULL, cmd_inflight_dump, NULL },
 	{ "device-state save", GROUP_RINGS, file_args, N(file_args), "save the back-end's device state to a file",
 	  "SET_DEVICE_STATE_FD with a pipe, read to the end, then CHECK_DEVICE_STATE.\n"

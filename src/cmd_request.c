@@ -86,7 +86,8 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 			   .help = "MAC address");
 		break;
 	case PL_VRING_FD:
-		a[n++] = A(.name = "index", .type = ARG_U32, .required = true, .help = "ring index");
+		a[n++] = A(.name = "index", .type = ARG_U32, .required = true, .max = VHU_VRING_IDX_MASK,
+			   .help = "ring index");
 		a[n++] = A(.name = "nofd", .type = ARG_FLAG, .help = "send the NOFD bit instead of an eventfd");
 		break;
 	case PL_VRING_STATE:
@@ -114,7 +115,8 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 			   .help = "addresses are guest-physical; translate them");
 		break;
 	case PL_MEM_REGION:
-		a[n++] = A(.name = "region", .type = ARG_U32, .help = "index in 'mem list' (default: last)");
+		a[n++] = A(.name = "region", .type = ARG_U32, .max = MEM_REGIONS_MAX - 1,
+			   .help = "index in 'mem list' (default: last)");
 		break;
 	case PL_LOG:
 		a[n++] = A(.name = "size", .type = ARG_U64, .help = "log size (default: covers all memory)");
@@ -299,10 +301,7 @@ static int build_vring_fd(struct cmd_ctx *ctx, struct vhu_pval *pv, struct fd_pl
 	struct ring_fds *r;
 	int fd;
 
-	if (idx > VHU_VRING_IDX_MASK)
-		return ctx->bad_tok = (int)args_get(&ctx->args, "index")->tok,
-		       vhu_errf(&ctx->err, ERANGE, "ring index %" PRIu64 " does not fit in 8 bits", idx);
-	pv->u64 = idx;
+	pv->u64 = idx;	/* at most VHU_VRING_IDX_MASK (the spec): a slot of s->ring */
 	if (args_u(&ctx->args, "nofd", 0)) {
 		pv->u64 |= VHU_VRING_NOFD;
 		return 0;
@@ -680,6 +679,7 @@ static int check_reply_payload(struct cmd_ctx *ctx, const struct conn_xfer *x,
 			       const struct vhu_pval *req)
 {
 	const struct vhu_request *row = x->row;
+	struct vhu_err de = { 0 };
 	struct vhu_pval v;
 	uint64_t ack;
 
@@ -698,8 +698,13 @@ static int check_reply_payload(struct cmd_ctx *ctx, const struct conn_xfer *x,
 					row->name, ack);
 		return 0;
 	}
-	if (!row || codec_decode(row->reply_kind, x->reply.payload, x->reply.len, &v, NULL) < 0)
+	if (!row)
 		return 0;
+	/* A reply that passed the header checks but does not decode is malformed:
+	 * never a success (a GET_CONFIG whose size field disagrees with the
+	 * bytes that follow once was). */
+	if (codec_decode(row->reply_kind, x->reply.payload, x->reply.len, &v, &de) < 0)
+		return vhu_errf(&ctx->err, EBADMSG, "%s: reply's %s", row->name, de.msg);
 	switch (row->num) {
 	case 11:
 		if (v.state.index != req->state.index)

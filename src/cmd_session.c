@@ -240,7 +240,7 @@ static int cmd_mem_list(struct cmd_ctx *ctx)
 static int cmd_mem_remove(struct cmd_ctx *ctx)
 {
 	uint64_t i = args_u(&ctx->args, "region", 0);
-	int r = mem_remove(&ctx->s->mem, (unsigned)(i > UINT32_MAX ? UINT32_MAX : i), &ctx->err);
+	int r = mem_remove(&ctx->s->mem, (unsigned)i, &ctx->err);
 
 	if (r < 0)
 		ctx->bad_tok = (int)args_get(&ctx->args, "region")->tok;
@@ -293,9 +293,10 @@ static int cmd_timeout(struct cmd_ctx *ctx)
 	const struct arg_val *t = args_get(&ctx->args, "ms");
 
 	if (t->set) {
-		if (t->u > 3600000) {
+		if (t->u < 1 || t->u > SESSION_TIMEOUT_MAX_MS) {
 			ctx->bad_tok = (int)t->tok;
-			return vhu_errf(&ctx->err, ERANGE, "timeout is at most 3600000 ms");
+			return vhu_errf(&ctx->err, ERANGE, "the timeout is 1..%d ms (0 would be no wait at all)",
+					SESSION_TIMEOUT_MAX_MS);
 		}
 		ctx->s->conn.timeout_ms = (int)t->u;
 	}
@@ -485,7 +486,7 @@ static const struct arg_spec mem_add_args[] = {
 	{ .name = "gpa", .type = ARG_U64, .key_only = true, .help = "guest physical address (default: after the last region)" },
 };
 static const struct arg_spec mem_remove_args[] = {
-	{ .name = "region", .type = ARG_U32, .required = true, .help = "index in 'mem list'" },
+	{ .name = "region", .type = ARG_U32, .required = true, .max = MEM_REGIONS_MAX - 1, .help = "index in 'mem list'" },
 };
 static const struct arg_spec onoff_args[] = {
 	{ .name = "state", .type = ARG_BOOL, .help = "on or off" },
@@ -508,7 +509,7 @@ static const struct arg_spec ms_args[] = {
 	{ .name = "ms", .type = ARG_U64, .required = true, .help = "milliseconds" },
 };
 static const struct arg_spec timeout_args[] = {
-	{ .name = "ms", .type = ARG_U64, .help = "milliseconds every wait may take" },
+	{ .name = "ms", .type = ARG_U64, .help = "milliseconds every wait may take, 1..3600000" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

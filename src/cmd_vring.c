@@ -75,9 +75,9 @@ int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms)
 {
 	const struct arg_val *t = args_get(&ctx->args, "timeout");
 
-	if (t->set && t->u > 3600000) {
+	if (t->set && t->u > SESSION_TIMEOUT_MAX_MS) {
 		ctx->bad_tok = (int)t->tok;
-		return vhu_errf(&ctx->err, ERANGE, "timeout is at most 3600000 ms");
+		return vhu_errf(&ctx->err, ERANGE, "timeout is at most %d ms", SESSION_TIMEOUT_MAX_MS);
 	}
 	*ms = t->set ? (int)t->u : ctx->s->conn.timeout_ms;
 	return 0;
@@ -125,6 +125,8 @@ int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct 
 				(void)0;
 			return r;
 		}
+		if (timeout_ms == 0)
+			return 0;	/* looked once, as asked */
 		if (wire_cancel)
 			return vhu_errf(&ctx->err, ECANCELED, "interrupted while waiting on ring %u", vr->index);
 		left = deadline - wire_now_ns();
@@ -266,7 +268,7 @@ static int cmd_vring_setup(struct cmd_ctx *ctx)
 	return r;
 }
 
-static struct json_object *used_json(const struct mem *m, const struct vring_used *u)
+struct json_object *cmd_used_json(const struct mem *m, const struct vring_used *u)
 {
 	struct json_object *o = json_object_new_object(), *bufs = json_object_new_array();
 
@@ -289,6 +291,18 @@ static struct json_object *used_json(const struct mem *m, const struct vring_use
 	}
 	jb_add(o, "buffers", bufs);
 	return o;
+}
+
+void cmd_other_used(struct cmd_ctx *ctx, struct vring *vr, const struct vring_used *u)
+{
+	struct json_object *a;
+
+	if (!json_object_object_get_ex(ctx->out, "other_used", &a)) {
+		a = json_object_new_array();
+		json_object_object_add(ctx->out, "other_used", a);
+	}
+	json_object_array_add(a, cmd_used_json(&ctx->s->mem, u));
+	vring_release(vr, &ctx->s->mem, u->id);
 }
 
 static int cmd_vring_post(struct cmd_ctx *ctx)
@@ -393,9 +407,9 @@ static int cmd_vring_wait(struct cmd_ctx *ctx)
 	while (r < 0 && errno == EINTR && !wire_cancel);
 	if (wire_cancel)
 		return vhu_errf(&ctx->err, ECANCELED, "interrupted");
-	if (r == 0)
+	if (r == 0 && timeout)
 		return vhu_errf(&ctx->err, ETIMEDOUT, "ring %u: no call within %d ms", n, timeout);
-	if (read(fd, &cnt, 8) < 0)
+	if (r > 0 && read(fd, &cnt, 8) < 0)
 		cnt = 0;
 	jb_add(ctx->out, "ring", json_object_new_int((int)n));
 	jb_add(ctx->out, "calls", json_object_new_int64((int64_t)cnt));
@@ -422,7 +436,7 @@ static int cmd_vring_used(struct cmd_ctx *ctx)
 		r = cmd_wait_used(ctx, vr, timeout, &u);
 	}
 	for (; r == 1; r = vring_get_used(vr, &ctx->s->mem, &u, &ctx->err)) {
-		json_object_array_add(a, used_json(&ctx->s->mem, &u));
+		json_object_array_add(a, cmd_used_json(&ctx->s->mem, &u));
 		vring_release(vr, &ctx->s->mem, u.id);
 	}
 	if (json_object_array_length(a) && ctx->s->ring[vr->index].call >= 0) {
@@ -573,32 +587,32 @@ static const struct arg_spec gpa_data_args[] = {
 	{ .name = "data", .type = ARG_STRING, .required = true, .help = "hex bytes or @FILE" },
 };
 static const struct arg_spec setup_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 	{ .name = "size", .type = ARG_U32, .help = "entries (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "packed layout (default: if RING_PACKED was negotiated)" },
 	VERBOSE_ARG,
 };
 static const struct arg_spec verbose_args[] = { VERBOSE_ARG };
 static const struct arg_spec post_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 	{ .name = "out", .type = ARG_STRING, .key_only = true, .multi = true, .help = "device-readable buffer: hex or @FILE (repeatable)" },
 	{ .name = "in", .type = ARG_STRING, .key_only = true, .multi = true, .help = "device-writable buffer of LEN bytes (repeatable)" },
 	{ .name = "indirect", .type = ARG_FLAG, .help = "put the chain in an indirect table" },
 };
 static const struct arg_spec used_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 	{ .name = "wait", .type = ARG_FLAG, .help = "wait for an entry when there is none yet" },
-	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
+	TIMEOUT_ARG,
 };
 static const struct arg_spec index_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 };
 static const struct arg_spec wait_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
-	{ .name = "timeout", .type = ARG_U64, .key_only = true, .help = "milliseconds (default: --timeout)" },
+	RING_INDEX_ARG,
+	TIMEOUT_ARG,
 };
 static const struct arg_spec dump_args[] = {
-	{ .name = "index", .type = ARG_U32, .required = true, .help = "ring index" },
+	RING_INDEX_ARG,
 	{ .name = "from", .type = ARG_U32, .key_only = true, .help = "first entry to show" },
 	{ .name = "count", .type = ARG_U32, .key_only = true, .help = "entries to show" },
 	{ .name = "chains-only", .type = ARG_FLAG, .help = "only the chains in flight" },

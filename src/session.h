@@ -13,6 +13,7 @@
 
 #define SESSION_RINGS 256u	/* kick/call/err carry an 8-bit ring index */
 #define SESSION_KEPT_FDS 16u
+#define SESSION_TIMEOUT_MAX_MS 3600000	/* an hour: the bound of every wait a person sets */
 
 struct ring_fds {
 	int kick, call, err;	/* eventfds we created and sent, -1 none */

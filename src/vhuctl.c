@@ -34,7 +34,7 @@ static const struct opt_row {
 } opts[] = {
 	{ "command", required_argument, OPT_COMMAND, "'CMD; CMD'", "run commands and exit (repeatable)" },
 	{ "file", required_argument, OPT_FILE, "FILE", "run a script ('-' is stdin)" },
-	{ "timeout", required_argument, OPT_TIMEOUT, "MS", "bound on every wait (default 5000)" },
+	{ "timeout", required_argument, OPT_TIMEOUT, "MS", "bound on every wait, 1..3600000 ms (default 5000)" },
 	{ "json", required_argument, OPT_JSON, "pretty|compact", "output style (default: pretty on a terminal)" },
 	{ "color", required_argument, OPT_COLOR, "auto|always|never", "colour JSON on a terminal (NO_COLOR is honoured)" },
 	{ "device", required_argument, OPT_DEVICE, "TYPE", "device type for decoding (net, blk, fs, ...)" },
@@ -122,8 +122,11 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 		case OPT_TIMEOUT:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 0 || v > 3600000) {
-				fprintf(stderr, "vhuctl: --timeout wants milliseconds (0..3600000), not '%s'\n", optarg);
+			/* 0 is refused: a wait of 0 ms would be no wait at all, and SO_RCVTIMEO
+			 * takes {0, 0} for "for ever". */
+			if (errno || *end || v < 1 || v > SESSION_TIMEOUT_MAX_MS) {
+				fprintf(stderr, "vhuctl: --timeout wants milliseconds (1..%d), not '%s'\n",
+					SESSION_TIMEOUT_MAX_MS, optarg);
 				return -1;
 			}
 			s->conn.timeout_ms = (int)v;

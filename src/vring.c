@@ -233,6 +233,10 @@ static int post_split(struct vring *vr, struct mem *m, struct vring_chain *c,
 	}
 	*head = idx[0];
 	c->ndesc = ndesc;
+	/* Entries the device wrote already are not this chain's: its head may
+	 * be one that a completed chain had (the free list hands it out again). */
+	if (!vring_rd16(m, vr->used + 2, &c->used_floor))
+		c->used_floor = vr->last_used;
 	c->didx = malloc(ndesc * sizeof(*c->didx));
 	if (c->didx)
 		memcpy(c->didx, idx, ndesc * sizeof(*c->didx));
@@ -333,7 +337,7 @@ int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
 
 static int get_used_split(struct vring *vr, struct mem *m, struct vring_used *u, struct vhu_err *e)
 {
-	uint16_t idx, slot;
+	uint16_t idx, slot, pos;
 	uint32_t id = 0, len = 0;
 
 	if (!vring_rd16(m, vr->used + 2, &idx))
@@ -344,7 +348,8 @@ static int get_used_split(struct vring *vr, struct mem *m, struct vring_used *u,
 		return vhu_errf(e, EPROTO, "ring %u: used.idx jumped from %u to %u (more than the ring size %u)",
 				vr->index, vr->last_used, idx, vr->size);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	slot = vr->last_used % vr->size;
+	pos = vr->last_used;
+	slot = pos % vr->size;
 	vring_rd32(m, vr->used + 4 + 8 * (uint64_t)slot, &id);
 	vring_rd32(m, vr->used + 8 + 8 * (uint64_t)slot, &len);
 	vr->last_used++;
@@ -352,7 +357,10 @@ static int get_used_split(struct vring *vr, struct mem *m, struct vring_used *u,
 		wr16(m, vr->avail + 4 + 2 * (uint64_t)vr->size, vr->last_used);
 	if (id >= vr->size || !vr->chains[id].busy)
 		return vhu_errf(e, EPROTO, "ring %u: used entry %u names descriptor %u, which is not in flight",
-				vr->index, (uint16_t)(vr->last_used - 1), id);
+				vr->index, pos, id);
+	if ((int16_t)(uint16_t)(pos - vr->chains[id].used_floor) < 0)
+		return vhu_errf(e, EPROTO, "ring %u: used entry %u names descriptor %u, which was made available "
+				"after that entry was written (an id used twice?)", vr->index, pos, id);
 	u->id = (uint16_t)id;
 	u->len = len;
 	u->chain = &vr->chains[id];
@@ -400,6 +408,12 @@ int vring_get_used(struct vring *vr, struct mem *m, struct vring_used *u, struct
 	if (!vr->active)
 		return vhu_errf(e, EINVAL, "ring %u is not set up", vr->index);
 	return vr->packed ? get_used_packed(vr, m, u, e) : get_used_split(vr, m, u, e);
+}
+
+void vring_set_tag(struct vring *vr, uint16_t id, uint32_t tag)
+{
+	if (id < vr->size && vr->chains[id].busy)
+		vr->chains[id].tag = tag;
 }
 
 void vring_release(struct vring *vr, struct mem *m, uint16_t id)

@@ -36,6 +36,9 @@ struct vring_chain {
 	bool indirect;
 	struct vring_seg *seg;	/* malloc'd; buffers allocated from guest memory */
 	uint16_t *didx;		/* split: the descriptor indexes it took */
+	uint16_t used_floor;	/* split: used.idx when it was made available; an
+				 * entry before that cannot be its completion */
+	uint32_t tag;		/* the poster's mark (vring_set_tag), 0 by default */
 };
 
 struct vring {
@@ -75,8 +78,13 @@ uint32_t vring_base(const struct vring *vr);
 int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
 	       const uint8_t *const *data, unsigned n, bool indirect,
 	       uint16_t *head, struct vhu_err *e);
+/* Mark the chain in flight as ID (head or buffer id) with TAG: whoever
+ * collects used entries can tell its own chains from the others'. */
+void vring_set_tag(struct vring *vr, uint16_t id, uint32_t tag);
 /* Next used entry, if any: 1 with *u filled, 0 none, <0 when the device
- * wrote something impossible (unknown id, index jump). */
+ * wrote something impossible (an id not in flight, or one written before
+ * its chain was made available: a repeated id; an index jump). Entries come
+ * in the device's order, which need not be the order of posting. */
 int vring_get_used(struct vring *vr, struct mem *m, struct vring_used *u, struct vhu_err *e);
 /* Give back the buffers and descriptors of a used chain. */
 void vring_release(struct vring *vr, struct mem *m, uint16_t id);

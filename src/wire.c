@@ -286,6 +286,8 @@ int wire_set_rcvtimeo(int sock, int timeout_ms)
 {
 	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
 
+	if (timeout_ms == 0)
+		return -EINVAL;	/* {0, 0} would mean for ever */
 	if (timeout_ms < 0)
 		tv = (struct timeval){ 0, 0 };	/* for ever */
 	return setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ? -errno : 0;

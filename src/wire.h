@@ -80,7 +80,8 @@ int wire_recv_rx(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_s
 		 uint32_t ahead, int64_t deadline, bool may_block, struct vhu_err *e);
 /* Drop what RX holds, closing its fds. */
 void wire_rx_reset(struct wire_rx *rx);
-/* SO_RCVTIMEO: how long one blocking read may wait (-1 for ever). */
+/* SO_RCVTIMEO: how long one blocking read may wait (-1 for ever; 0 is
+ * -EINVAL, since the kernel takes {0, 0} for ever too). */
 int wire_set_rcvtimeo(int sock, int timeout_ms);
 
 /* Is a byte (or EOF) waiting on SOCK right now? */

@@ -18,6 +18,19 @@ is "$RC" 2 "unreadable script: exit 2"
 like "$ERR" "does-not-exist.vhu: No such file or directory" "unreadable script named"
 run_vhuctl -t abc -c status
 is "$RC" 2 "bad timeout: exit 2"
+# 0 is refused: it once meant SO_RCVTIMEO {0, 0}, a wait for ever.
+run_vhuctl -t 0 -c status
+is "$RC" 2 "--timeout 0: exit 2"
+like "$ERR" "--timeout wants milliseconds (1..3600000), not '0'" "--timeout 0: the range is named"
+run_vhuctl -t 3600001 -c status
+is "$RC" 2 "--timeout 3600001: exit 2"
+run_vhuctl --help
+like "$OUT" "bound on every wait, 1..3600000 ms" "--help gives the same range"
+run_vhuctl -c 'timeout 0; timeout'
+is "$RC/$(jline 1 | jq -r .error.code)" 1/ERANGE "'timeout 0' is an error"
+like "$ERR" "the timeout is 1..3600000 ms" "'timeout 0': the range is named"
+run_vhuctl -c 'timeout 1; timeout 3600000'
+is "$(jline 2 | jq -r .timeout_ms)" 3600000 "'timeout' takes 1 and 3600000"
 
 # Unknown command, with a suggestion and a located error on stderr.
 run_vhuctl -c 'get-feature'
@@ -58,6 +71,28 @@ run_vhuctl -c 'start size=65792'
 like "$ERR" "size=65792 is over 32768" "start refuses a ring size that would wrap to 256"
 run_vhuctl -c 'iotlb-msg iova=0 size=1 uaddr=0 perm=300'
 like "$ERR" "perm=300 is over 255" "a u8 field refuses 300"
+
+# Indexes people type are checked against what they index, in the argument
+# spec: the session's 256 rings, its 64 memory regions, the 8-bit ring index
+# of kick/call/err. (vring setup 4294967295 once indexed past the rings.)
+while IFS='|' read -r c most; do
+	run_vhuctl -c "$c"
+	is "$RC/$(jline 1 | jq -r .error.code)" 1/ERANGE "'$c': exit 1 with an ERANGE error object, not a crash"
+	like "$ERR" "is over $most, the most" "'$c': the index is refused"
+done <<'CASES'
+vring setup 4294967295|255
+vring setup 256 size=8|255
+vring post 4294967295 out=00|255
+vring kick 4294967295|255
+vring wait 256 timeout=1|255
+vring used 4294967295 wait|255
+vring dump 65536|255
+set-vring-kick 256|255
+set-vring-call 4294967295 nofd|255
+mem remove 4294967295|63
+add-mem-reg 64|63
+rem-mem-reg region=4294967295|63
+CASES
 
 # Scripts: comments, blank lines, stop at the first failure, FILE:LINE:COL.
 cat >"$TMP/s.vhu" <<'VHU'

@@ -197,6 +197,25 @@ check "every option of --help is in OPTIONS" \
 check "every option in OPTIONS is in --help" \
 	"$(comm -13 "$tmp/help-long" "$tmp/man-long"; comm -13 "$tmp/help-short" "$tmp/man-short")"
 
+# The --timeout range: --help, the man page and what vhuctl takes agree.
+help_range=$(grep -- '--timeout' "$tmp/help-out" | grep -oE '[0-9]+\.\.[0-9]+' | head -n 1)
+man_range=$(section OPTIONS | unesc | awk '/^-t, --timeout/ { on = 1; next } on && /^\.TP/ { exit } on' |
+	grep -oE '[0-9]+ to [0-9]+' | head -n 1 | sed 's/ to /../')
+bad=
+[ -n "$help_range" ] || bad+="--help gives no LO..HI range for --timeout"$'\n'
+[ "$help_range" = "$man_range" ] || bad+="--help says '$help_range', the man page '$man_range'"$'\n'
+if [ -n "$help_range" ]; then
+	lo=${help_range%..*} hi=${help_range#*..}
+	for t in "$lo" "$hi"; do
+		"$VHUCTL" -t "$t" -c timeout >/dev/null 2>&1 || bad+="vhuctl refuses -t $t"$'\n'
+	done
+	for t in $((lo - 1)) $((hi + 1)); do
+		"$VHUCTL" -t "$t" -c timeout >/dev/null 2>&1
+		[ $? = 2 ] || bad+="vhuctl does not refuse -t $t with a usage error"$'\n'
+	done
+fi
+check "the --timeout range agrees in --help, the man page and vhuctl (${help_range:-none})" "${bad%$'\n'}"
+
 # --- (d) completions mention every option -----------------------------------
 for f in "$BASHCOMP" "$ZSHCOMP"; do
 	miss=

@@ -3,7 +3,7 @@
 /*
  * Usage:
  *   fake-backend [--log FILE] [--pidfile FILE] [--features HEX]
- *                [--protocol-features HEX] SOCKET [ACTION...]
+ *                [--protocol-features HEX] [--rings MODE] SOCKET [ACTION...]
  *
  * Listens on the AF_UNIX stream socket SOCKET (a stale file is unlinked
  * first) and serves one front-end connection at a time, forever: when the
@@ -25,6 +25,20 @@
  *   --features HEX   GET_FEATURES value (default 0x140000000).
  *   --protocol-features HEX
  *                    GET_PROTOCOL_FEATURES value (default 0x8209).
+ *   --rings MODE     be a device (tests/fake-rings.c): map the regions of
+ *                    SET_MEM_TABLE(5), keep what SET_VRING_NUM/BASE/ADDR
+ *                    (8, 10, 9) and the eventfds of SET_VRING_KICK/CALL (12,
+ *                    13) say, and while waiting for a message serve the
+ *                    split rings that get kicked: every chain made
+ *                    available is taken, its device-writable buffers are
+ *                    zeroed, and a used entry {head, their total length} is
+ *                    written, then the call eventfd signalled. MODE:
+ *                      inorder  in the order the chains were made available
+ *                      reverse  the chains of one kick, newest first
+ *                      repeat   in order, each used entry written twice
+ *                    Each used entry written is logged as
+ *                      ring-used ring=<index> id=<head> len=<n>
+ *                    Without --rings, nothing of this is done.
  *
  * Exit: SIGTERM/SIGINT, the `exit' action, or 120 s without connection
  * activity (no accept and no received byte) end the process with status 0
@@ -75,6 +89,20 @@
  *                  extra-fds also attach the fd the `ok' reply carries, if
  *                  any (GET_INFLIGHT_FD's memfd, see below).
  *   garbage        12 bytes of 0xff.
+ *   short-inflight GET_INFLIGHT_FD(31): the `ok' reply (same log line), its
+ *                  memfd cut to half its size before it is sent; any other
+ *                  request: as `ok'.
+ *   shrink-inflight
+ *                  GET_INFLIGHT_FD(31): the `ok' reply (same log line); then
+ *                  a child process keeps the memfd and, over and over, cuts
+ *                  it to 0 bytes and grows it back, 100 us in each state
+ *                  (its contents are then zero), until the connection ends (the child is killed)
+ *                  or 120 s pass; logged after the reply as
+ *                    inflight-shrinking
+ *                  Any other request: as `ok'.
+ *   config-short   GET_CONFIG(24): the `ok' reply with 4 fewer bytes after
+ *                  its 12-byte header than its size field says (when it
+ *                  says at least 4); any other request: as `ok'.
  *   delay=MS       sleep MS milliseconds, then behave like `ok'.
  *   exit           exit with status 0 (no reply).
  *   backend=SPEC   behave like `ok' (reply if due), then send one back-end
@@ -222,8 +250,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fake-rings.h"
 
 #define HDR_SIZE		12
 #define MAX_PAYLOAD		4096
@@ -300,6 +331,9 @@ enum act_kind {
 	ACT_SHORT_EXTRA,
 	ACT_EXTRA_FDS,
 	ACT_GARBAGE,
+	ACT_CONFIG_SHORT,
+	ACT_SHORT_INFLIGHT,
+	ACT_SHRINK_INFLIGHT,
 	ACT_DELAY,
 	ACT_EXIT,
 	ACT_BACKEND,
@@ -350,6 +384,7 @@ struct session {
 	uint64_t features;	/* last SET_FEATURES(2) value */
 	uint64_t state_check;	/* CHECK_DEVICE_STATE(43) reply */
 	uint32_t vring_base[MAX_VRINGS];
+	struct fake_rings *rings;	/* --rings: the device side, or NULL */
 };
 
 static const struct {
@@ -368,6 +403,9 @@ static const struct {
 	{ "short-extra", ACT_SHORT_EXTRA },
 	{ "extra-fds", ACT_EXTRA_FDS },
 	{ "garbage", ACT_GARBAGE },
+	{ "config-short", ACT_CONFIG_SHORT },
+	{ "short-inflight", ACT_SHORT_INFLIGHT },
+	{ "shrink-inflight", ACT_SHRINK_INFLIGHT },
 	{ "exit", ACT_EXIT },
 };
 
@@ -383,6 +421,9 @@ static struct action *actions;
 static int nactions;
 static int cur_action;
 static int64_t last_activity;
+static bool opt_rings;
+static enum rings_mode opt_rings_mode;
+static struct fake_rings *serving;	/* whose kicks wait_readable serves */
 
 static void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -458,16 +499,23 @@ static int setup_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Wait until fd is readable; returns 0, or -1 on a poll error. */
+/* Wait until fd is readable, serving the rings that get kicked meanwhile
+ * (--rings); returns 0, or -1 on a poll error. */
 static int wait_readable(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd p[1 + MAX_VRINGS];
+	unsigned which[MAX_VRINGS], n;
 	int ret;
 
 	for (;;) {
 		check_alive();
-		ret = poll(&pfd, 1, POLL_SLICE_MS);
-		if (ret > 0)
+		p[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		n = serving ? rings_pollfds(serving, p + 1, which, MAX_VRINGS) : 0;
+		ret = poll(p, 1 + n, POLL_SLICE_MS);
+		for (unsigned i = 0; ret > 0 && i < n; i++)
+			if (p[1 + i].revents)
+				rings_kicked(serving, which[i]);
+		if (ret > 0 && p[0].revents)
 			return 0;
 		if (ret < 0 && errno != EINTR)
 			return -1;
@@ -1436,6 +1484,64 @@ static void send_backend(struct session *s, const struct backend_spec *b)
 		read_backend_reply(s);
 }
 
+static pid_t shrinker = -1;	/* shrink-inflight's child, or -1 */
+
+/* The shrink-inflight child: FD goes from SIZE bytes to 0 and back, over
+ * and over, while the parent lives (it kills the child when done). */
+static void start_shrinker(int fd, off_t size)
+{
+	pid_t parent = getpid(), pid = fork();
+	int64_t end;
+
+	if (pid < 0) {
+		warnx_("fork: %s", strerror(errno));
+		return;
+	}
+	if (pid > 0) {
+		shrinker = pid;
+		log_line("inflight-shrinking");
+		return;
+	}
+	end = now_ms() + IDLE_TIMEOUT_MS;
+	/* A while in each state, so that a reader sees both. */
+	while (!got_signal && getppid() == parent && now_ms() < end) {
+		if (ftruncate(fd, 0) < 0 || usleep(100) < 0 || ftruncate(fd, size) < 0)
+			break;
+		usleep(100);
+	}
+	_exit(0);
+}
+
+static void stop_shrinker(void)
+{
+	if (shrinker < 0)
+		return;
+	kill(shrinker, SIGTERM);
+	waitpid(shrinker, NULL, 0);
+	shrinker = -1;
+}
+
+/* GET_INFLIGHT_FD's `ok' reply whose memfd is cut to half, or then keeps
+ * shrinking (short-inflight, shrink-inflight). */
+static int do_inflight_shrink(int fd, struct session *s, struct msg *m, bool keep_shrinking)
+{
+	struct reply r;
+	uint64_t size;
+	int ret;
+
+	if (m->request != REQ_GET_INFLIGHT_FD)
+		return do_ok(fd, s, m);
+	build_reply(s, m, &r);
+	memcpy(&size, r.payload, 8);
+	if (r.fd >= 0 && !keep_shrinking && ftruncate(r.fd, (off_t)(size / 2)) < 0)
+		warnx_("ftruncate: %s", strerror(errno));
+	ret = send_reply(fd, &r);
+	if (ret == 0 && r.fd >= 0 && keep_shrinking)
+		start_shrinker(r.fd, (off_t)size);
+	reply_done(&r);
+	return ret;
+}
+
 /*
  * Apply action a to message m.
  * Returns 0 to keep the connection, -1 to close it.
@@ -1484,6 +1590,17 @@ static int do_action(int fd, const struct action *a, struct session *s,
 		close_fds(fds, EXTRA_FDS);
 		return ret;
 	}
+	case ACT_SHORT_INFLIGHT:
+	case ACT_SHRINK_INFLIGHT:
+		return do_inflight_shrink(fd, s, m, a->kind == ACT_SHRINK_INFLIGHT);
+	case ACT_CONFIG_SHORT:
+		if (m->request != REQ_GET_CONFIG)
+			return do_ok(fd, s, m);
+		if (build_reply(s, m, &r) < 0)
+			return -1;
+		if (r.size >= CONFIG_HDR + 4)
+			r.size -= 4;	/* the size field stays */
+		return send_reply(fd, &r);
 	case ACT_EXIT:
 		close(fd);
 		quit(0);
@@ -1550,8 +1667,15 @@ static void serve(int fd)
 		goto out;
 	}
 	s->chan_fd = -1;
+	if (opt_rings && !(s->rings = rings_new(opt_rings_mode, log_line))) {
+		warnx_("out of memory");
+		goto out;
+	}
+	serving = s->rings;
 	while (read_msg(fd, m)) {
 		update_session(s, m);
+		if (s->rings)
+			rings_message(s->rings, m->request, m->payload, m->size, m->fds, m->nheld);
 		keep_channel(s, m);
 		hold_fd(m);
 		close_msg_fds(m);
@@ -1564,8 +1688,12 @@ static void serve(int fd)
 			break;
 	}
 out:
-	if (s)
+	stop_shrinker();
+	serving = NULL;
+	if (s) {
 		close_channel(s);
+		rings_free(s->rings);
+	}
 	free(m);
 	free(s);
 	close(fd);
@@ -1788,9 +1916,11 @@ static int parse_action(const char *arg, struct action *a)
 static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: fake-backend [--log FILE] [--pidfile FILE] "
-	      "[--features HEX] [--protocol-features HEX] SOCKET [ACTION...]\n"
+	      "[--features HEX] [--protocol-features HEX]\n"
+	      "                    [--rings inorder|reverse|repeat] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
-	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|"
+	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
+	      "short-inflight|shrink-inflight|"
 	      "delay=MS|exit|\n"
 	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait]\n",
 	      stderr);
@@ -1822,6 +1952,10 @@ static int parse_args(int argc, char **argv, const char **logp,
 		} else if (strcmp(opt, "--protocol-features") == 0) {
 			if (parse_hex(argv[++i], &opt_proto_features) < 0)
 				usage();
+		} else if (strcmp(opt, "--rings") == 0) {
+			if (rings_parse_mode(argv[++i], &opt_rings_mode) < 0)
+				usage();
+			opt_rings = true;
 		} else {
 			usage();
 		}

@@ -16,6 +16,31 @@ is "$(jline 2 | jq -r .error.code)" ETIMEDOUT "no reply: error object with ETIME
 ok $(( (t1 - t0) / 1000000 < 3000 ? 0 : 1 )) "no reply: gave up after the 300 ms timeout ($(( (t1 - t0) / 1000000 )) ms)"
 stop_fake
 
+# A timeout of 0 once set SO_RCVTIMEO {0, 0}, which is no timeout at all:
+# against a back-end that never answers, vhuctl waited for ever. The session
+# timeout is 1..3600000 ms; a command's own timeout=0 looks once.
+start_fake "$S" 10*noreply
+t0=$(date +%s%N)
+run_vhuctl -t 0 "$S" -c get-features
+t1=$(date +%s%N)
+is "$RC" 2 "-t 0: a usage error"
+ok $(( (t1 - t0) / 1000000 < 5000 ? 0 : 1 )) "-t 0: no wait ($(( (t1 - t0) / 1000000 )) ms)"
+t0=$(date +%s%N)
+run_vhuctl -t 300 --keep-going "$S" -c 'timeout 0; get-features'
+t1=$(date +%s%N)
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.error) | .error.code' | tr '\n' ' ')" "ERANGE ETIMEDOUT " "'timeout 0' refused; the request still times out after 300 ms"
+ok $(( (t1 - t0) / 1000000 < 5000 ? 0 : 1 )) "'timeout 0': no wait for ever ($(( (t1 - t0) / 1000000 )) ms)"
+stop_fake
+start_fake "$S"
+t0=$(date +%s%N)
+run_vhuctl -t 3000 "$S" -c 'mem add 1M; vring setup 0 size=8; vring wait 0 timeout=0; vring used 0 wait timeout=0; net recv timeout=0'
+t1=$(date +%s%N)
+ran_ok "timeout=0: look once and return, no error"
+is "$(printf '%s\n' "$OUT" | jq -c 'select(.command | test("^(vring wait|vring used|net recv)$")) | .calls // .used // .frames' | tr '\n' ' ')" "0 [] [] " \
+	"timeout=0: no call, no used entry, no frame"
+ok $(( (t1 - t0) / 1000000 < 2500 ? 0 : 1 )) "timeout=0: nothing waited for the 3000 ms timeout ($(( (t1 - t0) / 1000000 )) ms)"
+stop_fake
+
 start_fake "$S" close
 run_vhuctl "$S" -c get-features
 like "$ERR" "GET_FEATURES: back-end closed the connection after 0 of 12 header bytes" "close before replying"
@@ -171,6 +196,15 @@ run_vhuctl --device blk "$S" -c 'get-config size=8 offset=4'
 is "$(jline 2 | jq -r .reply.payload.hex)" 0405060708090a0b "GET_CONFIG bytes shown as hex"
 is "$(jline 2 | jq -r .reply.payload.decoded.size_max)" "$((0x0b0a0908))" "GET_CONFIG decoded for blk"
 
+# A GET_CONFIG reply whose size field disagrees with the bytes that follow
+# is an error naming the field (it once decoded to nothing and rc 0).
+start_fake "$S" config-short
+run_vhuctl --device blk "$S" -c 'get-config size=8'
+is "$RC/$(jline 2 | jq -r .error.code)" 1/EBADMSG "GET_CONFIG with a lying size field: EBADMSG"
+like "$ERR" "GET_CONFIG: reply's config size field says 8 bytes but 4 follow" "the error names the field"
+is "$(jline 2 | jq -r .reply.payload_hex)" 00000000080000000000000000010203 \
+	"the reply is shown as it came"
+
 # raw: anything goes, with warnings, and the back-end's answer reported.
 start_fake "$S"
 run_vhuctl -t 300 "$S" -c 'raw 99 payload=0102 fds=2; raw SET_VRING_KICK payload=0001000000000000 fds=1; raw GET_FEATURES size=8'
@@ -225,6 +259,27 @@ is "$(printf '%s' "$d" | jq -c .anomalies)" '[]' "inflight dump: no anomalies"
 wait_log_has "inflight-set"
 like "$(cat "$TMP/fake.log")" "inflight-set size=384 mmap_size=384 queues=2 queue_size=8" "SET_INFLIGHT_FD sends the same area back"
 
+# The inflight fd is the back-end's, not sealed: it can shrink at any
+# moment. A mapping of it once died of SIGBUS under the decoder; the dump
+# decodes a copy read with pread, and says when the fd is short.
+start_fake "$S" short-inflight
+run_vhuctl "$S" -c 'get-inflight-fd 2 8; inflight dump'
+d=$(jcmd 'inflight dump')
+is "$RC/$(printf '%s' "$d" | jq -r .error.code)" 1/EBADMSG "an inflight fd shorter than the reply said: EBADMSG"
+like "$ERR" "the inflight fd holds 192 of the 384 bytes at offset 0 that GET_INFLIGHT_FD said" "the error says how short"
+is "$(printf '%s' "$d" | jq -c '[[.queues[] | .queue], .anomalies]')" \
+	'[[0],[{"queue":1,"what":"past the end of the inflight fd: not decoded"}]]' "the queue it holds is decoded, the other named"
+stop_fake
+start_fake "$S" shrink-inflight
+cmds="get-inflight-fd 4 1024"
+for _ in $(seq 300); do cmds="$cmds; inflight dump"; done
+run_vhuctl --keep-going "$S" -c "$cmds"
+is "$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "inflight dump")] | length')" 300 \
+	"an inflight fd shrinking and growing all the time: 300 dumps, 300 results"
+ok $(( RC <= 1 ? 0 : 1 )) "no SIGBUS (exit $RC)"
+ok $(printf '%s' "$ERR" | grep -q 'Sanitizer\|SIGBUS'; echo $((!$?))) "no sanitizer report"
+stop_fake
+
 # The packed layout, when RING_PACKED was negotiated.
 start_fake "$S"
 run_vhuctl "$S" -c 'set-features VIRTIO_F_VERSION_1,VIRTIO_F_RING_PACKED; get-inflight-fd 1 4; inflight dump'
@@ -245,6 +300,49 @@ run_vhuctl "$S" -c "device-state load $TMP/big.bin"
 like "$ERR" "big.bin is over 67108864 bytes" "device-state load refuses a file over the limit, not a shortened state"
 run_vhuctl "$S" -c "mem add 1M; vring setup 0 size=8; device-state save $TMP/x.bin"
 like "$ERR" "rings are started: 'stop' them first" "device state refused while rings run"
+
+# Rings served by a device that completes chains in its own order (--rings).
+# An entry for another chain is that chain's completion, shown apart: blk
+# once took it for its own request and read past the other chain's
+# buffers (a heap overflow); a repeated id is an error naming it.
+start_fake --rings inorder "$S"
+run_vhuctl --device blk "$S" -c 'start; vring post 0 in=1; blk read 0; vring used 0'
+ran_ok "blk: another chain completed first"
+b=$(jcmd 'blk read')
+is "$(printf '%s' "$b" | jq -c '[.status, .head, .used_len, [.other_used[] | [.id, .len, (.buffers | length)]]]')" '["OK",1,513,[[0,1,1]]]' \
+	"blk read: its own completion (head 1), the hand-posted chain's shown apart"
+is "$(jcmd 'vring used' | jq -c '[.used, .in_flight]')" '[[],0]' "nothing left behind on the ring"
+ok $(printf '%s' "$ERR" | grep -q Sanitizer; echo $((!$?))) "no sanitizer report"
+stop_fake
+start_fake --rings reverse "$S"
+run_vhuctl --device blk "$S" -c 'start; vring post 0 in=1; blk read 0; vring used 0'
+is "$(jcmd 'blk read' | jq -c '[.status, .head, .other_used]')" '["OK",1,null]' "blk: completions newest first: its own comes first"
+is "$(jcmd 'vring used' | jq -c '[.used[] | .id]')" '[0]' "the other chain's completion waits for 'vring used'"
+stop_fake
+start_fake --rings repeat "$S"
+run_vhuctl --keep-going --device blk "$S" -c 'start; blk read 0; vring post 0 in=1; vring post 0 in=1; vring post 0 in=1; vring used 0'
+is "$(jcmd 'blk read' | jq -r .status)" OK "repeat: the first entry completes the request"
+is "$(jcmd 'vring post' | jq -r .head)" 2 "repeat: the free list hands descriptors back"
+is "$(jcmd 'vring used' | jq -r .error.code)" EPROTO "repeat: the entry written again is an error"
+like "$ERR" "ring 0: used entry 1 names descriptor 0, which was made available after that entry was written" \
+	"repeat: the error names the id (its head came back to a chain the device never saw)"
+run_vhuctl --keep-going --device blk "$S" -c 'start; blk read 0; blk read 0'
+like "$ERR" "ring 0: used entry 1 names descriptor 0, which is not in flight" "repeat: an id no chain has: an error naming it"
+stop_fake
+# net: receive buffers are frames, anything else on the ring is not.
+start_fake --rings inorder "$S"
+run_vhuctl --device net "$S" -c 'start; vring post 0 out=00; net recv; vring post 1 out=0102; vring kick 1; get-features; net send 0000'
+ran_ok "net: chains posted by hand among the frames"
+r=$(jcmd 'net recv')
+is "$(printf '%s' "$r" | jq -c '[(.frames | length), [.other_used[] | [.id, .buffers[0].write]]]')" '[15,[[0,false]]]' \
+	"net recv: 15 frames (16 in flight with it), the device-readable chain shown apart"
+is "$(jcmd 'net send' | jq -c '[.other_used[] | .id]')" '[0]' "net send: a completed chain that is not a frame is shown, not dropped"
+stop_fake
+start_fake --rings repeat "$S"
+run_vhuctl --device net "$S" -c 'start; net send 0000; get-features; net send 0000'
+is "$(jcmd 'net send' | jq -r .head)" 0 "net send: the first frame goes"
+like "$ERR" "ring 1: used entry 1 names descriptor 0, which is not in flight" "net send: a repeated id is an error naming it"
+stop_fake
 
 # config-watch: CONFIG_CHANGE_MSG makes vhuctl read the config again (with
 # the size that last worked); iotlb manual only shows misses.

@@ -218,13 +218,16 @@ testpmd_ready() {
 	esac
 }
 
-# start_fake SOCKET [ACTIONS...]: the scriptable fake back-end, logging to $TMP/fake.log
+# start_fake [--OPTION VALUE...] SOCKET [ACTIONS...]: the scriptable fake
+# back-end, logging to $TMP/fake.log
 start_fake() {
+	local opts=()
+	while [ "${1#--}" != "$1" ]; do opts+=("$1" "$2"); shift 2; done
 	local sock=$1; shift
 	[ -x "$FAKE_BACKEND" ] || bail "fake back-end not built"
 	rm -f "$sock" "$TMP/fake.pid"
 	: >"$TMP/fake.log"
-	"$FAKE_BACKEND" --log "$TMP/fake.log" --pidfile "$TMP/fake.pid" "$sock" "$@" \
+	"$FAKE_BACKEND" --log "$TMP/fake.log" --pidfile "$TMP/fake.pid" "${opts[@]}" "$sock" "$@" \
 		>"$TMP/fake.out" 2>&1 &
 	FAKE_PID=$!
 	PIDS+=("$FAKE_PID")

@@ -501,6 +501,67 @@ static void test_split_malicious(void)
 	mem_free(&M);
 }
 
+/* The device completes in its own order: each entry carries its own chain
+ * (never the one posted first), and the poster's tag with it. */
+static void test_split_out_of_order(void)
+{
+	struct vring_seg a[3] = { { .len = 16 }, { .len = 512, .write = true }, { .len = 1, .write = true } };
+	struct vring_seg c[2] = { { .len = 16 }, { .len = 1, .write = true } };
+	struct vhu_err e = { 0 };
+	struct vring_used u;
+	struct vring vr;
+	uint16_t ha, hb, hc, h;
+	int r;
+
+	mem_setup(&M, MIB, 0);
+	ring_setup(&vr, &M, 8, false, false);
+	SNAP = M;
+	vring_post(&vr, &M, a, NULL, 3, false, &ha, &e);
+	vring_set_tag(&vr, ha, 7);
+	post1(&vr, &M, 4, true, &hb, &e);
+	vring_post(&vr, &M, c, NULL, 2, false, &hc, &e);
+	vring_set_tag(&vr, hc, 9);
+	dev_used_split(&M, &vr, hc, 1);
+	dev_used_split(&M, &vr, ha, 513);
+	dev_used_split(&M, &vr, hb, 4);
+	r = vring_get_used(&vr, &M, &u, &e);
+	tap_ok(r == 1 && u.id == hc && u.chain->nseg == 2 && u.chain->tag == 9 && u.len == 1,
+	       "out of order: the first entry is the last chain's, with its 2 buffers and its tag");
+	vring_release(&vr, &M, u.id);
+	r = vring_get_used(&vr, &M, &u, &e);
+	tap_ok(r == 1 && u.id == ha && u.chain->nseg == 3 && u.chain->tag == 7 && u.len == 513,
+	       "out of order: then the first chain, with its 3 buffers");
+	vring_release(&vr, &M, u.id);
+	r = vring_get_used(&vr, &M, &u, &e);
+	tap_ok(r == 1 && u.id == hb && u.chain->nseg == 1 && u.chain->tag == 0,
+	       "out of order: then the middle one, untagged");
+	vring_release(&vr, &M, u.id);
+	tap_ok(vr.nfree == 8 && same_free(&M, &SNAP), "out of order: every descriptor and buffer given back");
+
+	/* A repeated id whose head the free list has handed out again: the
+	 * stale entry was written before the new chain existed. */
+	post1(&vr, &M, 4, true, &h, &e);
+	dev_used_split(&M, &vr, h, 4);
+	dev_used_split(&M, &vr, h, 4);	/* the same id twice */
+	r = vring_get_used(&vr, &M, &u, &e);
+	tap_ok(r == 1 && u.id == h, "repeat: the first entry completes the chain");
+	vring_release(&vr, &M, h);
+	post1(&vr, &M, 4, true, &hb, &e);
+	tap_is_int(hb, h, "repeat: the next chain gets the same head back");
+	memset(&e, 0, sizeof(e));
+	r = vring_get_used(&vr, &M, &u, &e);
+	tap_is_int(r, -EPROTO, "repeat: the second entry is not the new chain's completion: -EPROTO");
+	tap_ok(strstr(e.msg, "names descriptor") && strstr(e.msg, "made available after that entry"),
+	       "repeat: the message names the id ('%s')", e.msg);
+	tap_is_int(vring_in_flight(&vr), 1, "repeat: the new chain is still in flight");
+	dev_used_split(&M, &vr, hb, 4);
+	r = vring_get_used(&vr, &M, &u, &e);
+	tap_ok(r == 1 && u.id == hb, "repeat: its own completion, written later, is taken");
+	vring_release(&vr, &M, hb);
+	vring_free(&vr, &M);
+	mem_free(&M);
+}
+
 /* --- JSON helpers for the dump --- */
 
 static struct json_object *jk(struct json_object *o, const char *key)
@@ -1073,6 +1134,35 @@ static void test_packed(void)
 		tap_ok(strstr(e.msg, "not in flight") != NULL, "packed evil: message ('%s')", e.msg);
 		tap_is_int(vring_in_flight(&vr), 1, "packed evil: the real chain is still in flight");
 		vring_free(&vr, &M);
+		ring_setup(&vr, &M, 8, true, false);
+	}
+
+	/* Out of order: the device writes its used descriptors one after the
+	 * other, each for the buffer it finished; the driver steps over as many
+	 * slots as that buffer took. */
+	{
+		uint16_t ia, ib;
+
+		vring_post(&vr, &M, segs, NULL, 2, false, &ia, &e);
+		vring_set_tag(&vr, ia, 5);
+		post1(&vr, &M, 8, true, &ib, &e);
+		put16(&M, vr.desc + 12, ib);
+		put32(&M, vr.desc + 8, 8);
+		put16(&M, vr.desc + 14, VRING_PACKED_F_AVAIL | VRING_PACKED_F_USED);
+		put16(&M, vr.desc + 16 + 12, ia);
+		put32(&M, vr.desc + 16 + 8, 64);
+		put16(&M, vr.desc + 16 + 14, VRING_PACKED_F_AVAIL | VRING_PACKED_F_USED);
+		r = vring_get_used(&vr, &M, &u, &e);
+		tap_ok(r == 1 && u.id == ib && u.chain->nseg == 1 && u.chain->tag == 0,
+		       "packed out of order: the second buffer first, with its one segment");
+		vring_release(&vr, &M, u.id);
+		r = vring_get_used(&vr, &M, &u, &e);
+		tap_ok(r == 1 && u.id == ia && u.chain->nseg == 2 && u.chain->tag == 5 && u.len == 64,
+		       "packed out of order: then the first, with its two and its tag");
+		vring_release(&vr, &M, u.id);
+		tap_ok(vr.last_used_pk == 3 && vring_in_flight(&vr) == 0,
+		       "packed out of order: the used position stepped over all 3 slots");
+		vring_free(&vr, &M);
 		tap_ok(mem_all_free(&M), "packed: vring_free gives everything back");
 	}
 	mem_free(&M);
@@ -1310,6 +1400,7 @@ int main(void)
 	test_split_indirect();
 	test_split_wrap();
 	test_split_malicious();
+	test_split_out_of_order();
 	test_dump_clean();
 	test_dump_loop();
 	test_dump_bounds();

@@ -1,0 +1,37 @@
+/* fake-rings.h - the fake back-end's device side: guest memory and the split rings it serves. */
+#ifndef FAKE_RINGS_H
+#define FAKE_RINGS_H
+
+#include <poll.h>
+#include <stdint.h>
+
+/* How the chains made available are given back (--rings MODE). */
+enum rings_mode {
+	RINGS_INORDER,	/* each at once, in the order they were made available */
+	RINGS_REVERSE,	/* the chains of one kick, newest first */
+	RINGS_REPEAT,	/* in order, each used entry written twice */
+};
+
+struct fake_rings;
+
+/* Parse MODE ("inorder", "reverse", "repeat"): 0, or -1. */
+int rings_parse_mode(const char *s, enum rings_mode *mode);
+/* LOG receives one line per used entry written (no newline). NULL when out of memory. */
+struct fake_rings *rings_new(enum rings_mode mode, void (*log)(const char *fmt, ...));
+/* Unmap the memory and close the eventfds. */
+void rings_free(struct fake_rings *r);
+/* Take what a front-end message sets: SET_MEM_TABLE maps its regions,
+ * SET_VRING_NUM/BASE/ADDR describe a ring, SET_VRING_KICK/CALL give its
+ * eventfds (dup'ed: the caller still closes FDS). */
+void rings_message(struct fake_rings *r, uint32_t request, const uint8_t *payload,
+		   uint32_t size, const int *fds, uint32_t nfds);
+/* Fill P (at most MAX) with the kick eventfds to wait on, WHICH[i] the ring
+ * of P[i]; returns how many. */
+unsigned rings_pollfds(const struct fake_rings *r, struct pollfd *p, unsigned *which,
+		       unsigned max);
+/* Ring RING was kicked: read the eventfd, take every chain made available
+ * since the last kick and give it back as the mode says, then signal the
+ * call eventfd. */
+void rings_kicked(struct fake_rings *r, unsigned ring);
+
+#endif

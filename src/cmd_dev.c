@@ -25,7 +25,7 @@ static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
 		       const uint8_t *out, uint32_t out_len, uint32_t in_len)
 {
 	struct session *s = ctx->s;
-	struct vring *vr = s->vr[0];
+	struct vring *vr;
 	struct vring_seg segs[3];
 	const uint8_t *data[3] = { 0 };
 	uint8_t hdr[16];
@@ -37,8 +37,8 @@ static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
 
 	if (cmd_need_conn(ctx) < 0)
 		return -ENOTCONN;
-	if (!vr)
-		return vhu_errf(&ctx->err, ENOENT, "ring 0 is not set up: run 'start' first");
+	if (!(vr = cmd_ring(ctx, 0)))
+		return -ctx->err.code;
 	memset(hdr, 0, sizeof(hdr));
 	for (int i = 0; i < 4; i++)
 		hdr[i] = (uint8_t)(type >> (8 * i));
@@ -201,7 +201,7 @@ static int cmd_net_send(struct cmd_ctx *ctx)
 {
 	const struct arg_val *d = args_get(&ctx->args, "frame");
 	struct session *s = ctx->s;
-	struct vring *vr = s->vr[NET_TX];
+	struct vring *vr, *rx;
 	uint32_t hl = net_hdr_len(s), len;
 	struct vring_seg seg;
 	const uint8_t *data[1];
@@ -211,9 +211,12 @@ static int cmd_net_send(struct cmd_ctx *ctx)
 
 	if (cmd_need_conn(ctx) < 0)
 		return -ENOTCONN;
-	if (!vr)
-		return vhu_errf(&ctx->err, ENOENT, "ring %u (transmit) is not set up: run 'start' first", NET_TX);
-	if (s->vr[NET_RX] && (r = post_rx(ctx, s->vr[NET_RX])) < 0)
+	if (!(vr = cmd_ring(ctx, NET_TX)))
+		return -ctx->err.code;
+	/* Receive buffers first, if there is a receive ring to post them on. */
+	rx = cmd_ring(ctx, NET_RX);
+	vhu_err_clear(&ctx->err);
+	if (rx && (r = post_rx(ctx, rx)) < 0)
 		return r;
 	if ((r = reclaim(ctx, vr)) < 0)
 		return r;
@@ -269,7 +272,7 @@ static struct json_object *rx_frame(struct session *s, struct vring *vr, const s
 static int cmd_net_recv(struct cmd_ctx *ctx)
 {
 	struct session *s = ctx->s;
-	struct vring *vr = s->vr[NET_RX];
+	struct vring *vr;
 	int timeout;
 	uint32_t hl = net_hdr_len(s);
 	struct json_object *frames = json_object_new_array();
@@ -281,8 +284,8 @@ static int cmd_net_recv(struct cmd_ctx *ctx)
 		return -ERANGE;
 	if (cmd_need_conn(ctx) < 0)
 		return -ENOTCONN;
-	if (!vr)
-		return vhu_errf(&ctx->err, ENOENT, "ring %u (receive) is not set up: run 'start' first", NET_RX);
+	if (!(vr = cmd_ring(ctx, NET_RX)))
+		return -ctx->err.code;
 	if ((r = post_rx(ctx, vr)) < 0)
 		return r;
 	/* Until a frame came, or the wait ends: entries for chains that are

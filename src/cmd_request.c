@@ -779,10 +779,12 @@ static int exchange(struct cmd_ctx *ctx, struct conn_xfer *x, struct fd_plan *p,
 	int r = conn_transact(&ctx->s->conn, x, &ctx->err);
 
 	render_exchange(ctx, x);	/* while the fds it shows are still open */
-	if (ctx->s->conn.sent != sent_before)
+	if (ctx->s->conn.sent != sent_before) {
 		plan_commit(ctx->s, p);
-	else
+		session_note_sent(ctx->s, &x->req);
+	} else {
 		plan_close(p);
+	}
 	if (x->req.request == 21 && x->row && ctx->s->conn.sent != sent_before)
 		backend_attach(ctx->s);	/* serve the channel from now on */
 	if (r == 0 && x->got_reply)

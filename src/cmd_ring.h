@@ -42,6 +42,11 @@ struct json_object *cmd_data_json(const uint8_t *p, uint32_t len);
 int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms);
 /* Was virtio feature BIT acknowledged with SET_FEATURES? */
 bool cmd_acked(const struct session *s, unsigned bit);
+/* Ring N as vhuctl drives it: laid out by 'vring setup' or 'start', or set
+ * up by hand, its model then built from what was sent for it (SET_VRING_NUM,
+ * _ADDR, _BASE, and the features), again whenever that changes. NULL with
+ * ctx->err saying what is missing. */
+struct vring *cmd_ring(struct cmd_ctx *ctx, unsigned n);
 /* 0 when connected, else -ENOTCONN ("not connected": the front-end says
  * why the connection went). */
 int cmd_need_conn(struct cmd_ctx *ctx);

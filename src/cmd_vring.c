@@ -58,17 +58,97 @@ struct json_object *cmd_data_json(const uint8_t *p, uint32_t len)
 	return o;
 }
 
+/* The parts of ring N's layout that were never sent, as "SET_VRING_NUM and
+ * SET_VRING_ADDR", or NULL. */
+static const char *missing_parts(const struct ring_sent *st)
+{
+	if (!st->num_set && !st->addr_set)
+		return "SET_VRING_NUM and SET_VRING_ADDR";
+	if (!st->num_set)
+		return "SET_VRING_NUM";
+	if (!st->addr_set)
+		return "SET_VRING_ADDR";
+	return NULL;
+}
+
+/* A ring area's guest address from the user address SET_VRING_ADDR sent:
+ * through the memory table, or as it is when an IOMMU makes it an IOVA
+ * (vhuctl maps IOVA = guest physical address). */
+static int area_gpa(struct cmd_ctx *ctx, unsigned n, const char *what, uint64_t uaddr, uint64_t *gpa)
+{
+	if (mem_uaddr_to_gpa(&ctx->s->mem, uaddr, gpa))
+		return 0;
+	if (cmd_acked(ctx->s, F_ACCESS_PLATFORM) && mem_gpa_ptr(&ctx->s->mem, uaddr, 1)) {
+		*gpa = uaddr;
+		return 0;
+	}
+	return vhu_errf(&ctx->err, EFAULT, "ring %u: the %s address 0x%" PRIx64 " that SET_VRING_ADDR sent is in no "
+			"memory region vhuctl holds, so vhuctl cannot reach the ring", n, what, uaddr);
+}
+
+/* Build ring N's model from what was sent for it. */
+static int adopt_ring(struct cmd_ctx *ctx, unsigned n)
+{
+	struct session *s = ctx->s;
+	const struct ring_sent *st = &s->sent[n];
+	bool packed = cmd_acked(s, F_RING_PACKED);
+	uint64_t desc, avail, used;
+	const char *miss = missing_parts(st);
+	struct vring *vr;
+	int r;
+
+	if (miss)
+		return vhu_errf(&ctx->err, ENOENT, "ring %u is not set up: %s %s never sent for it "
+				"('start', 'vring setup %u', or send %s)", n, miss,
+				strchr(miss, ' ') ? "were" : "was", n, miss);
+	if (st->num == 0 || st->num > VRING_SIZE_MAX)
+		return vhu_errf(&ctx->err, EINVAL, "ring %u: SET_VRING_NUM sent %u entries; vhuctl drives rings of 1..%u",
+				n, st->num, VRING_SIZE_MAX);
+	if ((r = area_gpa(ctx, n, packed ? "descriptor ring" : "descriptor table", st->desc, &desc)) < 0 ||
+	    (r = area_gpa(ctx, n, packed ? "driver event area" : "avail ring", st->avail, &avail)) < 0 ||
+	    (r = area_gpa(ctx, n, packed ? "device event area" : "used ring", st->used, &used)) < 0)
+		return r;
+	vr = s->vr[n] ? s->vr[n] : calloc(1, sizeof(*vr));
+	if (!vr)
+		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
+	if (s->vr[n])
+		vring_free(vr, &s->mem);	/* what it had in flight goes with the old layout */
+	s->vr[n] = NULL;
+	r = vring_adopt(vr, &s->mem, n, (uint16_t)st->num, packed, cmd_acked(s, F_EVENT_IDX), desc, avail, used,
+			st->base_set ? st->base : packed ? 0x80008000u : 0, &ctx->err);
+	if (r < 0) {
+		free(vr);
+		return r;
+	}
+	vr->shape = st->shape;
+	s->vr[n] = vr;
+	return 0;
+}
+
+struct vring *cmd_ring(struct cmd_ctx *ctx, unsigned n)
+{
+	struct session *s = ctx->s;
+
+	if (n >= SESSION_RINGS) {
+		vhu_errf(&ctx->err, ERANGE, "ring index %u: at most %u rings", n, SESSION_RINGS - 1);
+		return NULL;
+	}
+	/* Laid out by vhuctl and sent as it is, or adopted from what was sent. */
+	if (s->vr[n] && s->vr[n]->shape == s->sent[n].shape)
+		return s->vr[n];
+	if (adopt_ring(ctx, n) < 0)
+		return NULL;
+	return s->vr[n];
+}
+
 static struct vring *ring_arg(struct cmd_ctx *ctx, const char *name)
 {
 	const struct arg_val *v = args_get(&ctx->args, name);
-	uint64_t i = v->set ? v->u : 0;
+	struct vring *vr = cmd_ring(ctx, v->set ? (unsigned)v->u : 0);
 
-	if (i >= SESSION_RINGS || !ctx->s->vr[i]) {
+	if (!vr)
 		ctx->bad_tok = v->set ? (int)v->tok : -1;
-		vhu_errf(&ctx->err, ENOENT, "ring %" PRIu64 " is not set up (use 'vring setup %" PRIu64 "' or 'start')", i, i);
-		return NULL;
-	}
-	return ctx->s->vr[i];
+	return vr;
 }
 
 int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms)
@@ -230,8 +310,10 @@ static int setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n
 	s->rings_stopped = false;
 	if ((r = cmd_step(ctx, steps, "set-vring-num %u %u", n, size)) < 0 ||
 	    (r = cmd_step(ctx, steps, "set-vring-base %u %u", n, vring_base(vr))) < 0 ||
-	    (r = cmd_send_vring_addr(ctx, steps, vr, -1)) < 0 ||
-	    (r = cmd_step(ctx, steps, "set-vring-kick %u", n)) < 0 ||
+	    (r = cmd_send_vring_addr(ctx, steps, vr, -1)) < 0)
+		return r;
+	vr->shape = s->sent[n].shape;	/* what was sent is this layout */
+	if ((r = cmd_step(ctx, steps, "set-vring-kick %u", n)) < 0 ||
 	    (r = cmd_step(ctx, steps, "set-vring-call %u", n)) < 0)
 		return r;
 	/* Rings stay dead until enabled once protocol features are in play. */
@@ -316,7 +398,7 @@ static int cmd_vring_post(struct cmd_ctx *ctx)
 	int r = 0;
 
 	if (!vr)
-		return -ENOENT;
+		return -ctx->err.code;
 	for (unsigned t = 0; t < ctx->argc && r == 0; t++) {
 		const char *a = ctx->argv[t].text;
 		uint64_t len;
@@ -366,25 +448,19 @@ static int cmd_vring_post(struct cmd_ctx *ctx)
 
 static int cmd_vring_kick(struct cmd_ctx *ctx)
 {
-	struct vring *vr;
 	unsigned n = (unsigned)args_u(&ctx->args, "index", 0);
+	int fd = n < SESSION_RINGS ? ctx->s->ring[n].kick : -1;
+	uint64_t one = 1;
 
+	/* A kick is the eventfd SET_VRING_KICK sent, whatever the layout. */
 	if (cmd_need_conn(ctx) < 0)
 		return -ENOTCONN;
-	/* A ring set up by hand (set-vring-kick) can be kicked too. */
-	if (n < SESSION_RINGS && !ctx->s->vr[n] && ctx->s->ring[n].kick >= 0) {
-		uint64_t one = 1;
-
-		if (write(ctx->s->ring[n].kick, &one, 8) != 8)
-			return vhu_errf(&ctx->err, errno, "kick: %s", strerror(errno));
-		jb_add(ctx->out, "kicked", json_object_new_boolean(1));
-		return 0;
-	}
-	vr = ring_arg(ctx, "index");
-	if (!vr)
-		return -ENOENT;
-	if (cmd_kick(ctx, vr) < 0)
-		return -ctx->err.code;
+	if (fd < 0)
+		return ctx->bad_tok = 0, vhu_errf(&ctx->err, ENOENT, "ring %u has no kick eventfd: 'set-vring-kick %u' sends one",
+						  n, n);
+	if (write(fd, &one, 8) != 8)
+		return vhu_errf(&ctx->err, errno, "kick: %s", strerror(errno));
+	jb_add(ctx->out, "ring", json_object_new_int((int)n));
 	jb_add(ctx->out, "kicked", json_object_new_boolean(1));
 	return 0;
 }
@@ -426,7 +502,7 @@ static int cmd_vring_used(struct cmd_ctx *ctx)
 
 	jb_add(ctx->out, "used", a);
 	if (!vr)
-		return -ENOENT;
+		return -ctx->err.code;
 	r = vring_get_used(vr, &ctx->s->mem, &u, &ctx->err);
 	if (r == 0 && args_u(&ctx->args, "wait", 0)) {
 		int timeout;
@@ -460,7 +536,7 @@ static int cmd_vring_dump(struct cmd_ctx *ctx)
 	};
 
 	if (!vr)
-		return -ENOENT;
+		return -ctx->err.code;
 	jb_add(ctx->out, "ring", vring_dump(vr, &ctx->s->mem, &o));
 	return 0;
 }
@@ -641,7 +717,11 @@ static const struct cmd_def defs[] = {
 	  "with fresh eventfds, and SET_VRING_ENABLE when protocol features were negotiated.",
 	  "vring setup 0 size=128", NULL, cmd_vring_setup, NULL },
 	{ "vring post", GROUP_RINGS, post_args, N(post_args), "make a descriptor chain available",
-	  NULL, "vring post 0 out=0000000000000000 in=512 in=1", NULL, cmd_vring_post, NULL },
+	  "The ring is the one vhuctl last told the back-end about: laid out by 'start' or\n"
+	  "'vring setup', or set up by hand with set-vring-num, set-vring-base and\n"
+	  "set-vring-addr (any layout inside vhuctl's memory; vhuctl drives it from what\n"
+	  "it sent). The same holds for vring used, vring dump, blk and net.",
+	  "vring post 0 out=0000000000000000 in=512 in=1", NULL, cmd_vring_post, NULL },
 	{ "vring kick", GROUP_RINGS, index_args, N(index_args), "signal the ring's kick eventfd", NULL, "vring kick 0", NULL, cmd_vring_kick, NULL },
 	{ "vring wait", GROUP_RINGS, wait_args, N(wait_args), "wait for the ring's call eventfd", NULL, "vring wait 0 timeout=1000", NULL, cmd_vring_wait, NULL },
 	{ "vring used", GROUP_RINGS, used_args, N(used_args), "collect used entries and their data",

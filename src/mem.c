@@ -131,6 +131,63 @@ static uint64_t granules(uint64_t size)
 	return size ? (size + GRANULE - 1) & ~(uint64_t)(GRANULE - 1) : GRANULE;
 }
 
+bool mem_uaddr_to_gpa(const struct mem *m, uint64_t uaddr, uint64_t *gpa)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		uint64_t va = (uint64_t)(uintptr_t)m->r[i].va;
+
+		if (uaddr >= va && uaddr - va < m->r[i].size) {
+			*gpa = m->r[i].gpa + (uaddr - va);
+			return true;
+		}
+	}
+	return false;
+}
+
+unsigned mem_take(struct mem *m, uint64_t gpa, uint64_t size, struct mem_extent *out, unsigned max)
+{
+	uint64_t end = gpa + size;
+	unsigned n = 0;
+
+	/* Whole granules, as the free ranges are kept (and given back). */
+	if (end < gpa || end > UINT64_MAX - GRANULE)
+		end = UINT64_MAX & ~(uint64_t)(GRANULE - 1);
+	else
+		end = (end + GRANULE - 1) & ~(uint64_t)(GRANULE - 1);
+	gpa &= ~(uint64_t)(GRANULE - 1);
+	for (unsigned i = 0; i < m->nfree && n < max;) {
+		struct mem_extent *x = &m->free[i];
+		uint64_t xe = x->gpa + x->size, lo = x->gpa > gpa ? x->gpa : gpa, hi = xe < end ? xe : end;
+
+		if (lo >= hi) {
+			i++;
+			continue;
+		}
+		out[n++] = (struct mem_extent){ lo, hi - lo };
+		if (lo == x->gpa && hi == xe) {
+			memmove(x, x + 1, (m->nfree - i - 1) * sizeof(*x));
+			m->nfree--;
+		} else if (lo == x->gpa) {
+			x->gpa = hi;
+			x->size = xe - hi;
+		} else if (hi == xe) {
+			x->size = lo - x->gpa;
+		} else {
+			/* The middle goes: the tail becomes a range of its own. */
+			x->size = lo - x->gpa;
+			if (m->nfree == MEM_EXTENTS_MAX) {
+				n--;	/* no room to split: leave it free */
+				x->size = xe - x->gpa;
+				break;
+			}
+			memmove(x + 2, x + 1, (m->nfree - i - 1) * sizeof(*x));
+			x[1] = (struct mem_extent){ hi, xe - hi };
+			m->nfree++;
+		}
+	}
+	return n;
+}
+
 int mem_alloc(struct mem *m, uint64_t size, uint64_t align, uint64_t *gpa)
 {
 	size = granules(size);

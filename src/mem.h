@@ -44,6 +44,16 @@ void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len);
  * knows (our mapping); false when outside every region. */
 bool mem_gpa_to_uaddr(const struct mem *m, uint64_t gpa, uint64_t *uaddr);
 
+/* Translate a userspace address the back-end was given (our mapping) back to
+ * the guest physical address; false when it is in no region. */
+bool mem_uaddr_to_gpa(const struct mem *m, uint64_t uaddr, uint64_t *gpa);
+
+/* Take whatever of [gpa, gpa+size) is free out of the free ranges (areas
+ * someone laid out by hand: buffers must not be allocated over them). The
+ * pieces taken go to OUT (at most MAX; what does not fit is not taken);
+ * returns how many. Give them back with mem_release, one by one. */
+unsigned mem_take(struct mem *m, uint64_t gpa, uint64_t size, struct mem_extent *out, unsigned max);
+
 /* Allocate SIZE bytes aligned to ALIGN (a power of two) from the free
  * ranges; *gpa receives the address. -ENOMEM when nothing fits. */
 int mem_alloc(struct mem *m, uint64_t size, uint64_t align, uint64_t *gpa);

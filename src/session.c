@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "jb.h"
 #include "session.h"
 
@@ -40,6 +41,7 @@ void session_drop_connection_state(struct session *s)
 		close_fd(&s->ring[i].kick);
 		close_fd(&s->ring[i].call);
 		close_fd(&s->ring[i].err);
+		s->sent[i] = (struct ring_sent){ .shape = s->sent[i].shape + 1 };
 	}
 	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++) {
 		close_fd(&s->kept[i].fd);
@@ -48,6 +50,44 @@ void session_drop_connection_state(struct session *s)
 	wire_set_waiter(-1, NULL, NULL);	/* the back-end channel went with them */
 	s->iotlb_pending = 0;
 	s->config_pending = false;
+}
+
+void session_note_sent(struct session *s, const struct vhu_msg *m)
+{
+	const struct vhu_request *row = proto_request(SIDE_FRONTEND, m->request);
+	struct ring_sent *r;
+	struct vhu_pval v;
+
+	if (!row || (row->num != 8 && row->num != 9 && row->num != 10) ||
+	    codec_decode(row->req_kind, m->payload, m->len, &v, NULL) < 0)
+		return;
+	/* Both payloads start with the ring index. */
+	if ((row->num == 9 ? v.addr.index : v.state.index) >= SESSION_RINGS)
+		return;
+	r = &s->sent[row->num == 9 ? v.addr.index : v.state.index];
+	switch (row->num) {
+	case 8:		/* SET_VRING_NUM */
+		if (!r->num_set || r->num != v.state.num)
+			r->shape++;
+		r->num_set = true;
+		r->num = v.state.num;
+		break;
+	case 9:		/* SET_VRING_ADDR */
+		if (!r->addr_set || r->desc != v.addr.desc || r->avail != v.addr.avail ||
+		    r->used != v.addr.used)
+			r->shape++;
+		r->addr_set = true;
+		r->addr_flags = v.addr.flags;
+		r->desc = v.addr.desc;
+		r->avail = v.addr.avail;
+		r->used = v.addr.used;
+		break;
+	case 10:	/* SET_VRING_BASE: the back-end starts over from it */
+		r->shape++;
+		r->base_set = true;
+		r->base = v.state.num;
+		break;
+	}
 }
 
 struct conn_xfer *session_xfer(struct session *s)

@@ -19,6 +19,18 @@ struct ring_fds {
 	int kick, call, err;	/* eventfds we created and sent, -1 none */
 };
 
+/* What vhuctl sent for a ring: SET_VRING_NUM, SET_VRING_ADDR (user
+ * addresses, as sent) and SET_VRING_BASE. A ring set up by hand is driven
+ * from this; 'shape' changes whenever what it says about the layout or the
+ * indexes does (a SET_VRING_ADDR sent again with the same areas, as 'log
+ * start' does, keeps it). */
+struct ring_sent {
+	bool num_set, addr_set, base_set;
+	uint32_t num, base, addr_flags;
+	uint64_t desc, avail, used;
+	unsigned shape;
+};
+
 /* An fd the session holds on to: the far end of something it sent, or an fd
  * a reply handed over (inflight area, device-state pipe, userfaultfd). */
 struct kept_fd {
@@ -41,6 +53,7 @@ struct session {
 	bool keep_going;
 	bool echo;
 	struct ring_fds ring[SESSION_RINGS];
+	struct ring_sent sent[SESSION_RINGS];
 	struct vring *vr[SESSION_RINGS];	/* rings vhuctl laid out and drives */
 	struct kept_fd kept[SESSION_KEPT_FDS];
 	unsigned depth;			/* nesting of 'source' */
@@ -89,6 +102,8 @@ void session_keep_fd(struct session *s, const char *name, int fd);
 int session_kept_fd(const struct session *s, const char *name);
 /* Close the ring fds and kept fds that belong to the connection. */
 void session_drop_connection_state(struct session *s);
+/* Request M went out whole: keep what it says about a ring. */
+void session_note_sent(struct session *s, const struct vhu_msg *m);
 /* The scratch exchange, reset; NULL when out of memory. */
 struct conn_xfer *session_xfer(struct session *s);
 /* Remember LINE for 'replay'; forget everything with NULL. */

@@ -86,14 +86,10 @@ static int alloc_area(struct mem *m, uint64_t size, uint64_t align, uint64_t *gp
 	return 0;
 }
 
-int vring_init(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
-	       bool packed, bool event_idx, struct vhu_err *e)
+/* The driver's side of a ring of SIZE entries, no chain in flight. */
+static int model_init(struct vring *vr, unsigned index, uint16_t size, bool packed,
+		      bool event_idx, struct vhu_err *e)
 {
-	int r;
-
-	if (size == 0 || size > VRING_SIZE_MAX || (!packed && (size & (size - 1))))
-		return vhu_errf(e, EINVAL, "ring size %u: must be 1..32768%s", size,
-				packed ? "" : " and a power of two (split ring)");
 	memset(vr, 0, sizeof(*vr));
 	vr->index = index;
 	vr->size = size;
@@ -104,11 +100,81 @@ int vring_init(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
 	if (!vr->free || !vr->chains) {
 		free(vr->free);
 		free(vr->chains);
+		vr->free = NULL;
+		vr->chains = NULL;
 		return vhu_errf(e, ENOMEM, "out of memory");
 	}
 	for (uint16_t i = 0; i < size; i++)
 		vr->free[i] = (uint16_t)(size - 1 - i);	/* pop gives 0, 1, 2, ... */
 	vr->nfree = size;
+	return 0;
+}
+
+/* Is the area of LEN bytes at GPA where a ring part may be? */
+static int check_area(const struct mem *m, unsigned index, const char *what, uint64_t gpa,
+		      uint64_t len, uint64_t align, struct vhu_err *e)
+{
+	if (!mem_gpa_ptr(m, gpa, len))
+		return vhu_errf(e, EFAULT, "ring %u: the %s (0x%llx, %llu bytes) is not inside one memory region",
+				index, what, (unsigned long long)gpa, (unsigned long long)len);
+	if (gpa % align)
+		return vhu_errf(e, EINVAL, "ring %u: the %s at 0x%llx is not %llu-byte aligned, as the spec requires",
+				index, what, (unsigned long long)gpa, (unsigned long long)align);
+	return 0;
+}
+
+int vring_adopt(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
+		bool packed, bool event_idx, uint64_t desc, uint64_t avail, uint64_t used,
+		uint32_t base, struct vhu_err *e)
+{
+	const struct { const char *what; uint64_t gpa, len, align; } area[3] = {
+		{ packed ? "descriptor ring" : "descriptor table", desc, 16 * (uint64_t)size, 16 },
+		{ packed ? "driver event area" : "avail ring", avail, packed ? 4 : split_avail_size(size), packed ? 4 : 2 },
+		{ packed ? "device event area" : "used ring", used, packed ? 4 : split_used_size(size), 4 },
+	};
+	int r;
+
+	if (size == 0 || size > VRING_SIZE_MAX)
+		return vhu_errf(e, EINVAL, "ring %u: size %u, but a ring has 1..%u entries", index, size,
+				VRING_SIZE_MAX);
+	for (unsigned i = 0; i < 3; i++)
+		if ((r = check_area(m, index, area[i].what, area[i].gpa, area[i].len, area[i].align, e)) < 0)
+			return r;
+	r = model_init(vr, index, size, packed, event_idx, e);
+	if (r < 0)
+		return r;
+	vr->desc = desc;
+	vr->avail = avail;
+	vr->used = used;
+	vr->have_desc = vr->have_avail = vr->have_used = true;
+	vr->adopted = true;
+	for (unsigned i = 0; i < 3; i++)
+		vr->nheld += mem_take(m, area[i].gpa, area[i].len, vr->held + vr->nheld,
+				      (unsigned)(sizeof(vr->held) / sizeof(vr->held[0])) - vr->nheld);
+	if (packed) {
+		/* bits 0-14 avail index, 15 its wrap counter, 16-30 used index, 31 its wrap */
+		vr->next_avail = (uint16_t)(base & 0x7fff) % size;
+		vr->avail_wrap = base >> 15 & 1;
+		vr->last_used_pk = (uint16_t)(base >> 16 & 0x7fff) % size;
+		vr->used_wrap = base >> 31 & 1;
+	} else {
+		vr->avail_idx = vr->last_used = (uint16_t)base;
+	}
+	vr->active = true;
+	return 0;
+}
+
+int vring_init(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
+	       bool packed, bool event_idx, struct vhu_err *e)
+{
+	int r;
+
+	if (size == 0 || size > VRING_SIZE_MAX || (!packed && (size & (size - 1))))
+		return vhu_errf(e, EINVAL, "ring size %u: must be 1..32768%s", size,
+				packed ? "" : " and a power of two (split ring)");
+	r = model_init(vr, index, size, packed, event_idx, e);
+	if (r < 0)
+		return r;
 	r = alloc_area(m, 16 * (uint64_t)size, 16, &vr->desc, "descriptor table", e);
 	vr->have_desc = r == 0;
 	if (r == 0)
@@ -146,12 +212,17 @@ void vring_free(struct vring *vr, struct mem *m)
 		for (uint16_t i = 0; i < vr->size; i++)
 			if (vr->chains[i].busy)
 				free_chain(vr, m, &vr->chains[i]);
-	if (vr->have_desc)
-		mem_release(m, vr->desc, 16 * (uint64_t)vr->size);
-	if (vr->have_avail)
-		mem_release(m, vr->avail, vr->packed ? 4 : split_avail_size(vr->size));
-	if (vr->have_used)
-		mem_release(m, vr->used, vr->packed ? 4 : split_used_size(vr->size));
+	if (vr->adopted) {
+		for (unsigned i = 0; i < vr->nheld; i++)
+			mem_release(m, vr->held[i].gpa, vr->held[i].size);
+	} else {
+		if (vr->have_desc)
+			mem_release(m, vr->desc, 16 * (uint64_t)vr->size);
+		if (vr->have_avail)
+			mem_release(m, vr->avail, vr->packed ? 4 : split_avail_size(vr->size));
+		if (vr->have_used)
+			mem_release(m, vr->used, vr->packed ? 4 : split_used_size(vr->size));
+	}
 	free(vr->free);
 	free(vr->chains);
 	memset(vr, 0, sizeof(*vr));

@@ -57,6 +57,13 @@ struct vring {
 	bool avail_wrap, used_wrap;
 	struct vring_chain *chains;	/* by head (split) or buffer id (packed) */
 	uint64_t posted, completed;
+	/* A ring laid out by someone else (vring_adopt): its areas are not
+	 * ours to free, only the free memory they covered, taken so that no
+	 * buffer lands on them. */
+	bool adopted;
+	struct mem_extent held[12];
+	unsigned nheld;
+	unsigned shape;			/* the caller's mark of what it was built from */
 };
 
 struct vring_used {
@@ -68,7 +75,17 @@ struct vring_used {
 /* Lay out a ring of SIZE entries in guest memory (zeroed). */
 int vring_init(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
 	       bool packed, bool event_idx, struct vhu_err *e);
-/* Free the ring's areas and every chain's buffers. */
+/* Drive a ring whose areas someone else laid out (set by hand with
+ * SET_VRING_NUM/ADDR/BASE): SIZE entries, areas at DESC, AVAIL, USED (GPAs;
+ * any place in memory, overlapping or not), indexes from BASE as
+ * SET_VRING_BASE gave it. Nothing in memory is changed; every area must lie
+ * in one region and be aligned as the spec requires, else -EFAULT/-EINVAL
+ * naming the area. */
+int vring_adopt(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
+		bool packed, bool event_idx, uint64_t desc, uint64_t avail, uint64_t used,
+		uint32_t base, struct vhu_err *e);
+/* Free the ring's areas (or give back what an adopted ring held) and every
+ * chain's buffers. */
 void vring_free(struct vring *vr, struct mem *m);
 /* The value SET_VRING_BASE takes for a fresh ring. */
 uint32_t vring_base(const struct vring *vr);

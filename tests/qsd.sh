@@ -139,6 +139,44 @@ got=$(printf '%s\n' "$OUT" | jq -c 'select(.command == "log dump")' | head -n 1 
 is "$got" "$(printf '%s' "$want" | jq -c .)" "dirty pages = used ring + buffers written, nothing else"
 is "$(printf '%s\n' "$OUT" | jq -c 'select(.command == "log dump")' | tail -n 1 | jq .dirty_pages)" 0 "log dump clear clears"
 
+# A ring set up by hand, request by request, in a region at 4 GiB with its
+# areas at odd (but aligned) places inside it and never enabled: vhuctl's
+# model of it comes from what it sent, and blk I/O goes through it.
+pat=$(printf '5a%.0s' $(seq 512))
+cat >"$TMP/hand.vhu" <<VHU
+get-features
+get-protocol-features
+set-protocol-features REPLY_ACK
+set-owner
+set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES
+mem add 2M gpa=0x100000000
+set-mem-table
+set-vring-num 0 64
+set-vring-base 0 0
+set-vring-addr 0 desc=0x100012340 avail=0x100005ffe used=0x10017a004 gpa
+set-vring-kick 0
+set-vring-call 0
+blk write 3 $pat
+blk read 3
+blk read 5
+vring dump 0
+VHU
+run_vhuctl --device blk "$S" -f "$TMP/hand.vhu"
+ran_ok "I/O through a ring set up by hand"
+is "$(jcmd 'blk write' | jq -r .status)" OK "hand-set ring: blk write OK"
+is "$(jcmd 'blk read' | jq -r .data.hex)" "$pat" "hand-set ring: blk read returns what was written"
+is "$(dd if="$IMG" bs=512 skip=3 count=1 2>/dev/null | od -An -v -tx1 | tr -d ' \n')" "$pat" "hand-set ring: the bytes are in the image file"
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.command == "blk read") | .data.text' | sed -n 2p)" "vhuctl was here" "hand-set ring: a sector written beforehand is read"
+d=$(jcmd 'vring dump' | jq -c .ring)
+is "$(printf '%s' "$d" | jq -c '[.size, .desc_addr, .avail_addr, .used_addr]')" '[64,"0x100012340","0x100005ffe","0x10017a004"]' "the dump is of the areas that were sent"
+is "$(printf '%s' "$d" | jq -c '[.avail.idx, .used.idx, .anomalies]')" '[3,3,[]]' "three chains made available and used, no anomaly"
+
+# What is missing, or not in vhuctl's memory, is named.
+run_vhuctl --device blk "$S" -c 'get-features; set-owner; mem add 1M; set-mem-table; set-vring-num 0 64; blk read 0'
+like "$ERR" "ring 0 is not set up: SET_VRING_ADDR was never sent for it" "a ring with no SET_VRING_ADDR: the missing part is named"
+run_vhuctl --device blk "$S" -c 'get-features; set-owner; mem add 1M; set-mem-table; set-vring-num 0 64; set-vring-addr 0 desc=0x7000 avail=0x6000 used=0x5000; blk read 0'
+like "$ERR" "ring 0: the descriptor table address 0x7000 that SET_VRING_ADDR sent is in no memory region vhuctl holds" "an area outside vhuctl's memory is named"
+
 # Fault injection with raw: vhuctl warns where a message breaks the table,
 # sends it, reports what the back-end did, and stays usable (--reconnect).
 run_vhuctl -t 2000 --keep-going --reconnect "$S" -c 'raw 0; raw 99; get-features; mem add 1M; raw SET_MEM_TABLE payload=02000000000000000000000000000000000010000000000000000000000000000000000000000000 fds=1; get-features'

@@ -1391,10 +1391,98 @@ static void test_init(void)
 	mem_free(&M);
 }
 
+/* --- rings laid out by hand: adopted, not allocated --- */
+
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static void test_adopt(void)
+{
+	const uint64_t base = 0x100000000, desc = base + 0x12340, avail = base + 0x5ffe, used = base + 0x7a004;
+	struct vring_seg s[2] = { { .len = 4000, .write = false }, { .len = 3000, .write = true } };
+	struct vhu_err e = { 0 };
+	struct vring_used u;
+	struct vring vr;
+	bool clear = true;
+	uint16_t h;
+
+	mem_setup(&M, 2 * MIB, base);
+	tap_is_int(vring_adopt(&vr, &M, 3, 64, false, false, desc, avail, used, 7, &e), 0,
+		   "adopt: a split ring at odd places in a region at 4 GiB");
+	tap_ok(vr.avail_idx == 7 && vr.last_used == 7, "adopt: indexes start from SET_VRING_BASE (7)");
+	for (int i = 0; i < 40; i++) {
+		if (vring_post(&vr, &M, s, NULL, 2, false, &h, &e) < 0)
+			break;
+		for (unsigned k = 0; k < 2; k++)
+			if (overlap(vr.chains[h].seg[k].gpa, vr.chains[h].seg[k].len, desc, 16 * 64) ||
+			    overlap(vr.chains[h].seg[k].gpa, vr.chains[h].seg[k].len, avail, 6 + 2 * 64) ||
+			    overlap(vr.chains[h].seg[k].gpa, vr.chains[h].seg[k].len, used, 6 + 8 * 64))
+				clear = false;
+	}
+	tap_ok(clear, "adopt: no buffer is allocated over the ring's areas");
+	tap_is_int(get16(&M, avail + 2), 7 + 32, "adopt: avail.idx counts on from the base");
+	tap_is_int(get16(&M, desc + 16 * 0 + 12), VRING_DESC_F_NEXT, "adopt: descriptors written in the table that was sent");
+	/* The device uses the first chain. */
+	put32(&M, used + 4 + 8 * (7 % 64), 0);
+	put32(&M, used + 8 + 8 * (7 % 64), 3000);
+	put16(&M, used + 2, 8);
+	tap_is_int(vring_get_used(&vr, &M, &u, &e), 1, "adopt: the device's used entry is found after the base");
+	vring_free(&vr, &M);
+	tap_ok(mem_all_free(&M), "adopt: freeing gives back exactly what it took");
+	if (!mem_all_free(&M))
+		show_free(&M);
+
+	/* Overlapping areas: the avail ring inside the descriptor table. */
+	tap_is_int(vring_adopt(&vr, &M, 0, 16, false, false, base + 0x1000, base + 0x1010, base + 0x2000, 0, &e), 0,
+		   "adopt: overlapping areas are taken as they are");
+	tap_is_int(vring_post(&vr, &M, s, NULL, 1, false, &h, &e), 0, "adopt: and can be posted to");
+	tap_ok(!overlap(vr.chains[h].seg[0].gpa, 4000, base + 0x1000, 0x1100), "adopt: the buffer avoids both");
+	vring_free(&vr, &M);
+	tap_ok(mem_all_free(&M), "adopt: overlapping areas given back once");
+
+	/* What cannot be driven is named. */
+	tap_is_int(vring_adopt(&vr, &M, 0, 64, false, false, desc, avail, base + 2 * MIB - 8, 0, &e), -EFAULT,
+		   "adopt: a used ring running past the region: -EFAULT");
+	tap_ok(strstr(e.msg, "used ring") != NULL, "adopt: the message names the used ring ('%s')", e.msg);
+	tap_is_int(vring_adopt(&vr, &M, 0, 64, false, false, desc, avail + 1, used, 0, &e), -EINVAL,
+		   "adopt: an avail ring at an odd address: -EINVAL");
+	tap_ok(strstr(e.msg, "2-byte aligned") != NULL, "adopt: the message says the alignment ('%s')", e.msg);
+	tap_is_int(vring_adopt(&vr, &M, 0, 0, false, false, desc, avail, used, 0, &e), -EINVAL, "adopt: size 0 refused");
+	tap_ok(mem_all_free(&M), "adopt: a refused adoption takes nothing");
+
+	/* Packed: the base carries both indexes and wrap counters. */
+	tap_is_int(vring_adopt(&vr, &M, 0, 8, true, false, desc, avail + 2, used, (1u << 31) | (5u << 16) | 3u, &e), 0,
+		   "adopt: a packed ring");
+	tap_ok(vr.next_avail == 3 && !vr.avail_wrap && vr.last_used_pk == 5 && vr.used_wrap,
+	       "adopt: packed base 0x%x: avail 3 wrap 0, used 5 wrap 1", (1u << 31) | (5u << 16) | 3u);
+	vring_free(&vr, &M);
+	tap_ok(mem_all_free(&M), "adopt: packed freed");
+	mem_free(&M);
+}
+
+static void test_mem_take(void)
+{
+	struct mem_extent got[4];
+	unsigned n;
+
+	mem_setup(&M, MIB, 0);
+	n = mem_take(&M, 0x1008, 0x100, got, 4);
+	tap_ok(n == 1 && got[0].gpa == 0x1000 && got[0].size == 0x110, "take: the middle of a free range, in whole granules");
+	tap_is_int(M.nfree, 2, "take: the range splits in two");
+	tap_is_int(mem_take(&M, 0x1000, 0x20, got + 1, 3), 0, "take: what is taken already is not taken again");
+	mem_release(&M, got[0].gpa, got[0].size);
+	tap_ok(mem_all_free(&M), "take: given back, all is free again");
+	mem_free(&M);
+}
+
 int main(void)
 {
 	alarm(120);	/* a hang is a failure */
 	test_init();
+	test_adopt();
+	test_mem_take();
 	test_split_round_trip();
 	test_free_at_gpa0();
 	test_split_indirect();

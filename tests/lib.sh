@@ -157,13 +157,16 @@ start_qsd() {
 }
 
 # start_virtiofsd SOCKET DIR: QEMU's virtiofsd sharing DIR. It serves one
-# front-end connection, then exits: start one per connection.
+# front-end connection, then exits: start one per connection. Its default
+# sandbox (a mount namespace) fails where / is no mount point, as in a
+# chroot ("mount(/, MS_REC|MS_SLAVE): Invalid argument", then it hangs up
+# on GET_FEATURES); sandbox=chroot works everywhere.
 start_virtiofsd() {
 	local sock=$1 dir=$2 bin=/usr/lib/qemu/virtiofsd
 	[ -x "$bin" ] || bail "virtiofsd not installed (apt-get install qemu-system-common)"
 	rm -f "$sock"
 	: >"$TMP/virtiofsd.log"
-	stdbuf -oL -eL "$bin" --socket-path="$sock" -o source="$dir" -o cache=none \
+	stdbuf -oL -eL "$bin" --socket-path="$sock" -o source="$dir" -o cache=none -o sandbox=chroot \
 		</dev/null >"$TMP/virtiofsd.log" 2>&1 &
 	VIRTIOFSD_PID=$!
 	PIDS+=("$VIRTIOFSD_PID")

@@ -543,7 +543,7 @@ struct line_reader {
 static int next_line(struct line_reader *lr, const char **line, size_t *n)
 {
 	for (;;) {
-		char *nl = memchr(lr->buf + lr->start, '\n', lr->len - lr->start);
+		char *nl = lr->len > lr->start ? memchr(lr->buf + lr->start, '\n', lr->len - lr->start) : NULL;
 		struct pollfd p = { .fd = lr->fd, .events = POLLIN };
 		ssize_t r;
 

@@ -25,6 +25,15 @@ void backend_attach(struct session *s)
 	wire_set_waiter(backend_fd(s), backend_on_readable, s);
 }
 
+/* Stop serving the channel, saying why in EV. */
+static void drop_channel(struct session *s, struct json_object *ev, const char *why)
+{
+	jb_add(ev, "channel_closed", json_object_new_boolean(1));
+	jb_add(ev, "message", json_object_new_string(why));
+	session_keep_fd(s, "backend-channel", -1);
+	wire_set_waiter(-1, NULL, NULL);
+}
+
 static void emit(struct session *s, struct json_object *ev)
 {
 	s->backend_events++;
@@ -72,6 +81,7 @@ static void answer(struct session *s, const struct vhu_request *row, const struc
 	struct vhu_msg r = { .request = m->request, .flags = VHU_FLAG_VERSION | VHU_FLAG_REPLY, .size = 8, .len = 8 };
 	uint64_t val = m->request <= VHU_BACKEND_REQ_MAX ? s->backend_reply[m->request] : 1;
 	struct vhu_err e = { 0 };
+	size_t sent;
 
 	if (!(row && row->reply == REPLY_ALWAYS) && !(need && conn_reply_ack(&s->conn))) {
 		jb_add(ev, "answered", NULL);
@@ -81,8 +91,14 @@ static void answer(struct session *s, const struct vhu_request *row, const struc
 	if (row && codec_decode(row->req_kind, m->payload, m->len, &(struct vhu_pval){ 0 }, NULL) < 0)
 		val = val ? val : 1;
 	memcpy(r.payload, &val, 8);
-	if (wire_send(backend_fd(s), &r, wire_deadline(s->conn.timeout_ms), &e) < 0) {
+	/* Within the running command's deadline: a back-end that does not read
+	 * its answers holds up nothing past it. */
+	if (wire_send(backend_fd(s), &r, wire_bound(s->conn.timeout_ms, s->deadline), &sent, &e) < 0) {
 		jb_add(ev, "answer_error", json_object_new_string(e.msg));
+		if (e.code == ETIMEDOUT)
+			s->backend_stalls++;
+		if (sent)	/* half an answer: nothing after it can be framed */
+			drop_channel(s, ev, "an answer was cut short: the channel can no longer be trusted");
 		return;
 	}
 	jb_add(ev, "answered", jb_u64(val));
@@ -104,13 +120,11 @@ void backend_on_readable(void *arg)
 		return;
 	}
 	jb_add(ev, "event", json_object_new_string("backend-request"));
-	r = wire_recv(fd, m, VHU_PAYLOAD_MAX, wire_deadline(s->conn.timeout_ms), &e);
+	r = wire_recv(fd, m, VHU_PAYLOAD_MAX, wire_bound(s->conn.timeout_ms, s->deadline), &e);
 	if (r < 0) {
 		/* The channel is gone or broken: stop serving it. */
 		jb_add(ev, "event", json_object_new_string("backend-channel-closed"));
-		jb_add(ev, "message", json_object_new_string(e.msg));
-		session_keep_fd(s, "backend-channel", -1);
-		wire_set_waiter(-1, NULL, NULL);
+		drop_channel(s, ev, e.msg);
 		emit(s, ev);
 		free(m);
 		return;
@@ -137,7 +151,9 @@ void backend_poll(struct session *s)
 {
 	int fd;
 
-	for (unsigned n = 0; n < 64 && (fd = backend_fd(s)) >= 0 && wire_readable(fd); n++)
+	/* No further than the running command's deadline, whatever is waiting. */
+	for (unsigned n = 0; n < 64 && (fd = backend_fd(s)) >= 0 && wire_readable(fd) &&
+			     (s->deadline < 0 || wire_now_ns() < s->deadline); n++)
 		backend_on_readable(s);
 }
 

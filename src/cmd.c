@@ -193,10 +193,31 @@ const char *cmd_usage(const struct cmd_def *c, char *buf, size_t len)
 	return buf;
 }
 
+int cmd_budget_none(const struct cmd_ctx *ctx)
+{
+	(void)ctx;
+	return -1;
+}
+
+/* Set the session's deadline for the command CTX starts; false when one
+ * is set already (CTX is a step or an event of a command running). */
+static bool start_deadline(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	int ms;
+
+	if (s->deadline >= 0)
+		return false;
+	ms = ctx->cmd->budget ? ctx->cmd->budget(ctx) : s->conn.timeout_ms;
+	s->deadline = wire_deadline(ms);
+	return true;
+}
+
 int cmd_run(struct cmd_ctx *ctx)
 {
 	const struct cmd_def *c = ctx->cmd;
-	unsigned bad = 0;
+	unsigned bad = 0, stalls;
+	bool owner;
 	int r;
 
 	ctx->bad_tok = -1;
@@ -215,11 +236,16 @@ int cmd_run(struct cmd_ctx *ctx)
 		args_free(&ctx->args);
 		return r;
 	}
+	owner = start_deadline(ctx);
+	stalls = ctx->s->backend_stalls;
 	/* Serve the back-end channel and answer what it asked of the main socket
 	 * before the next request goes out. */
 	backend_poll(ctx->s);
 	backend_flush(ctx->s);
-	{
+	if (owner && ctx->s->deadline >= 0 && wire_now_ns() >= ctx->s->deadline) {
+		r = vhu_errf(&ctx->err, ETIMEDOUT, "the timeout passed while answering requests on the "
+			     "back-end channel, before the command could run");
+	} else {
 		/* Commands made of steps take 'verbose' to show each in full. */
 		bool saved = ctx->s->verbose_steps;
 
@@ -228,6 +254,17 @@ int cmd_run(struct cmd_ctx *ctx)
 		r = c->fn(ctx);
 		ctx->s->verbose_steps = saved;
 	}
+	if (owner && r == -ETIMEDOUT && ctx->s->backend_stalls != stalls) {
+		/* Say where the time went. */
+		size_t n = strlen(ctx->err.msg);
+		unsigned k = ctx->s->backend_stalls - stalls;
+
+		snprintf(ctx->err.msg + n, sizeof(ctx->err.msg) - n,
+			 " (meanwhile %u answer%s on the back-end channel waited for the back-end to read %s)",
+			 k, k == 1 ? "" : "s", k == 1 ? "it" : "them");
+	}
+	if (owner)
+		ctx->s->deadline = -1;
 	args_free(&ctx->args);
 	return r;
 }

@@ -32,6 +32,10 @@ struct cmd_def {
 	const char *spec_ref;		/* spec section it implements, may be NULL */
 	int (*fn)(struct cmd_ctx *ctx);
 	const struct vhu_request *req;	/* request commands: their table row */
+	/* Milliseconds the whole command may take, from its parsed arguments,
+	 * when its own wait asks for more than the session timeout (sleep MS,
+	 * timeout=N); -1 for no deadline of its own. NULL: the session timeout. */
+	int (*budget)(const struct cmd_ctx *ctx);
 };
 
 struct cmd_ctx {
@@ -65,15 +69,21 @@ int cmd_run_line(struct session *s, const char *line, struct json_object **resul
 		 struct vhu_err *e);
 /* The decoded reply payload of a step result (full or summary form), or NULL. */
 struct json_object *cmd_step_reply(struct json_object *step);
-/* Run a parsed command; returns 0 or -errno with ctx->err set. */
+/* Run a parsed command; returns 0 or -errno with ctx->err set. The
+ * outermost command sets the session's deadline (now + its budget); the
+ * commands it runs as steps, and the events it serves, keep it. */
 int cmd_run(struct cmd_ctx *ctx);
+/* Budgets for cmd_def.budget: -1 (the command runs commands of its own,
+ * each with its own deadline, or waits for ever as asked). */
+int cmd_budget_none(const struct cmd_ctx *ctx);
 
 /* Request commands (cmd_request.c). */
 void cmd_request_defs(struct cmd_def *out, unsigned *n, unsigned max);
 int cmd_request_run(struct cmd_ctx *ctx);
 int cmd_raw(struct cmd_ctx *ctx);
-/* raw's argument spec, for its row in the session table. */
+/* raw's argument spec and budget, for its row in the session table. */
 const struct arg_spec *cmd_raw_args(unsigned *n);
+int cmd_raw_budget(const struct cmd_ctx *ctx);
 
 /* Session, memory and meta commands (cmd_session.c). */
 const struct cmd_def *cmd_session_defs(unsigned *n);

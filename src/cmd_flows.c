@@ -311,26 +311,32 @@ static int transfer_fd(struct session *s, struct json_object *steps)
 	return session_kept_fd(s, "device-state");
 }
 
-static int wait_io(struct cmd_ctx *ctx, int fd, short ev)
+/* Wait for the pipe until the command's deadline, serving the back-end
+ * channel meanwhile; DONE bytes have moved so far, since T0. */
+static int wait_io(struct cmd_ctx *ctx, int fd, short ev, size_t done, int64_t t0)
 {
-	struct pollfd p = { .fd = fd, .events = ev };
+	const char *what = ev == POLLOUT ? "writing" : "reading";
 	int r;
 
 	do
-		r = poll(&p, 1, ctx->s->conn.timeout_ms);
-	while (r < 0 && errno == EINTR && !wire_cancel);
-	if (wire_cancel)
-		return vhu_errf(&ctx->err, ECANCELED, "interrupted");
-	if (r == 0)
-		return vhu_errf(&ctx->err, ETIMEDOUT, "the back-end moved no device state for %d ms",
-				ctx->s->conn.timeout_ms);
+		r = wire_wait_for(fd, ev, ctx->s->deadline);
+	while (r == 1);
+	if (r == -ECANCELED)
+		return vhu_errf(&ctx->err, ECANCELED, "interrupted %s the device state", what);
+	if (r == -ETIMEDOUT)
+		return vhu_errf(&ctx->err, ETIMEDOUT, "%s the device state: %zu bytes in %lld ms, and the transfer "
+				"had not ended by the timeout", what, done, (long long)((wire_now_ns() - t0) / 1000000));
+	if (r < 0)
+		return vhu_errf(&ctx->err, -r, "%s the device state: %s", what, strerror(-r));
 	return 0;
 }
 
 /* Move the state through the pipe: read from FD until EOF into BUF (at most
- * CAP bytes), or write *LEN bytes of BUF to it. Every wait is bounded. */
+ * CAP bytes), or write *LEN bytes of BUF to it; the whole transfer ends by
+ * the command's deadline, not only each wait. */
 static int pump(struct cmd_ctx *ctx, int fd, uint8_t *buf, size_t cap, size_t *len, bool writing)
 {
+	int64_t t0 = wire_now_ns();
 	size_t done = 0;
 
 	for (;;) {
@@ -341,7 +347,7 @@ static int pump(struct cmd_ctx *ctx, int fd, uint8_t *buf, size_t cap, size_t *l
 			return 0;
 		if (!writing && done == cap)
 			return vhu_errf(&ctx->err, EFBIG, "device state over %zu bytes", cap);
-		if ((r = wait_io(ctx, fd, writing ? POLLOUT : POLLIN)) < 0)
+		if ((r = wait_io(ctx, fd, writing ? POLLOUT : POLLIN, done, t0)) < 0)
 			return r;
 		n = writing ? write(fd, buf + done, *len - done) : read(fd, buf + done, cap - done);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -355,6 +361,14 @@ static int pump(struct cmd_ctx *ctx, int fd, uint8_t *buf, size_t cap, size_t *l
 		}
 		done += (size_t)n;
 	}
+}
+
+/* The transfer is over, done or failed: no pipe end stays open (a back-end
+ * still writing, or reading, sees it closed). */
+static void end_transfer(struct session *s)
+{
+	session_keep_fd(s, "device-state", -1);
+	session_keep_fd(s, "device-state-backend", -1);
 }
 
 static int refuse_running(struct cmd_ctx *ctx)
@@ -380,10 +394,10 @@ static int cmd_state_save(struct cmd_ctx *ctx)
 	buf = malloc(DEVSTATE_MAX);
 	if (!buf)
 		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
-	if ((r = pump(ctx, fd, buf, DEVSTATE_MAX, &len, false)) < 0)
+	r = pump(ctx, fd, buf, DEVSTATE_MAX, &len, false);
+	end_transfer(ctx->s);
+	if (r < 0)
 		goto out;
-	session_keep_fd(ctx->s, "device-state", -1);
-	session_keep_fd(ctx->s, "device-state-backend", -1);
 	out = open(f->str, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0 || write(out, buf, len) != (ssize_t)len) {
 		r = vhu_errf(&ctx->err, errno, "%s: %s", f->str, strerror(errno));
@@ -447,11 +461,11 @@ static int cmd_state_load(struct cmd_ctx *ctx)
 		goto out;
 	fd = transfer_fd(ctx->s, steps);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	if ((r = pump(ctx, fd, buf, len, &len, true)) < 0)
-		goto out;
+	r = pump(ctx, fd, buf, len, &len, true);
 	/* Closing our end is the end-of-state the back-end waits for. */
-	session_keep_fd(ctx->s, "device-state", -1);
-	session_keep_fd(ctx->s, "device-state-backend", -1);
+	end_transfer(ctx->s);
+	if (r < 0)
+		goto out;
 	jb_add(ctx->out, "file", json_object_new_string(f->str));
 	jb_add(ctx->out, "bytes", json_object_new_int64((int64_t)len));
 	r = cmd_step(ctx, steps, "check-device-state");
@@ -479,21 +493,21 @@ static const struct cmd_def defs[] = {
 	  "Sends SET_LOG_BASE with a fresh memfd (the reply may be a u64 or, from DPDK, empty),\n"
 	  "adds VHOST_F_LOG_ALL to the features, and sets VHOST_VRING_F_LOG on every ring\n"
 	  "vhuctl drives, with the used ring's address as log_guest_addr.",
-	  "log start", "docs/interop/vhost-user.rst, \"Migration\"", cmd_log_start, NULL },
+	  "log start", "docs/interop/vhost-user.rst, \"Migration\"", cmd_log_start, NULL, NULL },
 	{ "log dump", GROUP_RINGS, log_dump_args, N(log_dump_args), "list the pages the back-end marked dirty",
-	  NULL, "log dump clear", NULL, cmd_log_dump, NULL },
-	{ "log stop", GROUP_RINGS, verbose_args, N(verbose_args), "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL },
+	  NULL, "log dump clear", NULL, cmd_log_dump, NULL, NULL },
+	{ "log stop", GROUP_RINGS, verbose_args, N(verbose_args), "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL, NULL },
 	{ "inflight dump", GROUP_RINGS, NULL, 0, "decode the inflight area from GET_INFLIGHT_FD, per queue",
 	  "Reads a copy of the area with pread (the back-end's fd may shrink at any time,\n"
 	  "under a mapping); split or packed layout from the negotiated features; lists the\n"
 	  "descriptors marked in flight. An fd shorter than the reply said is an error.",
-	  "get-inflight-fd 2 256; inflight dump", NULL, cmd_inflight_dump, NULL },
+	  "get-inflight-fd 2 256; inflight dump", NULL, cmd_inflight_dump, NULL, NULL },
 	{ "device-state save", GROUP_RINGS, file_args, N(file_args), "save the back-end's device state to a file",
 	  "SET_DEVICE_STATE_FD with a pipe, read to the end, then CHECK_DEVICE_STATE.\n"
-	  "Refused while rings are started.", "device-state save state.bin", NULL, cmd_state_save, NULL },
+	  "Refused while rings are started.", "device-state save state.bin", NULL, cmd_state_save, NULL, NULL },
 	{ "device-state load", GROUP_RINGS, file_args, N(file_args), "load device state from a file into the back-end",
 	  "SET_DEVICE_STATE_FD with a pipe, write the file and close, then CHECK_DEVICE_STATE.\n"
-	  "Refused while rings are started.", "device-state load state.bin", NULL, cmd_state_load, NULL },
+	  "Refused while rings are started.", "device-state load state.bin", NULL, cmd_state_load, NULL, NULL },
 };
 
 const struct cmd_def *cmd_flow_defs(unsigned *n)

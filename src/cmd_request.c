@@ -661,7 +661,7 @@ static int sync_barrier(struct cmd_ctx *ctx)
 	x->row = proto_request(SIDE_FRONTEND, 1);
 	x->req.request = 1;
 	x->req.flags = VHU_FLAG_VERSION;
-	r = conn_transact(&ctx->s->conn, x, &ctx->err);
+	r = conn_transact(&ctx->s->conn, x, ctx->s->deadline, &ctx->err);
 	o = json_object_new_object();
 	jb_add(o, "request", json_object_new_string("GET_FEATURES"));
 	jb_add(o, "ok", json_object_new_boolean(r == 0));
@@ -776,7 +776,7 @@ static int exchange(struct cmd_ctx *ctx, struct conn_xfer *x, struct fd_plan *p,
 		    const struct vhu_pval *pv)
 {
 	uint64_t sent_before = ctx->s->conn.sent;
-	int r = conn_transact(&ctx->s->conn, x, &ctx->err);
+	int r = conn_transact(&ctx->s->conn, x, ctx->s->deadline, &ctx->err);
 
 	render_exchange(ctx, x);	/* while the fds it shows are still open */
 	if (ctx->s->conn.sent != sent_before) {
@@ -907,7 +907,7 @@ static void raw_outcome(struct cmd_ctx *ctx, struct conn_xfer *x, int ms)
 		return;
 	}
 	if (!conn_connected(c) ||
-	    (!c->rx.len && wire_wait(c->fd, wire_deadline(ms)) != 0)) {
+	    (!c->rx.len && wire_wait(c->fd, wire_bound(ms, ctx->s->deadline)) != 0)) {
 		jb_add(ctx->out, "outcome", json_object_new_string(conn_connected(c) ? "silent" : "closed"));
 		return;
 	}
@@ -923,7 +923,7 @@ static void raw_outcome(struct cmd_ctx *ctx, struct conn_xfer *x, int ms)
 		/* Something came back although nothing should: show it. */
 		struct vhu_err e = { 0 };
 
-		if (conn_recv(c, &x->reply, &e) == 0) {
+		if (conn_recv(c, &x->reply, ctx->s->deadline, &e) == 0) {
 			jb_add(ctx->out, "unexpected_reply", render_msg(&x->reply, x->row ? x->row->name : NULL,
 								       PL_OPAQUE, ctx->s->dev));
 			wire_close_fds(&x->reply);
@@ -947,6 +947,12 @@ static const struct arg_spec raw_args[] = {
 	{ .name = "observe", .type = ARG_U32, .key_only = true, .max = 3600000,
 	  .help = "ms to watch for a hang-up when no reply is due (default 200)" },
 };
+
+int cmd_raw_budget(const struct cmd_ctx *ctx)
+{
+	/* the exchange, then the watch for a hang-up */
+	return ctx->s->conn.timeout_ms + (int)args_u(&ctx->args, "observe", 200);
+}
 
 const struct arg_spec *cmd_raw_args(unsigned *n)
 {

@@ -40,6 +40,9 @@ struct json_object *cmd_data_json(const uint8_t *p, uint32_t len);
 /* The 'timeout' argument in ms (default: the session's; 0: look once),
  * bounded to an hour; -ERANGE with the argument blamed when larger. */
 int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms);
+/* cmd_def.budget of a command with a 'timeout' argument: that, when it is
+ * longer than the session timeout. */
+int cmd_timeout_budget(const struct cmd_ctx *ctx);
 /* Was virtio feature BIT acknowledged with SET_FEATURES? */
 bool cmd_acked(const struct session *s, unsigned bit);
 /* Ring N as vhuctl drives it: laid out by 'vring setup' or 'start', or set

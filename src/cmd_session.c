@@ -19,7 +19,7 @@ static int cmd_connect(struct cmd_ctx *ctx)
 
 	session_drop_connection_state(s);
 	session_log_setup(s, NULL);
-	r = conn_connect(&s->conn, p->str, &ctx->err);
+	r = conn_connect(&s->conn, p->str, s->deadline, &ctx->err);
 	if (r < 0) {
 		ctx->bad_tok = (int)p->tok;
 		return r;
@@ -47,7 +47,7 @@ static int accept_backend(struct cmd_ctx *ctx, bool forever)
 	int r;
 
 	session_drop_connection_state(s);
-	r = conn_accept(&s->conn, forever || s->wait_forever ? -1 : s->conn.timeout_ms, &ctx->err);
+	r = conn_accept(&s->conn, forever || s->wait_forever ? -1 : s->conn.timeout_ms, s->deadline, &ctx->err);
 	if (r == 0)
 		peer_json(ctx);
 	return r;
@@ -86,7 +86,7 @@ static int cmd_reconnect(struct cmd_ctx *ctx)
 		return vhu_errf(&ctx->err, ENOTCONN, "never connected: use 'connect PATH'");
 	snprintf(path, sizeof(path), "%s", s->conn.path);
 	session_drop_connection_state(s);
-	r = conn_connect(&s->conn, path, &ctx->err);
+	r = conn_connect(&s->conn, path, s->deadline, &ctx->err);
 	if (r == 0)
 		peer_json(ctx);
 	return r;
@@ -312,7 +312,7 @@ static int cmd_sleep(struct cmd_ctx *ctx)
 	if (ms > 3600000)
 		return vhu_errf(&ctx->err, ERANGE, "sleep is at most 3600000 ms");
 	/* Sleeping still serves the back-end channel. */
-	deadline = wire_deadline((int)ms);
+	deadline = wire_bound((int)ms, ctx->s->deadline);
 	while (wire_wait(-1, deadline) == 1)
 		backend_flush(ctx->s);
 	if (wire_cancel)
@@ -320,6 +320,21 @@ static int cmd_sleep(struct cmd_ctx *ctx)
 	backend_flush(ctx->s);
 	jb_add(ctx->out, "slept_ms", json_object_new_int64((int64_t)ms));
 	return 0;
+}
+
+/* sleep MS: the sleep, then the session timeout for what the back-end
+ * channel queued meanwhile. */
+static int sleep_budget(const struct cmd_ctx *ctx)
+{
+	uint64_t ms = args_u(&ctx->args, "ms", 0);
+
+	return (int)(ms > SESSION_TIMEOUT_MAX_MS ? 0 : ms) + ctx->s->conn.timeout_ms;
+}
+
+/* listen and accept wait for ever with 'wait' or --wait. */
+static int accept_budget(const struct cmd_ctx *ctx)
+{
+	return args_u(&ctx->args, "wait", 0) || ctx->s->wait_forever ? -1 : ctx->s->conn.timeout_ms;
 }
 
 static int cmd_backend_reply(struct cmd_ctx *ctx)
@@ -509,7 +524,7 @@ static const struct arg_spec ms_args[] = {
 	{ .name = "ms", .type = ARG_U64, .required = true, .help = "milliseconds" },
 };
 static const struct arg_spec timeout_args[] = {
-	{ .name = "ms", .type = ARG_U64, .help = "milliseconds every wait may take, 1..3600000" },
+	{ .name = "ms", .type = ARG_U64, .help = "milliseconds a command may take, 1..3600000" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -517,69 +532,73 @@ static const struct arg_spec timeout_args[] = {
 static struct cmd_def defs[] = {
 	{ "connect", GROUP_SESSION, connect_args, N(connect_args), "connect to a back-end's socket",
 	  "Closes any current connection first, with the ring eventfds that belonged to it.",
-	  "connect /run/vhost-blk.sock", NULL, cmd_connect, NULL },
+	  "connect /run/vhost-blk.sock", NULL, cmd_connect, NULL, NULL },
 	{ "listen", GROUP_SESSION, listen_args, N(listen_args), "serve a socket and wait for a back-end to connect",
 	  "For back-ends that are clients (dpdk-testpmd's client=1, OVS dpdkvhostuserclient).\n"
 	  "Reports the pid and uid of the process that connected.",
-	  "listen /tmp/vhost.sock wait", NULL, cmd_listen, NULL },
+	  "listen /tmp/vhost.sock wait", NULL, cmd_listen, NULL, accept_budget },
 	{ "accept", GROUP_SESSION, accept_args, N(accept_args), "accept the back-end's next connection (listen mode)",
-	  NULL, "accept", NULL, cmd_accept, NULL },
+	  NULL, "accept", NULL, cmd_accept, NULL, accept_budget },
 	{ "reconnect", GROUP_SESSION, NULL, 0, "dial the same socket again, or accept again in listen mode",
-	  NULL, "reconnect", NULL, cmd_reconnect, NULL },
+	  NULL, "reconnect", NULL, cmd_reconnect, NULL, accept_budget },
 	{ "replay", GROUP_SESSION, NULL, 0, "send again every state-changing command since connecting",
 	  "After a back-end restarts: the requests, 'vring setup' and 'start' commands that\n"
-	  "succeeded on the previous connection, in order.", "reconnect; replay", NULL, cmd_replay, NULL },
-	{ "disconnect", GROUP_SESSION, NULL, 0, "close the connection", NULL, NULL, NULL, cmd_disconnect, NULL },
+	  "succeeded on the previous connection, in order.", "reconnect; replay", NULL, cmd_replay, NULL,
+	  cmd_budget_none },
+	{ "disconnect", GROUP_SESSION, NULL, 0, "close the connection", NULL, NULL, NULL, cmd_disconnect, NULL, NULL },
 	{ "status", GROUP_SESSION, NULL, 0, "negotiated features, memory, rings and fds",
-	  NULL, "status", NULL, cmd_status, NULL },
+	  NULL, "status", NULL, cmd_status, NULL, NULL },
 	{ "raw", GROUP_SESSION, NULL, 0, "send any message, even one that breaks the protocol",
 	  "Warns where the message disagrees with the protocol table, sends it anyway, and\n"
 	  "reports what the back-end did: replied, closed the connection, or said nothing.",
-	  "raw GET_FEATURES flags=0xd", NULL, cmd_raw, NULL },
+	  "raw GET_FEATURES flags=0xd", NULL, cmd_raw, NULL, NULL },
 	{ "ack", GROUP_SESSION, onoff_args, N(onoff_args), "set NEED_REPLY on every request once REPLY_ACK is negotiated",
 	  "On by default. With it off, requests without a reply of their own get none.",
-	  "ack off", NULL, cmd_ack, NULL },
+	  "ack off", NULL, cmd_ack, NULL, NULL },
 	{ "sync", GROUP_SESSION, onoff_args, N(onoff_args), "follow un-acked requests with a GET_FEATURES barrier",
 	  "What QEMU does when REPLY_ACK is not negotiated: every back-end answers\n"
 	  "GET_FEATURES, so its reply proves the request before it was read.",
-	  "sync on", NULL, cmd_sync, NULL },
+	  "sync on", NULL, cmd_sync, NULL, NULL },
 	{ "device", GROUP_SESSION, device_args, N(device_args), "name the device type used to decode features and config",
-	  NULL, "device blk", NULL, cmd_device, NULL },
-	{ "timeout", GROUP_SESSION, timeout_args, N(timeout_args), "show or set the bound on every wait",
-	  NULL, "timeout 1000", NULL, cmd_timeout, NULL },
+	  NULL, "device blk", NULL, cmd_device, NULL, NULL },
+	{ "timeout", GROUP_SESSION, timeout_args, N(timeout_args), "show or set the bound on each command",
+	  NULL, "timeout 1000", NULL, cmd_timeout, NULL, NULL },
 	{ "backend-reply", GROUP_SESSION, backend_reply_args, N(backend_reply_args),
 	  "what to answer a back-end request with, when it wants an answer",
 	  "Answers go out when the spec says the request is always answered, or when the\n"
 	  "back-end set NEED_REPLY and REPLY_ACK is negotiated. Default 0 (success),\n"
 	  "1 for BACKEND_SHARED_OBJECT_LOOKUP (vhuctl has no object to give).",
-	  "backend-reply BACKEND_IOTLB_MSG 1", NULL, cmd_backend_reply, NULL },
+	  "backend-reply BACKEND_IOTLB_MSG 1", NULL, cmd_backend_reply, NULL, NULL },
 	{ "iotlb", GROUP_SESSION, iotlb_args, N(iotlb_args), "how IOTLB misses are answered",
 	  "auto (default): each miss gets an IOTLB_MSG update mapping the memory region that\n"
 	  "holds it (IOVA = guest physical address). manual: misses are only shown; answer\n"
-	  "them with iotlb-msg.", "iotlb manual", NULL, cmd_iotlb, NULL },
+	  "them with iotlb-msg.", "iotlb manual", NULL, cmd_iotlb, NULL, NULL },
 	{ "config-watch", GROUP_SESSION, onoff_args, N(onoff_args), "GET_CONFIG again when the back-end says the config changed",
-	  NULL, "config-watch on", NULL, cmd_config_watch, NULL },
+	  NULL, "config-watch on", NULL, cmd_config_watch, NULL, NULL },
 	{ "mem add", GROUP_MEMORY, mem_add_args, N(mem_add_args), "create a memfd guest memory region",
 	  "The memfd is sealed against shrinking and growing, so a back-end cannot\n"
-	  "truncate it under vhuctl's own mapping.", "mem add 1M gpa=0x100000000", NULL, cmd_mem_add, NULL },
-	{ "mem list", GROUP_MEMORY, NULL, 0, "list guest memory regions", NULL, NULL, NULL, cmd_mem_list, NULL },
+	  "truncate it under vhuctl's own mapping.", "mem add 1M gpa=0x100000000", NULL, cmd_mem_add, NULL, NULL },
+	{ "mem list", GROUP_MEMORY, NULL, 0, "list guest memory regions", NULL, NULL, NULL, cmd_mem_list, NULL, NULL },
 	{ "mem remove", GROUP_MEMORY, mem_remove_args, N(mem_remove_args), "unmap and close a region",
-	  NULL, NULL, NULL, cmd_mem_remove, NULL },
+	  NULL, NULL, NULL, cmd_mem_remove, NULL, NULL },
 	{ "source", GROUP_META, source_args, N(source_args), "run the commands in a script file",
 	  "Stops at the script's first failing command. Scripts may source others, 8 deep at most.",
-	  "source setup.vhu", NULL, cmd_source, NULL },
-	{ "sleep", GROUP_META, ms_args, N(ms_args), "wait a number of milliseconds", NULL, "sleep 100", NULL, cmd_sleep, NULL },
+	  "source setup.vhu", NULL, cmd_source, NULL, cmd_budget_none },
+	{ "sleep", GROUP_META, ms_args, N(ms_args), "wait a number of milliseconds", NULL, "sleep 100", NULL, cmd_sleep, NULL,
+	  sleep_budget },
 	{ "help", GROUP_META, help_args, N(help_args), "list commands, or explain one", NULL, "help set-vring-addr",
-	  NULL, cmd_help, NULL },
-	{ "quit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL },
-	{ "exit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL },
+	  NULL, cmd_help, NULL, NULL },
+	{ "quit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL, NULL },
+	{ "exit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL, NULL },
 };
 
 const struct cmd_def *cmd_session_defs(unsigned *n)
 {
 	for (unsigned i = 0; i < N(defs); i++)
-		if (defs[i].fn == cmd_raw)
+		if (defs[i].fn == cmd_raw) {
 			defs[i].args = cmd_raw_args(&defs[i].nargs);
+			defs[i].budget = cmd_raw_budget;
+		}
 	*n = N(defs);
 	return defs;
 }

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +162,14 @@ int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms)
 	return 0;
 }
 
+int cmd_timeout_budget(const struct cmd_ctx *ctx)
+{
+	uint64_t t = args_u(&ctx->args, "timeout", 0);
+	int own = t > SESSION_TIMEOUT_MAX_MS ? 0 : (int)t;
+
+	return own > ctx->s->conn.timeout_ms ? own : ctx->s->conn.timeout_ms;
+}
+
 bool cmd_acked(const struct session *s, unsigned bit)
 {
 	return s->conn.features_set && (s->conn.acked_features >> bit & 1);
@@ -191,8 +198,11 @@ int cmd_need_conn(struct cmd_ctx *ctx)
  * eventfd wakes us, a short poll covers back-ends that do not signal. */
 int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct vring_used *u)
 {
-	int64_t deadline = wire_deadline(timeout_ms);
+	int64_t t0 = wire_now_ns(), own = t0 + (int64_t)timeout_ms * 1000000, deadline = own;
 	int call = ctx->s->ring[vr->index].call;
+
+	if (ctx->s->deadline >= 0 && ctx->s->deadline < own)
+		deadline = ctx->s->deadline;	/* what is left of the command's */
 
 	for (;;) {
 		int64_t left, step_end;
@@ -211,7 +221,9 @@ int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct 
 			return vhu_errf(&ctx->err, ECANCELED, "interrupted while waiting on ring %u", vr->index);
 		left = deadline - wire_now_ns();
 		if (left <= 0)
-			return vhu_errf(&ctx->err, ETIMEDOUT, "no used entry on ring %u within %d ms", vr->index, timeout_ms);
+			return vhu_errf(&ctx->err, ETIMEDOUT, "no used entry on ring %u within %lld ms%s", vr->index,
+					(long long)((deadline - t0) / 1000000),
+					deadline < own ? " (what was left of the command's timeout)" : "");
 		/* No request is in flight: answer what the back-end channel asked. */
 		backend_flush(ctx->s);
 		step_end = wire_now_ns() + (left < 10000000 ? left : 10000000);
@@ -469,8 +481,7 @@ static int cmd_vring_wait(struct cmd_ctx *ctx)
 {
 	unsigned n = (unsigned)args_u(&ctx->args, "index", 0);
 	int timeout, fd = n < SESSION_RINGS ? ctx->s->ring[n].call : -1;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int64_t t0 = wire_now_ns();
+	int64_t t0 = wire_now_ns(), deadline;
 	uint64_t cnt = 0;
 	int r;
 
@@ -478,14 +489,19 @@ static int cmd_vring_wait(struct cmd_ctx *ctx)
 		return -ERANGE;
 	if (fd < 0)
 		return ctx->bad_tok = 0, vhu_errf(&ctx->err, ENOENT, "ring %u has no call eventfd", n);
+	/* Serving the back-end channel meanwhile, as every wait does. */
+	deadline = wire_bound(timeout, ctx->s->deadline);
 	do
-		r = poll(&p, 1, timeout);
-	while (r < 0 && errno == EINTR && !wire_cancel);
-	if (wire_cancel)
+		r = wire_wait(fd, deadline);
+	while (r == 1);
+	if (r == -ECANCELED)
 		return vhu_errf(&ctx->err, ECANCELED, "interrupted");
-	if (r == 0 && timeout)
-		return vhu_errf(&ctx->err, ETIMEDOUT, "ring %u: no call within %d ms", n, timeout);
-	if (r > 0 && read(fd, &cnt, 8) < 0)
+	if (r == -ETIMEDOUT && timeout)
+		return vhu_errf(&ctx->err, ETIMEDOUT, "ring %u: no call within %lld ms", n,
+				(long long)((deadline - t0) / 1000000));
+	if (r < 0 && r != -ETIMEDOUT)
+		return vhu_errf(&ctx->err, -r, "waiting for ring %u's call: %s", n, strerror(-r));
+	if (r == 0 && read(fd, &cnt, 8) < 0)
 		cnt = 0;
 	jb_add(ctx->out, "ring", json_object_new_int((int)n));
 	jb_add(ctx->out, "calls", json_object_new_int64((int64_t)cnt));
@@ -704,31 +720,33 @@ static const struct arg_spec start_args[] = {
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct cmd_def defs[] = {
-	{ "mem read", GROUP_MEMORY, gpa_len_args, N(gpa_len_args), "read guest memory", NULL, "mem read 0x0 64", NULL, cmd_mem_read, NULL },
-	{ "mem write", GROUP_MEMORY, gpa_data_args, N(gpa_data_args), "write guest memory", NULL, "mem write 0x1000 deadbeef", NULL, cmd_mem_write, NULL },
+	{ "mem read", GROUP_MEMORY, gpa_len_args, N(gpa_len_args), "read guest memory", NULL, "mem read 0x0 64", NULL, cmd_mem_read, NULL, NULL },
+	{ "mem write", GROUP_MEMORY, gpa_data_args, N(gpa_data_args), "write guest memory", NULL, "mem write 0x1000 deadbeef", NULL, cmd_mem_write, NULL, NULL },
 	{ "start", GROUP_RINGS, start_args, N(start_args), "bring the device up the way QEMU does",
 	  "Negotiates features (the back-end's offer and what vhuctl can drive), sends the memory\n"
 	  "table (adding 4M of memory if there is none), sets up and enables every ring, and\n"
 	  "sets DRIVER_OK when STATUS is offered. Stops at the first failing step.",
-	  "start queues=2", "docs/interop/vhost-user.rst, \"Starting and stopping rings\"", cmd_start, NULL },
-	{ "stop", GROUP_RINGS, verbose_args, N(verbose_args), "disable every ring and collect GET_VRING_BASE", NULL, "stop", NULL, cmd_stop, NULL },
+	  "start queues=2", "docs/interop/vhost-user.rst, \"Starting and stopping rings\"", cmd_start, NULL, NULL },
+	{ "stop", GROUP_RINGS, verbose_args, N(verbose_args), "disable every ring and collect GET_VRING_BASE", NULL, "stop", NULL, cmd_stop, NULL, NULL },
 	{ "vring setup", GROUP_RINGS, setup_args, N(setup_args), "lay out a ring in guest memory and hand it over",
 	  "Sends SET_VRING_NUM, SET_VRING_BASE, SET_VRING_ADDR, SET_VRING_KICK and SET_VRING_CALL\n"
 	  "with fresh eventfds, and SET_VRING_ENABLE when protocol features were negotiated.",
-	  "vring setup 0 size=128", NULL, cmd_vring_setup, NULL },
+	  "vring setup 0 size=128", NULL, cmd_vring_setup, NULL, NULL },
 	{ "vring post", GROUP_RINGS, post_args, N(post_args), "make a descriptor chain available",
 	  "The ring is the one vhuctl last told the back-end about: laid out by 'start' or\n"
 	  "'vring setup', or set up by hand with set-vring-num, set-vring-base and\n"
 	  "set-vring-addr (any layout inside vhuctl's memory; vhuctl drives it from what\n"
 	  "it sent). The same holds for vring used, vring dump, blk and net.",
-	  "vring post 0 out=0000000000000000 in=512 in=1", NULL, cmd_vring_post, NULL },
-	{ "vring kick", GROUP_RINGS, index_args, N(index_args), "signal the ring's kick eventfd", NULL, "vring kick 0", NULL, cmd_vring_kick, NULL },
-	{ "vring wait", GROUP_RINGS, wait_args, N(wait_args), "wait for the ring's call eventfd", NULL, "vring wait 0 timeout=1000", NULL, cmd_vring_wait, NULL },
+	  "vring post 0 out=0000000000000000 in=512 in=1", NULL, cmd_vring_post, NULL, NULL },
+	{ "vring kick", GROUP_RINGS, index_args, N(index_args), "signal the ring's kick eventfd", NULL, "vring kick 0", NULL, cmd_vring_kick, NULL, NULL },
+	{ "vring wait", GROUP_RINGS, wait_args, N(wait_args), "wait for the ring's call eventfd", NULL, "vring wait 0 timeout=1000", NULL, cmd_vring_wait, NULL,
+	  cmd_timeout_budget },
 	{ "vring used", GROUP_RINGS, used_args, N(used_args), "collect used entries and their data",
-	  "With 'wait', waits (bounded) for at least one entry first.", "vring used 0 wait", NULL, cmd_vring_used, NULL },
+	  "With 'wait', waits (bounded) for at least one entry first.", "vring used 0 wait", NULL, cmd_vring_used, NULL,
+	  cmd_timeout_budget },
 	{ "vring dump", GROUP_RINGS, dump_args, N(dump_args), "decode the whole ring as it is in memory",
 	  "Every field is read once and checked; loops, bad indexes, nested indirect tables and\n"
-	  "addresses outside memory are reported under \"anomalies\".", "vring dump 0 count=8", NULL, cmd_vring_dump, NULL },
+	  "addresses outside memory are reported under \"anomalies\".", "vring dump 0 count=8", NULL, cmd_vring_dump, NULL, NULL },
 };
 
 const struct cmd_def *cmd_vring_defs(unsigned *n)

@@ -53,7 +53,7 @@ static void reset_negotiation(struct conn *c)
 	c->peer_closed = false;
 }
 
-int conn_connect(struct conn *c, const char *path, struct vhu_err *e)
+int conn_connect(struct conn *c, const char *path, int64_t limit, struct vhu_err *e)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, r, flags;
@@ -71,7 +71,7 @@ int conn_connect(struct conn *c, const char *path, struct vhu_err *e)
 	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	if (r < 0 && errno == EAGAIN) {
-		int64_t deadline = wire_deadline(c->timeout_ms);
+		int64_t deadline = wire_bound(c->timeout_ms, limit);
 
 		while (r < 0 && errno == EAGAIN && wire_now_ns() < deadline && !wire_cancel) {
 			usleep(10000);
@@ -124,9 +124,9 @@ bool conn_has_input(const struct conn *c)
 	return c->rx.len || (c->fd >= 0 && wire_readable(c->fd));
 }
 
-int conn_recv(struct conn *c, struct vhu_msg *m, struct vhu_err *e)
+int conn_recv(struct conn *c, struct vhu_msg *m, int64_t limit, struct vhu_err *e)
 {
-	return wire_recv_rx(c->fd, &c->rx, m, VHU_PAYLOAD_MAX, 0, wire_deadline(c->timeout_ms),
+	return wire_recv_rx(c->fd, &c->rx, m, VHU_PAYLOAD_MAX, 0, wire_bound(c->timeout_ms, limit),
 			    false, e);
 }
 
@@ -169,21 +169,22 @@ int conn_listen(struct conn *c, const char *path, struct vhu_err *e)
 	return 0;
 }
 
-int conn_accept(struct conn *c, int timeout_ms, struct vhu_err *e)
+int conn_accept(struct conn *c, int timeout_ms, int64_t limit, struct vhu_err *e)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int64_t deadline;
+	int64_t t0 = wire_now_ns(), deadline;
 	int fd, r;
 
 	if (c->listen_fd < 0)
 		return vhu_errf(e, EINVAL, "not listening (use 'listen PATH')");
-	deadline = wire_deadline(timeout_ms);	/* once: serving the channel does not extend it */
+	deadline = wire_bound(timeout_ms, limit);	/* once: serving the channel does not extend it */
 	do
 		r = wire_wait(c->listen_fd, deadline);
 	while (r == 1);
 	if (r == -ETIMEDOUT)
-		return vhu_errf(e, ETIMEDOUT, "no back-end connected to %s within %d ms", c->path, timeout_ms);
+		return vhu_errf(e, ETIMEDOUT, "no back-end connected to %s within %lld ms", c->path,
+				(long long)((deadline - t0) / 1000000));
 	if (r < 0)
 		return vhu_errf(e, -r, "waiting for a back-end on %s: %s", c->path, strerror(-r));
 	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -257,12 +258,12 @@ static void warn(struct conn_xfer *x, const char *fmt, ...)
  * its timeout, or something unsolicited. Read and drop them, counting, so
  * they are not taken for the reply to the next request. */
 static int drain_stale(struct conn *c, struct conn_xfer *x, const char *name,
-		       struct vhu_err *e)
+		       int64_t limit, struct vhu_err *e)
 {
 	struct vhu_msg *m = &x->reply;
 
 	while (conn_has_input(c)) {
-		int r = conn_recv(c, m, e);
+		int r = conn_recv(c, m, limit, e);
 
 		if (r == -ECONNRESET && m->consumed == 0) {
 			vhu_errf(e, ECONNRESET, "%s: back-end closed the connection before this request was sent",
@@ -386,12 +387,33 @@ static uint32_t reply_ahead(const struct conn_xfer *x)
 	return min;
 }
 
-int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
+/* May the reply's first read block in the kernel (one syscall for a reply)?
+ * Only for no longer than the time left to DEADLINE, which SO_RCVTIMEO
+ * bounds: it is set to half the time left when it is longer, or much
+ * shorter, so that a run of requests under one deadline rarely sets it. */
+/* The first read of a reply may block in the kernel (one syscall for a fast
+ * reply) for WIRE_IDLE_MS at most: a reply that takes longer is waited for
+ * with poll, after the results held so far have gone out, up to DEADLINE. */
+static bool may_block_until(struct conn *c, int64_t deadline)
+{
+	int64_t left_ms = deadline < 0 ? INT64_MAX : (deadline - wire_now_ns()) / 1000000;
+
+	if (left_ms <= WIRE_IDLE_MS)
+		return false;	/* too close to the deadline: poll */
+	if (c->rcvtimeo_ms == WIRE_IDLE_MS)
+		return true;
+	if (wire_set_rcvtimeo(c->fd, WIRE_IDLE_MS) < 0)
+		return false;
+	c->rcvtimeo_ms = WIRE_IDLE_MS;
+	return true;
+}
+
+int conn_transact(struct conn *c, struct conn_xfer *x, int64_t limit, struct vhu_err *e)
 {
 	char nbuf[32];
 	const char *name = conn_req_name(x->row, x->req.request, nbuf, sizeof(nbuf));
 	int64_t t0, deadline;
-	int r, rcvtimeo;
+	int r;
 
 	x->got_reply = false;
 	x->reply.nfds = 0;
@@ -401,7 +423,7 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 	 * any more; otherwise one poll per request would be wasted. (Anything
 	 * else unasked shows up as a mismatched reply, and is reported.) */
 	if (c->late_reply_possible) {
-		r = drain_stale(c, x, name, e);
+		r = drain_stale(c, x, name, limit, e);
 		if (r < 0)
 			return r;
 	}
@@ -412,10 +434,13 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 	} else if (x->expect == EXPECT_NONE) {
 		x->reply_expected = x->ack_expected = false;
 	}
-	/* One deadline for the whole exchange, from one clock reading. */
+	/* One deadline for the whole exchange, from one clock reading, within
+	 * the caller's. */
 	t0 = wire_now_ns();
 	deadline = c->timeout_ms < 0 ? -1 : t0 + (int64_t)c->timeout_ms * 1000000;
-	r = wire_send(c->fd, &x->req, deadline, e);
+	if (limit >= 0 && (deadline < 0 || limit < deadline))
+		deadline = limit;
+	r = wire_send(c->fd, &x->req, deadline, NULL, e);
 	if (r < 0) {
 		vhu_err_prefix(e, "%s", name);
 		if (r != -ECANCELED)
@@ -429,14 +454,8 @@ int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e)
 		track(c, x);
 		return 0;
 	}
-	/* The first read blocks in the kernel for WIRE_IDLE_MS at most (or the
-	 * timeout, when shorter): a reply that takes longer is waited for with
-	 * poll, after the results held so far have gone out. */
-	rcvtimeo = c->timeout_ms >= 0 && c->timeout_ms < WIRE_IDLE_MS ? c->timeout_ms : WIRE_IDLE_MS;
-	if (rcvtimeo > 0 && c->rcvtimeo_ms != rcvtimeo && wire_set_rcvtimeo(c->fd, rcvtimeo) == 0)
-		c->rcvtimeo_ms = rcvtimeo;
 	r = wire_recv_rx(c->fd, &c->rx, &x->reply, VHU_PAYLOAD_MAX, reply_ahead(x),
-			 deadline, rcvtimeo > 0 && c->rcvtimeo_ms == rcvtimeo, e);
+			 deadline, may_block_until(c, deadline), e);
 	x->rtt_ns = wire_now_ns() - t0;
 	if (r < 0) {
 		vhu_err_prefix(e, "%s", name);

@@ -45,6 +45,10 @@ struct conn {
 
 enum conn_expect { EXPECT_AUTO, EXPECT_REPLY, EXPECT_NONE };
 
+/* Every wait below is bounded by the connection's timeout and, sooner, by
+ * LIMIT: the deadline of whatever the caller is doing (a wire_now_ns()
+ * value, -1 none). */
+
 /* One exchange: a request and whatever came back. */
 struct conn_xfer {
 	struct vhu_msg req;
@@ -64,7 +68,7 @@ struct conn_xfer {
 void conn_xfer_reset(struct conn_xfer *x);
 
 void conn_init(struct conn *c);
-int conn_connect(struct conn *c, const char *path, struct vhu_err *e);
+int conn_connect(struct conn *c, const char *path, int64_t limit, struct vhu_err *e);
 void conn_close(struct conn *c);
 /* Close after error E broke the connection (PEER: the back-end closed it);
  * closed_why keeps E's message. */
@@ -73,8 +77,8 @@ void conn_close_broken(struct conn *c, const struct vhu_err *e, bool peer);
  * file is not touched). */
 int conn_listen(struct conn *c, const char *path, struct vhu_err *e);
 /* Accept the next back-end on the listening socket, waiting TIMEOUT_MS
- * (-1: for ever). */
-int conn_accept(struct conn *c, int timeout_ms, struct vhu_err *e);
+ * (-1: for ever) and no longer than LIMIT. */
+int conn_accept(struct conn *c, int timeout_ms, int64_t limit, struct vhu_err *e);
 void conn_unlisten(struct conn *c);
 static inline bool conn_connected(const struct conn *c) { return c->fd >= 0; }
 
@@ -84,7 +88,7 @@ bool conn_reply_ack(const struct conn *c);
 /* Is a message (or EOF) waiting, read already or on the socket? */
 bool conn_has_input(const struct conn *c);
 /* Receive one message nobody asked for (within the timeout). */
-int conn_recv(struct conn *c, struct vhu_msg *m, struct vhu_err *e);
+int conn_recv(struct conn *c, struct vhu_msg *m, int64_t limit, struct vhu_err *e);
 /* Does ROW with FLAGS get a reply from a conforming back-end? *ack is set
  * when that reply is the REPLY_ACK u64. */
 bool conn_reply_expected(const struct conn *c, const struct vhu_request *row,
@@ -95,7 +99,7 @@ bool conn_reply_expected(const struct conn *c, const struct vhu_request *row,
  * error; the allowed ones are left in X->reply for the caller. Errors name
  * the request. Framing errors (EOF, timeout mid-message, oversize) close
  * the connection since the stream can no longer be trusted. */
-int conn_transact(struct conn *c, struct conn_xfer *x, struct vhu_err *e);
+int conn_transact(struct conn *c, struct conn_xfer *x, int64_t limit, struct vhu_err *e);
 
 /* Name of request NUM for messages: "GET_FEATURES" or "request 99". */
 const char *conn_req_name(const struct vhu_request *row, uint32_t num, char *buf, unsigned len);

@@ -80,7 +80,7 @@ static void backend_event(void)
 
 	if (!m)
 		return;
-	r = conn_recv(&sess->conn, m, &e);
+	r = conn_recv(&sess->conn, m, sess->deadline, &e);
 	if (r == -ECONNRESET && m->consumed == 0) {
 		jb_add(o, "event", json_object_new_string("disconnected"));
 		jb_add(o, "socket", json_object_new_string(sess->conn.path));

@@ -16,6 +16,7 @@ void session_init(struct session *s)
 	mem_init(&s->mem);
 	s->ack = true;
 	s->iotlb_auto = true;
+	s->deadline = -1;
 	s->backend_reply[8] = 1;	/* SHARED_OBJECT_LOOKUP: we have no object to give */
 	for (unsigned i = 0; i < SESSION_RINGS; i++)
 		s->ring[i] = (struct ring_fds){ -1, -1, -1 };

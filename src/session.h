@@ -58,6 +58,10 @@ struct session {
 	struct kept_fd kept[SESSION_KEPT_FDS];
 	unsigned depth;			/* nesting of 'source' */
 	struct conn_xfer *xfer;		/* scratch exchange, reused by every request */
+	/* The running command's deadline (wire_now_ns clock, -1 none): every
+	 * wait, read, write and back-end channel answer done on its behalf ends
+	 * by then. cmd_run sets it for the outermost command and clears it. */
+	int64_t deadline;
 	int64_t last_tx_ns;		/* when 'net send' last kicked, for round trips */
 	/* The back-end channel (SET_BACKEND_REQ_FD): how its requests are answered. */
 	bool iotlb_auto;		/* answer IOTLB misses from the memory table */
@@ -75,6 +79,7 @@ struct session {
 	bool interactive;		/* the REPL, with a terminal on stdout */
 	uint64_t max_mem_slots;		/* GET_MAX_MEM_SLOTS answer, 0 unknown */
 	unsigned backend_events;
+	unsigned backend_stalls;	/* answers the back-end did not take in time */
 	/* Listen mode and reconnection. */
 	bool auto_reconnect;
 	bool wait_forever;

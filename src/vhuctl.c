@@ -34,7 +34,7 @@ static const struct opt_row {
 } opts[] = {
 	{ "command", required_argument, OPT_COMMAND, "'CMD; CMD'", "run commands and exit (repeatable)" },
 	{ "file", required_argument, OPT_FILE, "FILE", "run a script ('-' is stdin)" },
-	{ "timeout", required_argument, OPT_TIMEOUT, "MS", "bound on every wait, 1..3600000 ms (default 5000)" },
+	{ "timeout", required_argument, OPT_TIMEOUT, "MS", "bound on each command, 1..3600000 ms (default 5000)" },
 	{ "json", required_argument, OPT_JSON, "pretty|compact", "output style (default: pretty on a terminal)" },
 	{ "color", required_argument, OPT_COLOR, "auto|always|never", "colour JSON on a terminal (NO_COLOR is honoured)" },
 	{ "device", required_argument, OPT_DEVICE, "TYPE", "device type for decoding (net, blk, fs, ...)" },

@@ -25,7 +25,15 @@ int64_t wire_deadline(int timeout_ms)
 	return timeout_ms < 0 ? -1 : wire_now_ns() + (int64_t)timeout_ms * 1000000;
 }
 
-/* Wait for EVENTS on SOCK until DEADLINE; 0 ready, -ETIMEDOUT, -ECANCELED. */
+int64_t wire_bound(int timeout_ms, int64_t limit)
+{
+	int64_t own = wire_deadline(timeout_ms);
+
+	if (limit < 0)
+		return own;
+	return own < 0 || limit < own ? limit : own;
+}
+
 /* Another fd to serve while we wait (the back-end channel): a back-end that
  * needs an answer there before it answers us must not deadlock us. */
 static int waiter_fd = -1;
@@ -47,6 +55,11 @@ void wire_set_idle(void (*fn)(void))
 	idle_fn = fn;
 }
 
+/* Wait for EVENTS on SOCK until DEADLINE, serving the waiter meanwhile: 0
+ * ready, 1 the waiter was served (BACK_AFTER_WAITER), -ETIMEDOUT,
+ * -ECANCELED. At the deadline SOCK is looked at once more (so a deadline
+ * that has passed still takes what is there), and the waiter no longer
+ * served: nothing it does may outlast the deadline. */
 static int wait_fd2(int sock, short events, int64_t deadline, bool back_after_waiter)
 {
 	bool idle_called = idle_fn == NULL;
@@ -56,7 +69,7 @@ static int wait_fd2(int sock, short events, int64_t deadline, bool back_after_wa
 			{ .fd = sock, .events = events },
 			{ .fd = waiter_fd, .events = POLLIN },
 		};
-		bool serve = waiter_fd >= 0 && waiter_fd != sock && !in_waiter;
+		bool expired = false, serve;
 		int ms = -1, r;
 
 		if (wire_cancel)
@@ -64,10 +77,10 @@ static int wait_fd2(int sock, short events, int64_t deadline, bool back_after_wa
 		if (deadline >= 0) {
 			int64_t left = deadline - wire_now_ns();
 
-			if (left <= 0)
-				return -ETIMEDOUT;
-			ms = (int)((left + 999999) / 1000000);
+			expired = left <= 0;
+			ms = expired ? 0 : (int)((left + 999999) / 1000000);
 		}
+		serve = waiter_fd >= 0 && waiter_fd != sock && !in_waiter && !expired;
 		/* A short first look, then the results held so far go out. */
 		if (!idle_called && (ms < 0 || ms > WIRE_IDLE_MS)) {
 			r = poll(p, serve ? 2 : 1, WIRE_IDLE_MS);
@@ -90,6 +103,8 @@ static int wait_fd2(int sock, short events, int64_t deadline, bool back_after_wa
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (expired)
+			return -ETIMEDOUT;
 	}
 }
 
@@ -98,9 +113,14 @@ static int wait_fd(int sock, short events, int64_t deadline)
 	return wait_fd2(sock, events, deadline, false);
 }
 
+int wire_wait_for(int fd, short events, int64_t deadline)
+{
+	return wait_fd2(fd, events, deadline, true);
+}
+
 int wire_wait(int fd, int64_t deadline)
 {
-	return wait_fd2(fd, POLLIN, deadline, true);
+	return wire_wait_for(fd, POLLIN, deadline);
 }
 
 static int send_all(int sock, const uint8_t *buf, size_t len, const int *fds,
@@ -149,12 +169,15 @@ static int send_all(int sock, const uint8_t *buf, size_t len, const int *fds,
 	return 0;
 }
 
-int wire_send(int sock, const struct vhu_msg *m, int64_t deadline, struct vhu_err *e)
+int wire_send(int sock, const struct vhu_msg *m, int64_t deadline, size_t *sent_out,
+	      struct vhu_err *e)
 {
 	uint8_t buf[VHU_HDR_SIZE + VHU_PAYLOAD_MAX];
-	size_t total = VHU_HDR_SIZE + m->len, sent;
+	size_t total = VHU_HDR_SIZE + m->len, sent = 0;
 	int r;
 
+	if (sent_out)
+		*sent_out = 0;
 	if (m->len > VHU_PAYLOAD_MAX || m->nfds > VHU_MAX_FDS)
 		return vhu_errf(e, EMSGSIZE, "message too large to send");
 	memcpy(buf, &m->request, 4);
@@ -162,6 +185,8 @@ int wire_send(int sock, const struct vhu_msg *m, int64_t deadline, struct vhu_er
 	memcpy(buf + 8, &m->size, 4);
 	memcpy(buf + VHU_HDR_SIZE, m->payload, m->len);
 	r = send_all(sock, buf, total, m->fds, m->nfds, deadline, &sent);
+	if (sent_out)
+		*sent_out = sent;
 	if ((r == -EPIPE || r == -ECONNRESET) && sent == 0)
 		return vhu_errf(e, ECONNRESET, "back-end closed the connection before this request was sent");
 	if (r == -EPIPE || r == -ECONNRESET)

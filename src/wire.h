@@ -23,14 +23,20 @@ struct vhu_msg {
 extern volatile sig_atomic_t wire_cancel;
 
 /* Monotonic clock in nanoseconds, and a deadline TIMEOUT_MS from now
- * (negative timeout: no deadline). */
+ * (negative timeout: no deadline). Deadlines are values of this clock, -1
+ * for none. */
 int64_t wire_now_ns(void);
 int64_t wire_deadline(int timeout_ms);
+/* The sooner of TIMEOUT_MS from now and LIMIT (a caller's deadline, -1
+ * none): an operation's own bound within a bigger one. */
+int64_t wire_bound(int timeout_ms, int64_t limit);
 
 /* Send the header of M (its size field as given, even when it disagrees with
  * M->len: fault injection is allowed here), then M->len payload bytes, with
- * M's fds on the first byte. Never raises SIGPIPE. */
-int wire_send(int sock, const struct vhu_msg *m, int64_t deadline_ns,
+ * M's fds on the first byte. Never raises SIGPIPE. *SENT (may be NULL)
+ * receives the bytes that went, also on error: a message cut short leaves
+ * the stream unusable, one not begun does not. */
+int wire_send(int sock, const struct vhu_msg *m, int64_t deadline_ns, size_t *sent,
 	      struct vhu_err *e);
 
 /* Receive one message. The header's size is checked against MAX_SIZE before
@@ -55,8 +61,11 @@ void wire_set_idle(void (*fn)(void));
  * (FD -1: none). Not re-entered from within FN. */
 void wire_set_waiter(int fd, void (*fn)(void *arg), void *arg);
 /* Wait for FD (-1: none) to be readable, serving the waiter meanwhile:
- * 0 readable, 1 the waiter was served (look again), -ETIMEDOUT, -ECANCELED. */
+ * 0 readable, 1 the waiter was served (look again), -ETIMEDOUT, -ECANCELED.
+ * A deadline that has passed still looks at FD once (and serves nothing). */
 int wire_wait(int fd, int64_t deadline);
+/* The same for EVENTS (POLLIN, POLLOUT) on FD. */
+int wire_wait_for(int fd, short events, int64_t deadline);
 
 /* Bytes read off a socket beyond the message that was wanted: the start of
  * the next one, with the fds that came with it. Only a reply shorter than

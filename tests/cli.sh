@@ -25,7 +25,7 @@ like "$ERR" "--timeout wants milliseconds (1..3600000), not '0'" "--timeout 0: t
 run_vhuctl -t 3600001 -c status
 is "$RC" 2 "--timeout 3600001: exit 2"
 run_vhuctl --help
-like "$OUT" "bound on every wait, 1..3600000 ms" "--help gives the same range"
+like "$OUT" "bound on each command, 1..3600000 ms" "--help gives the range"
 run_vhuctl -c 'timeout 0; timeout'
 is "$RC/$(jline 1 | jq -r .error.code)" 1/ERANGE "'timeout 0' is an error"
 like "$ERR" "the timeout is 1..3600000 ms" "'timeout 0': the range is named"

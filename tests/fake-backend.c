@@ -104,11 +104,16 @@
  *                  its 12-byte header than its size field says (when it
  *                  says at least 4); any other request: as `ok'.
  *   delay=MS       sleep MS milliseconds, then behave like `ok'.
+ *   drip=MS        behave like `ok', but a device state transfer goes
+ *                  slowly, with no overall bound: a save writes its bytes
+ *                  one at a time, MS ms apart, a load reads at most 4096
+ *                  bytes every MS ms (each wait for the pipe is still
+ *                  bounded by 5 s, and a save stops when the reader closes).
  *   exit           exit with status 0 (no reply).
  *   backend=SPEC   behave like `ok' (reply if due), then send one back-end
  *                  request on the back-end channel (nothing is sent when
  *                  `ok' closes the connection).  SPEC is
- *                    ID[,flags=HEX][,payload=HEX][,fds=N][,wait]
+ *                    ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N]
  *                  ID: request number, decimal (any u32, so unknown ones
  *                  can be sent too); flags: header flags (default 0x1);
  *                  payload: the payload bytes as hex, even length, at most
@@ -135,6 +140,11 @@
  *                  a reply the front-end sends anyway (e.g. to
  *                  SHARED_OBJECT_LOOKUP(8), which is always answered) stays
  *                  in the channel and is what the next `wait' reads.
+ *                  With `flood=N' in SPEC the request is sent N times
+ *                  (1-100000) and no reply is read, whatever the flags: a
+ *                  back-end that never reads its answers. A send that
+ *                  fails ends the flood but keeps the channel. Logged as
+ *                    backend-flood sent=<n of N>
  *
  * `ok' replies (flags 0x5, same request number):
  *   GET_FEATURES(1)            u64 --features
@@ -335,6 +345,7 @@ enum act_kind {
 	ACT_SHORT_INFLIGHT,
 	ACT_SHRINK_INFLIGHT,
 	ACT_DELAY,
+	ACT_DRIP,
 	ACT_EXIT,
 	ACT_BACKEND,
 };
@@ -346,6 +357,7 @@ struct backend_spec {
 	uint32_t size;		/* payload bytes */
 	uint32_t nfds;		/* /dev/null fds to attach */
 	bool wait;		/* read the front-end's reply */
+	uint32_t flood;		/* send it this many times, reading nothing (0: once) */
 	uint8_t *payload;
 };
 
@@ -1270,8 +1282,9 @@ static void log_inflight_set(const struct msg *m)
 		 payload_u16(m, 18));
 }
 
-/* Device state save: write the fake state to fd (bounded by 5 s). */
-static void save_device_state(struct session *s, int fd)
+/* Device state save: write the fake state to fd (bounded by 5 s), or with
+ * DRIP_MS a byte at a time, DRIP_MS apart (5 s for each). */
+static void save_device_state(struct session *s, int fd, uint32_t drip_ms)
 {
 	uint8_t buf[STATE_SAVE_BYTES];
 	int64_t deadline = now_ms() + STATE_WAIT_MS;
@@ -1289,7 +1302,7 @@ static void save_device_state(struct session *s, int fd)
 			       ret ? strerror(errno) : "timeout", off);
 			break;
 		}
-		n = write(fd, buf + off, sizeof(buf) - off);
+		n = write(fd, buf + off, drip_ms ? 1 : sizeof(buf) - off);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -1298,13 +1311,18 @@ static void save_device_state(struct session *s, int fd)
 			break;
 		}
 		off += (size_t)n;
+		if (drip_ms) {
+			sleep_ms(drip_ms);
+			deadline = now_ms() + STATE_WAIT_MS;
+		}
 	}
 	log_line("device-state-saved bytes=%zu", off);
 	s->state_check = 0;
 }
 
-/* Device state load: read fd until EOF (bounded by 1 MiB and 5 s). */
-static void load_device_state(struct session *s, int fd)
+/* Device state load: read fd until EOF (bounded by 1 MiB and 5 s), or with
+ * DRIP_MS at most 4096 bytes every DRIP_MS ms (5 s for each). */
+static void load_device_state(struct session *s, int fd, uint32_t drip_ms)
 {
 	static uint8_t buf[65536];
 	uint8_t head[STATE_HEAD];
@@ -1322,8 +1340,8 @@ static void load_device_state(struct session *s, int fd)
 			break;
 		}
 		want = STATE_LOAD_MAX - total;
-		if (want > sizeof(buf))
-			want = sizeof(buf);
+		if (want > (drip_ms ? 4096 : sizeof(buf)))
+			want = drip_ms ? 4096 : sizeof(buf);
 		n = read(fd, buf, want);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -1342,6 +1360,10 @@ static void load_device_state(struct session *s, int fd)
 			nhead += want;
 		}
 		total += (size_t)n;
+		if (drip_ms) {
+			sleep_ms(drip_ms);
+			deadline = now_ms() + STATE_WAIT_MS;
+		}
 	}
 	if (total >= STATE_LOAD_MAX)
 		warnx_("device state load: stopped at %d bytes",
@@ -1353,9 +1375,9 @@ static void load_device_state(struct session *s, int fd)
 
 /*
  * `ok': send the proper reply, then do what follows it (the device state
- * transfer; the fd it uses is closed here).
+ * transfer, DRIP_MS slow; the fd it uses is closed here).
  */
-static int do_ok(int fd, struct session *s, struct msg *m)
+static int do_ok_drip(int fd, struct session *s, struct msg *m, uint32_t drip_ms)
 {
 	struct reply r;
 	int ret;
@@ -1370,12 +1392,17 @@ static int do_ok(int fd, struct session *s, struct msg *m)
 	    device_state_reply(m) != STATE_OK_NOFD)
 		return ret;
 	if (payload_u32(m, 0) == STATE_DIR_SAVE)
-		save_device_state(s, m->fd);
+		save_device_state(s, m->fd, drip_ms);
 	else
-		load_device_state(s, m->fd);
+		load_device_state(s, m->fd, drip_ms);
 	close(m->fd);
 	m->fd = -1;
 	return ret;
+}
+
+static int do_ok(int fd, struct session *s, struct msg *m)
+{
+	return do_ok_drip(fd, s, m, 0);
 }
 
 static void close_channel(struct session *s)
@@ -1470,6 +1497,16 @@ static void send_backend(struct session *s, const struct backend_spec *b)
 		log_line("backend-sent none (open failed)");
 		return;
 	}
+	if (b->flood) {
+		uint32_t n = 0;
+
+		while (n < b->flood && send_msg(s->chan_fd, b->request, b->flags, b->size,
+						b->payload, b->size, fds, (int)b->nfds) == 0)
+			n++;
+		close_fds(fds, b->nfds);
+		log_line("backend-flood sent=%u", n);
+		return;
+	}
 	if (send_msg(s->chan_fd, b->request, b->flags, b->size, b->payload,
 		     b->size, fds, (int)b->nfds) < 0) {
 		close_fds(fds, b->nfds);
@@ -1557,6 +1594,8 @@ static int do_action(int fd, const struct action *a, struct session *s,
 	case ACT_DELAY:
 		sleep_ms(a->delay_ms);
 		return do_ok(fd, s, m);
+	case ACT_DRIP:
+		return do_ok_drip(fd, s, m, a->delay_ms);
 	case ACT_OK:
 		return do_ok(fd, s, m);
 	case ACT_BACKEND:
@@ -1841,7 +1880,7 @@ static int parse_payload(const char *s, struct backend_spec *b)
 	return 0;
 }
 
-/* Parse the SPEC of `backend=SPEC': ID[,flags=HEX][,payload=HEX][,fds=N][,wait] */
+/* Parse the SPEC of `backend=SPEC': ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N] */
 static int parse_backend(const char *spec, struct action *a)
 {
 	struct backend_spec *b = calloc(1, sizeof(*b));
@@ -1869,6 +1908,10 @@ static int parse_backend(const char *spec, struct action *a)
 				goto out;
 		} else if (strcmp(tok, "wait") == 0) {
 			b->wait = true;
+		} else if (strncmp(tok, "flood=", 6) == 0) {
+			if (parse_u32(tok + 6, tok + strlen(tok), &b->flood) < 0 ||
+			    b->flood == 0 || b->flood > 100000)
+				goto out;
 		} else {
 			goto out;
 		}
@@ -1904,6 +1947,10 @@ static int parse_action(const char *arg, struct action *a)
 		a->kind = ACT_DELAY;
 		return parse_u32(p + 6, p + strlen(p), &a->delay_ms);
 	}
+	if (strncmp(p, "drip=", 5) == 0) {
+		a->kind = ACT_DRIP;
+		return parse_u32(p + 5, p + strlen(p), &a->delay_ms) < 0 || a->delay_ms == 0 ? -1 : 0;
+	}
 	for (i = 0; i < sizeof(act_names) / sizeof(act_names[0]); i++) {
 		if (strcmp(p, act_names[i].name) == 0) {
 			a->kind = act_names[i].kind;
@@ -1921,8 +1968,8 @@ static void __attribute__((noreturn)) usage(void)
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
 	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
 	      "short-inflight|shrink-inflight|"
-	      "delay=MS|exit|\n"
-	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait]\n",
+	      "delay=MS|drip=MS|exit|\n"
+	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N]\n",
 	      stderr);
 	exit(2);
 }

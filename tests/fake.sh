@@ -344,6 +344,47 @@ is "$(jcmd 'net send' | jq -r .head)" 0 "net send: the first frame goes"
 like "$ERR" "ring 1: used entry 1 names descriptor 0, which is not in flight" "net send: a repeated id is an error naming it"
 stop_fake
 
+# A command's deadline bounds everything done on its behalf, writes and
+# back-end channel answers included. A back-end that floods the channel and
+# never reads the answers once held vhuctl a full timeout per answer, 64 per
+# command and more in every wait (30 s and counting with -t 1000); one that
+# drips its device state never let 'device-state save' end.
+# timed_timeout BOUND_MS CMD DESC VHUCTL-ARGS...: vhuctl ends within BOUND_MS,
+# its last error an ETIMEDOUT object from command CMD (in $E).
+timed_timeout() {
+	local bound=$1 cmd=$2 desc=$3 t0 ms; shift 3
+	t0=$(date +%s%N)
+	run_vhuctl "$@"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	E=$(printf '%s\n' "$OUT" | jq -c 'select(.error)' | tail -n 1)
+	ok $(( ms < bound ? 0 : 1 )) "$desc: ends in $ms ms"
+	is "$RC/$(printf '%s' "$E" | jq -r '[.command, .error.code] | join(" ")')" "1/$cmd ETIMEDOUT" \
+		"$desc: exit 1, an ETIMEDOUT error object from '$cmd'"
+}
+start_fake "$S" ok ok ok "backend=2,flags=0x9,flood=20000"
+timed_timeout 6000 get-features "a channel whose answers nobody reads, -t 1000, a sleep of 500 and a request" \
+	-t 1000 "$S" -c 'get-protocol-features; set-protocol-features REPLY_ACK,BACKEND_REQ; set-backend-req-fd; get-features; sleep 500; get-features'
+like "$(printf '%s' "$E" | jq -r .error.message)" "timeout" "the error names the timeout"
+like "$(printf '%s' "$E" | jq -r .error.message)" "back-end channel" "and says the back-end channel took the time"
+stop_fake
+start_fake "$S" drip=400 drip=400
+timed_timeout 5000 'device-state save' "device state dripping a byte every 400 ms, save with -t 1000" \
+	-t 1000 "$S" -c "device-state save $TMP/drip.bin"
+like "$ERR" "reading the device state: " "the error says what it was doing"
+like "$ERR" "had not ended by the timeout" "and names the timeout"
+ok $([ ! -e "$TMP/drip.bin" ]; echo $?) "no file of a state cut short"
+head -c 2000000 /dev/zero >"$TMP/drip-load.bin"
+timed_timeout 5000 'device-state load' "a back-end reading the state 4 KiB every 400 ms, load with -t 1000" \
+	-t 1000 "$S" -c "device-state load $TMP/drip-load.bin"
+like "$ERR" "writing the device state: " "the error says what it was doing"
+stop_fake
+# The steps of a command share its deadline: 13 requests answered 300 ms
+# each once took 4 s under -t 1000.
+start_fake "$S" 20*delay=300
+timed_timeout 3500 start "start against a back-end slow to answer, -t 1000" -t 1000 "$S" -c 'start'
+like "$(printf '%s' "$E" | jq -r .error.message)" ": no reply from the back-end before the timeout" "naming the step it was at"
+stop_fake
+
 # config-watch: CONFIG_CHANGE_MSG makes vhuctl read the config again (with
 # the size that last worked); iotlb manual only shows misses.
 start_fake "$S" ok ok ok ok "backend=2" "backend=1,payload=0000100000000000001000000000000000000000000000000301000000000000"

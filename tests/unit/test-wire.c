@@ -150,6 +150,74 @@ static void fuzz(void)
 	       "300 random streams: %u messages, every stream ended in an error, %u inconsistent", msgs, bad);
 }
 
+static int served;
+static void serve_one(void *arg)
+{
+	char b[64];
+
+	served++;
+	if (read(*(int *)arg, b, sizeof(b)) < 0)
+		(void)0;
+}
+
+/* Deadlines: a bound within a caller's, a deadline that has passed looks
+ * once and serves nothing more, a send bounded like a receive. */
+static void deadlines(void)
+{
+	static struct vhu_msg m;
+	struct vhu_err e = { 0 };
+	int64_t now = wire_now_ns(), b, t0;
+	int chan[2], r;
+
+	b = wire_bound(1000, -1);
+	tap_ok(b >= now + 1000000000ll && b < now + 2000000000ll, "wire_bound: no limit, the timeout");
+	tap_ok(wire_bound(1000, now + 5) == now + 5, "wire_bound: a sooner limit wins");
+	b = wire_bound(1000, now + 10000000000ll);
+	tap_ok(b < now + 2000000000ll, "wire_bound: a later limit does not extend the timeout");
+	tap_ok(wire_bound(-1, now + 7) == now + 7 && wire_bound(-1, -1) == -1, "wire_bound: no timeout");
+
+	pair();
+	put(1, 5, 0, NULL, 0, 0);
+	tap_is_int(wire_wait(sv[0], now - 1), 0, "a passed deadline still sees what is there");
+	r = wire_recv(sv[0], &m, VHU_PAYLOAD_MAX, now - 1, &e);
+	tap_ok(r == 0 && m.request == 1, "and a passed deadline still takes a whole message");
+	t0 = wire_now_ns();
+	tap_is_int(wire_wait(sv[0], now - 1), -ETIMEDOUT, "nothing there: -ETIMEDOUT at once");
+	tap_ok(wire_now_ns() - t0 < 500000000ll, "without waiting");
+
+	/* The waiter (the back-end channel) is not served past the deadline. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) < 0)
+		exit(1);
+	if (write(chan[1], "x", 1) != 1)
+		exit(1);
+	wire_set_waiter(chan[0], serve_one, &chan[0]);
+	served = 0;
+	r = wire_wait(sv[0], now - 1);
+	tap_ok(r == -ETIMEDOUT && served == 0, "a passed deadline serves no waiter");
+	r = wire_wait(sv[0], wire_deadline(1000));
+	tap_ok(r == 1 && served == 1, "before it, the waiter is served");
+	wire_set_waiter(-1, NULL, NULL);
+	close(chan[0]);
+	close(chan[1]);
+
+	/* A peer that reads nothing: the send ends at the deadline. */
+	{
+		static struct vhu_msg big = { .request = 99, .flags = 1, .size = VHU_PAYLOAD_MAX,
+					      .len = VHU_PAYLOAD_MAX };
+		size_t sent = 0;
+		int sb = 4096;
+
+		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+		do
+			r = wire_send(sv[0], &big, wire_deadline(100), &sent, &e);
+		while (r == 0);
+		tap_is_int(r, -ETIMEDOUT, "a send nobody reads: -ETIMEDOUT");
+		tap_ok(strstr(e.msg, "back-end stopped reading") != NULL, "says so: %s", e.msg);
+		tap_ok(sent < VHU_HDR_SIZE + VHU_PAYLOAD_MAX, "and says how much went (%zu bytes)", sent);
+	}
+	unpair();
+}
+
 int main(void)
 {
 	static struct wire_rx rx;
@@ -241,6 +309,7 @@ int main(void)
 	unpair();
 
 	fuzz();
+	deadlines();
 	tap_is_int(open_fds(), before, "no fd leaked");
 	return tap_done();
 }

@@ -1,0 +1,16 @@
+/* inflight.h - decode the inflight area a back-end shares (GET_INFLIGHT_FD), trusting nothing in it. */
+#ifndef VHUCTL_INFLIGHT_H
+#define VHUCTL_INFLIGHT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+/* Decode NQUEUES queue regions of STRIDE bytes each, back to back at AREA,
+ * in the split or PACKED layout: one object per queue into the array
+ * QUEUES, what is wrong into the array ANOMALIES. Nothing outside
+ * [AREA, AREA + NQUEUES * STRIDE) is read. */
+void inflight_decode(const uint8_t *area, uint64_t stride, unsigned nqueues, bool packed,
+		     struct json_object *queues, struct json_object *anomalies);
+
+#endif

@@ -213,11 +213,15 @@ void fuzz_json(struct json_object *o)
 	jw_value(&w, o);
 	FUZZ_CHECK(!w.oom, "out of memory");
 	check_parses("compact", w.buf, w.len);
-	pb = printbuf_new();
-	FUZZ_CHECK(pb, "out of memory");
-	jw_pretty(pb, w.buf, w.len, 0);
-	check_parses("pretty", pb->buf, (size_t)pb->bpos);
-	printbuf_free(pb);
+	/* Pretty printing depends on nesting, not length: big ring dumps
+	 * would spend most of the run on it and show nothing new. */
+	if (w.len <= 16384) {
+		pb = printbuf_new();
+		FUZZ_CHECK(pb, "out of memory");
+		jw_pretty(pb, w.buf, w.len, 0);
+		check_parses("pretty", pb->buf, (size_t)pb->bpos);
+		printbuf_free(pb);
+	}
 	jw_free(&w);
 	json_object_put(o);
 }

@@ -84,8 +84,10 @@ static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
 
 		jb_add(ctx->out, "status", json_object_new_string(blk_status(status)));
 		jb_add(ctx->out, "status_value", json_object_new_int(status));
-		if (in_len) {
-			const struct vring_seg *d = &u.chain->seg[n - 2];
+		/* The data is the used chain's, which need not be this request's
+		 * chain (nor have its buffers): the one before its status byte. */
+		if (in_len && u.chain->nseg >= 2 && u.chain->seg[u.chain->nseg - 2].write) {
+			const struct vring_seg *d = &u.chain->seg[u.chain->nseg - 2];
 			const uint8_t *dp = mem_gpa_ptr(&s->mem, d->gpa, d->len);
 
 			if (dp)

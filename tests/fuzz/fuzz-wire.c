@@ -2,9 +2,10 @@
  *
  * Input: u8 mode (bit 0 may_block, bit 1 exchanges instead of plain reads,
  * bit 2 REPLY_ACK negotiated, bit 3 NEED_REPLY, bit 4 a late reply is
- * possible, bit 5 a reply only where the table says), u16 read-ahead, u8 device, u8 request number (exchanges),
- * u8 cut count, then that many cuts of {u16 length, u8 fds: bits 0-5 how
- * many, bits 6-7 what: eventfd, memfd, pipe, socket}, then the stream.
+ * possible, bit 5 a reply only where the table says), u16 read-ahead, u8
+ * device, u8 request number (exchanges), u8 cut count, then that many cuts
+ * of {u16 length, u8 fds: bits 0-5 how many, bits 6-7 what: eventfd,
+ * memfd, pipe, socket}, then the stream.
  * The stream is written into a socketpair in those cuts, each cut's fds on
  * its first byte (what remains goes in one last send), and read back:
  *
@@ -20,8 +21,8 @@
  * /proc/self/fd is counted before and after. */
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>

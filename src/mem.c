@@ -221,6 +221,18 @@ int mem_alloc(struct mem *m, uint64_t size, uint64_t align, uint64_t *gpa)
 	return -ENOMEM;
 }
 
+/* Does a region start at GPA? Free ranges never join across that point:
+ * two regions back to back ('mem add' twice) are contiguous in guest
+ * physical space, but a buffer over both has no one pointer of ours
+ * (mem_gpa_ptr), and removing one region must not take the other's range. */
+static bool region_starts_at(const struct mem *m, uint64_t gpa)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->r[i].gpa == gpa)
+			return true;
+	return false;
+}
+
 void mem_release(struct mem *m, uint64_t gpa, uint64_t size)
 {
 	unsigned i = 0;
@@ -228,17 +240,17 @@ void mem_release(struct mem *m, uint64_t gpa, uint64_t size)
 	size = granules(size);
 	while (i < m->nfree && m->free[i].gpa < gpa)
 		i++;
-	/* Coalesce with the neighbours when they touch. */
-	if (i > 0 && m->free[i - 1].gpa + m->free[i - 1].size == gpa) {
+	/* Coalesce with the neighbours when they touch, inside one region. */
+	if (i > 0 && m->free[i - 1].gpa + m->free[i - 1].size == gpa && !region_starts_at(m, gpa)) {
 		m->free[i - 1].size += size;
-		if (i < m->nfree && gpa + size == m->free[i].gpa) {
+		if (i < m->nfree && gpa + size == m->free[i].gpa && !region_starts_at(m, gpa + size)) {
 			m->free[i - 1].size += m->free[i].size;
 			memmove(&m->free[i], &m->free[i + 1], (m->nfree - i - 1) * sizeof(m->free[0]));
 			m->nfree--;
 		}
 		return;
 	}
-	if (i < m->nfree && gpa + size == m->free[i].gpa) {
+	if (i < m->nfree && gpa + size == m->free[i].gpa && !region_starts_at(m, gpa + size)) {
 		m->free[i].gpa = gpa;
 		m->free[i].size += size;
 		return;

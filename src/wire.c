@@ -385,7 +385,12 @@ int wire_recv_rx(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_s
 			}
 			want = VHU_HDR_SIZE + m->size - rx->len;
 		} else {
-			want = VHU_HDR_SIZE + (fresh ? ahead : 0) - rx->len;
+			/* Once fds wait in RX, read no further than this header:
+			 * fds a second read brought would move fds_at, and with it
+			 * the first ones, past this message. */
+			bool fds_wait = rx->nfds || rx->fds_truncated;
+
+			want = VHU_HDR_SIZE + (fresh && !fds_wait ? ahead : 0) - rx->len;
 		}
 		r = read_some(sock, rx, want, deadline, &may_block);
 		if (r < 0) {

@@ -297,6 +297,45 @@ static void test_free_at_gpa0(void)
 	mem_free(&M);
 }
 
+/* Two regions back to back, as 'mem add' twice lays them out: contiguous
+ * in guest physical space, but no allocation may straddle them (we could
+ * not reach it through one pointer), and removing one leaves no free
+ * range inside it. */
+static void add_two_regions(void)
+{
+	struct vhu_err e = { 0 };
+
+	mem_init(&M);
+	if (mem_add(&M, 64 * 1024, false, 0, &e) < 0 || mem_add(&M, 64 * 1024, false, 0, &e) < 0) {
+		printf("Bail out! mem_add: %s\n", e.msg);
+		exit(1);
+	}
+}
+
+static void test_two_regions(void)
+{
+	struct vhu_err e = { 0 };
+	unsigned n = 0, straddled = 0;
+	uint64_t gpa;
+
+	add_two_regions();
+	tap_is_int(M.r[1].gpa, M.r[0].gpa + M.r[0].size, "two regions: the second starts where the first ends");
+	while (mem_alloc(&M, 1000, 16, &gpa) == 0) {
+		straddled += !mem_gpa_ptr(&M, gpa, 1000);
+		n++;
+	}
+	tap_ok(n > 100 && straddled == 0, "two regions: %u allocations of 1000 bytes, %u over both regions",
+	       n, straddled);
+	mem_free(&M);
+
+	add_two_regions();
+	mem_remove(&M, 1, &e);
+	tap_ok(mem_all_free(&M), "two regions: removing the second leaves the first's free range, no more");
+	if (!mem_all_free(&M))
+		show_free(&M);
+	mem_free(&M);
+}
+
 /* --- 2. indirect --- */
 
 static void test_split_indirect(void)
@@ -1485,6 +1524,7 @@ int main(void)
 	test_mem_take();
 	test_split_round_trip();
 	test_free_at_gpa0();
+	test_two_regions();
 	test_split_indirect();
 	test_split_wrap();
 	test_split_malicious();

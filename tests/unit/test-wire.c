@@ -262,6 +262,23 @@ int main(void)
 	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(1000), false, &e);
 	tap_ok(r == 0 && m.request == 1 && m.nfds == 0 && m.len == 8, "the message after it has none");
 
+	/* A short reply whose header came in two sends, an fd with each, the
+	 * next message in the second: the read for the rest of the header must
+	 * not carry the first fd past the reply. */
+	{
+		static const uint8_t two[24] = { 31, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0,
+						 1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0 };
+
+		if (send_with_fds(two, 4, 1, 0) != 4 || send_with_fds(two + 4, 20, 1, 0) != 20)
+			return 1;
+	}
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(1000), false, &e);
+	tap_ok(r == 0 && m.request == 31 && m.size == 0, "short reply with its header in two sends");
+	tap_is_int(m.nfds, 2, "it keeps the fds of both sends");
+	wire_close_fds(&m);
+	r = wire_recv_rx(sv[0], &rx, &m, VHU_PAYLOAD_MAX, 8, wire_deadline(1000), false, &e);
+	tap_ok(r == 0 && m.request == 1 && m.nfds == 0, "the message behind it has none");
+
 	/* Several small messages read ahead in one go come out one by one. */
 	put(3, 5, 0, NULL, 0, 0);
 	put(4, 5, 0, NULL, 0, 0);

@@ -1,0 +1,152 @@
+/* fuzz-cmdline.c - the tokenizer and the argument parser: the input is a
+ * script as 'vhuctl -f' reads it. Each command found in the command table
+ * has its arguments parsed against its spec (feature names for the device
+ * the last 'device' command named); an unknown one gets its suggestion.
+ * Nothing runs and nothing is sent. Every token and every error must point
+ * inside the source, and the tokenizer must move on at every step. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "fuzz.h"
+#include "tok.h"
+
+/* Offsets where each source line starts; *n receives the line count. */
+static size_t *line_starts(const char *src, size_t len, unsigned *n)
+{
+	size_t *ls = malloc((len + 1) * sizeof(*ls));
+
+	FUZZ_CHECK(ls, "out of memory");
+	*n = 1;
+	ls[0] = 0;
+	for (size_t i = 0; i < len; i++)
+		if (src[i] == '\n')
+			ls[(*n)++] = i + 1;
+	return ls;
+}
+
+/* Where (LINE, COL) is in the source, checked against tok_source_line. */
+static size_t offset_of(const char *src, size_t len, const size_t *ls, unsigned nlines,
+			unsigned line, unsigned col)
+{
+	const char *l;
+	size_t ll;
+
+	FUZZ_CHECK(line >= 1 && line <= nlines && col >= 1, "position %u:%u outside %u lines",
+		   line, col, nlines);
+	l = tok_source_line(src, len, line, &ll);
+	FUZZ_CHECK(l == src + ls[line - 1], "tok_source_line(%u) is not where line %u starts", line, line);
+	FUZZ_CHECK(col - 1 <= ll, "column %u past the end of line %u (%zu characters)", col, line, ll);
+	return ls[line - 1] + col - 1;
+}
+
+static void check_tokens(const struct tok_cmd *c, const char *src, size_t len,
+			 const size_t *ls, unsigned nlines)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct tok *t = &c->v[i];
+		size_t at = offset_of(src, len, ls, nlines, t->line, t->col);
+
+		FUZZ_CHECK(t->text && t->len >= 1 && at + t->len <= len,
+			   "token %u at %u:%u spans %u characters of %zu", i, t->line, t->col, t->len, len);
+		FUZZ_CHECK(!strchr(" \t\r\n;#", src[at]) || !src[at],
+			   "token %u at %u:%u starts on a separator", i, t->line, t->col);
+	}
+}
+
+/* Does NAME belong to a command in the table? */
+static bool is_command_name(const char *name)
+{
+	unsigned n;
+	const struct cmd_def *t = cmd_table(&n);
+
+	for (unsigned i = 0; i < n; i++)
+		if (t[i].name == name)
+			return true;
+	return false;
+}
+
+static void check_parsed(const struct arg_set *a, const struct cmd_def *cmd, unsigned argc)
+{
+	for (unsigned i = 0; i < cmd->nargs && i < ARGS_MAX; i++) {
+		const struct arg_val *v = args_get(a, cmd->args[i].name);
+
+		FUZZ_CHECK(v == &a->v[i], "%s: args_get('%s') is not its value", cmd->name, cmd->args[i].name);
+		FUZZ_CHECK(!cmd->args[i].required || v->set, "%s: '%s' is required and not set",
+			   cmd->name, cmd->args[i].name);
+		FUZZ_CHECK(!v->set || v->tok < argc, "%s: '%s' from token %u of %u", cmd->name,
+			   cmd->args[i].name, v->tok, argc);
+	}
+}
+
+/* Parse C's arguments as cmd_run would; 'device' changes *DEV. The first
+ * unknown command gets a suggestion, as a script stops at its first
+ * failure (and the suggestion is the costly part). */
+static void parse(const struct tok_cmd *c, enum vhu_device *dev, bool *suggested)
+{
+	static struct arg_set a;
+	const struct cmd_def *cmd;
+	struct vhu_err e = { 0 };
+	unsigned words = 0, bad = 0, argc;
+	char usage[512];
+
+	cmd = cmd_find(c->v, c->n, &words);
+	if (!cmd) {
+		const char *hint = *suggested ? NULL : cmd_suggest(c->v[0].text);
+
+		FUZZ_CHECK(!hint || is_command_name(hint), "suggestion '%s' is not a command", hint);
+		*suggested = true;
+		return;
+	}
+	FUZZ_CHECK(words >= 1 && words <= c->n, "a command name of %u words in %u tokens", words, c->n);
+	cmd_usage(cmd, usage, sizeof(usage));
+	argc = c->n - words;
+	if (args_parse(&a, cmd->args, cmd->nargs, c->v + words, argc, *dev, &bad, &e) < 0) {
+		FUZZ_CHECK(bad <= argc && e.msg[0], "%s: error at token %u of %u: '%s'", cmd->name, bad,
+			   argc, e.msg);
+	} else {
+		check_parsed(&a, cmd, argc);
+		if (strcmp(cmd->name, "device") == 0 && args_get(&a, "type")->set) {
+			int d = features_device_by_name(args_get(&a, "type")->str);
+
+			if (d >= 0)
+				*dev = (enum vhu_device)d;
+		}
+	}
+	args_free(&a);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *src = (const char *)data;
+	enum vhu_device dev = DEV_NONE;
+	bool suggested = false;
+	struct tokenizer t;
+	struct tok_cmd c = { 0 };
+	struct tok_error te;
+	unsigned nlines;
+	size_t *ls = line_starts(src, size, &nlines);
+
+	tok_init(&t, src, size, 1);
+	for (;;) {
+		size_t pos = t.pos;
+		int r = tok_next(&t, &c, &te);
+
+		if (r == 0) {
+			FUZZ_CHECK(t.pos >= size, "the end at %zu of %zu", t.pos, size);
+			break;
+		}
+		FUZZ_CHECK(t.pos > pos && t.pos <= size, "no progress at %zu of %zu", pos, size);
+		if (r < 0) {
+			FUZZ_CHECK(te.msg[0], "an error without a message");
+			offset_of(src, size, ls, nlines, te.line, te.col);
+			continue;
+		}
+		check_tokens(&c, src, size, ls, nlines);
+		if (c.n)
+			parse(&c, &dev, &suggested);
+	}
+	tok_cmd_free(&c);
+	free(ls);
+	return 0;
+}

@@ -239,16 +239,17 @@ static const char *describe_sent(const struct session *s, const struct conn_sent
 {
 	const struct vhu_request *row = proto_request(SIDE_FRONTEND, r->request);
 	const struct sender *w = sender_of(s, r);
+	double ms = (double)(s->conn.closed_ns - r->ns) / 1e6;
 	char nbuf[32];
 
 	if (r->seq == 0) {
 		snprintf(buf, len, "before any request went out whole");
 		return buf;
 	}
-	snprintf(buf, len, "after %s (%s%s%s, %.1f ms earlier)",
+	snprintf(buf, len, "after %s (%s%s%s, %.*f ms earlier)",
 		 conn_req_name(row, r->request, nbuf, sizeof(nbuf)),
 		 w ? w->where : "", w ? ", " : "", r->answered ? "answered" : "not answered",
-		 (double)(s->conn.closed_ns - r->ns) / 1e6);
+		 ms < 10 ? 1 : 0, ms);
 	return buf;
 }
 

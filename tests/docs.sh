@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # docs.sh - TAP: the man page and the shell completions against the binary's
-# own tables (--list-commands, 'help CMD', --help) and src/proto.c.
+# own tables (--list-commands, 'help CMD', --help) and src/core/proto.c.
 #
 # Run by automake's tap-driver with VHUCTL (the binary) and top_srcdir set;
 # by hand: VHUCTL=/path/to/vhuctl top_srcdir=. bash tests/docs.sh
@@ -21,7 +21,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 MAN=$top_srcdir/man/vhuctl.1
 BASHCOMP=$top_srcdir/completions/vhuctl
 ZSHCOMP=$top_srcdir/completions/_vhuctl
-PROTO=$top_srcdir/src/proto.c
+PROTO=$top_srcdir/src/core/proto.c
 
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -161,21 +161,21 @@ awk -F'\t' '{ print $1 "\t" $3 }' "$tmp/bin-reqs" | sort -n >"$tmp/bin-front-cmd
 bad=$(diff "$tmp/bin-front-cmd" "$tmp/man-front-cmd" | sed -n 's/^< /binary: /p; s/^> /man: /p')
 check "REQUESTS names the command that sends each request" "$bad"
 
-# The reply column and the back-end table against the table in src/proto.c.
+# The reply column and the back-end table against the table in src/core/proto.c.
 if [ -r "$PROTO" ]; then
 	sed -nE 's/^[[:space:]]*\{ *([0-9]+), *"([A-Z0-9_]+)",.*SIDE_(FRONTEND|BACKEND),.*(REPLY_[A-Z_]+),.*/\3\t\1\tVHOST_USER_\2\t\4/p' "$PROTO" |
 		sed -e 's/\tREPLY_ALWAYS$/\talways/' -e 's/\tREPLY_ACK_ONLY$/\tack/' -e 's/\tREPLY_IF_LOG_SHMFD$/\tLOG_SHMFD/' \
 		    -e 's/^FRONTEND/1/' -e 's/^BACKEND/2/' | sort -k1,1n -k2,2n >"$tmp/proto-reqs"
 	cut -f1-4 "$tmp/man-reqs" | sort -k1,1n -k2,2n >"$tmp/man-reqs4"
 	if [ "$(grep -c '^1' "$tmp/proto-reqs")" -lt 44 ]; then
-		not_ok "REQUESTS matches src/proto.c (number, name, reply; back-end table too)"
+		not_ok "REQUESTS matches src/core/proto.c (number, name, reply; back-end table too)"
 		echo "could not read the request tables of $PROTO; update this test" | diag
 	else
 		bad=$(diff "$tmp/proto-reqs" "$tmp/man-reqs4" | sed -n 's/^< /proto.c: /p; s/^> /man: /p')
-		check "REQUESTS matches src/proto.c (number, name, reply; back-end table too)" "$bad"
+		check "REQUESTS matches src/core/proto.c (number, name, reply; back-end table too)" "$bad"
 	fi
 else
-	skip "src/proto.c not found"
+	skip "src/core/proto.c not found"
 fi
 
 # --- (c) OPTIONS ------------------------------------------------------------

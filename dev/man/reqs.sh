@@ -1,6 +1,6 @@
 #!/bin/bash
-# Emit the REQUESTS table rows from src/proto.c and the binary's help.
-V=${VHUCTL:?}; P=src/proto.c
+# Emit the REQUESTS table rows from src/core/proto.c and the binary's help.
+V=${VHUCTL:?}; P=src/core/proto.c
 declare -A cmd
 while IFS=$'\t' read -r n s; do
   l=$($V -c "help '$n'" | sed -n 's/^Sends VHOST_USER_\([A-Z0-9_]*\) (front-end request \([0-9]*\)).*/\2/p')

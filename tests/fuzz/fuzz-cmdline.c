@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "fuzz.h"
-#include "tok.h"
+#include "cmd/tok.h"
 
 /* Offsets where each source line starts; *n receives the line count. */
 static size_t *line_starts(const char *src, size_t len, unsigned *n)

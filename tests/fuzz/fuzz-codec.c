@@ -5,9 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "codec.h"
+#include "core/codec.h"
 #include "fuzz.h"
-#include "render.h"
+#include "core/render.h"
 
 static void round_trip(const struct vhu_pval *v)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devcfg.h"
+#include "core/devcfg.h"
 #include "fuzz.h"
 
 /* Every member of PART (groups walked into) is in WHOLE, equal. */

@@ -2,7 +2,7 @@
  * 0: packed), the next two the queue count, the rest is the area the
  * back-end handed over, cut into queues as 'inflight dump' cuts it. */
 #include "fuzz.h"
-#include "inflight.h"
+#include "core/inflight.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

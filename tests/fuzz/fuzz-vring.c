@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "vring.h"
-#include "vring_dump.h"
+#include "core/vring.h"
+#include "core/vring_dump.h"
 
 #define MEM_SIZE (64u << 10)
 #define PAGE 4096u

@@ -30,10 +30,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "core/conn.h"
 #include "fuzz.h"
-#include "render.h"
-#include "wire.h"
+#include "core/render.h"
+#include "core/wire.h"
 
 #define CUTS_MAX 15u
 #define FDS_MAX 256u	/* fds sent in all, well under RLIMIT_NOFILE */

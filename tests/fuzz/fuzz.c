@@ -7,7 +7,7 @@
 #include <json-c/printbuf.h>
 
 #include "fuzz.h"
-#include "jw.h"
+#include "core/jw.h"
 
 const uint8_t *fuzz_take(struct fuzz_in *in, size_t n, size_t *got)
 {

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "features.h"
+#include "core/features.h"
 
 /* libFuzzer's entry point; tests/fuzz/driver.c calls it in a plain build. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "../../src/devcfg.h"
+#include "core/devcfg.h"
 #include "../tap.h"
 
 static void put_le(uint8_t *p, uint64_t v, unsigned size)

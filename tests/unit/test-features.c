@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../src/features.h"
+#include "core/features.h"
 #include "../tap.h"
 
 static void test_devices(void)

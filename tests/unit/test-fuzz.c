@@ -7,10 +7,10 @@
 #include <json-c/json.h>
 
 #include "../tap.h"
-#include "../../src/codec.h"
-#include "../../src/devcfg.h"
-#include "../../src/render.h"
-#include "../../src/tok.h"
+#include "core/codec.h"
+#include "core/devcfg.h"
+#include "core/render.h"
+#include "cmd/tok.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 

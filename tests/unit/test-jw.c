@@ -7,8 +7,8 @@
 #include <json-c/printbuf.h>
 
 #include "../tap.h"
-#include "../../src/jb.h"
-#include "../../src/jw.h"
+#include "core/jb.h"
+#include "core/jw.h"
 
 /* The same value built both ways: {"a":1,"h":"0x1f","s":"q\"\n","e":[],"o":{},"l":[-5,{"x":true,"y":null}]} */
 static struct json_object *by_jsonc(void)

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../src/proto.h"
+#include "core/proto.h"
 #include "../tap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

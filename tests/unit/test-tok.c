@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../src/tok.h"
+#include "cmd/tok.h"
 #include "../tap.h"
 
 struct tt {

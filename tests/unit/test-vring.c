@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/mem.h"
-#include "../../src/vring.h"
-#include "../../src/vring_dump.h"
+#include "core/mem.h"
+#include "core/vring.h"
+#include "core/vring_dump.h"
 #include "../tap.h"
 
 #define MIB (UINT64_C(1) << 20)

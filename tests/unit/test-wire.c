@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "../tap.h"
-#include "../../src/wire.h"
+#include "core/wire.h"
 
 static int sv[2];
 

@@ -1,0 +1,374 @@
+/* cmd.c - the command table: lookup, suggestions, usage lines, dispatch. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd/backend.h"
+#include "cmd/cmd.h"
+#include "core/jb.h"
+#include "core/jw.h"
+
+#define CMDS_MAX 128
+
+static struct cmd_def table[CMDS_MAX];
+static unsigned ntable;
+
+const struct cmd_def *cmd_table(unsigned *n)
+{
+	if (!ntable) {
+		unsigned ns;
+		const struct cmd_def *s = cmd_session_defs(&ns);
+
+		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
+			table[ntable++] = s[i];
+		s = cmd_vring_defs(&ns);
+		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
+			table[ntable++] = s[i];
+		s = cmd_dev_defs(&ns);
+		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
+			table[ntable++] = s[i];
+		s = cmd_flow_defs(&ns);
+		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
+			table[ntable++] = s[i];
+		cmd_request_defs(table, &ntable, CMDS_MAX);
+	}
+	*n = ntable;
+	return table;
+}
+
+const char *cmd_group_name(enum cmd_group g)
+{
+	static const char *const names[GROUP_COUNT] = {
+		[GROUP_SESSION] = "session",
+		[GROUP_REQUEST] = "requests",
+		[GROUP_MEMORY] = "memory",
+		[GROUP_RINGS] = "rings",
+		[GROUP_META] = "meta",
+	};
+
+	return (unsigned)g < GROUP_COUNT ? names[g] : "?";
+}
+
+/* FNV-1a over A, or over A, ' ', B: a command name without building it. */
+static uint32_t name_hash(const char *a, const char *b)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 16777619u;
+	if (b) {
+		h = (h ^ ' ') * 16777619u;
+		for (; *b; b++)
+			h = (h ^ (unsigned char)*b) * 16777619u;
+	}
+	return h;
+}
+
+static bool name_is(const char *name, const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	if (strncmp(name, a, la) != 0)
+		return false;
+	if (!b)
+		return name[la] == '\0';
+	return name[la] == ' ' && strcmp(name + la + 1, b) == 0;
+}
+
+/* The command named A (and B, for two-word names): every line of a script
+ * looks its command up, so by hash. */
+static const struct cmd_def *lookup(const char *a, const char *b)
+{
+	enum { SLOTS = 256 };	/* a power of two, over twice CMDS_MAX */
+	static const struct cmd_def *slot[SLOTS];
+	static bool built;
+	uint32_t i;
+
+	if (!built) {
+		unsigned nt;
+		const struct cmd_def *t = cmd_table(&nt);
+
+		for (unsigned k = 0; k < nt; k++) {
+			for (i = name_hash(t[k].name, NULL) & (SLOTS - 1); slot[i]; i = (i + 1) & (SLOTS - 1))
+				;
+			slot[i] = &t[k];
+		}
+		built = true;
+	}
+	for (i = name_hash(a, b) & (SLOTS - 1); slot[i]; i = (i + 1) & (SLOTS - 1))
+		if (name_is(slot[i]->name, a, b))
+			return slot[i];
+	return NULL;
+}
+
+const struct cmd_def *cmd_find(const struct tok *v, unsigned n, unsigned *words)
+{
+	const struct cmd_def *c;
+
+	if (n == 0)
+		return NULL;
+	if (n >= 2 && (c = lookup(v[0].text, v[1].text)))
+		return (*words = 2), c;
+	if ((c = lookup(v[0].text, NULL)))
+		return (*words = 1), c;
+	/* The spec spelling of a request: one table lookup, then its command. */
+	{
+		unsigned nt;
+		const struct cmd_def *t = cmd_table(&nt);
+		const struct vhu_request *row = proto_request_by_name(SIDE_FRONTEND, v[0].text);
+
+		for (unsigned i = 0; row && i < nt; i++)
+			if (t[i].req == row)
+				return (*words = 1), &t[i];
+	}
+	return NULL;
+}
+
+static unsigned distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[64], prev;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cur = row[j];
+			unsigned sub = prev + (a[i - 1] != b[j - 1]);
+			unsigned del = row[j] + 1, ins = row[j - 1] + 1;
+
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+const char *cmd_suggest(const char *name)
+{
+	unsigned nt, best = 99;
+	const struct cmd_def *t = cmd_table(&nt);
+	const char *found = NULL;
+	char lower[64];
+	size_t i;
+
+	/* GET-FEATURE, get_feature: compare in the command spelling. */
+	for (i = 0; i + 1 < sizeof(lower) && name[i]; i++)
+		lower[i] = name[i] == '_' ? '-' : (char)(name[i] | 0x20);
+	lower[i] = '\0';
+	for (unsigned k = 0; k < nt; k++) {
+		unsigned d = distance(lower, t[k].name);
+
+		if (d < best) {
+			best = d;
+			found = t[k].name;
+		}
+	}
+	return best <= 3 && best < strlen(lower) ? found : NULL;
+}
+
+const char *cmd_usage(const struct cmd_def *c, char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len, "%s", c->name);
+
+	for (unsigned i = 0; i < c->nargs && off < len; i++) {
+		const struct arg_spec *a = &c->args[i];
+		const char *open = a->required ? "" : "[", *close = a->required ? "" : "]";
+
+		if (a->type == ARG_FLAG)
+			off += (size_t)snprintf(buf + off, len - off, " [%s]", a->name);
+		else if (a->key_only)
+			off += (size_t)snprintf(buf + off, len - off, " %s%s=%s%s", open, a->name,
+						a->type == ARG_U32 || a->type == ARG_U64 ? "N" : "VALUE", close);
+		else
+			off += (size_t)snprintf(buf + off, len - off, " %s%s%s", open, a->name, close);
+	}
+	return buf;
+}
+
+int cmd_budget_none(const struct cmd_ctx *ctx)
+{
+	(void)ctx;
+	return -1;
+}
+
+/* Set the session's deadline for the command CTX starts; false when one
+ * is set already (CTX is a step or an event of a command running). */
+static bool start_deadline(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	int ms;
+
+	if (s->deadline >= 0)
+		return false;
+	ms = ctx->cmd->budget ? ctx->cmd->budget(ctx) : s->conn.timeout_ms;
+	s->deadline = wire_deadline(ms);
+	return true;
+}
+
+int cmd_run(struct cmd_ctx *ctx)
+{
+	const struct cmd_def *c = ctx->cmd;
+	unsigned bad = 0, stalls;
+	bool owner;
+	int r;
+
+	ctx->bad_tok = -1;
+	for (unsigned i = 0; i < ctx->argc; i++) {
+		if (strcmp(ctx->argv[i].text, "--help") == 0) {
+			cmd_print_help(c);
+			json_object_put(ctx->out);
+			ctx->out = NULL;	/* help is text for people */
+			return 0;
+		}
+	}
+	r = args_parse(&ctx->args, c->args, c->nargs, ctx->argv, ctx->argc,
+		       ctx->s->dev, &bad, &ctx->err);
+	if (r < 0) {
+		ctx->bad_tok = (int)bad;
+		args_free(&ctx->args);
+		return r;
+	}
+	owner = start_deadline(ctx);
+	stalls = ctx->s->backend_stalls;
+	/* Serve the back-end channel and answer what it asked of the main socket
+	 * before the next request goes out. */
+	backend_poll(ctx->s);
+	backend_flush(ctx->s);
+	if (owner && ctx->s->deadline >= 0 && wire_now_ns() >= ctx->s->deadline) {
+		r = vhu_errf(&ctx->err, ETIMEDOUT, "the timeout passed while answering requests on the "
+			     "back-end channel, before the command could run");
+	} else {
+		/* Commands made of steps take 'verbose' to show each in full. */
+		bool saved = ctx->s->verbose_steps;
+
+		if (args_get(&ctx->args, "verbose")->set)
+			ctx->s->verbose_steps = true;
+		r = c->fn(ctx);
+		ctx->s->verbose_steps = saved;
+	}
+	if (owner && r == -ETIMEDOUT && ctx->s->backend_stalls != stalls) {
+		/* Say where the time went. */
+		size_t n = strlen(ctx->err.msg);
+		unsigned k = ctx->s->backend_stalls - stalls;
+
+		snprintf(ctx->err.msg + n, sizeof(ctx->err.msg) - n,
+			 " (meanwhile %u answer%s on the back-end channel waited for the back-end to read %s)",
+			 k, k == 1 ? "" : "s", k == 1 ? "it" : "them");
+	}
+	if (owner)
+		ctx->s->deadline = -1;
+	args_free(&ctx->args);
+	return r;
+}
+
+/* Run one of our own commands as a step of a bigger one, keeping its result. */
+/* A request step in brief: what was sent, whether it worked, what came
+ * back (the full objects with 'verbose'). Takes OUT over. */
+static struct json_object *step_summary(struct json_object *out, bool ok)
+{
+	struct json_object *sum, *v, *req;
+
+	if (!json_object_object_get_ex(out, "request", &req))
+		return out;	/* not a request: small already */
+	sum = json_object_new_object();
+	if (json_object_object_get_ex(out, "command", &v))
+		jb_add(sum, "command", json_object_get(v));
+	if (json_object_object_get_ex(req, "name", &v))
+		jb_add(sum, "request", json_object_get(v));
+	jb_add(sum, "ok", json_object_new_boolean(ok));
+	if (json_object_object_get_ex(out, "ack", &v) && json_object_object_get_ex(v, "u64", &v))
+		jb_add(sum, "ack", json_object_get(v));
+	else if (json_object_object_get_ex(out, "reply", &v) && v &&
+		 json_object_object_get_ex(v, "payload", &v))
+		jb_add(sum, "reply", json_object_get(v));
+	if (json_object_object_get_ex(out, "rtt_us", &v))
+		jb_add(sum, "rtt_us", json_object_get(v));
+	if (json_object_object_get_ex(out, "warnings", &v))
+		jb_add(sum, "warnings", json_object_get(v));
+	if (json_object_object_get_ex(out, "error", &v))
+		jb_add(sum, "error", json_object_get(v));
+	json_object_put(out);
+	return sum;
+}
+
+int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ...)
+{
+	struct cmd_ctx sub = { .s = ctx->s };
+	struct tokenizer t;
+	struct tok_cmd c = { 0 };
+	struct tok_error te;
+	unsigned words = 0;
+	char line[256];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	tok_init(&t, line, strlen(line), 1);
+	if (tok_next(&t, &c, &te) != 1 || !(sub.cmd = cmd_find(c.v, c.n, &words))) {
+		tok_cmd_free(&c);
+		return vhu_errf(&ctx->err, EINVAL, "internal: bad step '%s'", line);
+	}
+	sub.argv = c.v + words;
+	sub.argc = c.n - words;
+	sub.out = json_object_new_object();
+	jb_add(sub.out, "command", json_object_new_string(line));
+	r = cmd_run(&sub);
+	if (r < 0) {
+		struct json_object *e = json_object_new_object();
+
+		jb_add(e, "code", json_object_new_string(vhu_errno_name(sub.err.code)));
+		jb_add(e, "message", json_object_new_string(sub.err.msg));
+		if (!sub.out)
+			sub.out = json_object_new_object();
+		jb_add(sub.out, "error", e);
+		vhu_errf(&ctx->err, sub.err.code ? sub.err.code : -r, "%s: %s", line, sub.err.msg);
+	}
+	if (sub.out) {
+		/* Steps are read back (step_summary, cmd_step_reply). */
+		sub.out = jw_plain(sub.out);
+		json_object_array_add(steps, ctx->s->verbose_steps ? sub.out : step_summary(sub.out, r == 0));
+	}
+	tok_cmd_free(&c);
+	return r;
+}
+
+
+struct json_object *cmd_step_reply(struct json_object *step)
+{
+	struct json_object *v, *req;
+
+	if (!step || !json_object_object_get_ex(step, "reply", &v) || !v)
+		return NULL;
+	/* full form: reply.payload; summary: reply is the payload */
+	if (json_object_object_get_ex(step, "request", &req) && json_object_is_type(req, json_type_object))
+		return json_object_object_get_ex(v, "payload", &v) ? v : NULL;
+	return v;
+}
+
+int cmd_run_line(struct session *s, const char *line, struct json_object **result,
+		 struct vhu_err *e)
+{
+	struct cmd_ctx ctx = { .s = s };
+	struct json_object *steps = json_object_new_array();
+	bool saved = s->verbose_steps;
+	int r;
+
+	s->verbose_steps = true;	/* the whole result, as if typed */
+	r = cmd_step(&ctx, steps, "%s", line);
+	s->verbose_steps = saved;
+	*result = json_object_get(json_object_array_get_idx(steps, 0));
+	json_object_put(steps);
+	if (e)
+		*e = ctx.err;
+	return r;
+}

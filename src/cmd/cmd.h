@@ -1,0 +1,99 @@
+/* cmd.h - the command table: names, typed arguments, help, handlers. */
+#ifndef VHUCTL_CMD_H
+#define VHUCTL_CMD_H
+
+#include <json-c/json.h>
+
+#include "cmd/args.h"
+#include "core/err.h"
+#include "core/proto.h"
+#include "cmd/session.h"
+#include "cmd/tok.h"
+
+enum cmd_group {
+	GROUP_SESSION,
+	GROUP_REQUEST,
+	GROUP_MEMORY,
+	GROUP_RINGS,
+	GROUP_META,
+	GROUP_COUNT,
+};
+
+struct cmd_ctx;
+
+struct cmd_def {
+	const char *name;		/* "get-features", "mem add" */
+	enum cmd_group group;
+	const struct arg_spec *args;
+	unsigned nargs;
+	const char *summary;
+	const char *help;		/* longer text, may be NULL */
+	const char *example;		/* may be NULL */
+	const char *spec_ref;		/* spec section it implements, may be NULL */
+	int (*fn)(struct cmd_ctx *ctx);
+	const struct vhu_request *req;	/* request commands: their table row */
+	/* Milliseconds the whole command may take, from its parsed arguments,
+	 * when its own wait asks for more than the session timeout (sleep MS,
+	 * timeout=N); -1 for no deadline of its own. NULL: the session timeout. */
+	int (*budget)(const struct cmd_ctx *ctx);
+};
+
+struct cmd_ctx {
+	struct session *s;
+	const struct cmd_def *cmd;
+	const struct tok *argv;		/* arguments after the command name */
+	unsigned argc;
+	struct arg_set args;
+	struct json_object *out;	/* result object, built by the handler */
+	struct vhu_err err;
+	int bad_tok;			/* argument index to point at, -1 none */
+};
+
+/* All commands, request commands included; built once. */
+const struct cmd_def *cmd_table(unsigned *n);
+/* Find the command at the start of V (one or two words); *words receives
+ * how many tokens the name used. */
+const struct cmd_def *cmd_find(const struct tok *v, unsigned n, unsigned *words);
+/* Closest command name to NAME, for "did you mean"; NULL when none is close. */
+const char *cmd_suggest(const char *name);
+const char *cmd_group_name(enum cmd_group g);
+/* "get-config [offset=N] size=N [flags=N]" into BUF. */
+const char *cmd_usage(const struct cmd_def *c, char *buf, size_t len);
+/* Run one of our own command lines as a step of a bigger command: its
+ * result goes into STEPS; a failure becomes ctx's error, prefixed. */
+int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Run LINE on its own (for events: an IOTLB answer, a reconnection); *result
+ * gets its full result object (NULL if LINE is not a command). */
+int cmd_run_line(struct session *s, const char *line, struct json_object **result,
+		 struct vhu_err *e);
+/* The decoded reply payload of a step result (full or summary form), or NULL. */
+struct json_object *cmd_step_reply(struct json_object *step);
+/* Run a parsed command; returns 0 or -errno with ctx->err set. The
+ * outermost command sets the session's deadline (now + its budget); the
+ * commands it runs as steps, and the events it serves, keep it. */
+int cmd_run(struct cmd_ctx *ctx);
+/* Budgets for cmd_def.budget: -1 (the command runs commands of its own,
+ * each with its own deadline, or waits for ever as asked). */
+int cmd_budget_none(const struct cmd_ctx *ctx);
+
+/* Request commands (cmd_request.c). */
+void cmd_request_defs(struct cmd_def *out, unsigned *n, unsigned max);
+int cmd_request_run(struct cmd_ctx *ctx);
+int cmd_raw(struct cmd_ctx *ctx);
+/* raw's argument spec and budget, for its row in the session table. */
+const struct arg_spec *cmd_raw_args(unsigned *n);
+int cmd_raw_budget(const struct cmd_ctx *ctx);
+
+/* Session, memory and meta commands (cmd_session.c). */
+const struct cmd_def *cmd_session_defs(unsigned *n);
+/* Memory access, rings, start/stop, blk and net (cmd_vring.c). */
+const struct cmd_def *cmd_vring_defs(unsigned *n);
+/* blk and net on top of the rings (cmd_dev.c). */
+const struct cmd_def *cmd_dev_defs(unsigned *n);
+/* Inflight area and device-state transfer (cmd_flows.c). */
+const struct cmd_def *cmd_flow_defs(unsigned *n);
+/* Text help for HELP (all commands, or one) on stdout. */
+void cmd_print_help(const struct cmd_def *c);
+
+#endif

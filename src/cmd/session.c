@@ -1,0 +1,203 @@
+/* session.c - everything one vhuctl run holds: connection, memory, fds, options. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/codec.h"
+#include "core/jb.h"
+#include "cmd/session.h"
+
+void session_init(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	conn_init(&s->conn);
+	mem_init(&s->mem);
+	s->ack = true;
+	s->iotlb_auto = true;
+	s->deadline = -1;
+	s->backend_reply[8] = 1;	/* SHARED_OBJECT_LOOKUP: we have no object to give */
+	for (unsigned i = 0; i < SESSION_RINGS; i++)
+		s->ring[i] = (struct ring_fds){ -1, -1, -1 };
+	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++)
+		s->kept[i].fd = -1;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void session_drop_connection_state(struct session *s)
+{
+	for (unsigned i = 0; i < SESSION_RINGS; i++) {
+		if (s->vr[i]) {
+			vring_free(s->vr[i], &s->mem);
+			free(s->vr[i]);
+			s->vr[i] = NULL;
+		}
+		close_fd(&s->ring[i].kick);
+		close_fd(&s->ring[i].call);
+		close_fd(&s->ring[i].err);
+		s->sent[i] = (struct ring_sent){ .shape = s->sent[i].shape + 1 };
+	}
+	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++) {
+		close_fd(&s->kept[i].fd);
+		s->kept[i].name[0] = '\0';
+	}
+	wire_set_waiter(-1, NULL, NULL);	/* the back-end channel went with them */
+	s->iotlb_pending = 0;
+	s->config_pending = false;
+}
+
+void session_note_sent(struct session *s, const struct vhu_msg *m)
+{
+	const struct vhu_request *row = proto_request(SIDE_FRONTEND, m->request);
+	struct ring_sent *r;
+	struct vhu_pval v;
+
+	if (!row || (row->num != 8 && row->num != 9 && row->num != 10) ||
+	    codec_decode(row->req_kind, m->payload, m->len, &v, NULL) < 0)
+		return;
+	/* Both payloads start with the ring index. */
+	if ((row->num == 9 ? v.addr.index : v.state.index) >= SESSION_RINGS)
+		return;
+	r = &s->sent[row->num == 9 ? v.addr.index : v.state.index];
+	switch (row->num) {
+	case 8:		/* SET_VRING_NUM */
+		if (!r->num_set || r->num != v.state.num)
+			r->shape++;
+		r->num_set = true;
+		r->num = v.state.num;
+		break;
+	case 9:		/* SET_VRING_ADDR */
+		if (!r->addr_set || r->desc != v.addr.desc || r->avail != v.addr.avail ||
+		    r->used != v.addr.used)
+			r->shape++;
+		r->addr_set = true;
+		r->addr_flags = v.addr.flags;
+		r->desc = v.addr.desc;
+		r->avail = v.addr.avail;
+		r->used = v.addr.used;
+		break;
+	case 10:	/* SET_VRING_BASE: the back-end starts over from it */
+		r->shape++;
+		r->base_set = true;
+		r->base = v.state.num;
+		break;
+	}
+}
+
+struct conn_xfer *session_xfer(struct session *s)
+{
+	if (!s->xfer)
+		s->xfer = malloc(sizeof(*s->xfer));
+	if (s->xfer)
+		conn_xfer_reset(s->xfer);
+	return s->xfer;
+}
+
+void session_free(struct session *s)
+{
+	free(s->xfer);
+	s->xfer = NULL;
+	json_object_put(s->spare_out);
+	s->spare_out = NULL;
+	session_drop_connection_state(s);
+	session_log_setup(s, NULL);
+	conn_close(&s->conn);
+	conn_unlisten(&s->conn);
+	mem_free(&s->mem);
+}
+
+void session_keep_fd(struct session *s, const char *name, int fd)
+{
+	struct kept_fd *free_slot = NULL;
+
+	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++) {
+		struct kept_fd *k = &s->kept[i];
+
+		if (k->fd >= 0 && strcmp(k->name, name) == 0) {
+			close(k->fd);
+			k->fd = fd;
+			if (fd < 0)
+				k->name[0] = '\0';
+			return;
+		}
+		if (k->fd < 0 && !free_slot)
+			free_slot = k;
+	}
+	if (!free_slot || fd < 0) {	/* fd -1: just forget the name */
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+	free_slot->fd = fd;
+}
+
+int session_kept_fd(const struct session *s, const char *name)
+{
+	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++)
+		if (s->kept[i].fd >= 0 && strcmp(s->kept[i].name, name) == 0)
+			return s->kept[i].fd;
+	return -1;
+}
+
+int session_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
+}
+
+void session_log_setup(struct session *s, const char *line)
+{
+	char *copy;
+
+	if (!line) {
+		while (s->nsetup)
+			free(s->setup_log[--s->nsetup]);
+		s->setup_dropped = 0;
+		return;
+	}
+	if (session_log_full(s) || !(copy = strdup(line))) {
+		s->setup_dropped++;	/* replay refuses: it could not rebuild the state */
+		return;
+	}
+	s->setup_log[s->nsetup++] = copy;
+}
+
+struct json_object *session_result(struct session *s, const char *name)
+{
+	struct json_object *o = s->spare_out ? s->spare_out : json_object_new_object();
+
+	s->spare_out = NULL;
+	return jb_add(o, "command", json_object_new_string(name));
+}
+
+void session_result_done(struct session *s, struct json_object *o)
+{
+	if (s->spare_out || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return;
+	}
+	jb_clear(o);
+	s->spare_out = o;
+}
+
+bool session_log_full(const struct session *s)
+{
+	return s->nsetup >= sizeof(s->setup_log) / sizeof(s->setup_log[0]);
+}

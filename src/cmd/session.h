@@ -1,0 +1,146 @@
+/* session.h - everything one vhuctl run holds: connection, memory, fds, options. */
+#ifndef VHUCTL_SESSION_H
+#define VHUCTL_SESSION_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "core/conn.h"
+#include "core/features.h"
+#include "core/mem.h"
+#include "core/vring.h"
+
+#define SESSION_RINGS 256u	/* kick/call/err carry an 8-bit ring index */
+#define SESSION_KEPT_FDS 16u
+#define SESSION_TIMEOUT_MAX_MS 3600000	/* an hour: the bound of every wait a person sets */
+
+struct ring_fds {
+	int kick, call, err;	/* eventfds we created and sent, -1 none */
+};
+
+/* What vhuctl sent for a ring: SET_VRING_NUM, SET_VRING_ADDR (user
+ * addresses, as sent) and SET_VRING_BASE. A ring set up by hand is driven
+ * from this; 'shape' changes whenever what it says about the layout or the
+ * indexes does (a SET_VRING_ADDR sent again with the same areas, as 'log
+ * start' does, keeps it). */
+struct ring_sent {
+	bool num_set, addr_set, base_set;
+	uint32_t num, base, addr_flags;
+	uint64_t desc, avail, used;
+	unsigned shape;
+};
+
+/* An fd the session holds on to: the far end of something it sent, or an fd
+ * a reply handed over (inflight area, device-state pipe, userfaultfd). */
+struct kept_fd {
+	char name[24];
+	int fd;
+};
+
+enum out_mode { OUT_PRETTY, OUT_COMPACT };
+
+/* How a run of commands ended. */
+enum run_status {
+	RUN_OK = 0,
+	RUN_FAILED = 1,		/* a command failed */
+	RUN_OUTPUT_GONE = 3,	/* stdout closed under us */
+	RUN_SIGNALLED = 4,	/* SIGINT, SIGTERM or SIGHUP stopped the run */
+};
+
+struct session;
+
+/* What the front-end that runs commands lends the commands that run more of
+ * them ('source', 'replay'): a lower layer is handed it, never calls up. */
+struct session_runner {
+	/* Run the script in file PATH: -errno when it cannot be read, else 0
+	 * with *status. */
+	int (*file)(struct session *s, const char *path, enum run_status *status);
+	/* Run TEXT, commands named NAME from LINE on. */
+	enum run_status (*text)(struct session *s, const char *name, const char *text, unsigned line);
+};
+
+struct session {
+	struct conn conn;
+	struct mem mem;
+	enum vhu_device dev;
+	bool ack;			/* set NEED_REPLY once REPLY_ACK is negotiated */
+	bool sync;			/* GET_FEATURES barrier after un-acked requests */
+	enum out_mode out;
+	bool color;
+	bool out_buffered;		/* stdout is a regular file: flush at exit */
+	bool quit;
+	bool keep_going;
+	bool echo;
+	struct ring_fds ring[SESSION_RINGS];
+	struct ring_sent sent[SESSION_RINGS];
+	struct vring *vr[SESSION_RINGS];	/* rings vhuctl laid out and drives */
+	struct kept_fd kept[SESSION_KEPT_FDS];
+	unsigned depth;			/* nesting of 'source' */
+	const struct session_runner *runner;	/* NULL: source and replay are unavailable */
+	struct conn_xfer *xfer;		/* scratch exchange, reused by every request */
+	/* The running command's deadline (wire_now_ns clock, -1 none): every
+	 * wait, read, write and back-end channel answer done on its behalf ends
+	 * by then. cmd_run sets it for the outermost command and clears it. */
+	int64_t deadline;
+	int64_t last_tx_ns;		/* when 'net send' last kicked, for round trips */
+	/* The back-end channel (SET_BACKEND_REQ_FD): how its requests are answered. */
+	bool iotlb_auto;		/* answer IOTLB misses from the memory table */
+	bool config_watch;		/* GET_CONFIG again on CONFIG_CHANGE_MSG */
+	uint64_t backend_reply[VHU_BACKEND_REQ_MAX + 1];
+	uint64_t iotlb_queue[64];	/* IOVAs of misses to answer once the socket is free */
+	unsigned iotlb_pending;
+	bool config_pending;
+	uint32_t config_size;		/* size of the last GET_CONFIG that worked */
+	/* The inflight area the back-end handed over (GET_INFLIGHT_FD). */
+	uint64_t inflight_size, inflight_offset;
+	uint16_t inflight_queues, inflight_queue_size;
+	bool rings_stopped;		/* 'stop' ran since the rings were set up */
+	bool verbose_steps;		/* steps of a bigger command shown in full */
+	bool interactive;		/* the REPL, with a terminal on stdout */
+	uint64_t max_mem_slots;		/* GET_MAX_MEM_SLOTS answer, 0 unknown */
+	unsigned backend_events;
+	unsigned backend_stalls;	/* answers the back-end did not take in time */
+	/* Listen mode and reconnection. */
+	bool auto_reconnect;
+	bool wait_forever;
+	bool replaying;
+	char *setup_log[256];		/* state-changing commands since connecting, for 'replay' */
+	unsigned nsetup;
+	unsigned setup_dropped;		/* commands that came after the log was full */
+	struct json_object *spare_out;	/* an emptied result object, to use again */
+	/* Where the requests of conn.last[] came from (the commands that sent
+	 * them: "bad3.vhu:13"), to say what the back-end hung up after. */
+	struct sender {
+		int64_t ns;		/* conn.last[].ns of the last request it sent */
+		char where[160];
+		unsigned run, line, col, len;
+	} sender[2];
+	char gone_why[900];		/* why the connection went, once it did */
+	/* How an event that happens on its own is shown (the REPL redraws around it). */
+	void (*emit)(struct session *s, struct json_object *event);
+};
+
+void session_init(struct session *s);
+void session_free(struct session *s);
+/* Remember FD under NAME, closing whatever was kept under it before. */
+void session_keep_fd(struct session *s, const char *name, int fd);
+int session_kept_fd(const struct session *s, const char *name);
+/* Close the ring fds and kept fds that belong to the connection. */
+void session_drop_connection_state(struct session *s);
+/* Request M went out whole: keep what it says about a ring. */
+void session_note_sent(struct session *s, const struct vhu_msg *m);
+/* The scratch exchange, reset; NULL when out of memory. */
+struct conn_xfer *session_xfer(struct session *s);
+/* Remember LINE for 'replay'; forget everything with NULL. */
+void session_log_setup(struct session *s, const char *line);
+/* A new result object for command NAME: {"command": NAME}. */
+struct json_object *session_result(struct session *s, const char *name);
+/* Done with result O (printed): emptied and kept for the next command. */
+void session_result_done(struct session *s, struct json_object *o);
+/* Is the set-up log full? (Then only a count of what follows is kept.) */
+bool session_log_full(const struct session *s);
+/* Number of fds this process has open (from /proc/self/fd). */
+int session_open_fds(void);
+
+#endif

@@ -1,0 +1,524 @@
+/* vring.c - virtqueues in guest memory, driven as a guest driver would (split and packed). */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/vring.h"
+
+/* The back-end writes these areas concurrently: every field is loaded once,
+ * atomically, into a local, and only the local is looked at. */
+bool vring_rd16(const struct mem *m, uint64_t gpa, uint16_t *v)
+{
+	uint16_t *p = mem_gpa_ptr(m, gpa, 2);
+
+	if (!p || (uintptr_t)p % 2)
+		return false;
+	*v = le16toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+	return true;
+}
+
+bool vring_rd32(const struct mem *m, uint64_t gpa, uint32_t *v)
+{
+	uint32_t *p = mem_gpa_ptr(m, gpa, 4);
+
+	if (!p || (uintptr_t)p % 4)
+		return false;
+	*v = le32toh(__atomic_load_n(p, __ATOMIC_RELAXED));
+	return true;
+}
+
+bool vring_rd64(const struct mem *m, uint64_t gpa, uint64_t *v)
+{
+	uint8_t *p = mem_gpa_ptr(m, gpa, 8);
+	uint64_t x;
+
+	if (!p)
+		return false;
+	memcpy(&x, p, 8);
+	*v = le64toh(x);
+	return true;
+}
+
+static void wr16(const struct mem *m, uint64_t gpa, uint16_t v)
+{
+	uint16_t *p = mem_gpa_ptr(m, gpa, 2);
+
+	if (p)
+		__atomic_store_n(p, htole16(v), __ATOMIC_RELEASE);
+}
+
+static void wr32(const struct mem *m, uint64_t gpa, uint32_t v)
+{
+	uint32_t *p = mem_gpa_ptr(m, gpa, 4);
+
+	if (p)
+		__atomic_store_n(p, htole32(v), __ATOMIC_RELAXED);
+}
+
+static void wr64(const struct mem *m, uint64_t gpa, uint64_t v)
+{
+	uint8_t *p = mem_gpa_ptr(m, gpa, 8);
+
+	v = htole64(v);
+	if (p)
+		memcpy(p, &v, 8);
+}
+
+static void zero(const struct mem *m, uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = mem_gpa_ptr(m, gpa, len);
+
+	if (p)
+		memset(p, 0, len);
+}
+
+static uint64_t split_avail_size(uint16_t q) { return 6 + 2 * (uint64_t)q; }
+static uint64_t split_used_size(uint16_t q) { return 6 + 8 * (uint64_t)q; }
+
+static int alloc_area(struct mem *m, uint64_t size, uint64_t align, uint64_t *gpa,
+		      const char *what, struct vhu_err *e)
+{
+	if (mem_alloc(m, size, align, gpa) < 0)
+		return vhu_errf(e, ENOMEM, "no room in guest memory for the %s (%llu bytes): 'mem add' more",
+				what, (unsigned long long)size);
+	zero(m, *gpa, size);
+	return 0;
+}
+
+/* The driver's side of a ring of SIZE entries, no chain in flight. */
+static int model_init(struct vring *vr, unsigned index, uint16_t size, bool packed,
+		      bool event_idx, struct vhu_err *e)
+{
+	memset(vr, 0, sizeof(*vr));
+	vr->index = index;
+	vr->size = size;
+	vr->packed = packed;
+	vr->event_idx = event_idx;
+	vr->free = malloc(size * sizeof(*vr->free));
+	vr->chains = calloc(size, sizeof(*vr->chains));
+	if (!vr->free || !vr->chains) {
+		free(vr->free);
+		free(vr->chains);
+		vr->free = NULL;
+		vr->chains = NULL;
+		return vhu_errf(e, ENOMEM, "out of memory");
+	}
+	for (uint16_t i = 0; i < size; i++)
+		vr->free[i] = (uint16_t)(size - 1 - i);	/* pop gives 0, 1, 2, ... */
+	vr->nfree = size;
+	return 0;
+}
+
+/* Is the area of LEN bytes at GPA where a ring part may be? */
+static int check_area(const struct mem *m, unsigned index, const char *what, uint64_t gpa,
+		      uint64_t len, uint64_t align, struct vhu_err *e)
+{
+	if (!mem_gpa_ptr(m, gpa, len))
+		return vhu_errf(e, EFAULT, "ring %u: the %s (0x%llx, %llu bytes) is not inside one memory region",
+				index, what, (unsigned long long)gpa, (unsigned long long)len);
+	if (gpa % align)
+		return vhu_errf(e, EINVAL, "ring %u: the %s at 0x%llx is not %llu-byte aligned, as the spec requires",
+				index, what, (unsigned long long)gpa, (unsigned long long)align);
+	return 0;
+}
+
+int vring_adopt(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
+		bool packed, bool event_idx, uint64_t desc, uint64_t avail, uint64_t used,
+		uint32_t base, struct vhu_err *e)
+{
+	const struct { const char *what; uint64_t gpa, len, align; } area[3] = {
+		{ packed ? "descriptor ring" : "descriptor table", desc, 16 * (uint64_t)size, 16 },
+		{ packed ? "driver event area" : "avail ring", avail, packed ? 4 : split_avail_size(size), packed ? 4 : 2 },
+		{ packed ? "device event area" : "used ring", used, packed ? 4 : split_used_size(size), 4 },
+	};
+	int r;
+
+	if (size == 0 || size > VRING_SIZE_MAX)
+		return vhu_errf(e, EINVAL, "ring %u: size %u, but a ring has 1..%u entries", index, size,
+				VRING_SIZE_MAX);
+	for (unsigned i = 0; i < 3; i++)
+		if ((r = check_area(m, index, area[i].what, area[i].gpa, area[i].len, area[i].align, e)) < 0)
+			return r;
+	r = model_init(vr, index, size, packed, event_idx, e);
+	if (r < 0)
+		return r;
+	vr->desc = desc;
+	vr->avail = avail;
+	vr->used = used;
+	vr->have_desc = vr->have_avail = vr->have_used = true;
+	vr->adopted = true;
+	for (unsigned i = 0; i < 3; i++)
+		vr->nheld += mem_take(m, area[i].gpa, area[i].len, vr->held + vr->nheld,
+				      (unsigned)(sizeof(vr->held) / sizeof(vr->held[0])) - vr->nheld);
+	if (packed) {
+		/* bits 0-14 avail index, 15 its wrap counter, 16-30 used index, 31 its wrap */
+		vr->next_avail = (uint16_t)(base & 0x7fff) % size;
+		vr->avail_wrap = base >> 15 & 1;
+		vr->last_used_pk = (uint16_t)(base >> 16 & 0x7fff) % size;
+		vr->used_wrap = base >> 31 & 1;
+	} else {
+		vr->avail_idx = vr->last_used = (uint16_t)base;
+	}
+	vr->active = true;
+	return 0;
+}
+
+int vring_init(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
+	       bool packed, bool event_idx, struct vhu_err *e)
+{
+	int r;
+
+	if (size == 0 || size > VRING_SIZE_MAX || (!packed && (size & (size - 1))))
+		return vhu_errf(e, EINVAL, "ring size %u: must be 1..32768%s", size,
+				packed ? "" : " and a power of two (split ring)");
+	r = model_init(vr, index, size, packed, event_idx, e);
+	if (r < 0)
+		return r;
+	r = alloc_area(m, 16 * (uint64_t)size, 16, &vr->desc, "descriptor table", e);
+	vr->have_desc = r == 0;
+	if (r == 0)
+		r = alloc_area(m, packed ? 4 : split_avail_size(size), packed ? 4 : 2, &vr->avail,
+			       packed ? "driver event area" : "avail ring", e);
+	vr->have_avail = vr->have_desc && r == 0;
+	if (r == 0)
+		r = alloc_area(m, packed ? 4 : split_used_size(size), packed ? 4 : 4096, &vr->used,
+			       packed ? "device event area" : "used ring", e);
+	vr->have_used = vr->have_avail && r == 0;
+	if (r < 0) {
+		vring_free(vr, m);
+		return r;
+	}
+	vr->avail_wrap = vr->used_wrap = true;	/* packed wrap counters start at 1 */
+	vr->active = true;
+	return 0;
+}
+
+static void free_chain(struct vring *vr, struct mem *m, struct vring_chain *c)
+{
+	for (uint16_t i = 0; i < c->nseg; i++)
+		mem_release(m, c->seg[i].gpa, c->seg[i].len ? c->seg[i].len : 1);
+	if (c->indirect)
+		mem_release(m, c->indirect_gpa, 16 * (uint64_t)c->nseg);
+	free(c->seg);
+	free(c->didx);
+	memset(c, 0, sizeof(*c));
+	(void)vr;
+}
+
+void vring_free(struct vring *vr, struct mem *m)
+{
+	if (vr->chains)
+		for (uint16_t i = 0; i < vr->size; i++)
+			if (vr->chains[i].busy)
+				free_chain(vr, m, &vr->chains[i]);
+	if (vr->adopted) {
+		for (unsigned i = 0; i < vr->nheld; i++)
+			mem_release(m, vr->held[i].gpa, vr->held[i].size);
+	} else {
+		if (vr->have_desc)
+			mem_release(m, vr->desc, 16 * (uint64_t)vr->size);
+		if (vr->have_avail)
+			mem_release(m, vr->avail, vr->packed ? 4 : split_avail_size(vr->size));
+		if (vr->have_used)
+			mem_release(m, vr->used, vr->packed ? 4 : split_used_size(vr->size));
+	}
+	free(vr->free);
+	free(vr->chains);
+	memset(vr, 0, sizeof(*vr));
+}
+
+uint32_t vring_base(const struct vring *vr)
+{
+	/* packed: avail index 0 with wrap 1, used index 0 with wrap 1 */
+	return vr->packed ? 0x80008000u : 0;
+}
+
+unsigned vring_in_flight(const struct vring *vr)
+{
+	unsigned n = 0;
+
+	for (uint16_t i = 0; i < vr->size; i++)
+		n += vr->chains[i].busy;
+	return n;
+}
+
+static void write_desc(const struct mem *m, uint64_t at, uint64_t addr, uint32_t len,
+		       uint16_t flags, uint16_t next)
+{
+	wr64(m, at, addr);
+	wr32(m, at + 8, len);
+	wr16(m, at + 12, flags);
+	wr16(m, at + 14, next);
+}
+
+/* Allocate and fill the chain's buffers. */
+static int alloc_bufs(struct mem *m, struct vring_chain *c, struct vring_seg *segs,
+		      const uint8_t *const *data, unsigned n, struct vhu_err *e)
+{
+	c->seg = calloc(n, sizeof(*c->seg));
+	if (!c->seg)
+		return vhu_errf(e, ENOMEM, "out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *p;
+
+		if (mem_alloc(m, segs[i].len ? segs[i].len : 1, 16, &segs[i].gpa) < 0) {
+			c->nseg = (uint16_t)i;
+			return vhu_errf(e, ENOMEM, "no room in guest memory for a %u-byte buffer", segs[i].len);
+		}
+		c->seg[i] = segs[i];
+		c->nseg = (uint16_t)(i + 1);
+		p = mem_gpa_ptr(m, segs[i].gpa, segs[i].len);
+		if (p && segs[i].len) {
+			if (!segs[i].write && data && data[i])
+				memcpy(p, data[i], segs[i].len);
+			else
+				memset(p, 0, segs[i].len);
+		}
+	}
+	return 0;
+}
+
+static int post_split(struct vring *vr, struct mem *m, struct vring_chain *c,
+		      unsigned n, bool indirect, uint16_t *head)
+{
+	uint16_t ndesc = indirect ? 1 : (uint16_t)n, idx[VRING_SEGS_MAX];
+	uint16_t slot;
+
+	for (uint16_t i = 0; i < ndesc; i++)
+		idx[i] = vr->free[--vr->nfree];
+	if (indirect) {
+		for (unsigned i = 0; i < n; i++)
+			write_desc(m, c->indirect_gpa + 16 * i, c->seg[i].gpa, c->seg[i].len,
+				   (uint16_t)((i + 1 < n ? VRING_DESC_F_NEXT : 0) |
+					      (c->seg[i].write ? VRING_DESC_F_WRITE : 0)),
+				   (uint16_t)(i + 1 < n ? i + 1 : 0));
+		write_desc(m, vr->desc + 16 * (uint64_t)idx[0], c->indirect_gpa, 16 * n,
+			   VRING_DESC_F_INDIRECT, 0);
+	} else {
+		for (unsigned i = 0; i < n; i++)
+			write_desc(m, vr->desc + 16 * (uint64_t)idx[i], c->seg[i].gpa, c->seg[i].len,
+				   (uint16_t)((i + 1 < n ? VRING_DESC_F_NEXT : 0) |
+					      (c->seg[i].write ? VRING_DESC_F_WRITE : 0)),
+				   i + 1 < n ? idx[i + 1] : 0);
+	}
+	*head = idx[0];
+	c->ndesc = ndesc;
+	/* Entries the device wrote already are not this chain's: its head may
+	 * be one that a completed chain had (the free list hands it out again). */
+	if (!vring_rd16(m, vr->used + 2, &c->used_floor))
+		c->used_floor = vr->last_used;
+	c->didx = malloc(ndesc * sizeof(*c->didx));
+	if (c->didx)
+		memcpy(c->didx, idx, ndesc * sizeof(*c->didx));
+	/* Descriptors before the ring entry, the entry before the index. */
+	slot = vr->avail_idx % vr->size;
+	wr16(m, vr->avail + 4 + 2 * (uint64_t)slot, *head);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	vr->avail_idx++;
+	wr16(m, vr->avail + 2, vr->avail_idx);
+	return 0;
+}
+
+static int post_packed(struct vring *vr, struct mem *m, struct vring_chain *c,
+		       unsigned n, bool indirect, uint16_t id)
+{
+	uint16_t ndesc = indirect ? 1 : (uint16_t)n, first = vr->next_avail, first_flags = 0;
+	bool wrap = vr->avail_wrap;
+
+	for (uint16_t i = 0; i < ndesc; i++) {
+		uint16_t pos = vr->next_avail, flags;
+		uint64_t at = vr->desc + 16 * (uint64_t)pos;
+
+		flags = (uint16_t)((vr->avail_wrap ? VRING_PACKED_F_AVAIL : VRING_PACKED_F_USED) |
+				   (i + 1 < ndesc ? VRING_DESC_F_NEXT : 0));
+		if (indirect) {
+			/* A packed indirect table holds packed descriptors: id at 12
+			 * (unused), flags at 14, entries in order with no NEXT. */
+			for (unsigned k = 0; k < n; k++)
+				write_desc(m, c->indirect_gpa + 16 * k, c->seg[k].gpa, c->seg[k].len,
+					   0, c->seg[k].write ? VRING_DESC_F_WRITE : 0);
+			flags |= VRING_DESC_F_INDIRECT;
+			wr64(m, at, c->indirect_gpa);
+			wr32(m, at + 8, 16 * n);
+		} else {
+			flags |= c->seg[i].write ? VRING_DESC_F_WRITE : 0;
+			wr64(m, at, c->seg[i].gpa);
+			wr32(m, at + 8, c->seg[i].len);
+		}
+		wr16(m, at + 12, id);
+		if (i == 0)
+			first_flags = flags;	/* written last: it publishes the chain */
+		else
+			wr16(m, at + 14, flags);
+		if (++vr->next_avail == vr->size) {
+			vr->next_avail = 0;
+			vr->avail_wrap = !vr->avail_wrap;
+		}
+	}
+	(void)wrap;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	wr16(m, vr->desc + 16 * (uint64_t)first + 14, first_flags);
+	c->ndesc = ndesc;
+	return 0;
+}
+
+int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
+	       const uint8_t *const *data, unsigned n, bool indirect,
+	       uint16_t *head, struct vhu_err *e)
+{
+	unsigned ndesc = indirect ? 1 : n, used_slots = 0;
+	struct vring_chain tmp = { 0 };
+	uint16_t id;
+	int r;
+
+	if (!vr->active)
+		return vhu_errf(e, EINVAL, "ring %u is not set up", vr->index);
+	if (n == 0 || n > VRING_SEGS_MAX)
+		return vhu_errf(e, EINVAL, "a chain has 1 to %u buffers", VRING_SEGS_MAX);
+	if (vr->packed)
+		for (uint16_t i = 0; i < vr->size; i++)
+			used_slots += vr->chains[i].busy ? vr->chains[i].ndesc : 0;
+	if ((vr->packed ? vr->size - used_slots : vr->nfree) < ndesc || vr->nfree == 0)
+		return vhu_errf(e, ENOSPC, "ring %u is full (%u chains in flight)", vr->index, vring_in_flight(vr));
+	r = alloc_bufs(m, &tmp, segs, data, n, e);
+	if (r == 0 && indirect) {
+		if (mem_alloc(m, 16 * (uint64_t)n, 16, &tmp.indirect_gpa) < 0)
+			r = vhu_errf(e, ENOMEM, "no room in guest memory for an indirect table");
+		else
+			tmp.indirect = true;
+	}
+	if (r < 0) {
+		free_chain(vr, m, &tmp);
+		return r;
+	}
+	if (vr->packed) {
+		id = vr->free[--vr->nfree];
+		post_packed(vr, m, &tmp, n, indirect, id);
+		*head = id;
+	} else {
+		post_split(vr, m, &tmp, n, indirect, head);
+		id = *head;
+	}
+	tmp.busy = true;
+	vr->chains[id] = tmp;
+	vr->posted++;
+	return 0;
+}
+
+static int get_used_split(struct vring *vr, struct mem *m, struct vring_used *u, struct vhu_err *e)
+{
+	uint16_t idx, slot, pos;
+	uint32_t id = 0, len = 0;
+
+	if (!vring_rd16(m, vr->used + 2, &idx))
+		return vhu_errf(e, EFAULT, "ring %u: used ring outside memory", vr->index);
+	if (idx == vr->last_used)
+		return 0;
+	if ((uint16_t)(idx - vr->last_used) > vr->size)
+		return vhu_errf(e, EPROTO, "ring %u: used.idx jumped from %u to %u (more than the ring size %u)",
+				vr->index, vr->last_used, idx, vr->size);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	pos = vr->last_used;
+	slot = pos % vr->size;
+	vring_rd32(m, vr->used + 4 + 8 * (uint64_t)slot, &id);
+	vring_rd32(m, vr->used + 8 + 8 * (uint64_t)slot, &len);
+	vr->last_used++;
+	if (vr->event_idx)	/* used_event: tell me about every entry */
+		wr16(m, vr->avail + 4 + 2 * (uint64_t)vr->size, vr->last_used);
+	if (id >= vr->size || !vr->chains[id].busy)
+		return vhu_errf(e, EPROTO, "ring %u: used entry %u names descriptor %u, which is not in flight",
+				vr->index, pos, id);
+	if ((int16_t)(uint16_t)(pos - vr->chains[id].used_floor) < 0)
+		return vhu_errf(e, EPROTO, "ring %u: used entry %u names descriptor %u, which was made available "
+				"after that entry was written (an id used twice?)", vr->index, pos, id);
+	u->id = (uint16_t)id;
+	u->len = len;
+	u->chain = &vr->chains[id];
+	return 1;
+}
+
+static int get_used_packed(struct vring *vr, struct mem *m, struct vring_used *u, struct vhu_err *e)
+{
+	uint64_t at = vr->desc + 16 * (uint64_t)vr->last_used_pk;
+	uint16_t flags, id = 0;
+	uint32_t len = 0;
+	bool avail, used;
+
+	if (!vring_rd16(m, at + 14, &flags))
+		return vhu_errf(e, EFAULT, "ring %u: descriptor ring outside memory", vr->index);
+	avail = flags & VRING_PACKED_F_AVAIL;
+	used = flags & VRING_PACKED_F_USED;
+	if (avail != used || used != vr->used_wrap)
+		return 0;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	vring_rd16(m, at + 12, &id);
+	vring_rd32(m, at + 8, &len);
+	if (id >= vr->size || !vr->chains[id].busy) {
+		/* Step over it so the next look does not see it again. */
+		if (++vr->last_used_pk == vr->size) {
+			vr->last_used_pk = 0;
+			vr->used_wrap = !vr->used_wrap;
+		}
+		return vhu_errf(e, EPROTO, "ring %u: used descriptor names buffer id %u, which is not in flight",
+				vr->index, id);
+	}
+	vr->last_used_pk = (uint16_t)(vr->last_used_pk + vr->chains[id].ndesc);
+	if (vr->last_used_pk >= vr->size) {
+		vr->last_used_pk = (uint16_t)(vr->last_used_pk - vr->size);
+		vr->used_wrap = !vr->used_wrap;
+	}
+	u->id = id;
+	u->len = len;
+	u->chain = &vr->chains[id];
+	return 1;
+}
+
+int vring_get_used(struct vring *vr, struct mem *m, struct vring_used *u, struct vhu_err *e)
+{
+	if (!vr->active)
+		return vhu_errf(e, EINVAL, "ring %u is not set up", vr->index);
+	return vr->packed ? get_used_packed(vr, m, u, e) : get_used_split(vr, m, u, e);
+}
+
+void vring_set_tag(struct vring *vr, uint16_t id, uint32_t tag)
+{
+	if (id < vr->size && vr->chains[id].busy)
+		vr->chains[id].tag = tag;
+}
+
+void vring_release(struct vring *vr, struct mem *m, uint16_t id)
+{
+	struct vring_chain *c;
+
+	if (id >= vr->size || !vr->chains[id].busy)
+		return;
+	c = &vr->chains[id];
+	if (!vr->packed) {
+		/* Our own record of the chain, not the table the device could write. */
+		for (uint16_t i = 0; i < c->ndesc && c->didx && vr->nfree < vr->size; i++)
+			vr->free[vr->nfree++] = c->didx[i];
+	} else {
+		vr->free[vr->nfree++] = id;
+	}
+	free_chain(vr, m, c);
+	vr->completed++;
+}
+
+bool vring_need_kick(const struct vring *vr, const struct mem *m, uint16_t old_avail)
+{
+	uint16_t flags, ev;
+
+	if (vr->packed) {
+		/* device event suppression: flags at +2, 1 = disable */
+		if (vring_rd16(m, vr->used + 2, &flags) && (flags & 3) == 1)
+			return false;
+		return true;
+	}
+	if (vr->event_idx) {
+		if (!vring_rd16(m, vr->used + 4 + 8 * (uint64_t)vr->size, &ev))
+			return true;
+		return (uint16_t)(vr->avail_idx - ev - 1) < (uint16_t)(vr->avail_idx - old_avail);
+	}
+	return !(vring_rd16(m, vr->used, &flags) && (flags & VRING_USED_F_NO_NOTIFY));
+}

@@ -1,0 +1,85 @@
+/* out.c - printing results: JSON pretty on a terminal, one object per line otherwise. */
+#include <stdio.h>
+#include <string.h>
+#include <json-c/printbuf.h>
+
+#include "core/jw.h"
+#include "shell/out.h"
+
+/* Colour a pretty-printed JSON text: keys, strings, numbers, literals. */
+static void print_colored(const char *s, FILE *f)
+{
+	static const char *const key = "\033[34;1m", *str = "\033[32m",
+		*num = "\033[33m", *lit = "\033[35m", *reset = "\033[0m";
+
+	while (*s) {
+		if (*s == '"') {
+			const char *e = s + 1;
+
+			while (*e && *e != '"')
+				e += (*e == '\\' && e[1]) ? 2 : 1;
+			if (*e)
+				e++;
+			/* A string followed by ':' is a key. */
+			fprintf(f, "%s%.*s%s", e[0] == ':' ? key : str, (int)(e - s), s, reset);
+			s = e;
+		} else if ((*s >= '0' && *s <= '9') || *s == '-') {
+			size_t n = strspn(s, "0123456789+-.eE");
+
+			fprintf(f, "%s%.*s%s", num, (int)n, s, reset);
+			s += n;
+		} else if (!strncmp(s, "true", 4) || !strncmp(s, "null", 4) || !strncmp(s, "false", 5)) {
+			size_t n = s[0] == 'f' ? 5 : 4;
+
+			fprintf(f, "%s%.*s%s", lit, (int)n, s, reset);
+			s += n;
+		} else {
+			fputc(*s++, f);
+		}
+	}
+}
+
+bool out_print(const struct session *s, struct json_object *o)
+{
+	struct printbuf *pb = NULL;
+	const char *text;
+	size_t len;
+	struct jw w;
+
+	/* Written by jw, not json-c: a request's result is printed as often as
+	 * requests are made, and json-c's printer costs more than the rest. */
+	jw_init(&w);
+	jw_value(&w, o);
+	text = w.oom ? "null" : w.buf;
+	len = w.oom ? 4 : w.len;
+	if (s->out == OUT_PRETTY && !w.oom && (pb = printbuf_new())) {
+		jw_pretty(pb, w.buf, w.len, 0);
+		text = pb->buf;
+		len = (size_t)pb->bpos;
+	}
+	if (s->color)
+		print_colored(text, stdout);
+	else
+		fwrite(text, 1, len, stdout);
+	putc('\n', stdout);
+	if (pb)
+		printbuf_free(pb);
+	jw_free(&w);
+	/* A terminal or a pipe (jq) wants each object as it is made. A file
+	 * gets them in blocks while requests are answered fast; a wait (or the
+	 * end, or a signal) writes out what is held (wire_set_idle). */
+	if (!s->out_buffered)
+		fflush(stdout);
+	return !ferror(stdout);
+}
+
+void out_flush(void)
+{
+	fflush(stdout);
+}
+
+void out_event(struct session *s, struct json_object *ev)
+{
+	out_print(s, ev);
+	fflush(stdout);
+}

@@ -1,0 +1,615 @@
+/* run.c - run a buffer of commands (script, -c, REPL line) through one dispatcher. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "core/jb.h"
+#include "shell/out.h"
+#include "shell/run.h"
+
+#define SCRIPT_MAX (16u << 20)
+
+volatile sig_atomic_t run_signal;
+
+static void on_stop_signal(int sig)
+{
+	run_signal = sig;
+	wire_cancel = 1;	/* the wait in progress gives up */
+}
+
+void run_catch_signals(void)
+{
+	/* SA_RESTART: a write of results to a slow pipe is not cut short (poll
+	 * and reads bounded by SO_RCVTIMEO return EINTR all the same, and stdin
+	 * is polled). SA_RESETHAND: a second signal kills at once. */
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART | SA_RESETHAND };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	sigemptyset(&sa.sa_mask);
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+void run_die_of_signal(void)
+{
+	int sig = run_signal;
+
+	fprintf(stderr, "vhuctl: stopped by SIG%s\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* "FILE:LINE:COL: KIND: MSG", the source line, and ^~~~ under the spot. */
+static void print_at(const struct run_src *src, const char *kind, unsigned line, unsigned col,
+		     unsigned len, const char *msg)
+{
+	size_t ll;
+	const char *l;
+
+	/* At the prompt the line is on the screen: point at it, as nft -i does */
+	if (src->typed)
+		fprintf(stderr, "%s: %s\n", kind, msg);
+	else
+		fprintf(stderr, "%s:%u:%u: %s: %s\n", src->name, line, col, kind, msg);
+	if (line < src->first_line)
+		return;
+	l = tok_source_line(src->text, src->len, line - src->first_line + 1, &ll);
+	if (!l)
+		return;
+	fprintf(stderr, "%.*s\n", (int)ll, l);
+	for (unsigned i = 1; i < col && i <= ll; i++)
+		fputc(l[i - 1] == '\t' ? '\t' : ' ', stderr);
+	fputc('^', stderr);
+	for (unsigned i = 1; i < len; i++)
+		fputc('~', stderr);
+	fputc('\n', stderr);
+}
+
+static void print_located(const struct run_src *src, unsigned line, unsigned col,
+			  unsigned len, const char *msg)
+{
+	print_at(src, "error", line, col, len, msg);
+}
+
+/* A note about the command at WHERE ("FILE:LINE"), LINE:COL in SRC when
+ * SAME_RUN (then its text is quoted). */
+static void print_note(const struct run_src *src, bool same_run, const char *where,
+		       unsigned line, unsigned col, unsigned len, const char *msg)
+{
+	if (src->typed)		/* not on the screen any more: say which it was */
+		fprintf(stderr, "note: %s (%s)\n", msg, where);
+	else if (same_run)
+		print_at(src, "note", line, col, len, msg);
+	else
+		fprintf(stderr, "%s:%u: note: %s\n", where, col, msg);
+}
+
+static struct json_object *error_object(const struct run_src *src, int code, const char *msg,
+					unsigned line, unsigned col)
+{
+	struct json_object *e = json_object_new_object();
+
+	jb_add(e, "code", json_object_new_string(vhu_errno_name(code)));
+	jb_add(e, "message", json_object_new_string(msg));
+	jb_add(e, "file", json_object_new_string(src->name));
+	jb_add(e, "line", json_object_new_int((int)line));
+	jb_add(e, "col", json_object_new_int((int)col));
+	return e;
+}
+
+/* Report an error: an object on stdout, a located message on stderr. */
+static bool report(struct session *s, const struct run_src *src, struct json_object *out,
+		   int code, const char *msg, unsigned line, unsigned col, unsigned len)
+{
+	char why[1500];
+	bool ok = true;
+
+	if (run_signal && code == ECANCELED) {
+		snprintf(why, sizeof(why), "%s (SIG%s)", msg, sigabbrev_np(run_signal) ? sigabbrev_np(run_signal) : "?");
+		msg = why;
+	} else if (code == ENOTCONN && s->gone_why[0]) {
+		snprintf(why, sizeof(why), "%s: %s", msg, s->gone_why);
+		msg = why;
+	} else if (code == ENOTCONN) {
+		snprintf(why, sizeof(why), "%s (use 'connect PATH'%s)", msg,
+			 s->conn.listen_fd >= 0 ? " or 'accept'" : "");
+		msg = why;
+	}
+	if (!out)
+		out = json_object_new_object();
+	/* A person at a terminal gets the located message alone when the object
+	 * would say nothing more; pipes and files always get the object. */
+	if (!(s->interactive && json_object_object_length(out) <= 1)) {
+		jb_add(out, "error", error_object(src, code, msg, line, col));
+		ok = out_print(s, out);
+	}
+	json_object_put(out);
+	fflush(stdout);	/* keep stdout and stderr in order when they share a file */
+	print_located(src, line, col, len ? len : 1, msg);
+	return ok;
+}
+
+/* Where to point for a failed command: the blamed argument, the end of the
+ * line for a missing one, or the command name. */
+static const struct tok *blame(const struct tok_cmd *c, unsigned words, int bad,
+			       unsigned argc, struct tok *end)
+{
+	if (bad >= 0 && (unsigned)bad < argc)
+		return &c->v[words + (unsigned)bad];
+	if (bad >= 0 && (unsigned)bad == argc) {
+		const struct tok *last = &c->v[c->n - 1];
+
+		*end = (struct tok){ .line = last->line, .col = last->col + last->len, .len = 1 };
+		return end;
+	}
+	return &c->v[0];
+}
+
+static void echo_command(const struct tok_cmd *c)
+{
+	fflush(stdout);	/* what came before goes first, when both share a file */
+	fprintf(stderr, "+");
+	for (unsigned i = 0; i < c->n; i++)
+		fprintf(stderr, " %s", c->v[i].text);
+	fprintf(stderr, "\n");
+}
+
+/* The command as text again, quoted for our tokenizer. */
+static const char *join_tokens(const struct tok_cmd *c, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < c->n && off + 4 < len; i++) {
+		const char *t = c->v[i].text;
+		bool plain = *t && !strpbrk(t, " \t\"'\\;#");
+
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : "", plain ? "" : "\"");
+		for (; *t && off + 3 < len; t++) {
+			if (!plain && (*t == '"' || *t == '\\'))
+				buf[off++] = '\\';
+			buf[off++] = *t;
+		}
+		if (!plain && off + 1 < len)
+			buf[off++] = '"';
+		buf[off] = '\0';
+	}
+	return buf;
+}
+
+/* --reconnect: the back-end went away; take it back when it returns. */
+static void auto_reconnect(struct session *s)
+{
+	struct json_object *ev = json_object_new_object(), *result;
+	struct vhu_err e = { 0 };
+	int r = cmd_run_line(s, "reconnect", &result, &e);
+
+	jb_add(ev, "event", json_object_new_string(r == 0 ? "reconnected" : "reconnect-failed"));
+	if (r < 0)
+		jb_add(ev, "message", json_object_new_string(e.msg));
+	jb_add(ev, "result", result);
+	if (s->emit)
+		s->emit(s, ev);
+	json_object_put(ev);
+}
+
+/* Each run_source() call is a run; a note can quote a line of the same run. */
+static unsigned run_serial;
+
+/* Command C (of SRC, run RUN) sent the connection's last request: remember
+ * where it came from. */
+static void note_sender(struct session *s, const struct run_src *src, unsigned run,
+			const struct tok_cmd *c)
+{
+	struct sender *d = &s->sender[0];
+
+	if (d->ns)
+		s->sender[1] = *d;	/* the command that sent before this one */
+	d->ns = s->conn.last[0].ns;
+	d->run = run;
+	d->line = c->v[0].line;
+	d->col = c->v[0].col;
+	d->len = c->v[0].len;
+	snprintf(d->where, sizeof(d->where), "%s:%u", src->name, c->v[0].line);
+}
+
+/* The command that sent request R (conn.last[]), NULL when unknown. A
+ * command sends a run of requests: it is the one that sent the last of them
+ * at or after R. */
+static const struct sender *sender_of(const struct session *s, const struct conn_sent *r)
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (s->sender[i].ns && r->ns <= s->sender[i].ns &&
+		    (i == 1 || s->sender[1].ns < r->ns))
+			return &s->sender[i];
+	return NULL;
+}
+
+/* "after SET_VRING_ADDR (bad3.vhu:13, answered, 2.1 ms earlier)": request R,
+ * where it came from, and how long before the connection was found closed. */
+static const char *describe_sent(const struct session *s, const struct conn_sent *r,
+				 char *buf, size_t len)
+{
+	const struct vhu_request *row = proto_request(SIDE_FRONTEND, r->request);
+	const struct sender *w = sender_of(s, r);
+	double ms = (double)(s->conn.closed_ns - r->ns) / 1e6;
+	char nbuf[32];
+
+	if (r->seq == 0) {
+		snprintf(buf, len, "before any request went out whole");
+		return buf;
+	}
+	snprintf(buf, len, "after %s (%s%s%s, %.*f ms earlier)",
+		 conn_req_name(row, r->request, nbuf, sizeof(nbuf)),
+		 w ? w->where : "", w ? ", " : "", r->answered ? "answered" : "not answered",
+		 ms < 10 ? 1 : 0, ms);
+	return buf;
+}
+
+void run_note_gone(struct session *s)
+{
+	const struct conn *c = &s->conn;
+	char last[300];
+
+	if (c->peer_closed)
+		snprintf(s->gone_why, sizeof(s->gone_why), "the back-end closed the connection %s",
+			 describe_sent(s, &c->last[0], last, sizeof(last)));
+	else if (c->closed_why[0])
+		snprintf(s->gone_why, sizeof(s->gone_why), "vhuctl closed the connection: %s",
+			 c->closed_why);
+	else
+		s->gone_why[0] = '\0';
+}
+
+/* The back-end hung up during the command that failed with E: say what it
+ * had last accepted. When that is the request this command waited on, the
+ * one before it is the likelier cause (the back-end may have hung up before
+ * reading this one). *note gets the command that sent it, when that is an
+ * earlier one, which then deserves a note of its own. */
+static void blame_hangup(struct session *s, bool sent_here, struct vhu_err *e,
+			 const struct sender **note)
+{
+	const struct conn *c = &s->conn;
+	const struct conn_sent *r = &c->last[0];
+	char last[300];
+	size_t n = strlen(e->msg);
+
+	*note = NULL;
+	if (!c->peer_closed)
+		return;
+	if (sent_here && !r->answered) {
+		r = &c->last[1];
+		if (r->seq == 0)
+			return;		/* nothing before it */
+		snprintf(e->msg + n, sizeof(e->msg) - n, "; the request before it went out %s",
+			 describe_sent(s, r, last, sizeof(last)) + strlen("after "));
+	} else {
+		snprintf(e->msg + n, sizeof(e->msg) - n, ", %s", describe_sent(s, r, last, sizeof(last)));
+	}
+	*note = sender_of(s, r);
+	if (*note && (*note)->ns == s->sender[0].ns && sent_here)
+		*note = NULL;	/* this very command */
+}
+
+/* Run one tokenized command; returns false when the run must stop. */
+static bool run_one(struct session *s, const struct run_src *src, unsigned run,
+		    const struct tok_cmd *c, bool *failed)
+{
+	struct cmd_ctx ctx = { .s = s };
+	unsigned words = 0;
+	struct tok end;
+	const struct tok *t;
+	char msg[600];
+	bool was_connected, sent_here, dropped = false;
+	int64_t last_ns;
+	int r;
+
+	if (s->echo)
+		echo_command(c);
+	ctx.cmd = cmd_find(c->v, c->n, &words);
+	if (!ctx.cmd) {
+		const char *hint = cmd_suggest(c->v[0].text);
+
+		if (hint)
+			snprintf(msg, sizeof(msg), "unknown command '%s' (did you mean '%s'?)", c->v[0].text, hint);
+		else
+			snprintf(msg, sizeof(msg), "unknown command '%s' (try 'help')", c->v[0].text);
+		*failed = true;
+		return report(s, src, NULL, ENOENT, msg, c->v[0].line, c->v[0].col, c->v[0].len) && s->keep_going;
+	}
+	ctx.argv = c->v + words;
+	ctx.argc = c->n - words;
+	ctx.out = session_result(s, ctx.cmd->name);
+	was_connected = conn_connected(&s->conn);
+	last_ns = s->conn.last[0].ns;
+	r = cmd_run(&ctx);
+	sent_here = s->conn.last[0].ns != last_ns;
+	if (sent_here)
+		note_sender(s, src, run, c);
+	if (was_connected && !conn_connected(&s->conn))
+		run_note_gone(s);
+	else if (conn_connected(&s->conn))
+		s->gone_why[0] = '\0';
+	if (r < 0) {
+		const struct sender *note = NULL;
+		bool ok;
+
+		t = blame(c, words, ctx.bad_tok, ctx.argc, &end);
+		*failed = true;
+		if (was_connected && !conn_connected(&s->conn) && ctx.err.code == ECONNRESET)
+			blame_hangup(s, sent_here, &ctx.err, &note);
+		ok = report(s, src, ctx.out, ctx.err.code ? ctx.err.code : -r,
+			    ctx.err.msg[0] ? ctx.err.msg : strerror(-r), t->line, t->col, t->len);
+		if (note)
+			print_note(src, note->run == run, note->where, note->line, note->col, note->len,
+				   "the back-end accepted the request sent here, then closed the connection");
+		if (s->auto_reconnect && !conn_connected(&s->conn))
+			auto_reconnect(s);
+		return ok && s->keep_going && !s->quit;
+	}
+	if (s->auto_reconnect && was_connected && !conn_connected(&s->conn) &&
+	    strcmp(ctx.cmd->name, "disconnect") != 0)
+		dropped = true;
+	if (ctx.out) {
+		bool ok = out_print(s, ctx.out);
+
+		session_result_done(s, ctx.out);
+		if (!ok)
+			return false;
+	}
+	if (!s->replaying && (ctx.cmd->req || strcmp(ctx.cmd->name, "start") == 0 ||
+			      strcmp(ctx.cmd->name, "vring setup") == 0)) {
+		char line[1024];
+
+		/* joined only while there is room: a full log just counts */
+		session_log_setup(s, session_log_full(s) ? "" : join_tokens(c, line, sizeof(line)));
+	}
+	if (dropped)	/* e.g. raw saw the back-end hang up */
+		auto_reconnect(s);
+	return !s->quit;
+}
+
+enum run_status run_source(struct session *s, const struct run_src *src)
+{
+	struct tokenizer t;
+	struct tok_cmd c = { 0 };
+	struct tok_error te;
+	bool failed = false;
+	unsigned run = ++run_serial;
+	int r;
+
+	tok_init(&t, src->text, src->len, src->first_line);
+	while ((r = tok_next(&t, &c, &te)) != 0) {
+		if (r < 0) {
+			failed = true;
+			if (!report(s, src, NULL, EINVAL, te.msg, te.line, te.col, te.len) || !s->keep_going)
+				break;
+			continue;
+		}
+		if (c.n == 0)
+			continue;
+		if (!run_one(s, src, run, &c, &failed))
+			break;
+		if (run_signal) {
+			tok_cmd_free(&c);
+			return RUN_SIGNALLED;
+		}
+		if (ferror(stdout)) {
+			tok_cmd_free(&c);
+			return RUN_OUTPUT_GONE;
+		}
+	}
+	tok_cmd_free(&c);
+	if (ferror(stdout))
+		return RUN_OUTPUT_GONE;
+	return failed ? RUN_FAILED : RUN_OK;
+}
+
+static char *slurp(int fd, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nb = cap >= SCRIPT_MAX ? NULL : realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*len = n;
+	return buf;
+}
+
+int run_file(struct session *s, const char *path, enum run_status *status)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	struct run_src src;
+	size_t len;
+	char *text;
+
+	if (fd < 0)
+		return -errno;
+	text = slurp(fd, &len);
+	if (!is_stdin)
+		close(fd);
+	if (!text)
+		return -errno;
+	src = (struct run_src){ .name = is_stdin ? "<stdin>" : path, .text = text,
+				.len = len, .first_line = 1 };
+	*status = run_source(s, &src);
+	free(text);
+	return 0;
+}
+
+/* What 'source' and 'replay' (command layer) ask of the runner. */
+static int runner_file(struct session *s, const char *path, enum run_status *status)
+{
+	return run_file(s, path, status);
+}
+
+static enum run_status runner_text(struct session *s, const char *name, const char *text, unsigned line)
+{
+	struct run_src src = { .name = name, .text = text, .len = strlen(text), .first_line = line };
+
+	return run_source(s, &src);
+}
+
+const struct session_runner run_runner = { .file = runner_file, .text = runner_text };
+
+/* Lines from an fd, read as they arrive: poll first, so that a signal ends
+ * a wait for input (a read on stdin would be restarted). */
+struct line_reader {
+	int fd;
+	char *buf;
+	size_t len, cap, start;
+	bool eof;
+	bool skipping;		/* in a line over SCRIPT_MAX */
+};
+
+/* The next line (with its newline, if any) in *line, *n bytes, valid until
+ * the next call; 0 at the end of input, -errno (-EINTR: a signal came;
+ * -EFBIG: a line over SCRIPT_MAX was skipped). */
+static int next_line(struct line_reader *lr, const char **line, size_t *n)
+{
+	for (;;) {
+		char *nl = lr->len > lr->start ? memchr(lr->buf + lr->start, '\n', lr->len - lr->start) : NULL;
+		struct pollfd p = { .fd = lr->fd, .events = POLLIN };
+		ssize_t r;
+
+		if (lr->skipping && (nl || lr->eof)) {
+			lr->skipping = false;
+			lr->start = nl ? (size_t)(nl - lr->buf) + 1 : lr->len;
+			return -EFBIG;
+		}
+		if (!lr->skipping && (nl || (lr->eof && lr->len > lr->start))) {
+			size_t end = nl ? (size_t)(nl - lr->buf) + 1 : lr->len;
+
+			*line = lr->buf + lr->start;
+			*n = end - lr->start;
+			lr->start = end;
+			return 1;
+		}
+		if (lr->eof)
+			return 0;
+		if (lr->start) {	/* keep the partial line at the front */
+			memmove(lr->buf, lr->buf + lr->start, lr->len - lr->start);
+			lr->len -= lr->start;
+			lr->start = 0;
+		}
+		if (lr->len == lr->cap && lr->cap >= SCRIPT_MAX) {
+			lr->len = 0;	/* not a command: dropped up to its newline */
+			lr->skipping = true;
+		} else if (lr->len == lr->cap) {
+			char *nb = realloc(lr->buf, lr->cap ? lr->cap * 2 : 4096);
+
+			if (!nb)
+				return -ENOMEM;
+			lr->buf = nb;
+			lr->cap = lr->cap ? lr->cap * 2 : 4096;
+		}
+		if (run_signal)
+			return -EINTR;
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		r = read(lr->fd, lr->buf + lr->len, lr->cap - lr->len);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			lr->eof = true;
+		lr->len += (size_t)r;
+	}
+}
+
+enum run_status run_stream(struct session *s, int fd, const char *name)
+{
+	struct line_reader lr = { .fd = fd };
+	enum run_status worst = RUN_OK, st;
+	char *chunk = NULL;
+	const char *line = NULL;
+	size_t clen = 0, n = 0;
+	unsigned lineno = 0, first = 1;
+	int r = 0;
+
+	/* Line by line, so that a pipe can feed commands as it goes; whoever
+	 * feeds them may wait for the results, so flush before waiting. */
+	while (!s->quit && (fflush(stdout), (r = next_line(&lr, &line, &n)) != 0)) {
+		char *nc;
+
+		if (r < 0 && r != -EFBIG)
+			break;
+		lineno++;
+		if (clen == 0)
+			first = lineno;
+		if (r == -EFBIG || clen + n > SCRIPT_MAX) {
+			/* A command of 16 MiB is not a command: say so, skip it. */
+			fprintf(stderr, "%s:%u: error: command longer than %u bytes\n", name, lineno, SCRIPT_MAX);
+			worst = RUN_FAILED;
+			clen = 0;
+			if (!s->keep_going)
+				break;
+			continue;
+		}
+		nc = realloc(chunk, clen + n + 1);
+		if (!nc)
+			break;
+		chunk = nc;
+		memcpy(chunk + clen, line, n);
+		clen += n;
+		chunk[clen] = '\0';
+		/* A backslash before the newline continues the command. */
+		if (clen >= 2 && chunk[clen - 1] == '\n' && chunk[clen - 2] == '\\' &&
+		    (clen < 3 || chunk[clen - 3] != '\\'))
+			continue;
+		{
+			struct run_src src = { .name = name, .text = chunk, .len = clen, .first_line = first };
+
+			st = run_source(s, &src);
+		}
+		clen = 0;
+		if (st != RUN_OK)
+			worst = st;
+		if (st == RUN_OUTPUT_GONE || st == RUN_SIGNALLED || (st != RUN_OK && !s->keep_going))
+			break;
+	}
+	if (r < 0 && r != -EINTR && r != -EFBIG) {
+		fprintf(stderr, "%s: %s\n", name, strerror(-r));
+		worst = RUN_FAILED;
+	}
+	if (run_signal)
+		worst = RUN_SIGNALLED;
+	free(lr.buf);
+	free(chunk);
+	return worst;
+}

@@ -1,4 +1,4 @@
-/* backend.c - the back-end channel: requests the back-end sends us, as events. */
+/* backend.c - the back-end channel as the session serves it: its policies, and the commands they queue. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,12 +8,10 @@
 
 #include "cmd/backend.h"
 #include "cmd/cmd.h"
-#include "core/codec.h"
+#include "core/channel.h"
 #include "core/jb.h"
-#include "core/render.h"
 
 #define IOTLB_MISS 1
-#define IOTLB_UPDATE 2
 
 int backend_fd(const struct session *s)
 {
@@ -25,21 +23,17 @@ void backend_attach(struct session *s)
 	wire_set_waiter(backend_fd(s), backend_on_readable, s);
 }
 
-/* Stop serving the channel, saying why in EV. */
-static void drop_channel(struct session *s, struct json_object *ev, const char *why)
-{
-	jb_add(ev, "channel_closed", json_object_new_boolean(1));
-	jb_add(ev, "message", json_object_new_string(why));
-	session_keep_fd(s, "backend-channel", -1);
-	wire_set_waiter(-1, NULL, NULL);
-}
-
 static void emit(struct session *s, struct json_object *ev)
 {
 	s->backend_events++;
 	if (s->emit)
 		s->emit(s, ev);
 	json_object_put(ev);
+}
+
+static void on_event(void *arg, struct json_object *ev)
+{
+	emit(arg, ev);
 }
 
 static void queue_iotlb(struct session *s, struct json_object *ev, uint64_t iova)
@@ -52,99 +46,41 @@ static void queue_iotlb(struct session *s, struct json_object *ev, uint64_t iova
 	jb_add(ev, "action", json_object_new_string(what));
 }
 
-/* Act on one decoded request per the session's policies. */
-static void act(struct session *s, const struct vhu_request *row, const struct vhu_msg *m,
-		struct json_object *ev)
+/* The session's policies: what to answer ('backend-reply'), and what to do
+ * once no request is in flight (iotlb auto, config-watch). */
+static uint64_t policy(void *arg, const struct vhu_request *row, const struct vhu_msg *m,
+		       const struct vhu_pval *v, struct json_object *ev)
 {
-	struct vhu_pval v;
+	struct session *s = arg;
 
-	if (!row || codec_decode(row->req_kind, m->payload, m->len, &v, NULL) < 0)
-		return;
-	switch (row->num) {
-	case 1:
-		if (v.iotlb.type == IOTLB_MISS && s->iotlb_auto)
-			queue_iotlb(s, ev, v.iotlb.iova);
-		break;
-	case 2:
-		if (s->config_watch) {
-			s->config_pending = true;
-			jb_add(ev, "action", json_object_new_string("GET_CONFIG queued (config-watch on)"));
-		}
-		break;
+	if (row && v && row->num == 1 && v->iotlb.type == IOTLB_MISS && s->iotlb_auto)
+		queue_iotlb(s, ev, v->iotlb.iova);
+	if (row && v && row->num == 2 && s->config_watch) {
+		s->config_pending = true;
+		jb_add(ev, "action", json_object_new_string("GET_CONFIG queued (config-watch on)"));
 	}
+	return m->request <= VHU_BACKEND_REQ_MAX ? s->backend_reply[m->request] : 1;
 }
 
-static void answer(struct session *s, const struct vhu_request *row, const struct vhu_msg *m,
-		   struct json_object *ev)
-{
-	bool need = m->flags & VHU_FLAG_NEED_REPLY;
-	struct vhu_msg r = { .request = m->request, .flags = VHU_FLAG_VERSION | VHU_FLAG_REPLY, .size = 8, .len = 8 };
-	uint64_t val = m->request <= VHU_BACKEND_REQ_MAX ? s->backend_reply[m->request] : 1;
-	struct vhu_err e = { 0 };
-	size_t sent;
-
-	if (!(row && row->reply == REPLY_ALWAYS) && !(need && conn_reply_ack(&s->conn))) {
-		jb_add(ev, "answered", NULL);
-		return;
-	}
-	/* A request we could not decode is refused, whatever the policy. */
-	if (row && codec_decode(row->req_kind, m->payload, m->len, &(struct vhu_pval){ 0 }, NULL) < 0)
-		val = val ? val : 1;
-	memcpy(r.payload, &val, 8);
-	/* Within the running command's deadline: a back-end that does not read
-	 * its answers holds up nothing past it. */
-	if (wire_send(backend_fd(s), &r, wire_bound(s->conn.timeout_ms, s->deadline), &sent, &e) < 0) {
-		jb_add(ev, "answer_error", json_object_new_string(e.msg));
-		if (e.code == ETIMEDOUT)
-			s->backend_stalls++;
-		if (sent)	/* half an answer: nothing after it can be framed */
-			drop_channel(s, ev, "an answer was cut short: the channel can no longer be trusted");
-		return;
-	}
-	jb_add(ev, "answered", jb_u64(val));
-}
+static const struct channel_ops ops = { .policy = policy, .event = on_event };
 
 void backend_on_readable(void *arg)
 {
 	struct session *s = arg;
-	int fd = backend_fd(s);
-	struct vhu_msg *m = calloc(1, sizeof(*m));
-	struct json_object *ev = json_object_new_object(), *fds;
-	const struct vhu_request *row;
-	struct vhu_err e = { 0 };
-	int r;
+	struct channel ch = {
+		.fd = backend_fd(s), .dev = s->dev, .reply_ack = conn_reply_ack(&s->conn),
+		/* Within the running command's deadline. */
+		.deadline = wire_bound(s->conn.timeout_ms, s->deadline), .ops = &ops, .arg = s,
+	};
 
-	if (!m || fd < 0) {
-		free(m);
-		json_object_put(ev);
+	if (ch.fd < 0)
 		return;
+	if (channel_serve(&ch) < 0) {
+		/* Broken or gone: stop serving it (the event said why). */
+		session_keep_fd(s, "backend-channel", -1);
+		wire_set_waiter(-1, NULL, NULL);
 	}
-	jb_add(ev, "event", json_object_new_string("backend-request"));
-	r = wire_recv(fd, m, VHU_PAYLOAD_MAX, wire_bound(s->conn.timeout_ms, s->deadline), &e);
-	if (r < 0) {
-		/* The channel is gone or broken: stop serving it. */
-		jb_add(ev, "event", json_object_new_string("backend-channel-closed"));
-		drop_channel(s, ev, e.msg);
-		emit(s, ev);
-		free(m);
-		return;
-	}
-	row = proto_request(SIDE_BACKEND, m->request);
-	jb_add(ev, "request", render_msg(m, row ? row->name : NULL, row ? row->req_kind : PL_OPAQUE, s->dev));
-	if (!row)
-		jb_add(ev, "warning", json_object_new_string("request number not in the back-end table"));
-	if (m->fds_truncated)
-		jb_add(ev, "warning", json_object_new_string("more than 32 fds attached: the kernel closed the rest"));
-	else if (row && m->nfds > (row->fds == FD_NONE ? 0u : 1u))
-		jb_add(ev, "warning", json_object_new_string("more fds than the request takes (all closed)"));
-	/* Look at each fd (render_msg did, with fstat), then close it: none is kept. */
-	if (json_object_object_get_ex(ev, "request", &fds) && m->nfds)
-		jb_add(ev, "fds_closed", json_object_new_int((int)m->nfds));
-	wire_close_fds(m);
-	act(s, row, m, ev);
-	answer(s, row, m, ev);
-	emit(s, ev);
-	free(m);
+	s->backend_stalls += ch.stalls;
 }
 
 void backend_poll(struct session *s)

@@ -1,4 +1,4 @@
-/* backend.h - the back-end channel: requests the back-end sends us, as events. */
+/* backend.h - the back-end channel as the session serves it: its policies, and the commands they queue. */
 #ifndef VHUCTL_BACKEND_H
 #define VHUCTL_BACKEND_H
 

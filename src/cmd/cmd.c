@@ -18,21 +18,19 @@ static unsigned ntable;
 
 const struct cmd_def *cmd_table(unsigned *n)
 {
-	if (!ntable) {
-		unsigned ns;
-		const struct cmd_def *s = cmd_session_defs(&ns);
+	/* Every group's table, in the order help lists them. */
+	static const struct cmd_def *(*const groups[])(unsigned *n) = {
+		cmd_session_defs, cmd_mem_defs, cmd_start_defs, cmd_vring_defs, cmd_dev_defs, cmd_flow_defs,
+	};
 
-		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
-			table[ntable++] = s[i];
-		s = cmd_vring_defs(&ns);
-		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
-			table[ntable++] = s[i];
-		s = cmd_dev_defs(&ns);
-		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
-			table[ntable++] = s[i];
-		s = cmd_flow_defs(&ns);
-		for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
-			table[ntable++] = s[i];
+	if (!ntable) {
+		for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+			unsigned ns;
+			const struct cmd_def *t = groups[g](&ns);
+
+			for (unsigned i = 0; i < ns && ntable < CMDS_MAX; i++)
+				table[ntable++] = t[i];
+		}
 		cmd_request_defs(table, &ntable, CMDS_MAX);
 	}
 	*n = ntable;

@@ -87,8 +87,12 @@ int cmd_raw_budget(const struct cmd_ctx *ctx);
 
 /* Session, memory and meta commands (cmd_session.c). */
 const struct cmd_def *cmd_session_defs(unsigned *n);
-/* Memory access, rings, start/stop, blk and net (cmd_vring.c). */
+/* Rings (cmd_vring.c). */
 const struct cmd_def *cmd_vring_defs(unsigned *n);
+/* Guest memory regions and access (cmd_mem.c). */
+const struct cmd_def *cmd_mem_defs(unsigned *n);
+/* start and stop (cmd_start.c). */
+const struct cmd_def *cmd_start_defs(unsigned *n);
 /* blk and net on top of the rings (cmd_dev.c). */
 const struct cmd_def *cmd_dev_defs(unsigned *n);
 /* Inflight area and device-state transfer (cmd_flows.c). */

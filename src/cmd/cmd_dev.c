@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd_ring.h"
+#include "cmd/rings.h"
 #include "core/jb.h"
 
 /* --- blk ------------------------------------------------------------------ */

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd/cmd_ring.h"
+#include "cmd/rings.h"
 #include "core/inflight.h"
 #include "core/jb.h"
 

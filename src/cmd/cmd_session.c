@@ -7,6 +7,7 @@
 
 #include "cmd/backend.h"
 #include "cmd/cmd.h"
+#include "cmd/values.h"
 #include "core/jb.h"
 #include "core/render.h"
 
@@ -114,30 +115,6 @@ static struct json_object *fd_or_null(int fd)
 	return fd >= 0 ? render_fd(fd) : NULL;
 }
 
-/* One guest memory region as JSON, with the seals the kernel reports on
- * its memfd (SHRINK and GROW keep a back-end from truncating it under us). */
-static struct json_object *region_json(const struct mem *m, unsigned i)
-{
-	struct json_object *r = json_object_new_object(), *seals = json_object_new_array_ext(4);
-	int sl = fcntl(m->r[i].fd, F_GET_SEALS);
-
-	jb_add(r, "index", json_object_new_int((int)i));
-	jb_add(r, "guest_phys_addr", jb_hex(m->r[i].gpa));
-	jb_add(r, "memory_size", jb_hex(m->r[i].size));
-	jb_add(r, "userspace_addr", jb_hex((uint64_t)(uintptr_t)m->r[i].va));
-	jb_add(r, "fd", json_object_new_int(m->r[i].fd));
-	if (sl >= 0) {
-		if (sl & F_SEAL_SHRINK)
-			json_object_array_add(seals, json_object_new_string("SHRINK"));
-		if (sl & F_SEAL_GROW)
-			json_object_array_add(seals, json_object_new_string("GROW"));
-		if (sl & F_SEAL_SEAL)
-			json_object_array_add(seals, json_object_new_string("SEAL"));
-	}
-	jb_add(r, "seals", seals);
-	return r;
-}
-
 static int cmd_status(struct cmd_ctx *ctx)
 {
 	struct session *s = ctx->s;
@@ -167,7 +144,7 @@ static int cmd_status(struct cmd_ctx *ctx)
 	jb_add(o, "protocol_features", f);
 	mem = json_object_new_array();
 	for (unsigned i = 0; i < s->mem.n; i++)
-		json_object_array_add(mem, region_json(&s->mem, i));
+		json_object_array_add(mem, cmd_region_json(&s->mem, i));
 	jb_add(o, "memory", mem);
 	rings = json_object_new_array();
 	for (unsigned i = 0; i < SESSION_RINGS; i++) {
@@ -203,50 +180,6 @@ static int cmd_status(struct cmd_ctx *ctx)
 	jb_add(f, "received", json_object_new_int64((int64_t)c->received));
 	jb_add(o, "messages", f);
 	return 0;
-}
-
-static int cmd_mem_add(struct cmd_ctx *ctx)
-{
-	const struct arg_val *gpa = args_get(&ctx->args, "gpa");
-	struct mem *m = &ctx->s->mem;
-	int r = mem_add(m, args_u(&ctx->args, "size", 0), gpa->set, gpa->u, &ctx->err);
-
-	if (r < 0) {
-		ctx->bad_tok = (int)(gpa->set && r != -EINVAL ? gpa->tok : args_get(&ctx->args, "size")->tok);
-		return r;
-	}
-	{
-		/* the region's fields at the top level of the result */
-		struct json_object *reg = region_json(m, (unsigned)r);
-
-		json_object_object_foreach(reg, k, v)
-			jb_add(ctx->out, k, json_object_get(v));
-		json_object_put(reg);
-	}
-	return 0;
-}
-
-static int cmd_mem_list(struct cmd_ctx *ctx)
-{
-	struct json_object *a = json_object_new_array();
-	const struct mem *m = &ctx->s->mem;
-
-	for (unsigned i = 0; i < m->n; i++)
-		json_object_array_add(a, region_json(m, i));
-	jb_add(ctx->out, "regions", a);
-	return 0;
-}
-
-static int cmd_mem_remove(struct cmd_ctx *ctx)
-{
-	uint64_t i = args_u(&ctx->args, "region", 0);
-	int r = mem_remove(&ctx->s->mem, (unsigned)i, &ctx->err);
-
-	if (r < 0)
-		ctx->bad_tok = (int)args_get(&ctx->args, "region")->tok;
-	else
-		jb_add(ctx->out, "removed", json_object_new_int((int)i));
-	return r;
 }
 
 /* The on/off settings: 'state' given sets FIELD; the result shows it. */
@@ -557,13 +490,6 @@ static const struct arg_spec help_args[] = {
 	{ .name = "command", .type = ARG_STRING, .help = "command to explain" },
 	{ .name = "subcommand", .type = ARG_STRING, .help = "second word of a two-word command" },
 };
-static const struct arg_spec mem_add_args[] = {
-	{ .name = "size", .type = ARG_U64, .required = true, .help = "bytes (suffixes K, M, G)" },
-	{ .name = "gpa", .type = ARG_U64, .key_only = true, .help = "guest physical address (default: after the last region)" },
-};
-static const struct arg_spec mem_remove_args[] = {
-	{ .name = "region", .type = ARG_U32, .required = true, .max = MEM_REGIONS_MAX - 1, .help = "index in 'mem list'" },
-};
 static const struct arg_spec onoff_args[] = {
 	{ .name = "state", .type = ARG_BOOL, .help = "on or off" },
 };
@@ -636,12 +562,6 @@ static struct cmd_def defs[] = {
 	  "them with iotlb-msg.", "iotlb manual", NULL, cmd_iotlb, NULL, NULL },
 	{ "config-watch", GROUP_SESSION, onoff_args, N(onoff_args), "GET_CONFIG again when the back-end says the config changed",
 	  NULL, "config-watch on", NULL, cmd_config_watch, NULL, NULL },
-	{ "mem add", GROUP_MEMORY, mem_add_args, N(mem_add_args), "create a memfd guest memory region",
-	  "The memfd is sealed against shrinking and growing, so a back-end cannot\n"
-	  "truncate it under vhuctl's own mapping.", "mem add 1M gpa=0x100000000", NULL, cmd_mem_add, NULL, NULL },
-	{ "mem list", GROUP_MEMORY, NULL, 0, "list guest memory regions", NULL, NULL, NULL, cmd_mem_list, NULL, NULL },
-	{ "mem remove", GROUP_MEMORY, mem_remove_args, N(mem_remove_args), "unmap and close a region",
-	  NULL, NULL, NULL, cmd_mem_remove, NULL, NULL },
 	{ "source", GROUP_META, source_args, N(source_args), "run the commands in a script file",
 	  "Stops at the script's first failing command. Scripts may source others, 8 deep at most.",
 	  "source setup.vhu", NULL, cmd_source, NULL, cmd_budget_none },

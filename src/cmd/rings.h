@@ -1,14 +1,14 @@
-/* cmd_ring.h - what the ring, device and flow commands share (not a public layer). */
-#ifndef VHUCTL_CMD_RING_H
-#define VHUCTL_CMD_RING_H
+/* rings.h - the driver's side of the rings, for every command that uses them: which ring, its model, kicks and waits. */
+#ifndef VHUCTL_CMD_RINGS_H
+#define VHUCTL_CMD_RINGS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "cmd/cmd.h"
+#include "cmd/values.h"
 #include "core/vring.h"
 
-#define MEM_IO_MAX (1u << 20)
 #define BIT(n) (UINT64_C(1) << (n))
 #define F_EVENT_IDX 29
 #define F_PROTOCOL_FEATURES 30
@@ -20,10 +20,6 @@
  * in the spec, so that no handler can index past it. */
 #define RING_INDEX_ARG { .name = "index", .type = ARG_U32, .required = true, \
 			 .max = SESSION_RINGS - 1, .help = "ring index" }
-/* A command's own bound on its wait; 0 looks once and does not wait. */
-#define TIMEOUT_ARG { .name = "timeout", .type = ARG_U64, .key_only = true, \
-		      .help = "milliseconds (default: --timeout; 0 looks once, without waiting)" }
-#define VERBOSE_ARG { .name = "verbose", .type = ARG_FLAG, .help = "show every step's request and reply in full" }
 
 /* Who posted a chain (vring_set_tag): a command collecting used entries
  * takes its own and reports the others'. */
@@ -33,16 +29,6 @@ enum cmd_chain_tag {
 	TAG_NET_TX,		/* a frame of net send */
 };
 
-/* HEX or @FILE (at most MEM_IO_MAX) into a malloc'd buffer; TOK is blamed. */
-int cmd_load_bytes(struct cmd_ctx *ctx, const char *s, unsigned tok, uint8_t **out, uint32_t *len);
-/* {"len", "hex", "text"} of LEN bytes at P. */
-struct json_object *cmd_data_json(const uint8_t *p, uint32_t len);
-/* The 'timeout' argument in ms (default: the session's; 0: look once),
- * bounded to an hour; -ERANGE with the argument blamed when larger. */
-int cmd_timeout_arg(struct cmd_ctx *ctx, int *ms);
-/* cmd_def.budget of a command with a 'timeout' argument: that, when it is
- * longer than the session timeout. */
-int cmd_timeout_budget(const struct cmd_ctx *ctx);
 /* Was virtio feature BIT acknowledged with SET_FEATURES? */
 bool cmd_acked(const struct session *s, unsigned bit);
 /* Ring N as vhuctl drives it: laid out by 'vring setup' or 'start', or set
@@ -63,6 +49,10 @@ struct json_object *cmd_used_json(const struct mem *m, const struct vring_used *
 /* A used entry for a chain that is not the one the command waits for: it is
  * that chain's completion, shown under "other_used" and given back. */
 void cmd_other_used(struct cmd_ctx *ctx, struct vring *vr, const struct vring_used *u);
+/* Lay ring N out in guest memory (SIZE entries, PACKED or split) and hand it
+ * over, each request a step in STEPS: NUM, BASE, ADDR, KICK, CALL, and
+ * ENABLE once protocol features are negotiated. */
+int cmd_setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n, uint16_t size, bool packed);
 /* SET_VRING_ADDR for VR as a step; LOG -1 leaves the log fields out, 0/1
  * turns VHOST_VRING_F_LOG off/on. */
 int cmd_send_vring_addr(struct cmd_ctx *ctx, struct json_object *steps,

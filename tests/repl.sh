@@ -31,9 +31,12 @@ shows() {
 }
 start() {
 	local try
+	# A vhuctl that was told to quit is let finish first.
+	[ -n "${QUITTING:-}" ] && { wait_for "vhuctl exited" || echo "# vhuctl did not exit after quit"; }
+	QUITTING=
 	$TM kill-session -t t 2>/dev/null
 	for try in 1 2 3; do
-		$TM new-session -d -s t -x 160 -y 50 "env TERM=xterm NO_COLOR=1 $VHUCTL $*; sleep 30" \
+		$TM new-session -d -s t -x 160 -y 50 "env TERM=xterm NO_COLOR=1 $VHUCTL $*; echo vhuctl exited \$?; sleep 30" \
 			2>"$TMP/tmux.err" && break
 		echo "# tmux new-session failed (try $try): $(cat "$TMP/tmux.err")"
 		sleep 1
@@ -70,6 +73,7 @@ $TM send-keys -t t C-u 'mem add 4K' Enter
 wait_for '"memory_size": "0x1000"'
 ok $? "a command typed at the prompt runs"
 $TM send-keys -t t 'mem add 4K' Enter 'mem list' Enter 'quit' Enter
+QUITTING=1
 wait_lines "$XDG_STATE_HOME/vhuctl/history" 1 30 '^quit$'
 ok $? "quit is written to the history file"
 is "$(cat "$XDG_STATE_HOME/vhuctl/history" 2>/dev/null | tr '\n' '|')" "mem add 4K|mem list|quit|" "history file, consecutive duplicates skipped"
@@ -149,5 +153,24 @@ $TM send-keys -t t 'set-vring-num --help' Enter
 wait_for "usage: set-vring-num index num"
 ok $? "COMMAND --help shows usage"
 $TM send-keys -t t 'quit' Enter
+wait_for "vhuctl exited"
+ok $? "quit ends the session"
+
+# The terminal goes away under a session (its window closed): vhuctl ends,
+# by SIGHUP, or by the end of input when SIGHUP is ignored (nohup).
+for how in "" "trap '' HUP;"; do
+	$TM kill-session -t t 2>/dev/null
+	$TM new-session -d -s t -x 160 -y 50 "sh -c \"$how exec env TERM=xterm $VHUCTL --device fs\""
+	pid=
+	for _ in $(seq 200); do
+		pid=$(pgrep -f -x "$VHUCTL --device fs") && break
+		sleep 0.05
+	done
+	wait_for "vhuctl (not connected)>"
+	$TM kill-session -t t
+	gone "$pid" 30
+	ok $? "the terminal closed under the prompt${how:+ (SIGHUP ignored)}: vhuctl ends"
+	kill -9 "$pid" 2>/dev/null
+done
 
 done_testing

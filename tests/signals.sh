@@ -34,7 +34,10 @@ check_killed "file" TERM $? "$TMP/out.json"
 mkfifo "$TMP/pipe"
 cat "$TMP/pipe" >"$TMP/piped.json" &
 C=$!
-"$VHUCTL" -t 60000 "$S" -c "$CMDS" >"$TMP/pipe" 2>"$TMP/err" </dev/null &
+# (A script's background job starts with SIGINT ignored, and vhuctl leaves
+# an ignored signal ignored, as nohup expects: give it SIGINT back, as a
+# terminal's foreground job has it.)
+env --default-signal=INT "$VHUCTL" -t 60000 "$S" -c "$CMDS" >"$TMP/pipe" 2>"$TMP/err" </dev/null &
 V=$!
 wait_log 2
 kill -INT "$V"
@@ -52,6 +55,15 @@ ok $? "file: results written before the wait ends (not only at exit)"
 kill -HUP "$V"
 wait "$V"
 check_killed "SIGHUP" HUP $? "$TMP/out.json"
+
+# An ignored signal stays ignored (nohup, a script's background job).
+"$VHUCTL" -t 60000 "$S" -c "$CMDS" >"$TMP/out.json" 2>"$TMP/err" </dev/null &
+V=$!
+wait_log 4
+kill -INT "$V"	# ignored: a background job of this script
+kill -TERM "$V"
+wait "$V"
+is $? 143 "SIGINT, ignored when vhuctl started, stays ignored; SIGTERM still ends it"
 
 # Commands from a pipe that stays open: a signal ends the wait for input.
 mkfifo "$TMP/in"

@@ -23,17 +23,33 @@ static void on_stop_signal(int sig)
 	wire_cancel = 1;	/* the wait in progress gives up */
 }
 
+static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
 void run_catch_signals(void)
 {
 	/* SA_RESTART: a write of results to a slow pipe is not cut short (poll
 	 * and reads bounded by SO_RCVTIMEO return EINTR all the same, and stdin
 	 * is polled). SA_RESETHAND: a second signal kills at once. */
-	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART | SA_RESETHAND };
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART | SA_RESETHAND }, old;
 
 	sigemptyset(&sa.sa_mask);
-	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (unsigned i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++) {
+		/* Ignored by whoever started us (nohup, a background job of a
+		 * script): it stays ignored. */
+		if (sigaction(stop_sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(stop_sigs[i], &sa, NULL);
+	}
+}
+
+void run_hold_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (unsigned i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
+		sigaddset(&set, stop_sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
 void run_die_of_signal(void)

@@ -26,6 +26,9 @@ extern volatile sig_atomic_t run_signal;
  * with an error object) and stop the run after the command that was running;
  * what was printed is written out. A second one kills at once. */
 void run_catch_signals(void);
+/* The run is over and written out: a stop signal now would only cut the
+ * exit short (and, under LeakSanitizer, hang it); hold them. */
+void run_hold_signals(void);
 /* After a run stopped by a signal: say so on stderr and die of that signal,
  * so whoever started vhuctl sees how it ended. Output must be flushed. */
 void run_die_of_signal(void) __attribute__((noreturn));

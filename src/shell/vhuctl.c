@@ -227,6 +227,7 @@ static int finish(struct session *s, enum run_status worst)
 		worst = RUN_FAILED;
 	if (run_signal)
 		run_die_of_signal();
+	run_hold_signals();
 	return worst == RUN_OK ? 0 : EXIT_CMD_FAILED;
 }
 

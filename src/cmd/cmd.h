@@ -80,13 +80,13 @@ int cmd_budget_none(const struct cmd_ctx *ctx);
 /* Request commands (cmd_request.c). */
 void cmd_request_defs(struct cmd_def *out, unsigned *n, unsigned max);
 int cmd_request_run(struct cmd_ctx *ctx);
-int cmd_raw(struct cmd_ctx *ctx);
-/* raw's argument spec and budget, for its row in the session table. */
-const struct arg_spec *cmd_raw_args(unsigned *n);
-int cmd_raw_budget(const struct cmd_ctx *ctx);
 
 /* Session, memory and meta commands (cmd_session.c). */
 const struct cmd_def *cmd_session_defs(unsigned *n);
+/* The connection (cmd_conn.c), raw (cmd_raw.c), help (cmd_help.c). */
+const struct cmd_def *cmd_conn_defs(unsigned *n);
+const struct cmd_def *cmd_raw_defs(unsigned *n);
+const struct cmd_def *cmd_help_defs(unsigned *n);
 /* Rings (cmd_vring.c). */
 const struct cmd_def *cmd_vring_defs(unsigned *n);
 /* Guest memory regions and access (cmd_mem.c). */

@@ -136,19 +136,13 @@ static const struct arg_spec raw_args[] = {
 	  .help = "ms to watch for a hang-up when no reply is due (default 200)" },
 };
 
-int cmd_raw_budget(const struct cmd_ctx *ctx)
+static int cmd_raw_budget(const struct cmd_ctx *ctx)
 {
 	/* the exchange, then the watch for a hang-up */
 	return ctx->s->conn.timeout_ms + (int)args_u(&ctx->args, "observe", 200);
 }
 
-const struct arg_spec *cmd_raw_args(unsigned *n)
-{
-	*n = sizeof(raw_args) / sizeof(raw_args[0]);
-	return raw_args;
-}
-
-int cmd_raw(struct cmd_ctx *ctx)
+static int cmd_raw(struct cmd_ctx *ctx)
 {
 	const struct arg_set *a = &ctx->args;
 	const char *name = args_get(a, "request")->str;
@@ -200,4 +194,19 @@ out:
 	for (unsigned i = 0; i < x->req.nfds; i++)
 		close(x->req.fds[i]);
 	return r;
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct cmd_def defs[] = {
+	{ "raw", GROUP_SESSION, raw_args, N(raw_args), "send any message, even one that breaks the protocol",
+	  "Warns where the message disagrees with the protocol table, sends it anyway, and\n"
+	  "reports what the back-end did: replied, closed the connection, or said nothing.",
+	  "raw GET_FEATURES flags=0xd", NULL, cmd_raw, NULL, cmd_raw_budget },
+};
+
+const struct cmd_def *cmd_raw_defs(unsigned *n)
+{
+	*n = N(defs);
+	return defs;
 }

@@ -12,97 +12,6 @@
 #include "core/render.h"
 
 
-static int cmd_connect(struct cmd_ctx *ctx)
-{
-	const struct arg_val *p = args_get(&ctx->args, "path");
-	struct session *s = ctx->s;
-	int r;
-
-	session_drop_connection_state(s);
-	session_log_setup(s, NULL);
-	r = conn_connect(&s->conn, p->str, s->deadline, &ctx->err);
-	if (r < 0) {
-		ctx->bad_tok = (int)p->tok;
-		return r;
-	}
-	jb_add(ctx->out, "connected", json_object_new_boolean(1));
-	jb_add(ctx->out, "socket", json_object_new_string(s->conn.path));
-	return 0;
-}
-
-static void peer_json(struct cmd_ctx *ctx)
-{
-	struct conn *c = &ctx->s->conn;
-	struct json_object *p = json_object_new_object();
-
-	jb_add(ctx->out, "socket", json_object_new_string(c->path));
-	jb_add(ctx->out, "connected", json_object_new_boolean(conn_connected(c)));
-	jb_add(p, "pid", c->peer_pid >= 0 ? json_object_new_int(c->peer_pid) : NULL);
-	jb_add(p, "uid", c->peer_uid >= 0 ? json_object_new_int(c->peer_uid) : NULL);
-	jb_add(ctx->out, "peer", p);
-}
-
-static int accept_backend(struct cmd_ctx *ctx, bool forever)
-{
-	struct session *s = ctx->s;
-	int r;
-
-	session_drop_connection_state(s);
-	r = conn_accept(&s->conn, forever || s->wait_forever ? -1 : s->conn.timeout_ms, s->deadline, &ctx->err);
-	if (r == 0)
-		peer_json(ctx);
-	return r;
-}
-
-static int cmd_listen(struct cmd_ctx *ctx)
-{
-	const struct arg_val *p = args_get(&ctx->args, "path");
-	int r;
-
-	session_drop_connection_state(ctx->s);
-	session_log_setup(ctx->s, NULL);
-	r = conn_listen(&ctx->s->conn, p->str, &ctx->err);
-	if (r < 0) {
-		ctx->bad_tok = (int)p->tok;
-		return r;
-	}
-	jb_add(ctx->out, "listening", json_object_new_string(p->str));
-	return accept_backend(ctx, args_u(&ctx->args, "wait", 0));
-}
-
-static int cmd_accept(struct cmd_ctx *ctx)
-{
-	return accept_backend(ctx, args_u(&ctx->args, "wait", 0));
-}
-
-static int cmd_reconnect(struct cmd_ctx *ctx)
-{
-	struct session *s = ctx->s;
-	char path[sizeof(s->conn.path)];
-	int r;
-
-	if (s->conn.listen_fd >= 0)
-		return accept_backend(ctx, false);
-	if (!s->conn.path[0])
-		return vhu_errf(&ctx->err, ENOTCONN, "never connected: use 'connect PATH'");
-	snprintf(path, sizeof(path), "%s", s->conn.path);
-	session_drop_connection_state(s);
-	r = conn_connect(&s->conn, path, s->deadline, &ctx->err);
-	if (r == 0)
-		peer_json(ctx);
-	return r;
-}
-
-static int cmd_disconnect(struct cmd_ctx *ctx)
-{
-	bool was = conn_connected(&ctx->s->conn);
-
-	session_drop_connection_state(ctx->s);
-	conn_close(&ctx->s->conn);
-	jb_add(ctx->out, "disconnected", json_object_new_boolean(was));
-	return 0;
-}
-
 static struct json_object *negotiated(bool have, uint64_t v, bool proto, enum vhu_device dev)
 {
 	if (!have)
@@ -264,12 +173,6 @@ static int sleep_budget(const struct cmd_ctx *ctx)
 	return (int)(ms > SESSION_TIMEOUT_MAX_MS ? 0 : ms) + ctx->s->conn.timeout_ms;
 }
 
-/* listen and accept wait for ever with 'wait' or --wait. */
-static int accept_budget(const struct cmd_ctx *ctx)
-{
-	return args_u(&ctx->args, "wait", 0) || ctx->s->wait_forever ? -1 : ctx->s->conn.timeout_ms;
-}
-
 static int cmd_backend_reply(struct cmd_ctx *ctx)
 {
 	const struct arg_val *rq = args_get(&ctx->args, "request");
@@ -310,112 +213,7 @@ static int cmd_quit(struct cmd_ctx *ctx)
 	return 0;
 }
 
-static int cmd_help(struct cmd_ctx *ctx)
-{
-	const struct arg_val *c = args_get(&ctx->args, "command");
-	const struct arg_val *sub = args_get(&ctx->args, "subcommand");
-	const struct cmd_def *def = NULL;
-
-	if (c->set) {
-		/* "help mem add", "help 'mem add'", "help GET_FEATURES" */
-		char first[64], second[64];
-		struct tok t[2] = { { .text = first }, { .text = second } };
-		const char *sp = strchr(c->str, ' ');
-		unsigned words, n = 1;
-
-		snprintf(first, sizeof(first), "%.*s", sp ? (int)(sp - c->str) : (int)strlen(c->str), c->str);
-		second[0] = '\0';
-		if (sp)
-			snprintf(second, sizeof(second), "%s", sp + 1);
-		else if (sub->set)
-			snprintf(second, sizeof(second), "%s", sub->str);
-		if (second[0])
-			n = 2;
-		def = cmd_find(t, n, &words);
-		if (def && words < n) {
-			ctx->bad_tok = (int)sub->tok;
-			return vhu_errf(&ctx->err, ENOENT, "'%s' has no subcommand '%s'", first, second);
-		}
-		if (!def && n == 1 && strcmp(first, "mem") == 0) {
-			printf("mem add, mem list, mem remove: see 'help mem add' and so on.\n");
-			json_object_put(ctx->out);
-			ctx->out = NULL;
-			return 0;
-		}
-		if (!def) {
-			char full[130];
-			const char *hint;
-
-			snprintf(full, sizeof(full), "%s%s%s", first, n == 2 ? " " : "", n == 2 ? second : "");
-			hint = cmd_suggest(full);
-			ctx->bad_tok = (int)c->tok;
-			if (hint)
-				return vhu_errf(&ctx->err, ENOENT, "unknown command '%s' (did you mean '%s'?)", full, hint);
-			return vhu_errf(&ctx->err, ENOENT, "unknown command '%s'", full);
-		}
-	}
-	cmd_print_help(def);
-	json_object_put(ctx->out);
-	ctx->out = NULL;	/* help is text for people */
-	return 0;
-}
-
-static void print_one(const struct cmd_def *c)
-{
-	char usage[512];
-
-	printf("usage: %s\n\n%s\n", cmd_usage(c, usage, sizeof(usage)), c->summary);
-	if (c->req) {
-		printf("\nSends VHOST_USER_%s (front-end request %u): %s payload, %s.\n",
-		       c->req->name, c->req->num, proto_payload_name(c->req->req_kind),
-		       c->req->reply == REPLY_ALWAYS ? "always answered" :
-		       c->req->reply == REPLY_IF_LOG_SHMFD ? "answered once LOG_SHMFD is negotiated" :
-		       "acknowledged only with REPLY_ACK and NEED_REPLY");
-		if (c->req->proto_feature >= 0)
-			printf("Needs VHOST_USER_PROTOCOL_F_%s.\n",
-			       proto_feature_by_bit((unsigned)c->req->proto_feature)->name);
-	}
-	if (c->spec_ref)
-		printf("Spec: %s.\n", c->spec_ref);
-	if (c->help)
-		printf("\n%s\n", c->help);
-	if (c->nargs) {
-		printf("\narguments:\n");
-		for (unsigned i = 0; i < c->nargs; i++)
-			printf("  %-14s %s%s\n", c->args[i].name,
-			       c->args[i].help ? c->args[i].help : args_type_name(c->args[i].type),
-			       c->args[i].required ? " (required)" : "");
-	}
-	if (c->example)
-		printf("\nexample:\n  %s\n", c->example);
-}
-
-void cmd_print_help(const struct cmd_def *c)
-{
-	unsigned n;
-	const struct cmd_def *t;
-
-	if (c) {
-		print_one(c);
-		return;
-	}
-	t = cmd_table(&n);
-	for (int g = 0; g < GROUP_COUNT; g++) {
-		bool any = false;
-
-		for (unsigned i = 0; i < n; i++) {
-			if (t[i].group != (enum cmd_group)g)
-				continue;
-			if (!any)
-				printf("%s%s:\n", g ? "\n" : "", cmd_group_name((enum cmd_group)g));
-			any = true;
-			printf("  %-24s %s\n", t[i].name, t[i].summary);
-		}
-	}
-	printf("\n'help COMMAND' shows a command's arguments.\n");
-}
-
-/* --- source, replay: commands that run more commands, through the runner --- */
+/* --- source: a script run through the runner --- */
 
 #define SOURCE_DEPTH_MAX 8
 
@@ -450,46 +248,7 @@ static int cmd_source(struct cmd_ctx *ctx)
 	return 0;
 }
 
-static int cmd_replay(struct cmd_ctx *ctx)
-{
-	struct session *s = ctx->s;
-	unsigned n = s->nsetup;
-	char **lines = s->setup_log;
-	enum run_status st = RUN_OK;
 
-	if (!conn_connected(&s->conn))
-		return vhu_errf(&ctx->err, ENOTCONN, "not connected: 'reconnect' or 'accept' first");
-	if (s->setup_dropped)
-		return vhu_errf(&ctx->err, E2BIG, "the set-up log kept the first %u commands and not the %u after them: "
-				"a replay would not rebuild the same state", n, s->setup_dropped);
-	json_object_put(ctx->out);
-	ctx->out = NULL;	/* each replayed command prints its own result */
-	s->replaying = true;
-	if (!s->runner)
-		return vhu_errf(&ctx->err, ENOTSUP, "replay needs a front-end that runs commands");
-	for (unsigned i = 0; i < n && st == RUN_OK; i++)
-		st = s->runner->text(s, "replay", lines[i], i + 1);
-	s->replaying = false;
-	if (st != RUN_OK)
-		return vhu_errf(&ctx->err, EIO, "replay stopped at a failing command");
-	return 0;
-}
-
-
-static const struct arg_spec connect_args[] = {
-	{ .name = "path", .type = ARG_PATH, .required = true, .help = "back-end's unix socket" },
-};
-static const struct arg_spec listen_args[] = {
-	{ .name = "path", .type = ARG_PATH, .required = true, .help = "socket to serve" },
-	{ .name = "wait", .type = ARG_FLAG, .help = "wait for ever (default: the timeout)" },
-};
-static const struct arg_spec accept_args[] = {
-	{ .name = "wait", .type = ARG_FLAG, .help = "wait for ever (default: the timeout)" },
-};
-static const struct arg_spec help_args[] = {
-	{ .name = "command", .type = ARG_STRING, .help = "command to explain" },
-	{ .name = "subcommand", .type = ARG_STRING, .help = "second word of a two-word command" },
-};
 static const struct arg_spec onoff_args[] = {
 	{ .name = "state", .type = ARG_BOOL, .help = "on or off" },
 };
@@ -516,29 +275,9 @@ static const struct arg_spec timeout_args[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static struct cmd_def defs[] = {
-	{ "connect", GROUP_SESSION, connect_args, N(connect_args), "connect to a back-end's socket",
-	  "Closes any current connection first, with the ring eventfds that belonged to it.",
-	  "connect /run/vhost-blk.sock", NULL, cmd_connect, NULL, NULL },
-	{ "listen", GROUP_SESSION, listen_args, N(listen_args), "serve a socket and wait for a back-end to connect",
-	  "For back-ends that are clients (dpdk-testpmd's client=1, OVS dpdkvhostuserclient).\n"
-	  "Reports the pid and uid of the process that connected.",
-	  "listen /tmp/vhost.sock wait", NULL, cmd_listen, NULL, accept_budget },
-	{ "accept", GROUP_SESSION, accept_args, N(accept_args), "accept the back-end's next connection (listen mode)",
-	  NULL, "accept", NULL, cmd_accept, NULL, accept_budget },
-	{ "reconnect", GROUP_SESSION, NULL, 0, "dial the same socket again, or accept again in listen mode",
-	  NULL, "reconnect", NULL, cmd_reconnect, NULL, accept_budget },
-	{ "replay", GROUP_SESSION, NULL, 0, "send again every state-changing command since connecting",
-	  "After a back-end restarts: the requests, 'vring setup' and 'start' commands that\n"
-	  "succeeded on the previous connection, in order.", "reconnect; replay", NULL, cmd_replay, NULL,
-	  cmd_budget_none },
-	{ "disconnect", GROUP_SESSION, NULL, 0, "close the connection", NULL, NULL, NULL, cmd_disconnect, NULL, NULL },
+static const struct cmd_def defs[] = {
 	{ "status", GROUP_SESSION, NULL, 0, "negotiated features, memory, rings and fds",
 	  NULL, "status", NULL, cmd_status, NULL, NULL },
-	{ "raw", GROUP_SESSION, NULL, 0, "send any message, even one that breaks the protocol",
-	  "Warns where the message disagrees with the protocol table, sends it anyway, and\n"
-	  "reports what the back-end did: replied, closed the connection, or said nothing.",
-	  "raw GET_FEATURES flags=0xd", NULL, cmd_raw, NULL, NULL },
 	{ "ack", GROUP_SESSION, onoff_args, N(onoff_args), "set NEED_REPLY on every request once REPLY_ACK is negotiated",
 	  "On by default. With it off, requests without a reply of their own get none.",
 	  "ack off", NULL, cmd_ack, NULL, NULL },
@@ -567,19 +306,12 @@ static struct cmd_def defs[] = {
 	  "source setup.vhu", NULL, cmd_source, NULL, cmd_budget_none },
 	{ "sleep", GROUP_META, ms_args, N(ms_args), "wait a number of milliseconds", NULL, "sleep 100", NULL, cmd_sleep, NULL,
 	  sleep_budget },
-	{ "help", GROUP_META, help_args, N(help_args), "list commands, or explain one", NULL, "help set-vring-addr",
-	  NULL, cmd_help, NULL, NULL },
 	{ "quit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL, NULL },
 	{ "exit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL, NULL },
 };
 
 const struct cmd_def *cmd_session_defs(unsigned *n)
 {
-	for (unsigned i = 0; i < N(defs); i++)
-		if (defs[i].fn == cmd_raw) {
-			defs[i].args = cmd_raw_args(&defs[i].nargs);
-			defs[i].budget = cmd_raw_budget;
-		}
 	*n = N(defs);
 	return defs;
 }

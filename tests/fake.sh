@@ -227,8 +227,8 @@ start_fake "$S" ok ok ok ok \
 	"backend=9,fds=1,payload=00000000000000000000000000000000000000000000000000100000000000000100000000000000" \
 	"backend=10,payload=00000000000000000000000000000000001000000000000000000000000000000000000000000000"
 cmds="mem add 2M gpa=0x100000; get-protocol-features; set-protocol-features REPLY_ACK,BACKEND_REQ; set-backend-req-fd; status"
-for _ in $(seq 10); do cmds="$cmds; get-features; sleep 150"; done
-run_vhuctl --device blk "$S" -c "$cmds; status"
+for _ in $(seq 10); do cmds="$cmds; get-features"; done
+run_vhuctl --device blk "$S" -c "$cmds; backend-wait count=10; status"
 ran_ok "back-end channel session succeeds"
 evs=$(printf '%s\n' "$OUT" | jq -c 'select(.event == "backend-request")')
 is "$(printf '%s\n' "$evs" | jq -r .request.name | tr '\n' ' ')" "BACKEND_IOTLB_MSG BACKEND_CONFIG_CHANGE_MSG BACKEND_VRING_HOST_NOTIFIER_MSG BACKEND_VRING_CALL BACKEND_VRING_ERR BACKEND_SHARED_OBJECT_ADD BACKEND_SHARED_OBJECT_REMOVE BACKEND_SHARED_OBJECT_LOOKUP BACKEND_SHMEM_MAP BACKEND_SHMEM_UNMAP " "all ten back-end requests arrive as events, named"
@@ -385,10 +385,20 @@ timed_timeout 3500 start "start against a back-end slow to answer, -t 1000" -t 1
 like "$(printf '%s' "$E" | jq -r .error.message)" ": no reply from the back-end before the timeout" "naming the step it was at"
 stop_fake
 
+# backend-wait waits for what the back-end sends on the channel, and says
+# so when it does not come.
+start_fake "$S"
+run_vhuctl "$S" -c 'backend-wait'
+like "$ERR" "no back-end channel (any more): 0 of 1 requests came" "backend-wait without a channel: said at once"
+run_vhuctl "$S" -c 'get-protocol-features; set-protocol-features REPLY_ACK,BACKEND_REQ; set-backend-req-fd; backend-wait timeout=300'
+is "$(jcmd backend-wait | jq -r .error.code)" ETIMEDOUT "backend-wait: nothing came, ETIMEDOUT"
+like "$ERR" "0 of the 1 back-end requests came within 300 ms" "…saying how many came"
+stop_fake
+
 # config-watch: CONFIG_CHANGE_MSG makes vhuctl read the config again (with
 # the size that last worked); iotlb manual only shows misses.
 start_fake "$S" ok ok ok ok "backend=2" "backend=1,payload=0000100000000000001000000000000000000000000000000301000000000000"
-run_vhuctl "$S" -c 'mem add 1M gpa=0x100000; get-protocol-features; set-protocol-features REPLY_ACK,BACKEND_REQ,CONFIG; set-backend-req-fd; config-watch on; iotlb manual; get-config size=8; get-features; sleep 200; get-features; sleep 200'
+run_vhuctl "$S" -c 'mem add 1M gpa=0x100000; get-protocol-features; set-protocol-features REPLY_ACK,BACKEND_REQ,CONFIG; set-backend-req-fd; config-watch on; iotlb manual; get-config size=8; get-features; backend-wait count=1; get-features; backend-wait count=2'
 ans=$(printf '%s\n' "$OUT" | jq -c 'select(.event == "answer")')
 is "$(printf '%s' "$ans" | jq -r '.result.command')" "get-config size=8" "config-watch: GET_CONFIG again after CONFIG_CHANGE_MSG"
 is "$(printf '%s' "$ans" | jq -r '.result.reply.payload.hex')" 0001020304050607 "config-watch: the fresh config is shown"

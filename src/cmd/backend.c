@@ -72,10 +72,14 @@ void backend_on_readable(void *arg)
 		/* Within the running command's deadline. */
 		.deadline = wire_bound(s->conn.timeout_ms, s->deadline), .ops = &ops, .arg = s,
 	};
+	int r;
 
 	if (ch.fd < 0)
 		return;
-	if (channel_serve(&ch) < 0) {
+	r = channel_serve(&ch);
+	if (r == 0)
+		s->backend_requests++;
+	if (r < 0) {
 		/* Broken or gone: stop serving it (the event said why). */
 		session_keep_fd(s, "backend-channel", -1);
 		wire_set_waiter(-1, NULL, NULL);

@@ -36,6 +36,7 @@ static int cmd_status(struct cmd_ctx *ctx)
 	if (c->peer_pid >= 0)
 		jb_add(o, "peer_pid", json_object_new_int(c->peer_pid));
 	jb_add(o, "replayable", json_object_new_int((int)s->nsetup));
+	jb_add(o, "backend_requests", json_object_new_int64((int64_t)s->backend_requests));
 	if (s->setup_dropped)
 		jb_add(o, "replay_dropped", json_object_new_int((int)s->setup_dropped));
 	jb_add(o, "device", s->dev ? json_object_new_string(features_device_name(s->dev)) : NULL);
@@ -164,6 +165,35 @@ static int cmd_sleep(struct cmd_ctx *ctx)
 	return 0;
 }
 
+/* backend-wait [count=N]: until the back-end has sent N requests on its
+ * channel since connecting (default: one more than so far), serving them. */
+static int cmd_backend_wait(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	const struct arg_val *c = args_get(&ctx->args, "count");
+	uint64_t want = c->set ? c->u : s->backend_requests + 1;
+	int timeout, r = 0;
+	int64_t deadline;
+
+	if (cmd_timeout_arg(ctx, &timeout) < 0)
+		return -ERANGE;
+	deadline = wire_bound(timeout, s->deadline);
+	while (s->backend_requests < want && backend_fd(s) >= 0 && r >= 0) {
+		r = wire_wait(-1, deadline);	/* serves the channel */
+		backend_flush(s);
+	}
+	jb_add(ctx->out, "backend_requests", json_object_new_int64((int64_t)s->backend_requests));
+	if (s->backend_requests >= want)
+		return 0;
+	if (backend_fd(s) < 0)
+		return vhu_errf(&ctx->err, ENOENT, "no back-end channel (any more): %" PRIu64 " of %" PRIu64
+				" requests came", s->backend_requests, want);
+	if (r == -ECANCELED)
+		return vhu_errf(&ctx->err, ECANCELED, "interrupted");
+	return vhu_errf(&ctx->err, ETIMEDOUT, "%" PRIu64 " of the %" PRIu64 " back-end requests came within %d ms",
+			s->backend_requests, want, timeout);
+}
+
 /* sleep MS: the sleep, then the session timeout for what the back-end
  * channel queued meanwhile. */
 static int sleep_budget(const struct cmd_ctx *ctx)
@@ -263,6 +293,11 @@ static const struct arg_spec backend_reply_args[] = {
 	{ .name = "request", .type = ARG_STRING, .required = true, .help = "back-end request name or number" },
 	{ .name = "value", .type = ARG_U64, .help = "u64 to answer with (0 success)" },
 };
+static const struct arg_spec backend_wait_args[] = {
+	{ .name = "count", .type = ARG_U64, .key_only = true,
+	  .help = "requests the back-end has sent in all (default: one more than so far)" },
+	TIMEOUT_ARG,
+};
 static const struct arg_spec source_args[] = {
 	{ .name = "file", .type = ARG_PATH, .required = true, .help = "script to run" },
 };
@@ -295,6 +330,11 @@ static const struct cmd_def defs[] = {
 	  "back-end set NEED_REPLY and REPLY_ACK is negotiated. Default 0 (success),\n"
 	  "1 for BACKEND_SHARED_OBJECT_LOOKUP (vhuctl has no object to give).",
 	  "backend-reply BACKEND_IOTLB_MSG 1", NULL, cmd_backend_reply, NULL, NULL },
+	{ "backend-wait", GROUP_SESSION, backend_wait_args, N(backend_wait_args),
+	  "wait for the back-end to send requests on its channel",
+	  "Until the back-end has sent COUNT requests on the back-end channel since the\n"
+	  "connection (status says how many so far), each answered per policy as it comes.",
+	  "backend-wait count=2 timeout=1000", NULL, cmd_backend_wait, NULL, cmd_timeout_budget },
 	{ "iotlb", GROUP_SESSION, iotlb_args, N(iotlb_args), "how IOTLB misses are answered",
 	  "auto (default): each miss gets an IOTLB_MSG update mapping the memory region that\n"
 	  "holds it (IOVA = guest physical address). manual: misses are only shown; answer\n"

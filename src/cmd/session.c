@@ -49,6 +49,7 @@ void session_drop_connection_state(struct session *s)
 		s->kept[i].name[0] = '\0';
 	}
 	wire_set_waiter(-1, NULL, NULL);	/* the back-end channel went with them */
+	s->backend_requests = 0;
 	s->iotlb_pending = 0;
 	s->config_pending = false;
 }

@@ -101,6 +101,7 @@ struct session {
 	uint64_t max_mem_slots;		/* GET_MAX_MEM_SLOTS answer, 0 unknown */
 	unsigned backend_events;
 	unsigned backend_stalls;	/* answers the back-end did not take in time */
+	uint64_t backend_requests;	/* served on the channel since connecting */
 	/* Listen mode and reconnection. */
 	bool auto_reconnect;
 	bool wait_forever;

@@ -264,6 +264,8 @@ int wire_set_rcvtimeo(int sock, int timeout_ms)
 
 	if (timeout_ms < 0)
 		tv = (struct timeval){ 0, 0 };	/* for ever */
+	else if (timeout_ms == 0)
+		tv.tv_usec = 1;	/* {0, 0} would be for ever too: the shortest wait instead */
 	return setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ? -errno : 0;
 }
 

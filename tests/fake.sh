@@ -16,6 +16,12 @@ is "$(jline 2 | jq -r .error.code)" ETIMEDOUT "no reply: error object with ETIME
 ok $(( (t1 - t0) / 1000000 < 3000 ? 0 : 1 )) "no reply: gave up after the 300 ms timeout ($(( (t1 - t0) / 1000000 )) ms)"
 stop_fake
 
+# A timeout of 0 waits for nothing (SO_RCVTIMEO 0 would be for ever).
+start_fake "$S" noreply
+run_vhuctl -t 0 "$S" -c get-features
+like "$ERR" "GET_FEATURES: no reply from the back-end before the timeout" "timeout 0: no reply is a timeout at once"
+stop_fake
+
 start_fake "$S" close
 run_vhuctl "$S" -c get-features
 like "$ERR" "GET_FEATURES: back-end closed the connection after 0 of 12 header bytes" "close before replying"

@@ -40,7 +40,10 @@ static int run_file(const char *path)
 		free(buf);
 		return -1;
 	}
+	/* A hang is a failure too, as libFuzzer's -timeout makes it. */
+	alarm(30);
 	LLVMFuzzerTestOneInput(buf, got);
+	alarm(0);
 	free(buf);
 	return 0;
 }

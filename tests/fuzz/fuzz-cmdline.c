@@ -25,19 +25,29 @@ static size_t *line_starts(const char *src, size_t len, unsigned *n)
 	return ls;
 }
 
-/* Where (LINE, COL) is in the source, checked against tok_source_line. */
-static size_t offset_of(const char *src, size_t len, const size_t *ls, unsigned nlines,
-			unsigned line, unsigned col)
+/* Where (LINE, COL) is in the source: inside it, on a line that has it. */
+static size_t offset_of(size_t len, const size_t *ls, unsigned nlines, unsigned line, unsigned col)
+{
+	FUZZ_CHECK(line >= 1 && line <= nlines && col >= 1, "position %u:%u outside %u lines",
+		   line, col, nlines);
+	FUZZ_CHECK(ls[line - 1] + col - 1 <= len && (line == nlines || ls[line - 1] + col - 1 < ls[line]),
+		   "column %u past the end of line %u", col, line);
+	return ls[line - 1] + col - 1;
+}
+
+/* An error is shown with its source line (run.c's print_located): the
+ * line tok_source_line finds must be the one the error is on. */
+static void check_error(const struct tok_error *te, const char *src, size_t len,
+			const size_t *ls, unsigned nlines)
 {
 	const char *l;
 	size_t ll;
 
-	FUZZ_CHECK(line >= 1 && line <= nlines && col >= 1, "position %u:%u outside %u lines",
-		   line, col, nlines);
-	l = tok_source_line(src, len, line, &ll);
-	FUZZ_CHECK(l == src + ls[line - 1], "tok_source_line(%u) is not where line %u starts", line, line);
-	FUZZ_CHECK(col - 1 <= ll, "column %u past the end of line %u (%zu characters)", col, line, ll);
-	return ls[line - 1] + col - 1;
+	FUZZ_CHECK(te->msg[0], "an error without a message");
+	offset_of(len, ls, nlines, te->line, te->col);
+	l = tok_source_line(src, len, te->line, &ll);
+	FUZZ_CHECK(l == src + ls[te->line - 1] && te->col - 1 <= ll,
+		   "tok_source_line(%u) is not the line of the error at %u:%u", te->line, te->line, te->col);
 }
 
 static void check_tokens(const struct tok_cmd *c, const char *src, size_t len,
@@ -45,7 +55,7 @@ static void check_tokens(const struct tok_cmd *c, const char *src, size_t len,
 {
 	for (unsigned i = 0; i < c->n; i++) {
 		const struct tok *t = &c->v[i];
-		size_t at = offset_of(src, len, ls, nlines, t->line, t->col);
+		size_t at = offset_of(len, ls, nlines, t->line, t->col);
 
 		FUZZ_CHECK(t->text && t->len >= 1 && at + t->len <= len,
 			   "token %u at %u:%u spans %u characters of %zu", i, t->line, t->col, t->len, len);
@@ -138,8 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		FUZZ_CHECK(t.pos > pos && t.pos <= size, "no progress at %zu of %zu", pos, size);
 		if (r < 0) {
-			FUZZ_CHECK(te.msg[0], "an error without a message");
-			offset_of(src, size, ls, nlines, te.line, te.col);
+			check_error(&te, src, size, ls, nlines);
 			continue;
 		}
 		check_tokens(&c, src, size, ls, nlines);

@@ -2,7 +2,8 @@
  *
  * Input: u8 mode (bit 0 may_block, bit 1 exchanges instead of plain reads,
  * bit 2 REPLY_ACK negotiated, bit 3 NEED_REPLY, bit 4 a late reply is
- * possible, bit 5 a reply only where the table says), u16 read-ahead, u8
+ * possible, bit 5 a reply only where the table says, bit 6 the back-end
+ * goes quiet instead of hanging up, with a timeout of 1 ms), u16 read-ahead, u8
  * device, u8 request number (exchanges), u8 cut count, then that many cuts
  * of {u16 length, u8 fds: bits 0-5 how many, bits 6-7 what: eventfd,
  * memfd, pipe, socket}, then the stream.
@@ -16,7 +17,7 @@
  *   checked, rendered and its fds closed as cmd_request.c does.
  *
  * Every byte sent is read exactly once (or the stream fails on an oversize
- * header), every fd comes with a message that holds bytes of the send it
+ * header, or ends in a timeout when the back-end went quiet), every fd comes with a message that holds bytes of the send it
  * came with (each fd carries the number of its cut), and no fd survives:
  * /proc/self/fd is counted before and after. */
 #include <errno.h>
@@ -45,6 +46,7 @@ enum {
 	MODE_NEED_REPLY = 8,
 	MODE_LATE = 16,
 	MODE_AUTO = 32,
+	MODE_QUIET = 64,
 };
 
 /* Where each cut went in the stream, by tag (cut index + 1). */
@@ -204,19 +206,23 @@ static void check_fds(const struct vhu_msg *m, size_t consumed)
 	}
 }
 
-static void plain_reads(int sock, uint32_t ahead, bool may_block, enum vhu_device dev, size_t sent)
+static void plain_reads(int sock, unsigned mode, uint32_t ahead, enum vhu_device dev, size_t sent)
 {
 	static struct wire_rx rx;
 	static struct vhu_msg m;
 	size_t consumed = 0;
 
+	/* A read that may block is bounded by SO_RCVTIMEO, as conn sets it. */
+	if (mode & MODE_MAY_BLOCK)
+		FUZZ_CHECK(wire_set_rcvtimeo(sock, mode & MODE_QUIET ? 1 : 5000) == 0, "SO_RCVTIMEO");
 	for (;;) {
 		struct vhu_err e = { 0 };
-		int r = wire_recv_rx(sock, &rx, &m, VHU_PAYLOAD_MAX, ahead, wire_deadline(5000),
-				     may_block, &e);
+		int r = wire_recv_rx(sock, &rx, &m, VHU_PAYLOAD_MAX, ahead,
+				     wire_deadline(mode & MODE_QUIET ? 1 : 5000), mode & MODE_MAY_BLOCK, &e);
 
 		if (r < 0) {
-			FUZZ_CHECK(r != -ETIMEDOUT, "a read waited for bytes that were all there: %s", e.msg);
+			FUZZ_CHECK(r == -ETIMEDOUT ? mode & MODE_QUIET : r != -ECANCELED,
+				   "a read of bytes that were all there ended in: %s", e.msg);
 			FUZZ_CHECK(e.msg[0], "error %d without a message", r);
 			FUZZ_CHECK(m.nfds == 0 && rx.len == 0 && rx.nfds == 0,
 				   "a failed read left %u bytes and %u fds behind", rx.len, rx.nfds + m.nfds);
@@ -248,6 +254,7 @@ static void exchanges(int sock, unsigned mode, uint8_t num, enum vhu_device dev)
 	c.proto_set = true;
 	c.acked_proto = mode & MODE_REPLY_ACK ? 1u << 3 : 0;
 	c.late_reply_possible = mode & MODE_LATE;
+	c.timeout_ms = mode & MODE_QUIET ? 1 : 5000;
 	for (unsigned i = 0; i < 16 && conn_connected(&c); i++) {
 		struct vhu_err e = { 0 };
 		uint32_t min, max;
@@ -287,12 +294,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair: %s",
 		   strerror(errno));
 	sent = send_stream(sv[1], &in);
-	/* The back-end says no more, but still takes what we send it. */
-	shutdown(sv[1], SHUT_WR);
+	/* The back-end says no more, but still takes what we send it: it
+	 * hangs up its sending side, or it just goes quiet. */
+	if (!(mode & MODE_QUIET))
+		shutdown(sv[1], SHUT_WR);
 	if (mode & MODE_EXCHANGE) {
 		exchanges(sv[0], mode, num % 48, dev);
 	} else {
-		plain_reads(sv[0], ahead, mode & MODE_MAY_BLOCK, dev, sent);
+		plain_reads(sv[0], mode, ahead, dev, sent);
 		close(sv[0]);
 	}
 	close(sv[1]);

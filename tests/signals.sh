@@ -23,7 +23,7 @@ check_killed() {
 # Results to a file (written in blocks): SIGTERM while waiting for a reply
 # the back-end never sends.
 start_fake "$S" noreply noreply noreply noreply
-"$VHUCTL" -t 60000 "$S" -c "$CMDS" >"$TMP/out.json" 2>"$TMP/err" </dev/null &
+env --default-signal "$VHUCTL" -t 60000 "$S" -c "$CMDS" >"$TMP/out.json" 2>"$TMP/err" </dev/null &
 V=$!
 wait_log 1	# GET_FEATURES has been sent: vhuctl waits for the reply
 kill -TERM "$V"
@@ -35,9 +35,10 @@ mkfifo "$TMP/pipe"
 cat "$TMP/pipe" >"$TMP/piped.json" &
 C=$!
 # (A script's background job starts with SIGINT ignored, and vhuctl leaves
-# an ignored signal ignored, as nohup expects: give it SIGINT back, as a
-# terminal's foreground job has it.)
-env --default-signal=INT "$VHUCTL" -t 60000 "$S" -c "$CMDS" >"$TMP/pipe" 2>"$TMP/err" </dev/null &
+# an ignored signal ignored, as nohup expects: each case here starts vhuctl
+# with every signal at its default, as a terminal's foreground job has it,
+# whatever this test inherited.)
+env --default-signal "$VHUCTL" -t 60000 "$S" -c "$CMDS" >"$TMP/pipe" 2>"$TMP/err" </dev/null &
 V=$!
 wait_log 2
 kill -INT "$V"
@@ -47,7 +48,7 @@ wait "$C"
 check_killed "pipe" INT $rc "$TMP/piped.json"
 
 # The results are in the file before the signal: a wait never holds them.
-"$VHUCTL" -t 60000 "$S" -c "$CMDS" >"$TMP/out.json" 2>"$TMP/err" </dev/null &
+env --default-signal "$VHUCTL" -t 60000 "$S" -c "$CMDS" >"$TMP/out.json" 2>"$TMP/err" </dev/null &
 V=$!
 wait_log 3
 wait_lines "$TMP/out.json" 3 30
@@ -67,7 +68,7 @@ is $? 143 "SIGINT, ignored when vhuctl started, stays ignored; SIGTERM still end
 
 # Commands from a pipe that stays open: a signal ends the wait for input.
 mkfifo "$TMP/in"
-"$VHUCTL" -t 60000 "$S" <"$TMP/in" >"$TMP/out.json" 2>"$TMP/err" &
+env --default-signal "$VHUCTL" -t 60000 "$S" <"$TMP/in" >"$TMP/out.json" 2>"$TMP/err" &
 V=$!
 exec 3>"$TMP/in"
 echo "mem add 1M" >&3

@@ -81,7 +81,7 @@ int cmd_budget_none(const struct cmd_ctx *ctx);
 void cmd_request_defs(struct cmd_def *out, unsigned *n, unsigned max);
 int cmd_request_run(struct cmd_ctx *ctx);
 
-/* Session, memory and meta commands (cmd_session.c). */
+/* The session's settings, status and source (cmd_session.c). */
 const struct cmd_def *cmd_session_defs(unsigned *n);
 /* The connection (cmd_conn.c), raw (cmd_raw.c), help (cmd_help.c). */
 const struct cmd_def *cmd_conn_defs(unsigned *n);

@@ -9,7 +9,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Row I is request I + 1 (docs: vhost-user.md A.2, A.3). A literal copy of
- * the digest, so that a slip in src/proto.c cannot also be a slip here. */
+ * the digest, so that a slip in src/core/proto.c cannot also be a slip here. */
 struct expect {
 	const char *name;
 	enum vhu_reply_policy reply;

@@ -77,7 +77,7 @@ int cmd_run(struct cmd_ctx *ctx);
  * each with its own deadline, or waits for ever as asked). */
 int cmd_budget_none(const struct cmd_ctx *ctx);
 
-/* Request commands (cmd_request.c). */
+/* Request commands: their rows (request_args.c), running one (cmd_request.c). */
 void cmd_request_defs(struct cmd_def *out, unsigned *n, unsigned max);
 int cmd_request_run(struct cmd_ctx *ctx);
 

@@ -36,7 +36,7 @@ is "$(jline 2 | jq -r .timeout_ms)" 3600000 "'timeout' takes 1 and 3600000"
 run_vhuctl -c 'get-feature'
 is "$RC" 1 "unknown command: exit 1"
 like "$ERR" "command line:1:1: error: unknown command 'get-feature' (did you mean 'get-features'?)" "unknown command located"
-is "$(jline 1 | jq -r .error.code)" ENOENT "error object on stdout"
+is "$(jline 1 | jq -c '[.command, .ok, .error.code]')" '["get-feature",false,"EINVAL"]' "error object on stdout names the command"
 is "$(printf '%s\n' "$ERR" | sed -n 3p)" "^~~~~~~~~~~" "caret under the bad token"
 
 # Spec spelling is accepted; arguments are typed.
@@ -112,7 +112,7 @@ is "$(jline 3 | jq -c '[.error.file, .error.line]')" "[\"$TMP/s.vhu\",5]" "scrip
 run_vhuctl --keep-going -f "$TMP/s.vhu"
 is "$RC" 1 "keep-going: still exit 1"
 is "$(jline 4 | jq -r '.command')" "mem list" "keep-going: ran the rest"
-is "$(jline 4 | jq -c '[.regions[].memory_size]')" '["0x100000","0x10000"]' "mem list shows the regions"
+is "$(jline 4 | jq -c '[.regions[].memory_size]')" '[1048576,65536]' "mem list shows the regions (sizes are numbers)"
 is "$(jline 4 | jq -c '.regions[0].seals')" '["SHRINK","GROW","SEAL"]' "memfd regions are sealed against shrinking and growing"
 
 # Located errors in scripts: exact FILE:LINE:COL, the line, and a caret.
@@ -142,14 +142,15 @@ is "$(printf '%s\n' "$OUT" | wc -l)" 2 "stdin script: one line per command"
 is "$(printf '%s\n' "$OUT" | jq -c . | tr -d '\n')" "$(printf '%s\n' "$OUT" | tr -d '\n')" "compact output is jq -c's form"
 OUT=$(printf 'mem add 1M\n' | timeout 20 "$VHUCTL" --json=pretty)
 ok $(( $(printf '%s\n' "$OUT" | wc -l) > 3 ? 0 : 1 )) "--json=pretty spreads an object over lines"
-like "$OUT" '"memory_size": "0x100000"' "--json=pretty is valid, spaced JSON"
+like "$OUT" '"memory_size": 1048576' "--json=pretty is valid, spaced JSON"
 OUT=$(printf 'mem add 1M\n' | timeout 20 "$VHUCTL" -f -)
-is "$(printf '%s' "$OUT" | jq -r .memory_size)" 0x100000 "-f - reads stdin"
+is "$(printf '%s' "$OUT" | jq -r .memory_size)" 1048576 "-f - reads stdin"
 
 # Colour: keys, strings and numbers when asked; never on a pipe by default.
 OUT=$(timeout 20 "$VHUCTL" --json=pretty --color=always -c 'mem add 4K')
 like "$OUT" $'\033[34;1m"memory_size"' "--color=always colours keys"
-like "$OUT" $'\033[32m"0x1000"' "--color=always colours strings"
+like "$OUT" $'\033[32m"0x0"' "--color=always colours strings"
+like "$OUT" $'\033[33m4096' "--color=always colours numbers"
 OUT=$(timeout 20 "$VHUCTL" --json=pretty -c 'mem add 4K')
 ok $(printf '%s' "$OUT" | grep -q $'\033'; echo $((!$?))) "no colour on a pipe"
 OUT=$(NO_COLOR=1 timeout 20 "$VHUCTL" --json=pretty --color=never -c 'mem add 4K')

@@ -12,8 +12,8 @@ run_vhuctl --device fs "$S" -c 'start; status'
 ran_ok "start on virtiofsd succeeds"
 st=$(jcmd start)
 is "$(printf '%s' "$st" | jq -c '[.queues_reported, .queues]')" '[2,2]' "start follows GET_QUEUE_NUM: hiprio and one request queue"
-is "$(printf '%s' "$st" | jq -c '[.steps[] | select(.request == "SET_VRING_ENABLE") | .command]')" \
-	'["set-vring-enable 0 1","set-vring-enable 1 1"]' "both rings set up and enabled"
+is "$(printf '%s' "$st" | jq -c '[.steps[] | select(.request.name == "SET_VRING_ENABLE") | .request.payload]')" \
+	'[{"index":0,"num":1},{"index":1,"num":1}]' "both rings set up and enabled"
 is "$(jcmd status | jq -c '[.rings[] | .index]')" '[0,1]' "status shows the kick and call eventfds of both"
 # virtiofsd serves one front-end, then exits.
 gone "$VIRTIOFSD_PID" 30

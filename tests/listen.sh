@@ -29,10 +29,13 @@ VPID=$!
 PIDS+=("$VPID")
 exec 3>"$TMP/in"
 
+# --listen prints nothing of its own on success (the first result is the
+# first command's): 'status' runs once the back-end has connected.
+echo "status" >&3
 lines 1
 OUT=$(cat "$TMP/out")
-is "$(jline 1 | jq -c '[.command, .connected]')" '["listen",true]' "the back-end connects to vhuctl"
-is "$(jline 1 | jq -r .peer.pid)" "$TESTPMD_PID" "vhuctl reports who connected"
+is "$(jline 1 | jq -c '[.command, .connected, .mode]')" '["status",true,"listen"]' "the back-end connects to vhuctl"
+is "$(jline 1 | jq -r .peer_pid)" "$TESTPMD_PID" "vhuctl knows who connected"
 
 testpmd_ready --auto-start
 echo "start" >&3

@@ -17,7 +17,7 @@ for layout in split packed; do
 	run_vhuctl --device net -t 3000 "$S" -c "start $opt; net send $F1; net recv; net send $F2; net send $F3; sleep 100; net recv; vring dump 1; stop"
 	ran_ok "$layout: session succeeds"
 	is "$(jcmd start | jq -r .layout)" $layout "$layout: rings laid out $layout"
-	[ $layout = packed ] && like "$(jcmd start | jq -r '.steps[] | select(.command | startswith("set-features")) | .request')" SET_FEATURES "packed: start sends SET_FEATURES" && is "$(( $(jcmd start | jq -r .features) >> 34 & 1 ))" 1 "packed: RING_PACKED negotiated"
+	[ $layout = packed ] && like "$(jcmd start | jq -r '.steps[] | select(.command == "set-features") | .request.name')" SET_FEATURES "packed: start sends SET_FEATURES" && is "$(( $(jcmd start | jq -r .features.value) >> 34 & 1 ))" 1 "packed: RING_PACKED negotiated"
 	recvs=$(printf '%s\n' "$OUT" | jq -c 'select(.command == "net recv")')
 	is "$(printf '%s\n' "$recvs" | sed -n 1p | jq -r '.frames[0].hex')" "$F1" "$layout: a frame sent comes back byte-identical"
 	is "$(printf '%s\n' "$recvs" | sed -n 1p | jq -r '.frames[0].hdr')" 000000000000000000000000 "$layout: with a 12-byte virtio_net_hdr"
@@ -55,7 +55,7 @@ is "$(jcmd 'net recv' | jq -r '.frames[0].hex')" "$F1" "hand-set rings: a frame 
 is "$(jcmd 'vring dump' | jq -c '.ring | [.size, .desc_addr, .used.idx]')" '[128,"0x100050010",1]' "hand-set rings: the transmit ring is where it was put, its frame used"
 
 # Dirty log with DPDK, which answers SET_LOG_BASE with an empty payload.
-run_vhuctl --device net -t 3000 "$S" -c "start; log start verbose; net send $F1; net recv; log dump; vring dump 0 chains-only; log stop"
+run_vhuctl --device net -t 3000 "$S" -c "start; log start; net send $F1; net recv; log dump; vring dump 0 chains-only; log stop"
 ran_ok "dirty log session with testpmd succeeds"
 is "$(jcmd 'log start' | jq -c '[.steps[0].request.name, .steps[0].reply.size]')" '["SET_LOG_BASE",0]' "DPDK's empty SET_LOG_BASE reply is read and accepted"
 used0=$(( $(jcmd 'vring dump' | jq -r .ring.used_addr) / 4096 * 4096 ))

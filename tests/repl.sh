@@ -70,7 +70,7 @@ shows "vhuctl (not connected)> iotlb-msg type=access-fail" "Tab completes enumer
 
 # History survives a restart, without consecutive duplicates, mode 0600.
 $TM send-keys -t t C-u 'mem add 4K' Enter
-wait_for '"memory_size": "0x1000"'
+wait_for '"memory_size": 4096'
 ok $? "a command typed at the prompt runs"
 $TM send-keys -t t 'mem add 4K' Enter 'mem list' Enter 'quit' Enter
 QUITTING=1

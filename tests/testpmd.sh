@@ -40,7 +40,7 @@ for n in MQ REPLY_ACK NET_MTU BACKEND_REQ STATUS; do
 done
 is "$(jcmd get-queue-num | jq .reply.payload.u64)" 128 "GET_QUEUE_NUM answered (testpmd says 128)"
 for cmd in set-owner set-features set-mem-table set-vring-num set-vring-base set-vring-addr set-vring-kick set-vring-call set-vring-enable set-status; do
-	is "$(jcmd $cmd | jq -c '[.request.flag_names, .ack.ok]')" '[["NEED_REPLY"],true]' "$cmd acked with REPLY_ACK"
+	is "$(jcmd $cmd | jq -c '[.request.flags.names, .ack.ok]')" '[["NEED_REPLY"],true]' "$cmd acked with REPLY_ACK"
 done
 is "$(jcmd get-status | jq -c .reply.payload.names)" '["ACKNOWLEDGE","DRIVER","DRIVER_OK","FEATURES_OK"]' "GET_STATUS decodes what SET_STATUS set"
 is "$(jcmd get-vring-base | jq -c .reply.payload)" '{"index":0,"num":0}' "GET_VRING_BASE answered"

@@ -135,7 +135,7 @@ void backend_flush(struct session *s)
 
 			jb_add(ev, "event", json_object_new_string("iotlb-miss-unanswered"));
 			jb_add(ev, "iova", jb_hex(iova));
-			jb_add(ev, "message", json_object_new_string("no memory region holds this IOVA"));
+			jb_add(ev, "reason", json_object_new_string("no memory region holds this IOVA"));
 			emit(s, ev);
 			continue;
 		}

@@ -245,13 +245,7 @@ int cmd_run(struct cmd_ctx *ctx)
 		r = vhu_errf(&ctx->err, ETIMEDOUT, "the timeout passed while answering requests on the "
 			     "back-end channel, before the command could run");
 	} else {
-		/* Commands made of steps take 'verbose' to show each in full. */
-		bool saved = ctx->s->verbose_steps;
-
-		if (args_get(&ctx->args, "verbose")->set)
-			ctx->s->verbose_steps = true;
 		r = c->fn(ctx);
-		ctx->s->verbose_steps = saved;
 	}
 	if (owner && r == -ETIMEDOUT && ctx->s->backend_stalls != stalls) {
 		/* Say where the time went. */
@@ -268,36 +262,8 @@ int cmd_run(struct cmd_ctx *ctx)
 	return r;
 }
 
-/* Run one of our own commands as a step of a bigger one, keeping its result. */
-/* A request step in brief: what was sent, whether it worked, what came
- * back (the full objects with 'verbose'). Takes OUT over. */
-static struct json_object *step_summary(struct json_object *out, bool ok)
-{
-	struct json_object *sum, *v, *req;
-
-	if (!json_object_object_get_ex(out, "request", &req))
-		return out;	/* not a request: small already */
-	sum = json_object_new_object();
-	if (json_object_object_get_ex(out, "command", &v))
-		jb_add(sum, "command", json_object_get(v));
-	if (json_object_object_get_ex(req, "name", &v))
-		jb_add(sum, "request", json_object_get(v));
-	jb_add(sum, "ok", json_object_new_boolean(ok));
-	if (json_object_object_get_ex(out, "ack", &v) && json_object_object_get_ex(v, "u64", &v))
-		jb_add(sum, "ack", json_object_get(v));
-	else if (json_object_object_get_ex(out, "reply", &v) && v &&
-		 json_object_object_get_ex(v, "payload", &v))
-		jb_add(sum, "reply", json_object_get(v));
-	if (json_object_object_get_ex(out, "rtt_us", &v))
-		jb_add(sum, "rtt_us", json_object_get(v));
-	if (json_object_object_get_ex(out, "warnings", &v))
-		jb_add(sum, "warnings", json_object_get(v));
-	if (json_object_object_get_ex(out, "error", &v))
-		jb_add(sum, "error", json_object_get(v));
-	json_object_put(out);
-	return sum;
-}
-
+/* Run one of our own commands as a step of a bigger one: its whole result,
+ * as if typed, goes into STEPS. */
 int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ...)
 {
 	struct cmd_ctx sub = { .s = ctx->s };
@@ -320,7 +286,7 @@ int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ..
 	sub.argv = c.v + words;
 	sub.argc = c.n - words;
 	sub.out = json_object_new_object();
-	jb_add(sub.out, "command", json_object_new_string(line));
+	jb_add(sub.out, "command", json_object_new_string(sub.cmd->name));
 	r = cmd_run(&sub);
 	if (r < 0) {
 		struct json_object *e = json_object_new_object();
@@ -333,25 +299,22 @@ int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ..
 		vhu_errf(&ctx->err, sub.err.code ? sub.err.code : -r, "%s: %s", line, sub.err.msg);
 	}
 	if (sub.out) {
-		/* Steps are read back (step_summary, cmd_step_reply). */
+		jb_add(sub.out, "ok", json_object_new_boolean(r == 0));
+		/* Steps are read back (cmd_step_reply). */
 		sub.out = jw_plain(sub.out);
-		json_object_array_add(steps, ctx->s->verbose_steps ? sub.out : step_summary(sub.out, r == 0));
+		json_object_array_add(steps, sub.out);
 	}
 	tok_cmd_free(&c);
 	return r;
 }
 
-
 struct json_object *cmd_step_reply(struct json_object *step)
 {
-	struct json_object *v, *req;
+	struct json_object *v;
 
 	if (!step || !json_object_object_get_ex(step, "reply", &v) || !v)
 		return NULL;
-	/* full form: reply.payload; summary: reply is the payload */
-	if (json_object_object_get_ex(step, "request", &req) && json_object_is_type(req, json_type_object))
-		return json_object_object_get_ex(v, "payload", &v) ? v : NULL;
-	return v;
+	return json_object_object_get_ex(v, "payload", &v) ? v : NULL;
 }
 
 int cmd_run_line(struct session *s, const char *line, struct json_object **result,
@@ -359,12 +322,9 @@ int cmd_run_line(struct session *s, const char *line, struct json_object **resul
 {
 	struct cmd_ctx ctx = { .s = s };
 	struct json_object *steps = json_object_new_array();
-	bool saved = s->verbose_steps;
 	int r;
 
-	s->verbose_steps = true;	/* the whole result, as if typed */
 	r = cmd_step(&ctx, steps, "%s", line);
-	s->verbose_steps = saved;
 	*result = json_object_get(json_object_array_get_idx(steps, 0));
 	json_object_put(steps);
 	if (e)

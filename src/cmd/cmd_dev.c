@@ -69,20 +69,8 @@ static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
 	jb_add(ctx->out, "rtt_us", jb_us(wire_now_ns() - t0));
 	jb_add(ctx->out, "head", json_object_new_int(head));
 	jb_add(ctx->out, "used_len", json_object_new_int64(u.len));
-	{
-		struct json_object *b = json_object_new_array();
-
-		/* Our own record of the buffers (vring_post filled their addresses). */
-		for (unsigned i = 0; i < n; i++) {
-			struct json_object *o = json_object_new_object();
-
-			jb_add(o, "addr", jb_hex(segs[i].gpa));
-			jb_add(o, "len", json_object_new_int64(segs[i].len));
-			jb_add(o, "write", json_object_new_boolean(segs[i].write));
-			json_object_array_add(b, o);
-		}
-		jb_add(ctx->out, "buffers", b);
-	}
+	/* Our own record of the buffers (vring_post filled their addresses). */
+	jb_add(ctx->out, "buffers", cmd_segs_json(segs, n));
 	{
 		const uint8_t *sp = mem_gpa_ptr(&s->mem, segs[n - 1].gpa, 1);
 		uint8_t status = sp ? *sp : 0xff;
@@ -241,7 +229,7 @@ static int cmd_net_send(struct cmd_ctx *ctx)
 	if (vring_need_kick(vr, &s->mem, old) && (r = cmd_kick(ctx, vr)) < 0)
 		return r;
 	s->last_tx_ns = wire_now_ns();
-	jb_add(ctx->out, "ring", json_object_new_int(NET_TX));
+	jb_add(ctx->out, "vring", json_object_new_int(NET_TX));
 	jb_add(ctx->out, vr->packed ? "id" : "head", json_object_new_int(head));
 	jb_add(ctx->out, "hdr_len", json_object_new_int((int)hl));
 	jb_add(ctx->out, "frame_len", json_object_new_int64(len));

@@ -394,12 +394,10 @@ out:
 
 static const struct arg_spec log_start_args[] = {
 	{ .name = "size", .type = ARG_U64, .key_only = true, .help = "log bytes (default: one bit per page of all memory)" },
-	VERBOSE_ARG,
 };
 static const struct arg_spec log_dump_args[] = {
 	{ .name = "clear", .type = ARG_FLAG, .help = "clear the bits that were reported" },
 };
-static const struct arg_spec verbose_args[] = { VERBOSE_ARG };
 static const struct arg_spec file_args[] = {
 	{ .name = "file", .type = ARG_PATH, .required = true, .help = "where the state goes, or comes from" },
 };
@@ -414,7 +412,7 @@ static const struct cmd_def defs[] = {
 	  "log start", "docs/interop/vhost-user.rst, \"Migration\"", cmd_log_start, NULL, NULL },
 	{ "log dump", GROUP_RINGS, log_dump_args, N(log_dump_args), "list the pages the back-end marked dirty",
 	  NULL, "log dump clear", NULL, cmd_log_dump, NULL, NULL },
-	{ "log stop", GROUP_RINGS, verbose_args, N(verbose_args), "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL, NULL },
+	{ "log stop", GROUP_RINGS, NULL, 0, "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL, NULL },
 	{ "inflight dump", GROUP_RINGS, NULL, 0, "decode the inflight area from GET_INFLIGHT_FD, per queue",
 	  "Reads a copy of the area with pread (the back-end's fd may shrink at any time,\n"
 	  "under a mapping); split or packed layout from the negotiated features; lists the\n"

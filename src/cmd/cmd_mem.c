@@ -19,7 +19,7 @@ struct json_object *cmd_region_json(const struct mem *m, unsigned i)
 
 	jb_add(r, "index", json_object_new_int((int)i));
 	jb_add(r, "guest_phys_addr", jb_hex(m->r[i].gpa));
-	jb_add(r, "memory_size", jb_hex(m->r[i].size));
+	jb_add(r, "memory_size", jb_u64(m->r[i].size));
 	jb_add(r, "userspace_addr", jb_hex((uint64_t)(uintptr_t)m->r[i].va));
 	jb_add(r, "fd", json_object_new_int(m->r[i].fd));
 	if (sl >= 0) {

@@ -41,9 +41,9 @@ static int cmd_status(struct cmd_ctx *ctx)
 		jb_add(o, "replay_dropped", json_object_new_int((int)s->setup_dropped));
 	jb_add(o, "device", s->dev ? json_object_new_string(features_device_name(s->dev)) : NULL);
 	jb_add(o, "timeout_ms", json_object_new_int(c->timeout_ms));
-	jb_add(o, "ack", json_object_new_boolean(s->ack));
+	jb_add(o, "ack_enabled", json_object_new_boolean(s->ack));
 	jb_add(o, "reply_ack", json_object_new_boolean(conn_reply_ack(c)));
-	jb_add(o, "sync", json_object_new_boolean(s->sync));
+	jb_add(o, "sync_enabled", json_object_new_boolean(s->sync));
 	f = json_object_new_object();
 	jb_add(f, "offered", negotiated(c->have_features, c->features, false, s->dev));
 	jb_add(f, "acked", negotiated(c->features_set, c->acked_features, false, s->dev));
@@ -92,25 +92,26 @@ static int cmd_status(struct cmd_ctx *ctx)
 	return 0;
 }
 
-/* The on/off settings: 'state' given sets FIELD; the result shows it. */
-static int toggle(struct cmd_ctx *ctx, bool *field, const char *key)
+/* The on/off settings: 'state' given sets FIELD; the result shows it,
+ * as "enabled", whichever setting it is. */
+static int toggle(struct cmd_ctx *ctx, bool *field)
 {
 	if (args_get(&ctx->args, "state")->set)
 		*field = args_u(&ctx->args, "state", 0);
-	jb_add(ctx->out, key, json_object_new_boolean(*field));
+	jb_add(ctx->out, "enabled", json_object_new_boolean(*field));
 	return 0;
 }
 
 static int cmd_ack(struct cmd_ctx *ctx)
 {
-	toggle(ctx, &ctx->s->ack, "ack");
+	toggle(ctx, &ctx->s->ack);
 	jb_add(ctx->out, "reply_ack", json_object_new_boolean(conn_reply_ack(&ctx->s->conn)));
 	return 0;
 }
 
 static int cmd_sync(struct cmd_ctx *ctx)
 {
-	return toggle(ctx, &ctx->s->sync, "sync");
+	return toggle(ctx, &ctx->s->sync);
 }
 
 static int cmd_device(struct cmd_ctx *ctx)
@@ -226,13 +227,13 @@ static int cmd_iotlb(struct cmd_ctx *ctx)
 {
 	if (args_get(&ctx->args, "policy")->set)
 		ctx->s->iotlb_auto = args_u(&ctx->args, "policy", 1);
-	jb_add(ctx->out, "iotlb", json_object_new_string(ctx->s->iotlb_auto ? "auto" : "manual"));
+	jb_add(ctx->out, "mode", json_object_new_string(ctx->s->iotlb_auto ? "auto" : "manual"));
 	return 0;
 }
 
 static int cmd_config_watch(struct cmd_ctx *ctx)
 {
-	return toggle(ctx, &ctx->s->config_watch, "config_watch");
+	return toggle(ctx, &ctx->s->config_watch);
 }
 
 static int cmd_quit(struct cmd_ctx *ctx)

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "cmd/rings.h"
 #include "core/jb.h"
+#include "core/render.h"
 
 static int cmd_start(struct cmd_ctx *ctx)
 {
@@ -82,7 +83,9 @@ static int cmd_start(struct cmd_ctx *ctx)
 	if (c->proto_set && (c->acked_proto & BIT(16)) &&
 	    (r = cmd_step(ctx, steps, "set-status ACKNOWLEDGE,DRIVER,FEATURES_OK,DRIVER_OK")) < 0)
 		return r;
-	jb_add(ctx->out, "features", jb_hex(want));
+	jb_add(ctx->out, "features", render_features(want, ctx->s->dev));
+	if (c->proto_set)
+		jb_add(ctx->out, "protocol_features", render_pfeatures(c->acked_proto));
 	jb_add(ctx->out, "queues", json_object_new_int((int)queues));
 	if (reported)
 		jb_add(ctx->out, "queues_reported", json_object_new_int64((int64_t)reported));
@@ -117,13 +120,11 @@ static int cmd_stop(struct cmd_ctx *ctx)
 	return r;
 }
 
-static const struct arg_spec verbose_args[] = { VERBOSE_ARG };
 static const struct arg_spec start_args[] = {
 	{ .name = "features", .type = ARG_FEATURES, .key_only = true, .help = "features to ack (default: offered and drivable)" },
 	{ .name = "queues", .type = ARG_U32, .key_only = true, .help = "rings to set up (default: the device's, fs: every queue the back-end reports)" },
 	{ .name = "size", .type = ARG_U32, .key_only = true, .max = VRING_SIZE_MAX, .help = "ring size (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "negotiate and use packed rings" },
-	VERBOSE_ARG,
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -134,7 +135,7 @@ static const struct cmd_def defs[] = {
 	  "table (adding 4M of memory if there is none), sets up and enables every ring, and\n"
 	  "sets DRIVER_OK when STATUS is offered. Stops at the first failing step.",
 	  "start queues=2", "docs/interop/vhost-user.rst, \"Starting and stopping rings\"", cmd_start, NULL, NULL },
-	{ "stop", GROUP_RINGS, verbose_args, N(verbose_args), "disable every ring and collect GET_VRING_BASE", NULL, "stop", NULL, cmd_stop, NULL, NULL },
+	{ "stop", GROUP_RINGS, NULL, 0, "disable every ring and collect GET_VRING_BASE", NULL, "stop", NULL, cmd_stop, NULL, NULL },
 };
 
 const struct cmd_def *cmd_start_defs(unsigned *n)

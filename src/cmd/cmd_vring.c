@@ -106,9 +106,9 @@ static int cmd_vring_post(struct cmd_ctx *ctx)
 		free(data[i]);
 	if (r < 0)
 		return r;
-	jb_add(ctx->out, "ring", json_object_new_int((int)vr->index));
+	jb_add(ctx->out, "vring", json_object_new_int((int)vr->index));
 	jb_add(ctx->out, vr->packed ? "id" : "head", json_object_new_int(head));
-	jb_add(ctx->out, "buffers", json_object_new_int((int)n));
+	jb_add(ctx->out, "buffers", cmd_segs_json(segs, n));
 	jb_add(ctx->out, "kick_needed", json_object_new_boolean(vring_need_kick(vr, &ctx->s->mem, old)));
 	return 0;
 }
@@ -127,7 +127,7 @@ static int cmd_vring_kick(struct cmd_ctx *ctx)
 						  n, n);
 	if (write(fd, &one, 8) != 8)
 		return vhu_errf(&ctx->err, errno, "kick: %s", strerror(errno));
-	jb_add(ctx->out, "ring", json_object_new_int((int)n));
+	jb_add(ctx->out, "vring", json_object_new_int((int)n));
 	jb_add(ctx->out, "kicked", json_object_new_boolean(1));
 	return 0;
 }
@@ -158,7 +158,7 @@ static int cmd_vring_wait(struct cmd_ctx *ctx)
 		return vhu_errf(&ctx->err, -r, "waiting for ring %u's call: %s", n, strerror(-r));
 	if (r == 0 && read(fd, &cnt, 8) < 0)
 		cnt = 0;
-	jb_add(ctx->out, "ring", json_object_new_int((int)n));
+	jb_add(ctx->out, "vring", json_object_new_int((int)n));
 	jb_add(ctx->out, "calls", json_object_new_int64((int64_t)cnt));
 	jb_add(ctx->out, "waited_us", jb_us(wire_now_ns() - t0));
 	return 0;
@@ -192,7 +192,7 @@ static int cmd_vring_used(struct cmd_ctx *ctx)
 		if (read(ctx->s->ring[vr->index].call, &cnt, 8) < 0)
 			(void)0;
 	}
-	jb_add(ctx->out, "ring", json_object_new_int((int)vr->index));
+	jb_add(ctx->out, "vring", json_object_new_int((int)vr->index));
 	jb_add(ctx->out, "in_flight", json_object_new_int((int)vring_in_flight(vr)));
 	return r;
 }
@@ -218,7 +218,6 @@ static const struct arg_spec setup_args[] = {
 	RING_INDEX_ARG,
 	{ .name = "size", .type = ARG_U32, .help = "entries (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "packed layout (default: if RING_PACKED was negotiated)" },
-	VERBOSE_ARG,
 };
 static const struct arg_spec post_args[] = {
 	RING_INDEX_ARG,

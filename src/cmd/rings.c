@@ -215,6 +215,21 @@ int cmd_setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n,
 	return 0;
 }
 
+struct json_object *cmd_segs_json(const struct vring_seg *segs, unsigned n)
+{
+	struct json_object *b = json_object_new_array();
+
+	for (unsigned i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		jb_add(o, "addr", jb_hex(segs[i].gpa));
+		jb_add(o, "len", json_object_new_int64(segs[i].len));
+		jb_add(o, "write", json_object_new_boolean(segs[i].write));
+		json_object_array_add(b, o);
+	}
+	return b;
+}
+
 struct json_object *cmd_used_json(const struct mem *m, const struct vring_used *u)
 {
 	struct json_object *o = json_object_new_object(), *bufs = json_object_new_array();

@@ -46,6 +46,8 @@ int cmd_kick(struct cmd_ctx *ctx, struct vring *vr);
 int cmd_wait_used(struct cmd_ctx *ctx, struct vring *vr, int timeout_ms, struct vring_used *u);
 /* A used entry and its chain's buffers (with the data of the writable ones). */
 struct json_object *cmd_used_json(const struct mem *m, const struct vring_used *u);
+/* The buffers of a chain as posted: [{"addr","len","write"}, ...]. */
+struct json_object *cmd_segs_json(const struct vring_seg *segs, unsigned n);
 /* A used entry for a chain that is not the one the command waits for: it is
  * that chain's completion, shown under "other_used" and given back. */
 void cmd_other_used(struct cmd_ctx *ctx, struct vring *vr, const struct vring_used *u);

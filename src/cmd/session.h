@@ -96,7 +96,6 @@ struct session {
 	uint64_t inflight_size, inflight_offset;
 	uint16_t inflight_queues, inflight_queue_size;
 	bool rings_stopped;		/* 'stop' ran since the rings were set up */
-	bool verbose_steps;		/* steps of a bigger command shown in full */
 	bool interactive;		/* the REPL, with a terminal on stdout */
 	uint64_t max_mem_slots;		/* GET_MAX_MEM_SLOTS answer, 0 unknown */
 	unsigned backend_events;

@@ -12,7 +12,6 @@
 /* A command's own bound on its wait; 0 looks once and does not wait. */
 #define TIMEOUT_ARG { .name = "timeout", .type = ARG_U64, .key_only = true, \
 		      .help = "milliseconds (default: --timeout; 0 looks once, without waiting)" }
-#define VERBOSE_ARG { .name = "verbose", .type = ARG_FLAG, .help = "show every step's request and reply in full" }
 
 /* HEX or @FILE (at most MEM_IO_MAX) into a malloc'd buffer; TOK is blamed. */
 int cmd_load_bytes(struct cmd_ctx *ctx, const char *s, unsigned tok, uint8_t **out, uint32_t *len);

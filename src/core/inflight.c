@@ -1,6 +1,7 @@
 /* inflight.c - decode the inflight area a back-end shares (GET_INFLIGHT_FD), trusting nothing in it. */
 #include "core/inflight.h"
 #include "core/jb.h"
+#include "core/render.h"
 
 static uint16_t ld16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t ld32(const uint8_t *p) { return (uint32_t)ld16(p) | (uint32_t)ld16(p + 2) << 16; }
@@ -25,7 +26,7 @@ static struct json_object *inflight_queue(const uint8_t *p, uint64_t stride, uns
 	uint16_t desc_num = ld16(p + 10), version = ld16(p + 8);
 
 	jb_add(o, "queue", json_object_new_int((int)q));
-	jb_add(o, "features", jb_hex(ld64(p)));
+	jb_add(o, "features", render_mask(ld64(p), render_no_bits));
 	jb_add(o, "version", json_object_new_int(version));
 	jb_add(o, "desc_num", json_object_new_int(desc_num));
 	if (packed) {
@@ -62,7 +63,7 @@ static struct json_object *inflight_queue(const uint8_t *p, uint64_t stride, uns
 			jb_add(x, "num", json_object_new_int(ld16(d + 6)));
 			jb_add(x, "counter", jb_u64(ld64(d + 8)));
 			jb_add(x, "id", json_object_new_int(ld16(d + 16)));
-			jb_add(x, "flags", jb_hex(ld16(d + 18)));
+			jb_add(x, "flags", render_mask(ld16(d + 18), render_desc_flags_packed));
 			jb_add(x, "len", json_object_new_int64(ld32(d + 20)));
 			jb_add(x, "addr", jb_hex(ld64(d + 24)));
 		} else {

@@ -24,9 +24,7 @@ struct json_object *jb_hex(uint64_t v)
 
 struct json_object *jb_u64(uint64_t v)
 {
-	if (v <= (UINT64_C(1) << 53))
-		return json_object_new_int64((int64_t)v);
-	return jb_hex(v);
+	return json_object_new_uint64(v);
 }
 
 struct json_object *jb_hexbytes(const uint8_t *buf, size_t len)

@@ -8,7 +8,7 @@
 
 /* "0x1f" */
 struct json_object *jb_hex(uint64_t v);
-/* A number when it is exact in a double (<= 2^53), else a "0x..." string. */
+/* An unsigned number, exact whatever its size (see jw_u64). */
 struct json_object *jb_u64(uint64_t v);
 /* Lower-case hex string of LEN bytes, no separators. */
 struct json_object *jb_hexbytes(const uint8_t *buf, size_t len);

@@ -141,10 +141,14 @@ void jw_hex(struct jw *w, uint64_t v)
 
 void jw_u64(struct jw *w, uint64_t v)
 {
-	if (v <= (UINT64_C(1) << 53))
-		jw_int(w, (int64_t)v);
-	else
-		jw_hex(w, v);
+	char b[24], *p = b + sizeof(b);
+
+	jw_sep_(w);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jw_put_(w, p, (size_t)(b + sizeof(b) - p));
 }
 
 void jw_hexbytes(struct jw *w, const uint8_t *buf, size_t len)
@@ -330,6 +334,8 @@ void jw_value(struct jw *w, struct json_object *o)
 	case json_type_int:
 		if ((n = node_text(o)))
 			jw_raw(w, n->buf ? n->buf : "null", n->buf ? n->len : 4);
+		else if (json_object_get_int64(o) == INT64_MAX)	/* maybe a bigger uint64 */
+			jw_u64(w, json_object_get_uint64(o));
 		else
 			jw_int(w, json_object_get_int64(o));
 		return;

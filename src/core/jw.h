@@ -114,7 +114,8 @@ static inline void jw_keyn(struct jw *w, const char *key, size_t n)
 }
 void jw_int(struct jw *w, int64_t v);
 void jw_hex(struct jw *w, uint64_t v);	/* "0x1f" */
-/* A number up to 2^53 (exact in every JSON reader), "0x..." beyond. */
+/* An unsigned number, exact in the text whatever its size (vhuctl-json(7):
+ * counts are numbers; readers that use doubles round them above 2^53). */
 void jw_u64(struct jw *w, uint64_t v);
 void jw_hexbytes(struct jw *w, const uint8_t *buf, size_t len);	/* "00ff.." */
 /* Nanoseconds as microseconds with one decimal: 12.3 */

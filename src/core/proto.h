@@ -19,6 +19,7 @@
 #define VHU_MAX_FDS		32u
 #define VHU_MEM_REGIONS_MAX	8u
 #define VHU_CONFIG_MAX		256u
+#define VHU_REQ_GET_CONFIG	24u	/* its request carries room for the answer */
 
 /* How a payload is laid out; each kind has one codec. */
 enum vhu_payload {

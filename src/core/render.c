@@ -31,13 +31,17 @@ static const char *pfeature_namer(unsigned bit, const void *ctx)
 /* Each view is written straight out (jw), the way the ring dump is: a
  * request/reply pair is ~40 values, and as a json-c tree it cost more than
  * the round trip it describes. The json-c functions below wrap them. */
-static void w_mask(struct jw *w, uint64_t v, bit_namer namer, const void *ctx)
+/* Every bit mask, wherever it is: {"value":"0x..","names":[...]}, and
+ * "unknown_bits" when a bit has no name. FIELD bits are a field inside the
+ * mask (the header's version), neither names nor unknown. */
+static void w_mask_field(struct jw *w, uint64_t v, uint64_t field, bit_namer namer, const void *ctx)
 {
 	bool unknown = false;
 
 	jw_obj(w);
 	jw_key(w, "value");
 	jw_hex(w, v);
+	v &= ~field;
 	jw_key(w, "names");
 	jw_arr(w);
 	for (uint64_t m = v; m; m &= m - 1) {
@@ -58,6 +62,25 @@ static void w_mask(struct jw *w, uint64_t v, bit_namer namer, const void *ctx)
 		jw_end_arr(w);
 	}
 	jw_end_obj(w);
+}
+
+static void w_mask(struct jw *w, uint64_t v, bit_namer namer, const void *ctx)
+{
+	w_mask_field(w, v, 0, namer, ctx);
+}
+
+/* Names of single bits, from a table ending in a NULL name. */
+static const char *table_namer(unsigned bit, const void *ctx)
+{
+	for (const struct render_bit *b = ctx; b->name; b++)
+		if (b->bit == bit)
+			return b->name;
+	return NULL;
+}
+
+void render_mask_jw(struct jw *w, uint64_t v, const struct render_bit *names)
+{
+	w_mask(w, v, table_namer, names);
 }
 
 static void w_features(struct jw *w, uint64_t v, enum vhu_device dev)
@@ -82,14 +105,22 @@ static const char *status_namer(unsigned bit, const void *ctx)
 	return NULL;
 }
 
-static void w_flags(struct jw *w, uint32_t flags)
+const struct render_bit render_desc_flags_split[] = {
+	{ 0, "NEXT" }, { 1, "WRITE" }, { 2, "INDIRECT" }, { 0, NULL }
+};
+const struct render_bit render_desc_flags_packed[] = {
+	{ 0, "NEXT" }, { 1, "WRITE" }, { 2, "INDIRECT" }, { 7, "AVAIL" }, { 15, "USED" }, { 0, NULL }
+};
+const struct render_bit render_no_bits[] = { { 0, NULL } };
+static const struct render_bit header_flag_names[] = { { 2, "REPLY" }, { 3, "NEED_REPLY" }, { 0, NULL } };
+static const struct render_bit vring_addr_flag_names[] = { { 0, "VHOST_VRING_F_LOG" }, { 0, NULL } };
+static const struct render_bit mmap_flag_names[] = { { 0, "MAP_RW" }, { 0, NULL } };
+static const struct render_bit xen_mmap_flag_names[] = { { 0, "FOREIGN" }, { 1, "GRANT" }, { 0, NULL } };
+
+/* The header's flags: bits 0-1 are the version, then REPLY and NEED_REPLY. */
+static void w_header_flags(struct jw *w, uint32_t flags)
 {
-	jw_arr(w);
-	if (flags & VHU_FLAG_REPLY)
-		jw_ident(w, "REPLY");
-	if (flags & VHU_FLAG_NEED_REPLY)
-		jw_ident(w, "NEED_REPLY");
-	jw_end_arr(w);
+	w_mask_field(w, flags, VHU_FLAG_VERSION_MASK, table_namer, header_flag_names);
 }
 
 static void w_region(struct jw *w, const struct vhu_mem_region *r)
@@ -98,14 +129,14 @@ static void w_region(struct jw *w, const struct vhu_mem_region *r)
 	jw_key(w, "guest_phys_addr");
 	jw_hex(w, r->gpa);
 	jw_key(w, "memory_size");
-	jw_hex(w, r->size);
+	jw_u64(w, r->size);
 	jw_key(w, "userspace_addr");
 	jw_hex(w, r->uaddr);
 	jw_key(w, "mmap_offset");
-	jw_hex(w, r->mmap_offset);
+	jw_u64(w, r->mmap_offset);
 	if (r->xen) {
 		jw_key(w, "xen_mmap_flags");
-		jw_hex(w, r->xen_mmap_flags);
+		w_mask(w, r->xen_mmap_flags, table_namer, xen_mmap_flag_names);
 		jw_key(w, "domid");
 		jw_int(w, r->domid);
 	}
@@ -137,7 +168,19 @@ static void w_uuid(struct jw *w, const uint8_t u[16])
 	jw_str(w, s);
 }
 
-static void w_config(struct jw *w, const struct vhu_config *c, enum vhu_device dev)
+/* An enumeration: its name in KEY ("unknown" when it has none), its
+ * number in KEY_value. */
+static void w_enum(struct jw *w, const char *key, const char *key_value, const char *name,
+		   int64_t v)
+{
+	jw_keyn(w, key, strlen(key));
+	jw_str(w, name ? name : "unknown");
+	jw_keyn(w, key_value, strlen(key_value));
+	jw_int(w, v);
+}
+
+/* BLANK: a GET_CONFIG request, whose bytes are only room for the answer. */
+static void w_config(struct jw *w, const struct vhu_config *c, enum vhu_device dev, bool blank)
 {
 	struct json_object *dec;
 
@@ -147,24 +190,12 @@ static void w_config(struct jw *w, const struct vhu_config *c, enum vhu_device d
 	jw_key(w, "size");
 	jw_int(w, c->size);
 	/* The spec gives flags as values (0 writable, 1 migration); rust-vmm
-	 * uses them as bit masks (0x1 writable, 0x2 migration). Show both. */
-	jw_key(w, "flags");
-	jw_obj(w);
-	jw_key(w, "value");
-	jw_hex(w, c->flags);
-	jw_key(w, "spec");
-	jw_str(w, c->flags == 0 ? "WRITABLE" : c->flags == 1 ? "LIVE_MIGRATION" : "unknown");
-	jw_key(w, "rust_vmm");
-	jw_arr(w);
-	if (c->flags & 1)
-		jw_str(w, "WRITABLE");
-	if (c->flags & 2)
-		jw_str(w, "LIVE_MIGRATION");
-	jw_end_arr(w);
-	jw_end_obj(w);
+	 * reads them as bits (0x1 writable, 0x2 migration): by the spec. */
+	w_enum(w, "flags", "flags_value",
+	       c->flags == 0 ? "WRITABLE" : c->flags == 1 ? "LIVE_MIGRATION" : NULL, c->flags);
 	jw_key(w, "hex");
 	jw_hexbytes(w, c->data, c->size);
-	dec = devcfg_decode(dev, c->offset, c->data, c->size);
+	dec = blank ? NULL : devcfg_decode(dev, c->offset, c->data, c->size);
 	if (dec) {
 		const char *t = json_object_to_json_string_ext(dec, JSON_C_TO_STRING_PLAIN |
 								 JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -190,7 +221,7 @@ static void w_u64_obj(struct jw *w, uint64_t v)
 /* A ring index with the NOFD bit: KICK/CALL/ERR and the vring area. */
 static void w_vring_u64(struct jw *w, uint64_t v)
 {
-	jw_key(w, "u64");
+	jw_key(w, "value");
 	jw_hex(w, v);
 	jw_key(w, "index");
 	jw_int(w, (int64_t)(v & VHU_VRING_IDX_MASK));
@@ -205,7 +236,7 @@ static bool payload_shown(const struct vhu_pval *v)
 	       !(v->kind == PL_SET_LOG_REPLY && v->empty);
 }
 
-static void w_payload(struct jw *w, const struct vhu_pval *v, enum vhu_device dev)
+static void w_payload(struct jw *w, const struct vhu_pval *v, enum vhu_device dev, bool blank)
 {
 	switch (v->kind) {
 	case PL_NONE:
@@ -261,13 +292,7 @@ static void w_payload(struct jw *w, const struct vhu_pval *v, enum vhu_device de
 		jw_key(w, "index");
 		jw_int(w, v->addr.index);
 		jw_key(w, "flags");
-		jw_hex(w, v->addr.flags);
-		if (v->addr.flags & VHU_VRING_F_LOG) {
-			jw_key(w, "flag_names");
-			jw_arr(w);
-			jw_str(w, "VHOST_VRING_F_LOG");
-			jw_end_arr(w);
-		}
+		w_mask(w, v->addr.flags, table_namer, vring_addr_flag_names);
 		jw_key(w, "desc_user_addr");
 		jw_hex(w, v->addr.desc);
 		jw_key(w, "used_user_addr");
@@ -295,9 +320,9 @@ static void w_payload(struct jw *w, const struct vhu_pval *v, enum vhu_device de
 	case PL_LOG:
 		jw_obj(w);
 		jw_key(w, "mmap_size");
-		jw_hex(w, v->log.mmap_size);
+		jw_u64(w, v->log.mmap_size);
 		jw_key(w, "mmap_offset");
-		jw_hex(w, v->log.mmap_offset);
+		jw_u64(w, v->log.mmap_offset);
 		jw_end_obj(w);
 		return;
 	case PL_IOTLB:
@@ -305,25 +330,23 @@ static void w_payload(struct jw *w, const struct vhu_pval *v, enum vhu_device de
 		jw_key(w, "iova");
 		jw_hex(w, v->iotlb.iova);
 		jw_key(w, "size");
-		jw_hex(w, v->iotlb.size);
+		jw_u64(w, v->iotlb.size);
 		jw_key(w, "uaddr");
 		jw_hex(w, v->iotlb.uaddr);
-		jw_key(w, "perm");
-		jw_str(w, iotlb_perm(v->iotlb.perm));
-		jw_key(w, "type");
-		jw_str(w, iotlb_type(v->iotlb.type));
+		w_enum(w, "perm", "perm_value", iotlb_perm(v->iotlb.perm), v->iotlb.perm);
+		w_enum(w, "type", "type_value", iotlb_type(v->iotlb.type), v->iotlb.type);
 		jw_end_obj(w);
 		return;
 	case PL_CONFIG:
-		w_config(w, &v->config, dev);
+		w_config(w, &v->config, dev, blank);
 		return;
 	case PL_VRING_AREA:
 		jw_obj(w);
 		w_vring_u64(w, v->area.u64);
 		jw_key(w, "size");
-		jw_hex(w, v->area.size);
+		jw_u64(w, v->area.size);
 		jw_key(w, "offset");
-		jw_hex(w, v->area.offset);
+		jw_u64(w, v->area.offset);
 		jw_end_obj(w);
 		return;
 	case PL_INFLIGHT:
@@ -346,14 +369,11 @@ static void w_payload(struct jw *w, const struct vhu_pval *v, enum vhu_device de
 		return;
 	case PL_DEVSTATE:
 		jw_obj(w);
-		jw_key(w, "direction");
-		jw_str(w, v->devstate.direction == 0 ? "save" : v->devstate.direction == 1 ? "load" : "invalid");
-		jw_key(w, "direction_value");
-		jw_int(w, v->devstate.direction);
-		jw_key(w, "phase");
-		jw_str(w, v->devstate.phase == 0 ? "stopped" : "invalid");
-		jw_key(w, "phase_value");
-		jw_int(w, v->devstate.phase);
+		w_enum(w, "direction", "direction_value",
+		       v->devstate.direction == 0 ? "save" : v->devstate.direction == 1 ? "load" : NULL,
+		       v->devstate.direction);
+		w_enum(w, "phase", "phase_value", v->devstate.phase == 0 ? "stopped" : NULL,
+		       v->devstate.phase);
 		jw_end_obj(w);
 		return;
 	case PL_MMAP:
@@ -361,15 +381,13 @@ static void w_payload(struct jw *w, const struct vhu_pval *v, enum vhu_device de
 		jw_key(w, "shmid");
 		jw_int(w, v->mmap.shmid);
 		jw_key(w, "fd_offset");
-		jw_hex(w, v->mmap.fd_offset);
+		jw_u64(w, v->mmap.fd_offset);
 		jw_key(w, "shm_offset");
-		jw_hex(w, v->mmap.shm_offset);
+		jw_u64(w, v->mmap.shm_offset);
 		jw_key(w, "len");
-		jw_hex(w, v->mmap.len);
+		jw_u64(w, v->mmap.len);
 		jw_key(w, "flags");
-		jw_hex(w, v->mmap.flags);
-		jw_key(w, "writable");
-		jw_bool(w, v->mmap.flags & 1);
+		w_mask(w, v->mmap.flags, table_namer, mmap_flag_names);
 		jw_end_obj(w);
 		return;
 	case PL_SHMEM_CONFIG:
@@ -379,7 +397,7 @@ static void w_payload(struct jw *w, const struct vhu_pval *v, enum vhu_device de
 		jw_key(w, "memory_sizes");
 		jw_arr(w);
 		for (uint32_t i = 0; i < v->shmem.nregions && i < 256; i++)
-			jw_hex(w, v->shmem.sizes[i]);
+			jw_u64(w, v->shmem.sizes[i]);
 		jw_end_arr(w);
 		jw_end_obj(w);
 		return;
@@ -451,9 +469,7 @@ void render_msg_jw(struct jw *w, const struct vhu_msg *m, const char *name,
 	jw_key(w, "number");
 	jw_int(w, m->request);
 	jw_key(w, "flags");
-	jw_hex(w, m->flags);
-	jw_key(w, "flag_names");
-	w_flags(w, m->flags);
+	w_header_flags(w, m->flags);
 	jw_key(w, "size");
 	jw_int(w, m->size);
 	if (m->len != m->size) {
@@ -464,7 +480,8 @@ void render_msg_jw(struct jw *w, const struct vhu_msg *m, const char *name,
 		if (m->len == m->size && codec_decode(kind, m->payload, m->len, &v, &e) == 0) {
 			if (payload_shown(&v)) {
 				jw_key(w, "payload");
-				w_payload(w, &v, dev);
+				w_payload(w, &v, dev, kind == PL_CONFIG && m->request == VHU_REQ_GET_CONFIG &&
+						       !(m->flags & VHU_FLAG_REPLY));
 			}
 		} else {
 			if (e.code) {
@@ -497,6 +514,15 @@ struct json_object *render_features(uint64_t v, enum vhu_device dev)
 	return jw_to_json(&w);
 }
 
+struct json_object *render_mask(uint64_t v, const struct render_bit *names)
+{
+	struct jw w;
+
+	jw_init(&w);
+	render_mask_jw(&w, v, names);
+	return jw_to_json(&w);
+}
+
 struct json_object *render_pfeatures(uint64_t v)
 {
 	struct jw w;
@@ -513,7 +539,7 @@ struct json_object *render_payload(const struct vhu_pval *v, enum vhu_device dev
 	if (!payload_shown(v))
 		return NULL;
 	jw_init(&w);
-	w_payload(&w, v, dev);
+	w_payload(&w, v, dev, false);
 	return jw_to_json(&w);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/jw.h"
+#include "core/render.h"
 #include "core/vring_dump.h"
 
 /* Model: Linux drivers/vhost/vhost.c. Every field is read once into a local
@@ -51,20 +52,12 @@ static bool read_desc_as(const struct mem *m, uint64_t at, struct desc *x, bool 
 	       vring_rd16(m, at + (packed ? 12 : 14), &x->next);
 }
 
+static const struct render_bit avail_flags[] = { { 0, "NO_INTERRUPT" }, { 0, NULL } };
+static const struct render_bit used_flags[] = { { 0, "NO_NOTIFY" }, { 0, NULL } };
+
 static void flag_names(struct jw *w, uint16_t f, bool packed)
 {
-	jw_arr(w);
-	if (f & VRING_DESC_F_NEXT)
-		jw_str(w, "NEXT");
-	if (f & VRING_DESC_F_WRITE)
-		jw_str(w, "WRITE");
-	if (f & VRING_DESC_F_INDIRECT)
-		jw_str(w, "INDIRECT");
-	if (packed && (f & VRING_PACKED_F_AVAIL))
-		jw_str(w, "AVAIL");
-	if (packed && (f & VRING_PACKED_F_USED))
-		jw_str(w, "USED");
-	jw_end_arr(w);
+	render_mask_jw(w, f, packed ? render_desc_flags_packed : render_desc_flags_split);
 }
 
 static void desc_json(struct jw *w, unsigned i, const struct desc *x, bool packed, const char *state)
@@ -291,12 +284,7 @@ static void dump_split(struct dumper *d, struct jw *w, const struct vring *vr)
 		jw_key(w, "avail");
 		jw_obj(w);
 		jw_key(w, "flags");
-		jw_hex(w, aflags);
-		jw_key(w, "flag_names");
-		jw_arr(w);
-		if (aflags & VRING_AVAIL_F_NO_INTERRUPT)
-			jw_str(w, "NO_INTERRUPT");
-		jw_end_arr(w);
+		render_mask_jw(w, aflags, avail_flags);
 		jw_key(w, "idx");
 		jw_int(w, aidx);
 		jw_key(w, "ring");
@@ -316,12 +304,7 @@ static void dump_split(struct dumper *d, struct jw *w, const struct vring *vr)
 		jw_key(w, "used");
 		jw_obj(w);
 		jw_key(w, "flags");
-		jw_hex(w, uflags);
-		jw_key(w, "flag_names");
-		jw_arr(w);
-		if (uflags & VRING_USED_F_NO_NOTIFY)
-			jw_str(w, "NO_NOTIFY");
-		jw_end_arr(w);
+		render_mask_jw(w, uflags, used_flags);
 		jw_key(w, "idx");
 		jw_int(w, uidx);
 		jw_key(w, "ring");
@@ -389,6 +372,8 @@ static void event_area(struct jw *w, const struct mem *m, uint64_t gpa)
 	jw_int(w, off_wrap >> 15);
 	jw_key(w, "flags");
 	jw_str(w, modes[flags & 3]);
+	jw_key(w, "flags_value");
+	jw_int(w, flags);
 	jw_end_obj(w);
 }
 

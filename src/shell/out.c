@@ -1,6 +1,9 @@
 /* out.c - printing results: JSON pretty on a terminal, one object per line otherwise. */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/printbuf.h>
 
 #include "core/jw.h"
@@ -39,6 +42,29 @@ static void print_colored(const char *s, FILE *f)
 	}
 }
 
+/* VHUCTL_JSON_LOG=FILE: every object printed is also appended to FILE,
+ * compact, one per line (the test suite checks them against the schema).
+ * One write(2) per object, so that processes sharing FILE do not mix. */
+static void log_copy(const char *text, size_t len)
+{
+	static int fd = -2;
+	char *line;
+
+	if (fd == -2) {
+		const char *path = getenv("VHUCTL_JSON_LOG");
+
+		fd = path && *path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+	}
+	if (fd < 0 || !(line = malloc(len + 1)))
+		return;
+	memcpy(line, text, len);
+	line[len] = '\n';
+	if (write(fd, line, len + 1) < 0) {
+		/* the copy is best effort: stdout has the result */
+	}
+	free(line);
+}
+
 bool out_print(const struct session *s, struct json_object *o)
 {
 	struct printbuf *pb = NULL;
@@ -46,12 +72,16 @@ bool out_print(const struct session *s, struct json_object *o)
 	size_t len;
 	struct jw w;
 
+	if (json_object_is_type(o, json_type_object) &&
+	    !json_object_object_get_ex(o, "schema_version", NULL))
+		json_object_object_add(o, "schema_version", json_object_new_int(VHUCTL_SCHEMA_VERSION));
 	/* Written by jw, not json-c: a request's result is printed as often as
 	 * requests are made, and json-c's printer costs more than the rest. */
 	jw_init(&w);
 	jw_value(&w, o);
 	text = w.oom ? "null" : w.buf;
 	len = w.oom ? 4 : w.len;
+	log_copy(text, len);
 	if (s->out == OUT_PRETTY && !w.oom && (pb = printbuf_new())) {
 		jw_pretty(pb, w.buf, w.len, 0);
 		text = pb->buf;

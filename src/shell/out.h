@@ -7,6 +7,11 @@
 
 #include "cmd/session.h"
 
+/* The version of the output contract, vhuctl-json(7) and the schema
+ * (vhuctl.schema.json): every object printed carries it. Bumped on any
+ * change of shape. */
+#define VHUCTL_SCHEMA_VERSION 1
+
 /* Print O on stdout in the session's mode; false when stdout is gone. */
 bool out_print(const struct session *s, struct json_object *o);
 

@@ -87,10 +87,10 @@ static void backend_event(void)
 		session_drop_connection_state(sess);
 		conn_close_broken(&sess->conn, &e, true);
 		run_note_gone(sess);
-		jb_add(o, "message", json_object_new_string(sess->gone_why));
+		jb_add(o, "reason", json_object_new_string(sess->gone_why));
 	} else if (r < 0) {
 		jb_add(o, "event", json_object_new_string("error"));
-		jb_add(o, "message", json_object_new_string(e.msg));
+		jb_add(o, "reason", json_object_new_string(e.msg));
 		conn_close_broken(&sess->conn, &e, r == -ECONNRESET);
 		run_note_gone(sess);
 	} else {

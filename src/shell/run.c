@@ -143,6 +143,7 @@ static bool report(struct session *s, const struct run_src *src, struct json_obj
 	/* A person at a terminal gets the located message alone when the object
 	 * would say nothing more; pipes and files always get the object. */
 	if (!(s->interactive && json_object_object_length(out) <= 1)) {
+		jb_add(out, "ok", json_object_new_boolean(0));
 		jb_add(out, "error", error_object(src, code, msg, line, col));
 		ok = out_print(s, out);
 	}
@@ -209,7 +210,7 @@ static void auto_reconnect(struct session *s)
 
 	jb_add(ev, "event", json_object_new_string(r == 0 ? "reconnected" : "reconnect-failed"));
 	if (r < 0)
-		jb_add(ev, "message", json_object_new_string(e.msg));
+		jb_add(ev, "reason", json_object_new_string(e.msg));
 	jb_add(ev, "result", result);
 	if (s->emit)
 		s->emit(s, ev);
@@ -338,7 +339,8 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 		else
 			snprintf(msg, sizeof(msg), "unknown command '%s' (try 'help')", c->v[0].text);
 		*failed = true;
-		return report(s, src, NULL, ENOENT, msg, c->v[0].line, c->v[0].col, c->v[0].len) && s->keep_going;
+		return report(s, src, session_result(s, c->v[0].text), EINVAL, msg, c->v[0].line,
+			      c->v[0].col, c->v[0].len) && s->keep_going;
 	}
 	ctx.argv = c->v + words;
 	ctx.argc = c->n - words;
@@ -373,8 +375,13 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 	if (s->auto_reconnect && was_connected && !conn_connected(&s->conn) &&
 	    strcmp(ctx.cmd->name, "disconnect") != 0)
 		dropped = true;
-	if (ctx.out) {
-		bool ok = out_print(s, ctx.out);
+	if (ctx.out && src->quiet) {
+		session_result_done(s, ctx.out);
+	} else if (ctx.out) {
+		bool ok;
+
+		jb_add(ctx.out, "ok", json_object_new_boolean(1));
+		ok = out_print(s, ctx.out);
 
 		session_result_done(s, ctx.out);
 		if (!ok)

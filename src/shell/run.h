@@ -15,6 +15,7 @@ struct run_src {
 	size_t len;
 	unsigned first_line;
 	bool typed;		/* a line typed at the prompt: errors need no file:line */
+	bool quiet;		/* print errors only (the SOCKET argument's connect) */
 };
 
 /* What 'source' and 'replay' use to run commands (session->runner). */

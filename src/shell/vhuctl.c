@@ -212,7 +212,10 @@ static enum run_status connect_first(struct session *s, const char *path, bool l
 		line[l] = '\0';
 	}
 	strcat(line, "\"");
-	src = (struct run_src){ .name = "command line", .text = line, .len = strlen(line), .first_line = 1 };
+	/* Its result is the connection the user asked for: only a failure
+	 * is news (and would be read as the first command's output). */
+	src = (struct run_src){ .name = "command line", .text = line, .len = strlen(line), .first_line = 1,
+				.quiet = true };
 	st = run_source(s, &src);
 	free(line);
 	return st;

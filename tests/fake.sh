@@ -137,7 +137,7 @@ is "$(jcmd get-protocol-features | jq -c '[.reply.number, .reply.payload.value, 
 before=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][0]')
 after=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][1]')
 is "$(printf '%s' "$after" | jq .open_fds)" "$(printf '%s' "$before" | jq .open_fds)" "its fds are closed: open fds unchanged"
-is "$(printf '%s' "$after" | jq -c .fds)" '{}' "and none is kept"
+is "$(printf '%s' "$after" | jq -c .kept_fds)" '{}' "and none is kept"
 stop_fake
 
 # Whatever was read ahead behind the short reply is accounted for: every fd
@@ -146,7 +146,7 @@ stop_fake
 start_fake "$S" short-extra
 run_vhuctl --keep-going "$S" -c 'status; get-features; status'
 before=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][0].open_fds')
-after=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][1] | .open_fds - (.read_ahead.fds // 0)')
+after=$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.command == "status")][1] | .open_fds - (.read_ahead.fd_count // 0)')
 is "$after" "$before" "open fds beyond the start are exactly the read-ahead ones"
 stop_fake
 

@@ -10,6 +10,9 @@ TAP_N=0
 TAP_FAILED=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vhuctl-test.XXXXXX")
 PIDS=()
+# Every JSON object any vhuctl of this test prints is kept here too, and
+# checked against the output schema when the test is done (done_testing).
+export VHUCTL_JSON_LOG=$TMP/json.log
 
 cleanup() {
 	local p
@@ -66,7 +69,20 @@ bail() {
 	exit 1
 }
 
+# check_schema: one test point, every object printed so far conforms to
+# schema/vhuctl.schema.json (vhuctl-json(7)), or what does not is shown.
+check_schema() {
+	local top=${top_srcdir:-.} out n rc
+	[ -s "$VHUCTL_JSON_LOG" ] || return 0	# this test printed no JSON
+	n=$(wc -l <"$VHUCTL_JSON_LOG")
+	out=$(python3 "$top/tests/schema.py" "$top/schema/vhuctl.schema.json" "$VHUCTL_JSON_LOG" 2>&1)
+	rc=$?
+	ok $rc "all $n JSON objects printed conform to the output schema"
+	[ $rc = 0 ] || printf '%s\n' "$out" | head -n 40 | sed 's/^/#   /'
+}
+
 done_testing() {
+	check_schema
 	echo "1..$TAP_N"
 	exit 0
 }

@@ -107,7 +107,7 @@ is "$(jcmd start | jq -c '[.steps[] | select(.request.name | . == "SET_PROTOCOL_
 is "$(jcmd start | jq -c '.steps[] | select(.request.name == "SET_VRING_ENABLE") | .request.payload')" '{"index":0,"num":1}' "start sets up and enables ring 0"
 is "$(jcmd start | jq -c '.steps[] | select(.request.name == "SET_OWNER") | [.ok, .ack, .reply.payload]')" '[true,{"u64":0,"ok":true},{"u64":0}]' \
    "start shows each step as the command alone shows it: request, reply, ack"
-is "$(jcmd 'blk id' | jq -r .id)" vhost_user_blk "blk id returns the export's id string"
+is "$(jcmd 'blk id' | jq -r .device_id)" vhost_user_blk "blk id returns the export's id string"
 is "$(jcmd 'blk read' | jq -r .data.text)" "vhuctl was here" "blk read returns what was in the image"
 is "$(jcmd 'blk read' | jq -c '[.status, .used_len]')" '["OK",513]' "blk read: status OK, used len = data + status byte"
 is "$(jcmd 'blk write' | jq -r .status)" OK "blk write: status OK"

@@ -120,8 +120,6 @@ static int cmd_replay(struct cmd_ctx *ctx)
 	if (s->setup_dropped)
 		return vhu_errf(&ctx->err, E2BIG, "the set-up log kept the first %u commands and not the %u after them: "
 				"a replay would not rebuild the same state", n, s->setup_dropped);
-	json_object_put(ctx->out);
-	ctx->out = NULL;	/* each replayed command prints its own result */
 	s->replaying = true;
 	if (!s->runner)
 		return vhu_errf(&ctx->err, ENOTSUP, "replay needs a front-end that runs commands");
@@ -130,6 +128,8 @@ static int cmd_replay(struct cmd_ctx *ctx)
 	s->replaying = false;
 	if (st != RUN_OK)
 		return vhu_errf(&ctx->err, EIO, "replay stopped at a failing command");
+	json_object_put(ctx->out);
+	ctx->out = NULL;	/* each replayed command printed its own result */
 	return 0;
 }
 

@@ -67,7 +67,7 @@ static int blk_request(struct cmd_ctx *ctx, uint32_t type, uint64_t sector,
 	if (r < 1)	/* (0 only when a wait of 0 ms was asked for) */
 		return r < 0 ? r : vhu_errf(&ctx->err, ETIMEDOUT, "no used entry on ring 0");
 	jb_add(ctx->out, "rtt_us", jb_us(wire_now_ns() - t0));
-	jb_add(ctx->out, "head", json_object_new_int(head));
+	jb_add(ctx->out, vr->packed ? "id" : "head", json_object_new_int(head));
 	jb_add(ctx->out, "used_len", json_object_new_int64(u.len));
 	/* Our own record of the buffers (vring_post filled their addresses). */
 	jb_add(ctx->out, "buffers", cmd_segs_json(segs, n));
@@ -131,7 +131,7 @@ static int cmd_blk_id(struct cmd_ctx *ctx)
 	struct json_object *d;
 
 	if (json_object_object_get_ex(ctx->out, "data", &d) && json_object_object_get_ex(d, "text", &d))
-		jb_add(ctx->out, "id", json_object_get(d));
+		jb_add(ctx->out, "device_id", json_object_get(d));
 	return r;
 }
 

@@ -111,8 +111,7 @@ static int sync_barrier(struct cmd_ctx *ctx)
 	x->req.request = 1;
 	x->req.flags = VHU_FLAG_VERSION;
 	r = conn_transact(&ctx->s->conn, x, ctx->s->deadline, &ctx->err);
-	o = json_object_new_object();
-	jb_add(o, "request", json_object_new_string("GET_FEATURES"));
+	o = json_object_new_object();	/* the barrier is GET_FEATURES, always */
 	jb_add(o, "ok", json_object_new_boolean(r == 0));
 	jb_add(o, "rtt_us", jb_us(x->rtt_ns));
 	jb_add(ctx->out, "sync", o);

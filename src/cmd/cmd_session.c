@@ -75,14 +75,14 @@ static int cmd_status(struct cmd_ctx *ctx)
 	for (unsigned i = 0; i < SESSION_KEPT_FDS; i++)
 		if (s->kept[i].fd >= 0)
 			json_object_object_add(kept, s->kept[i].name, render_fd(s->kept[i].fd));
-	jb_add(o, "fds", kept);
+	jb_add(o, "kept_fds", kept);
 	jb_add(o, "open_fds", json_object_new_int(session_open_fds()));
 	if (c->rx.len) {
 		/* read along with a short reply: the start of the next message */
 		struct json_object *ra = json_object_new_object();
 
 		jb_add(ra, "bytes", json_object_new_int((int)c->rx.len));
-		jb_add(ra, "fds", json_object_new_int((int)c->rx.nfds));
+		jb_add(ra, "fd_count", json_object_new_int((int)c->rx.nfds));
 		jb_add(o, "read_ahead", ra);
 	}
 	f = json_object_new_object();
@@ -218,7 +218,7 @@ static int cmd_backend_reply(struct cmd_ctx *ctx)
 	}
 	if (args_get(&ctx->args, "value")->set)
 		ctx->s->backend_reply[row->num] = args_u(&ctx->args, "value", 0);
-	jb_add(ctx->out, "request", json_object_new_string(row->name));
+	jb_add(ctx->out, "backend_request", json_object_new_string(row->name));
 	jb_add(ctx->out, "answer", jb_u64(ctx->s->backend_reply[row->num]));
 	return 0;
 }
@@ -270,12 +270,12 @@ static int cmd_source(struct cmd_ctx *ctx)
 		ctx->bad_tok = (int)f->tok;
 		return vhu_errf(&ctx->err, -r, "%s: %s", f->str, strerror(-r));
 	}
-	json_object_put(ctx->out);
-	ctx->out = NULL;	/* the script printed its own results */
 	if (st == RUN_OUTPUT_GONE)
 		return vhu_errf(&ctx->err, EPIPE, "output closed");
 	if (st != RUN_OK)
 		return vhu_errf(&ctx->err, EIO, "%s stopped at a failing command", f->str);
+	json_object_put(ctx->out);
+	ctx->out = NULL;	/* the script printed its own results */
 	return 0;
 }
 

@@ -43,12 +43,12 @@ static int cmd_vring_setup(struct cmd_ctx *ctx)
 		struct vring *vr = ctx->s->vr[n];
 
 		if (vr) {
-			jb_add(ctx->out, "index", json_object_new_int((int)n));
+			jb_add(ctx->out, "vring", json_object_new_int((int)n));
 			jb_add(ctx->out, "layout", json_object_new_string(vr->packed ? "packed" : "split"));
 			jb_add(ctx->out, "size", json_object_new_int(vr->size));
-			jb_add(ctx->out, "desc", jb_hex(vr->desc));
-			jb_add(ctx->out, vr->packed ? "driver_event" : "avail", jb_hex(vr->avail));
-			jb_add(ctx->out, vr->packed ? "device_event" : "used", jb_hex(vr->used));
+			jb_add(ctx->out, "desc_addr", jb_hex(vr->desc));
+			jb_add(ctx->out, vr->packed ? "driver_event_addr" : "avail_addr", jb_hex(vr->avail));
+			jb_add(ctx->out, vr->packed ? "device_event_addr" : "used_addr", jb_hex(vr->used));
 		}
 	}
 	return r;

@@ -45,21 +45,26 @@ static void print_colored(const char *s, FILE *f)
 /* VHUCTL_JSON_LOG=FILE: every object printed is also appended to FILE,
  * compact, one per line (the test suite checks them against the schema).
  * One write(2) per object, so that processes sharing FILE do not mix. */
+static int log_fd = -1;
+
+void out_init(void)
+{
+	const char *path = getenv("VHUCTL_JSON_LOG");
+
+	/* Opened before anything runs: the fds 'status' counts stay the same. */
+	if (path && *path)
+		log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
 static void log_copy(const char *text, size_t len)
 {
-	static int fd = -2;
 	char *line;
 
-	if (fd == -2) {
-		const char *path = getenv("VHUCTL_JSON_LOG");
-
-		fd = path && *path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
-	}
-	if (fd < 0 || !(line = malloc(len + 1)))
+	if (log_fd < 0 || !(line = malloc(len + 1)))
 		return;
 	memcpy(line, text, len);
 	line[len] = '\n';
-	if (write(fd, line, len + 1) < 0) {
+	if (write(log_fd, line, len + 1) < 0) {
 		/* the copy is best effort: stdout has the result */
 	}
 	free(line);

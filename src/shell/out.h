@@ -12,6 +12,9 @@
  * change of shape. */
 #define VHUCTL_SCHEMA_VERSION 1
 
+/* Open the copy of every object that VHUCTL_JSON_LOG names, if any. */
+void out_init(void);
+
 /* Print O on stdout in the session's mode; false when stdout is gone. */
 bool out_print(const struct session *s, struct json_object *o);
 

@@ -242,6 +242,7 @@ int main(int argc, char **argv)
 	bool keep = false;
 
 	signal(SIGPIPE, SIG_IGN);
+	out_init();
 	run_catch_signals();
 	session_init(&s);
 	s.emit = out_event;

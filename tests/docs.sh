@@ -220,11 +220,11 @@ check "the --timeout range agrees in --help, the man page and vhuctl (${help_ran
 for f in "$BASHCOMP" "$ZSHCOMP"; do
 	miss=
 	[ -r "$f" ] || miss="cannot read $f"$'\n'
-	grep -q -- '--list-commands' "$f" 2>/dev/null || miss+="no --list-commands"$'\n'
+	grep -Eq -- '--list-commands|--complete ' "$f" 2>/dev/null || miss+="asks vhuctl neither --list-commands nor --complete"$'\n'
 	while read -r o; do
 		grep -Eq -- "$o([^a-z0-9-]|\$)" "$f" 2>/dev/null || miss+="no $o"$'\n'
 	done <"$tmp/help-long"
-	check "${f#"$top_srcdir"/} uses --list-commands and has every long option" "${miss%$'\n'}"
+	check "${f#"$top_srcdir"/} asks vhuctl for its commands and has every long option" "${miss%$'\n'}"
 done
 
 # --device values offered by the completions are ones vhuctl accepts.
@@ -291,6 +291,15 @@ expect() {
 expect "'vhuctl -c get-fe' offers get-features" get-features vhuctl -c get-fe
 expect "'vhuctl -c \"mem a' offers 'mem add'" "mem add" vhuctl -c "'mem a"
 expect "'vhuctl -c \"get-features; set-ow' goes on after ';'" "get-features; set-owner" vhuctl -c "'get-features; set-ow"
+# The text of -c completes as the prompt does: vhuctl --complete answers.
+expect "'vhuctl -c \"set-vring-addr 0 ' offers key names" "set-vring-addr 0 desc=" vhuctl -c "'set-vring-addr 0 "
+expect "'vhuctl -c \"iotlb-msg type=acc' offers the enumeration's value" "iotlb-msg type=access-fail" vhuctl -c "'iotlb-msg type=acc"
+expect "'vhuctl --device=blk -c \"set-features VIRTIO_BLK_F_FL' offers the device's feature" \
+	"set-features VIRTIO_BLK_F_FLUSH" vhuctl --device=blk -c "'set-features VIRTIO_BLK_F_FL"
+mkdir -p "$tmp/data"; : >"$tmp/data/frame.bin"
+expect "'vhuctl -c \"net send @DIR/fr' offers the file" "net send @$tmp/data/frame.bin" vhuctl -c "'net send @$tmp/data/fr"
+expect "'vhuctl -c \"start; vring post 0 out=@DIR/' offers files after ';' and '='" \
+	"start; vring post 0 out=@$tmp/data/frame.bin" vhuctl -c "'start; vring post 0 out=@$tmp/data/"
 expect "'vhuctl --json=p' offers pretty" pretty vhuctl --json = p
 expect "'vhuctl --color=' offers never" never vhuctl --color =
 expect "'vhuctl --device b' offers blk" blk vhuctl --device b

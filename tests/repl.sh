@@ -68,6 +68,15 @@ shows "vhuctl (not connected)> set-vring-addr 0 desc=" "Tab completes key= argum
 $TM send-keys -t t C-u 'iotlb-msg type=acc' Tab
 shows "vhuctl (not connected)> iotlb-msg type=access-fail" "Tab completes enumerated values"
 
+mkdir -p "$TMP/frames"; : >"$TMP/frames/arp.bin"
+$TM send-keys -t t C-u "vring post 0 out=@$TMP/fr" Tab
+shows "vhuctl (not connected)> vring post 0 out=@$TMP/frames/" "Tab completes the directory of an @FILE argument"
+$TM send-keys -t t Tab
+shows "vhuctl (not connected)> vring post 0 out=@$TMP/frames/arp.bin" "…and the file in it"
+
+$TM send-keys -t t C-u "mem add 4K; vring se" Tab
+shows "vhuctl (not connected)> mem add 4K; vring setup" "Tab completes the command after a ';'"
+
 # History survives a restart, without consecutive duplicates, mode 0600.
 $TM send-keys -t t C-u 'mem add 4K' Enter
 wait_for '"memory_size": 4096'

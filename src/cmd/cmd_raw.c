@@ -126,7 +126,7 @@ static const struct arg_enum reply_enum[] = {
 };
 static const struct arg_spec raw_args[] = {
 	{ .name = "request", .type = ARG_STRING, .required = true, .help = "request name or number" },
-	{ .name = "flags", .type = ARG_U32, .key_only = true, .help = "header flags (default 0x1)" },
+	{ .name = "header-flags", .type = ARG_U32, .key_only = true, .help = "header flags (default 0x1), as request commands spell it" },
 	{ .name = "size", .type = ARG_U32, .key_only = true, .help = "header size field (default: payload length)" },
 	{ .name = "payload", .type = ARG_HEX, .key_only = true, .help = "payload bytes, hex" },
 	{ .name = "fds", .type = ARG_U32, .key_only = true, .help = "attach N fresh eventfds" },
@@ -171,7 +171,7 @@ static int cmd_raw(struct cmd_ctx *ctx)
 		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
 	x->row = row;
 	x->req.request = (uint32_t)num;
-	x->req.flags = (uint32_t)args_u(a, "flags", VHU_FLAG_VERSION);
+	x->req.flags = (uint32_t)args_u(a, "header-flags", VHU_FLAG_VERSION);
 	if (pl->nbytes)
 		memcpy(x->req.payload, pl->bytes, pl->nbytes);
 	x->req.len = pl->nbytes;
@@ -202,7 +202,7 @@ static const struct cmd_def defs[] = {
 	{ "raw", GROUP_SESSION, raw_args, N(raw_args), "send any message, even one that breaks the protocol",
 	  "Warns where the message disagrees with the protocol table, sends it anyway, and\n"
 	  "reports what the back-end did: replied, closed the connection, or said nothing.",
-	  "raw GET_FEATURES flags=0xd", NULL, cmd_raw, NULL, cmd_raw_budget },
+	  "raw GET_FEATURES header-flags=0xd", NULL, cmd_raw, NULL, cmd_raw_budget },
 };
 
 const struct cmd_def *cmd_raw_defs(unsigned *n)

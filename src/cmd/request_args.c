@@ -103,8 +103,10 @@ static unsigned payload_args(const struct vhu_request *row, struct arg_spec *a)
 	case PL_VRING_ADDR:
 		a[n++] = A(.name = "index", .type = ARG_U32, .required = true, .help = "ring index");
 		a[n++] = A(.name = "desc", .type = ARG_U64, .required = true, .help = "descriptor table address");
-		a[n++] = A(.name = "used", .type = ARG_U64, .required = true, .help = "used ring address");
+		/* The areas in the order they are laid out (and the README lists
+		 * them); the payload's own order is desc, used, avail. */
 		a[n++] = A(.name = "avail", .type = ARG_U64, .required = true, .help = "available ring address");
+		a[n++] = A(.name = "used", .type = ARG_U64, .required = true, .help = "used ring address");
 		a[n++] = A(.name = "log", .type = ARG_U64, .key_only = true, .help = "log_guest_addr");
 		a[n++] = A(.name = "flags", .type = ARG_ENUM, .key_only = true,
 			   .enums = vring_flags_enum, .max = UINT32_MAX, .help = "LOG or a number");

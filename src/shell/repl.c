@@ -16,6 +16,7 @@
 #include "cmd/backend.h"
 #include "cmd/cmd.h"
 #include "core/jb.h"
+#include "shell/complete.h"
 #include "shell/out.h"
 #include "core/proto.h"
 #include "core/render.h"
@@ -195,43 +196,7 @@ static void history_init(void)
 
 /* --- completion ---------------------------------------------------------- */
 
-static char **cands;
-static size_t ncands, capcands;
-
-static void cand_reset(void)
-{
-	for (size_t i = 0; i < ncands; i++)
-		free(cands[i]);
-	ncands = 0;
-}
-
-static void cand_add(const char *prefix, const char *word, const char *suffix)
-{
-	char *s;
-	size_t n = strlen(prefix);
-
-	if (strncasecmp(word, prefix, n) != 0)
-		return;
-	for (size_t i = 0; i < ncands; i++)
-		if (strncmp(cands[i], word, strlen(word)) == 0 && cands[i][strlen(word)] == (suffix ? *suffix : 0))
-			return;
-	if (ncands == capcands) {
-		char **nc = realloc(cands, (capcands ? capcands * 2 : 64) * sizeof(*nc));
-
-		if (!nc)
-			return;
-		cands = nc;
-		capcands = capcands ? capcands * 2 : 64;
-	}
-	s = malloc(strlen(word) + (suffix ? strlen(suffix) : 0) + 1);
-	if (!s)
-		return;
-	strcpy(s, word);
-	if (suffix)
-		strcat(s, suffix);
-	cands[ncands++] = s;
-}
-
+static struct completion comp;
 static size_t cand_index;
 
 static char *cand_gen(const char *text, int state)
@@ -239,245 +204,19 @@ static char *cand_gen(const char *text, int state)
 	(void)text;
 	if (!state)
 		cand_index = 0;
-	return cand_index < ncands ? strdup(cands[cand_index++]) : NULL;
+	return cand_index < comp.n ? strdup(comp.cands[cand_index++]) : NULL;
 }
 
-static void complete_commands(const char *text)
-{
-	unsigned n;
-	const struct cmd_def *t = cmd_table(&n);
-	bool upper = text[0] >= 'A' && text[0] <= 'Z';
-
-	for (unsigned i = 0; i < n; i++) {
-		char first[48];
-		const char *sp = strchr(t[i].name, ' ');
-
-		if (upper && t[i].req) {
-			cand_add(text, t[i].req->name, NULL);
-			continue;
-		}
-		if (sp) {
-			snprintf(first, sizeof(first), "%.*s", (int)(sp - t[i].name), t[i].name);
-			cand_add(text, first, NULL);
-		} else {
-			cand_add(text, t[i].name, NULL);
-		}
-	}
-}
-
-static bool list_item;
-
-/* Feature names: the ones the back-end offered first (in table order, not
- * sorted), then the rest, which stay sendable on purpose. */
-static void complete_features(const char *text, const struct arg_spec *a)
-{
-	bool known = a->type == ARG_PFEATURES ? sess->conn.have_proto : sess->conn.have_features;
-	uint64_t offer = a->type == ARG_PFEATURES ? sess->conn.proto : sess->conn.features;
-	unsigned n;
-
-	list_item = true;
-	if (known)
-		rl_sort_completion_matches = 0;
-	for (int pass = 0; pass < (known ? 2 : 1); pass++) {
-		bool want = pass == 0;
-
-		if (a->type == ARG_PFEATURES) {
-			const struct vhu_proto_feature *f = proto_features(&n);
-
-			for (unsigned i = 0; i < n; i++)
-				if (!known || (bool)(offer >> f[i].bit & 1) == want)
-					cand_add(text, f[i].name, NULL);
-		} else if (a->type == ARG_STATUS) {
-			const struct vhu_feature *f = features_status(&n);
-
-			for (unsigned i = 0; pass == 0 && i < n; i++)
-				cand_add(text, f[i].name, NULL);
-		} else {
-			const struct vhu_feature *f = features_transport(&n);
-
-			for (unsigned i = 0; i < n; i++)
-				if (!known || (bool)(offer >> f[i].bit & 1) == want)
-					cand_add(text, f[i].name, NULL);
-			f = features_device(sess->dev, &n);
-			for (unsigned i = 0; f && i < n; i++)
-				if (f[i].bit < 64 && (!known || (bool)(offer >> f[i].bit & 1) == want))
-					cand_add(text, f[i].name, NULL);
-		}
-	}
-}
-
-static void complete_value(const char *text, const struct arg_spec *a, const char *cmd)
-{
-	static const char *const bools[] = { "on", "off", NULL };
-	char num[16];
-
-	switch (a->type) {
-	case ARG_FEATURES:
-	case ARG_PFEATURES:
-	case ARG_STATUS:
-		complete_features(text, a);
-		break;
-	case ARG_BOOL:
-		for (unsigned i = 0; bools[i]; i++)
-			cand_add(text, bools[i], NULL);
-		break;
-	case ARG_ENUM:
-		for (const struct arg_enum *e = a->enums; e && e->name; e++)
-			cand_add(text, e->name, NULL);
-		break;
-	case ARG_PATH:
-		rl_attempted_completion_over = 0;	/* readline's own file names */
-		break;
-	case ARG_STRING:
-		if (strcmp(cmd, "help") == 0) {
-			complete_commands(text);
-		} else if (strcmp(cmd, "device") == 0) {
-			unsigned n;
-			const enum vhu_device *d = features_devices(&n);
-
-			for (unsigned i = 0; i < n; i++)
-				cand_add(text, features_device_name(d[i]), NULL);
-		} else if (strcmp(cmd, "raw") == 0) {
-			unsigned n;
-			const struct vhu_request *r = proto_requests(SIDE_FRONTEND, &n);
-
-			for (unsigned i = 0; i < n; i++)
-				cand_add(text, r[i].name, NULL);
-		}
-		break;
-	case ARG_U32:
-		if (strcmp(a->name, "index") == 0) {	/* rings that have fds */
-			for (unsigned i = 0; i < SESSION_RINGS; i++) {
-				const struct ring_fds *r = &sess->ring[i];
-
-				if (r->kick >= 0 || r->call >= 0 || r->err >= 0) {
-					snprintf(num, sizeof(num), "%u", i);
-					cand_add(text, num, NULL);
-				}
-			}
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-/* Split the line before START into words (plain spaces: enough to know
- * which command and argument the cursor is in). */
-static unsigned line_words(int start, char words[][128], unsigned max)
-{
-	unsigned n = 0;
-	int i = 0;
-
-	while (i < start && n < max) {
-		int b;
-
-		while (i < start && (rl_line_buffer[i] == ' ' || rl_line_buffer[i] == '\t'))
-			i++;
-		b = i;
-		while (i < start && rl_line_buffer[i] != ' ' && rl_line_buffer[i] != '\t')
-			i++;
-		if (i > b) {
-			snprintf(words[n], 128, "%.*s", i - b, rl_line_buffer + b);
-			n++;
-		}
-	}
-	return n;
-}
-
-static void complete_args(const char *text, int start, char words[][128], unsigned nw)
-{
-	struct tok t[2] = { { .text = words[0] }, { .text = nw > 1 ? words[1] : NULL } };
-	unsigned used = 0, npos = 0;
-	const struct cmd_def *c = cmd_find(t, nw > 1 ? 2 : 1, &used);
-	char before = start > 0 ? rl_line_buffer[start - 1] : ' ';
-
-	if (!c) {
-		/* Two-word commands: after "vring ", offer "setup", "post", ... */
-		unsigned n;
-		const struct cmd_def *tb = cmd_table(&n);
-		size_t l = strlen(words[0]);
-
-		for (unsigned i = 0; nw == 1 && i < n; i++)
-			if (strncmp(tb[i].name, words[0], l) == 0 && tb[i].name[l] == ' ')
-				cand_add(text, tb[i].name + l + 1, NULL);
-		return;
-	}
-	if (before == '=' || before == ',') {
-		/* The value of key=, or the next item of a comma list. */
-		int k = start - 1;
-		char key[64];
-		int e;
-
-		while (k > 0 && rl_line_buffer[k - 1] != ' ' && rl_line_buffer[k] != '=')
-			k--;
-		e = k;
-		while (k > 0 && rl_line_buffer[k - 1] != ' ')
-			k--;
-		snprintf(key, sizeof(key), "%.*s", e - k, rl_line_buffer + k);
-		for (unsigned i = 0; i < c->nargs; i++) {
-			if (before == '=' ? strcmp(c->args[i].name, key) == 0 :
-			    (c->args[i].type == ARG_FEATURES || c->args[i].type == ARG_PFEATURES ||
-			     c->args[i].type == ARG_STATUS)) {
-				complete_value(text, &c->args[i], c->name);
-				break;
-			}
-		}
-		return;
-	}
-	/* Positional arguments already typed, keys not yet used. */
-	for (unsigned w = used; w < nw; w++)
-		if (!strchr(words[w], '='))
-			npos++;
-	for (unsigned i = 0, pos = 0; i < c->nargs; i++) {
-		const struct arg_spec *a = &c->args[i];
-		bool given = false;
-
-		for (unsigned w = used; w < nw; w++) {
-			size_t l = strlen(a->name);
-
-			if ((strncmp(words[w], a->name, l) == 0 && words[w][l] == '=') ||
-			    (a->type == ARG_FLAG && strcmp(words[w], a->name) == 0))
-				given = true;
-		}
-		if (a->type == ARG_FLAG) {
-			if (!given)
-				cand_add(text, a->name, NULL);
-			continue;
-		}
-		if (!a->key_only && !given) {
-			unsigned my = pos++;
-
-			if (my < npos)
-				continue;	/* already given by position */
-			if (my == npos)
-				complete_value(text, a, c->name);
-		}
-		if (!given)
-			cand_add(text, a->name, "=");
-	}
-}
-
+/* What complete.c finds for the word before the cursor, as readline wants it. */
 static char **complete(const char *text, int start, int end)
 {
-	char words[16][128];
-	unsigned nw = line_words(start, words, 16);
-	char **m;
-
 	(void)end;
-	rl_attempted_completion_over = 1;	/* no file names unless asked for */
-	rl_sort_completion_matches = 1;
-	list_item = false;
-	cand_reset();
-	if (nw == 0)
-		complete_commands(text);
-	else
-		complete_args(text, start, words, nw);
-	/* No space after "key=" or after an item of a comma-separated list. */
-	if (ncands == 1 && (cands[0][strlen(cands[0]) - 1] == '=' || list_item))
+	rl_attempted_completion_over = 1;	/* our candidates, file names too */
+	complete_line(&comp, sess, rl_line_buffer, (size_t)start, text);
+	rl_sort_completion_matches = !comp.keep_order;
+	if (comp.no_space)
 		rl_completion_suppress_append = 1;
-	m = rl_completion_matches(text, cand_gen);
-	return m;
+	return rl_completion_matches(text, cand_gen);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -492,7 +231,7 @@ enum run_status repl_run(struct session *s)
 	s->keep_going = true;	/* a failed command never ends an interactive session */
 	rl_readline_name = "vhuctl";
 	rl_attempted_completion_function = complete;
-	rl_completer_word_break_characters = (char *)" \t=,";
+	rl_completer_word_break_characters = (char *)" \t=,;";
 	rl_variable_bind("completion-ignore-case", "on");
 	rl_catch_signals = 0;
 	sigemptyset(&sa.sa_mask);

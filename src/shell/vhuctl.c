@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "shell/complete.h"
 #include "shell/out.h"
 #include "shell/repl.h"
 #include "shell/run.h"
@@ -21,7 +22,7 @@ enum {
 enum opt_id {
 	OPT_COMMAND = 'c', OPT_FILE = 'f', OPT_TIMEOUT = 't', OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_JSON = 256, OPT_DEVICE, OPT_KEEP_GOING, OPT_ECHO, OPT_SYNC, OPT_NO_ACK, OPT_COLOR,
-	OPT_LIST_COMMANDS, OPT_LISTEN, OPT_WAIT, OPT_RECONNECT,
+	OPT_LIST_COMMANDS, OPT_COMPLETE, OPT_LISTEN, OPT_WAIT, OPT_RECONNECT,
 };
 
 /* One row per option: getopt's table and --help both come from here. */
@@ -48,6 +49,7 @@ static const struct opt_row {
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
 	{ "version", no_argument, OPT_VERSION, NULL, "show the version" },
 	{ "list-commands", no_argument, OPT_LIST_COMMANDS, NULL, NULL },	/* for shell completion */
+	{ "complete", required_argument, OPT_COMPLETE, "LINE", NULL },	/* the same, for any word */
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -86,6 +88,7 @@ struct options {
 	int color;		/* -1 auto, 0 never, 1 always */
 	int json;		/* -1 auto */
 	bool list_commands;
+	const char *complete;	/* --complete LINE: what the prompt would offer */
 	const char *listen;
 };
 
@@ -171,6 +174,7 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 		case OPT_SYNC: s->sync = true; break;
 		case OPT_NO_ACK: s->ack = false; break;
 		case OPT_LIST_COMMANDS: o->list_commands = true; break;
+		case OPT_COMPLETE: o->complete = optarg; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("vhuctl %s\n", PACKAGE_VERSION); exit(0);
 		default:
@@ -188,6 +192,19 @@ static void list_commands(void)
 
 	for (unsigned i = 0; i < n; i++)
 		printf("%s\t%s\n", t[i].name, t[i].summary);
+}
+
+/* Print what Tab at the end of LINE offers at the prompt, one candidate a
+ * line: the shells' completion of -c asks this, so that both agree. */
+static void complete_for_shell(struct session *s, const char *line)
+{
+	struct completion c = { 0 };
+	size_t start = complete_word_start(line);
+
+	complete_line(&c, s, line, start, line + start);
+	for (size_t i = 0; i < c.n; i++)
+		printf("%s\n", c.cands[i]);
+	complete_free(&c);
 }
 
 /* The SOCKET argument is "connect SOCKET" run first. */
@@ -251,6 +268,11 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.list_commands) {
 		list_commands();
+		return 0;
+	}
+	if (o.complete) {
+		complete_for_shell(&s, o.complete);
+		session_free(&s);
 		return 0;
 	}
 	if (o.listen && optind < argc) {

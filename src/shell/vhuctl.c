@@ -160,7 +160,10 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 			int d = features_device_by_name(optarg);
 
 			if (d < 0) {
-				fprintf(stderr, "vhuctl: unknown device type '%s'\n", optarg);
+				char hint[400];
+
+				fprintf(stderr, "vhuctl: unknown device type '%s'%s\n", optarg,
+					features_device_hint(optarg, hint, sizeof(hint)));
 				return -1;
 			}
 			s->dev = (enum vhu_device)d;

@@ -20,6 +20,7 @@ wait_for() {
 	done
 	return 1
 }
+# START_ENV: env(1) options and settings for vhuctl; COLS, ROWS: the window.
 # shows WANT DESCRIPTION: the last screen line becomes WANT (within 30 s)
 shows() {
 	local want=$1; shift
@@ -36,7 +37,8 @@ start() {
 	QUITTING=
 	$TM kill-session -t t 2>/dev/null
 	for try in 1 2 3; do
-		$TM new-session -d -s t -x 160 -y 50 "env TERM=xterm NO_COLOR=1 $VHUCTL $*; echo vhuctl exited \$?; sleep 30" \
+		$TM new-session -d -s t -x "${COLS:-160}" -y "${ROWS:-50}" \
+			"env ${START_ENV:-} TERM=xterm NO_COLOR=1 $VHUCTL $*; echo vhuctl exited \$?; sleep 30" \
 			2>"$TMP/tmux.err" && break
 		echo "# tmux new-session failed (try $try): $(cat "$TMP/tmux.err")"
 		sleep 1
@@ -164,6 +166,36 @@ ok $? "COMMAND --help shows usage"
 $TM send-keys -t t 'quit' Enter
 wait_for "vhuctl exited"
 ok $? "quit ends the session"
+
+# help on a terminal is text, unless --json asks for JSON.
+start -c "'help get-features'"
+wait_for "vhuctl exited 0"
+ok $? "help CMD on a terminal runs"
+like "$(screen)" "usage: get-features [header-flags=N] [need-reply=VALUE] [sync]" "help CMD on a terminal: its usage, as text"
+like "$(screen)" "Sends VHOST_USER_GET_FEATURES (front-end request 1): no payload, always answered." "…and the request in words"
+start --json=pretty -c "'help get-features'"
+wait_for "vhuctl exited 0"
+like "$(screen)" '"topic": "get-features"' "help with --json on a terminal is JSON"
+start -c blk
+wait_for "vhuctl exited 0"
+like "$(screen)" "  blk read                 read sectors (VIRTIO_BLK_T_IN)" "a group alone on a terminal lists its commands as text"
+start -c help "| cat"
+wait_for "vhuctl exited 0"
+like "$($TM capture-pane -t t -p -J -S -)" '{"command":"help","groups":' "help into a pipe, on a terminal: JSON"
+
+# At the prompt: groups, and a mistyped sub-command.
+start
+$TM send-keys -t t 'help blk' Enter
+wait_for "'help blk COMMAND' shows a command's arguments"
+ok $? "help GROUP at the prompt lists the group"
+$TM send-keys -t t C-l 'vring' Enter
+wait_for "  vring setup"
+ok $? "a group alone at the prompt lists the group"
+$TM send-keys -t t 'blk reed 0' Enter
+wait_for "error: 'blk' has no sub-command 'reed' (did you mean 'blk read'?)"
+ok $? "a mistyped sub-command at the prompt: did you mean"
+$TM send-keys -t t 'quit' Enter
+wait_for "vhuctl exited"
 
 # The terminal goes away under a session (its window closed): vhuctl ends,
 # by SIGHUP, or by the end of input when SIGHUP is ignored (nohup).

@@ -10,17 +10,27 @@
 #include "core/proto.h"
 #include "core/suggest.h"
 
+/* Each type as people read it in help, and as help's JSON names it. */
+static const struct {
+	const char *text, *id;
+} type_names[] = {
+	[ARG_U32] = { "number", "u32" }, [ARG_U64] = { "number", "u64" },
+	[ARG_BOOL] = { "on|off", "bool" }, [ARG_FEATURES] = { "features", "features" },
+	[ARG_PFEATURES] = { "protocol features", "protocol-features" },
+	[ARG_STATUS] = { "status", "status" }, [ARG_HEX] = { "hex bytes", "hex" },
+	[ARG_ENUM] = { "choice", "enum" }, [ARG_STRING] = { "string", "string" },
+	[ARG_PATH] = { "path", "path" }, [ARG_MAC] = { "MAC address", "mac" },
+	[ARG_UUID] = { "UUID", "uuid" }, [ARG_FLAG] = { "flag", "flag" },
+};
+
 const char *args_type_name(enum arg_type t)
 {
-	static const char *const names[] = {
-		[ARG_U32] = "number", [ARG_U64] = "number", [ARG_BOOL] = "on|off",
-		[ARG_FEATURES] = "features", [ARG_PFEATURES] = "protocol features",
-		[ARG_STATUS] = "status", [ARG_HEX] = "hex bytes", [ARG_ENUM] = "choice",
-		[ARG_STRING] = "string", [ARG_PATH] = "path", [ARG_MAC] = "MAC address",
-		[ARG_UUID] = "UUID", [ARG_FLAG] = "flag",
-	};
+	return type_names[t].text;
+}
 
-	return names[t];
+const char *args_type_id(enum arg_type t)
+{
+	return type_names[t].id;
 }
 
 /* Decimal, or hex with 0x. A leading 0 is not octal: "010" is ten. */

@@ -68,6 +68,8 @@ struct session {
 	bool sync;			/* GET_FEATURES barrier after un-acked requests */
 	enum out_mode out;
 	bool color;
+	bool text;			/* results with a text form (help) show it: stdout is
+					 * a terminal and --json was not given */
 	bool out_buffered;		/* stdout is a regular file: flush at exit */
 	bool quit;
 	bool keep_going;

@@ -287,6 +287,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	s.out = o.json >= 0 ? (enum out_mode)o.json : isatty(1) ? OUT_PRETTY : OUT_COMPACT;
+	/* A person reads help on a terminal; anything else reads JSON, as does
+	 * whoever asked for it with --json. */
+	s.text = isatty(1) && o.json < 0;
 	s.color = o.color == 1 || (o.color == -1 && isatty(1) && !getenv("NO_COLOR") &&
 				   s.out == OUT_PRETTY);
 	{

@@ -20,7 +20,8 @@ wait_for() {
 	done
 	return 1
 }
-# START_ENV: env(1) options and settings for vhuctl; COLS, ROWS: the window.
+# START_ENV: env(1) options and settings for vhuctl; COLS, ROWS: the window;
+# START_SHOWS: what the screen shows once vhuctl is up (default: its name).
 # shows WANT DESCRIPTION: the last screen line becomes WANT (within 30 s)
 shows() {
 	local want=$1; shift
@@ -43,7 +44,7 @@ start() {
 		echo "# tmux new-session failed (try $try): $(cat "$TMP/tmux.err")"
 		sleep 1
 	done
-	wait_for "vhuctl " || bail "no prompt: $(screen 2>&1)"
+	wait_for "${START_SHOWS:-vhuctl }" || bail "no prompt: $(screen 2>&1)"
 }
 
 S=$TMP/fake.sock
@@ -167,27 +168,77 @@ $TM send-keys -t t 'quit' Enter
 wait_for "vhuctl exited"
 ok $? "quit ends the session"
 
-# help on a terminal is text, unless --json asks for JSON.
-start -c "'help get-features'"
+# help on a terminal is text; long text goes through the pager, unless
+# --no-pager or stdout is not the terminal. The pager here notes that it ran
+# and what it was given, then shows it.
+cat >"$TMP/pager" <<PAGER
+#!/bin/sh
+echo ran >>"$TMP/pager.log"
+tee "$TMP/pager.in"
+echo "(paged)"
+PAGER
+chmod +x "$TMP/pager"
+: >"$TMP/pager.log"
+paged() { wc -l <"$TMP/pager.log"; }
+START_ENV="-u VHUCTL_PAGER PAGER=$TMP/pager" start -c "'help get-features'"
 wait_for "vhuctl exited 0"
 ok $? "help CMD on a terminal runs"
 like "$(screen)" "usage: get-features [header-flags=N] [need-reply=VALUE] [sync]" "help CMD on a terminal: its usage, as text"
 like "$(screen)" "Sends VHOST_USER_GET_FEATURES (front-end request 1): no payload, always answered." "…and the request in words"
-start --json=pretty -c "'help get-features'"
+is "$(paged)" 0 "help that fits the terminal is not paged"
+START_ENV="PAGER=$TMP/pager" start --json=pretty -c "'help get-features'"
 wait_for "vhuctl exited 0"
 like "$(screen)" '"topic": "get-features"' "help with --json on a terminal is JSON"
-start -c blk
+START_ENV="PAGER=$TMP/pager" start -c blk
 wait_for "vhuctl exited 0"
 like "$(screen)" "  blk read                 read sectors (VIRTIO_BLK_T_IN)" "a group alone on a terminal lists its commands as text"
-start -c help "| cat"
+
+ROWS=24 START_ENV="-u VHUCTL_PAGER PAGER=$TMP/pager" start -c help
+wait_for "vhuctl exited 0"
+ok $? "help longer than the terminal runs"
+is "$(paged)" 1 "help longer than the terminal goes through \$PAGER"
+is "$(head -n 1 "$TMP/pager.in")" "session:" "the pager is given the whole list"
+like "$(tail -n 1 "$TMP/pager.in")" "'help COMMAND' shows a command's arguments" "…to its end"
+ROWS=24 START_ENV="PAGER=false VHUCTL_PAGER=$TMP/pager" start -c help
+wait_for "vhuctl exited 0"
+is "$(paged)" 2 "VHUCTL_PAGER comes before PAGER"
+ROWS=24 START_ENV="PAGER=$TMP/pager" start --no-pager -c help
+wait_for "vhuctl exited 0"
+like "$(screen)" "'help COMMAND' shows a command's arguments" "--no-pager: the text on the terminal"
+is "$(paged)" 2 "--no-pager: no pager"
+ROWS=24 START_ENV="PAGER=$TMP/pager" start -c help "| cat"
 wait_for "vhuctl exited 0"
 like "$($TM capture-pane -t t -p -J -S -)" '{"command":"help","groups":' "help into a pipe, on a terminal: JSON"
+is "$(paged)" 2 "help into a pipe is not paged"
+ROWS=24 START_ENV="-u VHUCTL_PAGER PAGER=$TMP/no-such-pager" start -c help
+wait_for "vhuctl exited 0"
+like "$(screen)" "'help COMMAND' shows a command's arguments" "a pager that cannot run: the text on the terminal"
 
-# At the prompt: groups, and a mistyped sub-command.
-start
-$TM send-keys -t t 'help blk' Enter
+# The default pager, less: Ctrl-C in it is less's, q ends it and vhuctl.
+if command -v less >/dev/null; then
+	ROWS=24 START_ENV="-u VHUCTL_PAGER -u PAGER -u LESS" START_SHOWS="session:" start -c help
+	ok 0 "help longer than the terminal: less shows it"
+	ok $(screen | grep -q "vhuctl exited"; echo $((!$?))) "vhuctl waits for less"
+	$TM send-keys -t t C-c
+	# less may drop what is typed while it takes the interrupt: q until it ends.
+	for _ in $(seq 60); do
+		$TM send-keys -t t q
+		for _ in $(seq 10); do screen | grep -q "vhuctl exited" && break 2; sleep 0.05; done
+	done
+	like "$(screen)" "vhuctl exited 0" "Ctrl-C in less leaves vhuctl be; q ends less, and vhuctl exits 0"
+fi
+
+# At the prompt: help pages as on the command line, and the prompt is back after.
+ROWS=24 START_ENV="-u VHUCTL_PAGER PAGER=$TMP/pager" start
+$TM send-keys -t t 'help' Enter
+wait_for "(paged)"
+ok $? "help at the prompt goes through the pager"
+shows "vhuctl (not connected)>" "the prompt is back after the pager"
+is "$(paged)" 3 "the pager ran once"
+$TM send-keys -t t C-l 'help blk' Enter
 wait_for "'help blk COMMAND' shows a command's arguments"
 ok $? "help GROUP at the prompt lists the group"
+is "$(paged)" 3 "a short help is not paged"
 $TM send-keys -t t C-l 'vring' Enter
 wait_for "  vring setup"
 ok $? "a group alone at the prompt lists the group"

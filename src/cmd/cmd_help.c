@@ -189,7 +189,7 @@ static const struct cmd_def defs[] = {
 	{ "help", GROUP_META, help_args, N(help_args), "list commands, or explain one",
 	  "With a group, the first word of two-word commands (mem, vring, blk...), it lists the\n"
 	  "group's commands, as the word alone does. On a terminal, unless --json is given, help\n"
-	  "is text; elsewhere a JSON object.",
+	  "is text, through $PAGER when it is longer than the screen; elsewhere a JSON object.",
 	  "help set-vring-addr", NULL, cmd_help, NULL, NULL },
 };
 

@@ -24,8 +24,12 @@ bool out_print(const struct session *s, struct json_object *o);
 bool out_result(const struct session *s, struct json_object *o, enum cmd_show show);
 
 /* Print O as text: help's results (a listing, a group, a command); any
- * other object as JSON. */
+ * other object as JSON. Paged when it is long (pager_write). */
 bool out_text(const struct session *s, struct json_object *o);
+
+/* Write TEXT on stdout: through the pager when the session pages (a
+ * terminal, no --no-pager) and TEXT is taller than the terminal. */
+bool pager_write(const struct session *s, const char *text, size_t len);
 
 /* Write out what stdout holds (a wait is starting: nothing finished waits
  * behind it). */

@@ -114,6 +114,7 @@ bool out_text(const struct session *s, struct json_object *o)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
+	bool ok;
 
 	if (!groups && !cmds && !str(o, "usage"))
 		return out_print(s, o);		/* no text form: as JSON */
@@ -130,8 +131,7 @@ bool out_text(const struct session *s, struct json_object *o)
 		free(text);
 		return out_print(s, o);
 	}
-	fwrite(text, 1, len, stdout);
+	ok = pager_write(s, text, len);
 	free(text);
-	fflush(stdout);
-	return !ferror(stdout);
+	return ok;
 }

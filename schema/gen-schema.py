@@ -181,7 +181,24 @@ C["inflight dump"] = body({"mmap_size": count, "queue_stride": count, "bytes_rea
                           ["mmap_size", "queue_stride", "bytes_read", "layout", "queues", "anomalies"])
 C["device-state save"] = body({"steps": steps, "file": STR, "bytes": count}, ["steps", "file", "bytes"])
 C["device-state load"] = body({"steps": steps, "file": STR, "bytes": count}, ["steps", "file", "bytes"])
-C["help"] = body({})
+D["help_entry"] = obj({"name": STR, "summary": STR}, ["name", "summary"], desc="(help) A command of a list: its name and summary.")
+D["help_request"] = obj({"name": {"type": "string", "pattern": "^[A-Z0-9_]+$"}, "number": count, "payload_kind": STR,
+                         "reply_policy": {"enum": ["always", "if-log-shmfd", "ack-only"]}, "protocol_feature": STR},
+                        ["name", "number", "payload_kind", "reply_policy"],
+                        desc="(help) The request a request command sends, from its row of the request table.")
+D["help_argument"] = obj({"name": STR, "type": {"enum": ["u32", "u64", "bool", "features", "protocol-features", "status", "hex", "enum",
+                                                         "string", "path", "mac", "uuid", "flag"]},
+                          "required": BOOL, "positional": BOOL, "help": STR, "values": arr(STR)},
+                         ["name", "type", "required", "positional", "help"],
+                         desc="(help) A command's argument, from its argument spec; values for an enumeration.")
+C["help"] = {"properties": {"groups": arr(obj({"name": STR, "commands": arr(R("help_entry"))}, ["name", "commands"])),
+                            "topic": STR, "commands": arr(R("help_entry")), "usage": STR, "summary": STR,
+                            "group": {"enum": ["session", "requests", "memory", "rings", "meta"]}, "request": R("help_request"),
+                            "spec": STR, "description": STR, "arguments": arr(R("help_argument")), "example": STR},
+             # the list, a group's commands, or one command
+             "if": {"properties": {"ok": {"const": True}}},
+             "then": {"oneOf": [{"required": ["groups"]}, {"required": ["topic", "commands"]},
+                                {"required": ["topic", "usage", "summary", "group", "arguments"]}]}}
 REQUESTS = ["get-features", "set-features", "set-owner", "reset-owner", "set-mem-table", "set-log-base", "set-log-fd", "set-vring-num",
             "set-vring-addr", "set-vring-base", "get-vring-base", "set-vring-kick", "set-vring-call", "set-vring-err",
             "get-protocol-features", "set-protocol-features", "get-queue-num", "set-vring-enable", "send-rarp", "net-set-mtu",

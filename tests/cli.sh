@@ -175,19 +175,22 @@ run_vhuctl "$TMP/nope.sock" -c status
 is "$RC" 1 "missing socket: exit 1"
 like "$ERR" "no such socket (is the back-end running?)" "missing socket explained"
 
-# help for every command works and shows its usage, and so does COMMAND --help.
+# help for every command works: its JSON names it and its usage, so does
+# COMMAND --help's, and its text (format=text) starts with the usage.
 bad=
 while IFS= read -r c; do
-	h=$(timeout 20 "$VHUCTL" -c "help \"$c\"" 2>&1)
-	case "$h" in "usage: $c"*) ;; *) bad="$bad [help $c]" ;; esac
-	h=$(timeout 20 "$VHUCTL" -c "$c --help" 2>&1)
-	case "$h" in "usage: $c"*) ;; *) bad="$bad [$c --help]" ;; esac
+	h=$(timeout 20 "$VHUCTL" -c "help \"$c\"" 2>&1 | jq -r '[.command, .topic, .usage] | join("|")')
+	case "$h" in "help|$c|$c"*) ;; *) bad="$bad [help $c: $h]" ;; esac
+	h=$(timeout 20 "$VHUCTL" -c "$c --help" 2>&1 | jq -r '[.command, .topic, .usage] | join("|")')
+	case "$h" in "help|$c|$c"*) ;; *) bad="$bad [$c --help: $h]" ;; esac
+	h=$(timeout 20 "$VHUCTL" -c "help \"$c\" format=text" 2>&1)
+	case "$h" in "usage: $c"*) ;; *) bad="$bad [help $c format=text]" ;; esac
 done < <("$VHUCTL" --list-commands | cut -f1)
-is "$bad" "" "help and --help work for every command in --list-commands"
+is "$bad" "" "help, --help and help format=text work for every command in --list-commands"
 is "$("$VHUCTL" --list-commands | cut -f1 | grep -c -- '^[a-z]')" "$("$VHUCTL" --list-commands | wc -l)" "command names are lower case"
 n=0
 while IFS= read -r c; do
-	timeout 20 "$VHUCTL" -c "help \"$c\"" 2>/dev/null | grep -q '^Sends VHOST_USER_' && n=$((n + 1))
+	timeout 20 "$VHUCTL" -c "help \"$c\" format=text" 2>/dev/null | grep -q '^Sends VHOST_USER_' && n=$((n + 1))
 done < <("$VHUCTL" --list-commands | cut -f1)
 is "$n" 44 "one command per front-end request, 44 in all"
 

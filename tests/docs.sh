@@ -76,7 +76,7 @@ fi
 : >"$tmp/bin-reqs"
 help_err=
 while IFS=$'\t' read -r name _; do
-	if ! "$VHUCTL" -c "help '$name'" >"$tmp/help" 2>/dev/null; then
+	if ! "$VHUCTL" -c "help '$name' format=text" >"$tmp/help" 2>/dev/null; then
 		help_err+="'help $name' failed"$'\n'
 		continue
 	fi

@@ -20,6 +20,8 @@ wait_for() {
 	done
 	return 1
 }
+# START_ENV: env(1) options and settings for vhuctl; COLS, ROWS: the window;
+# START_SHOWS: what the screen shows once vhuctl is up (default: its name).
 # shows WANT DESCRIPTION: the last screen line becomes WANT (within 30 s)
 shows() {
 	local want=$1; shift
@@ -36,12 +38,13 @@ start() {
 	QUITTING=
 	$TM kill-session -t t 2>/dev/null
 	for try in 1 2 3; do
-		$TM new-session -d -s t -x 160 -y 50 "env TERM=xterm NO_COLOR=1 $VHUCTL $*; echo vhuctl exited \$?; sleep 30" \
+		$TM new-session -d -s t -x "${COLS:-160}" -y "${ROWS:-50}" \
+			"env ${START_ENV:-} TERM=xterm NO_COLOR=1 $VHUCTL $*; echo vhuctl exited \$?; sleep 30" \
 			2>"$TMP/tmux.err" && break
 		echo "# tmux new-session failed (try $try): $(cat "$TMP/tmux.err")"
 		sleep 1
 	done
-	wait_for "vhuctl " || bail "no prompt: $(screen 2>&1)"
+	wait_for "${START_SHOWS:-vhuctl }" || bail "no prompt: $(screen 2>&1)"
 }
 
 S=$TMP/fake.sock
@@ -164,6 +167,86 @@ ok $? "COMMAND --help shows usage"
 $TM send-keys -t t 'quit' Enter
 wait_for "vhuctl exited"
 ok $? "quit ends the session"
+
+# help on a terminal is text; long text goes through the pager, unless
+# --no-pager or stdout is not the terminal. The pager here notes that it ran
+# and what it was given, then shows it.
+cat >"$TMP/pager" <<PAGER
+#!/bin/sh
+echo ran >>"$TMP/pager.log"
+tee "$TMP/pager.in"
+echo "(paged)"
+PAGER
+chmod +x "$TMP/pager"
+: >"$TMP/pager.log"
+paged() { wc -l <"$TMP/pager.log"; }
+START_ENV="-u VHUCTL_PAGER PAGER=$TMP/pager" start -c "'help get-features'"
+wait_for "vhuctl exited 0"
+ok $? "help CMD on a terminal runs"
+like "$(screen)" "usage: get-features [header-flags=N] [need-reply=VALUE] [sync]" "help CMD on a terminal: its usage, as text"
+like "$(screen)" "Sends VHOST_USER_GET_FEATURES (front-end request 1): no payload, always answered." "…and the request in words"
+is "$(paged)" 0 "help that fits the terminal is not paged"
+START_ENV="PAGER=$TMP/pager" start --json=pretty -c "'help get-features'"
+wait_for "vhuctl exited 0"
+like "$(screen)" '"topic": "get-features"' "help with --json on a terminal is JSON"
+START_ENV="PAGER=$TMP/pager" start -c blk
+wait_for "vhuctl exited 0"
+like "$(screen)" "  blk read                 read sectors (VIRTIO_BLK_T_IN)" "a group alone on a terminal lists its commands as text"
+
+ROWS=24 START_ENV="-u VHUCTL_PAGER PAGER=$TMP/pager" start -c help
+wait_for "vhuctl exited 0"
+ok $? "help longer than the terminal runs"
+is "$(paged)" 1 "help longer than the terminal goes through \$PAGER"
+is "$(head -n 1 "$TMP/pager.in")" "session:" "the pager is given the whole list"
+like "$(tail -n 1 "$TMP/pager.in")" "'help COMMAND' shows a command's arguments" "…to its end"
+ROWS=24 START_ENV="PAGER=false VHUCTL_PAGER=$TMP/pager" start -c help
+wait_for "vhuctl exited 0"
+is "$(paged)" 2 "VHUCTL_PAGER comes before PAGER"
+ROWS=24 START_ENV="PAGER=$TMP/pager" start --no-pager -c help
+wait_for "vhuctl exited 0"
+like "$(screen)" "'help COMMAND' shows a command's arguments" "--no-pager: the text on the terminal"
+is "$(paged)" 2 "--no-pager: no pager"
+ROWS=24 START_ENV="PAGER=$TMP/pager" start -c help "| cat"
+wait_for "vhuctl exited 0"
+like "$($TM capture-pane -t t -p -J -S -)" '{"command":"help","groups":' "help into a pipe, on a terminal: JSON"
+is "$(paged)" 2 "help into a pipe is not paged"
+ROWS=24 START_ENV="-u VHUCTL_PAGER PAGER=$TMP/no-such-pager" start -c help
+wait_for "vhuctl exited 0"
+like "$(screen)" "'help COMMAND' shows a command's arguments" "a pager that cannot run: the text on the terminal"
+
+# The default pager, less: Ctrl-C in it is less's, q ends it and vhuctl.
+if command -v less >/dev/null; then
+	ROWS=24 START_ENV="-u VHUCTL_PAGER -u PAGER -u LESS" START_SHOWS="session:" start -c help
+	ok 0 "help longer than the terminal: less shows it"
+	ok $(screen | grep -q "vhuctl exited"; echo $((!$?))) "vhuctl waits for less"
+	$TM send-keys -t t C-c
+	# less may drop what is typed while it takes the interrupt: q until it ends.
+	for _ in $(seq 60); do
+		$TM send-keys -t t q
+		for _ in $(seq 10); do screen | grep -q "vhuctl exited" && break 2; sleep 0.05; done
+	done
+	like "$(screen)" "vhuctl exited 0" "Ctrl-C in less leaves vhuctl be; q ends less, and vhuctl exits 0"
+fi
+
+# At the prompt: help pages as on the command line, and the prompt is back after.
+ROWS=24 START_ENV="-u VHUCTL_PAGER PAGER=$TMP/pager" start
+$TM send-keys -t t 'help' Enter
+wait_for "(paged)"
+ok $? "help at the prompt goes through the pager"
+shows "vhuctl (not connected)>" "the prompt is back after the pager"
+is "$(paged)" 3 "the pager ran once"
+$TM send-keys -t t C-l 'help blk' Enter
+wait_for "'help blk COMMAND' shows a command's arguments"
+ok $? "help GROUP at the prompt lists the group"
+is "$(paged)" 3 "a short help is not paged"
+$TM send-keys -t t C-l 'vring' Enter
+wait_for "  vring setup"
+ok $? "a group alone at the prompt lists the group"
+$TM send-keys -t t 'blk reed 0' Enter
+wait_for "error: 'blk' has no sub-command 'reed' (did you mean 'blk read'?)"
+ok $? "a mistyped sub-command at the prompt: did you mean"
+$TM send-keys -t t 'quit' Enter
+wait_for "vhuctl exited"
 
 # The terminal goes away under a session (its window closed): vhuctl ends,
 # by SIGHUP, or by the end of input when SIGHUP is ignored (nohup).

@@ -67,5 +67,10 @@ reject "schema_version inside a step" \
 accept "an unknown command's error" '{"command":"bogus","ok":false,"error":{"code":"EINVAL","message":"unknown command","file":"command line","line":1,"col":1},"schema_version":1}'
 reject "an unknown command that succeeded" '{"command":"bogus","ok":true,"schema_version":1}'
 reject "an event of no known kind" '{"event":"surprise","schema_version":1}'
+accept "help's list" '{"command":"help","groups":[{"name":"meta","commands":[{"name":"help","summary":"list commands"}]}],"ok":true,"schema_version":1}'
+reject "help that is both a list and a command" \
+	'{"command":"help","groups":[],"topic":"help","usage":"help","summary":"s","group":"meta","arguments":[],"ok":true,"schema_version":1}'
+reject "help with an argument of no known type" \
+	'{"command":"help","topic":"x","usage":"x","summary":"s","group":"meta","arguments":[{"name":"a","type":"int","required":true,"positional":true,"help":"h"}],"ok":true,"schema_version":1}'
 
 done_testing

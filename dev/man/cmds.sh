@@ -3,14 +3,14 @@
 V=${VHUCTL:?}
 code() { sed -e 's/\\/\\e/g' -e 's/-/\\-/g' -e "s/'/\\\\(aq/g"; }   # typed text
 prose() { sed -e 's/\\/\\e/g' -e "s/^'/\\\\(aq/" -e 's/^\./\\\&./'; }
-$V -c help | while IFS= read -r line; do
+$V -c 'help format=text' | while IFS= read -r line; do
   case $line in
     [a-z]*:) g=${line%:}; case $g in requests) t=Request;; rings) t=Ring;; *) t=${g^};; esac; echo ".SS \"$t commands\""; [ "$g" = requests ] && echo "@REQINTRO@"; continue;;
     "  "*) ;;
     *) continue;;
   esac
   l=${line#  }; name=${l%%  *}
-  help=$($V -c "help '$name'")
+  help=$($V -c "help '$name' format=text")
   u=$(sed -n 's/^usage: //p' <<<"$help")
   isreq=0; grep -q '^Sends VHOST_USER_' <<<"$help" && isreq=1
   echo ".TP"

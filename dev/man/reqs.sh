@@ -3,7 +3,7 @@
 V=${VHUCTL:?}; P=src/core/proto.c
 declare -A cmd
 while IFS=$'\t' read -r n s; do
-  l=$($V -c "help '$n'" | sed -n 's/^Sends VHOST_USER_\([A-Z0-9_]*\) (front-end request \([0-9]*\)).*/\2/p')
+  l=$($V -c "help '$n' format=text" | sed -n 's/^Sends VHOST_USER_\([A-Z0-9_]*\) (front-end request \([0-9]*\)).*/\2/p')
   [ -n "$l" ] && cmd[$l]=$n
 done < <($V --list-commands)
 sed -nE 's/^[[:space:]]*\{ *([0-9]+), *"([A-Z0-9_]+)",.*SIDE_(FRONTEND|BACKEND),.*(REPLY_[A-Z_]+),.*/\3 \1 \2 \4/p' $P |

@@ -1,24 +1,36 @@
 /* args.c - typed command arguments: positional or key=value, parsed from a spec. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cmd/args.h"
 #include "core/proto.h"
+#include "core/suggest.h"
+
+/* Each type as people read it in help, and as help's JSON names it. */
+static const struct {
+	const char *text, *id;
+} type_names[] = {
+	[ARG_U32] = { "number", "u32" }, [ARG_U64] = { "number", "u64" },
+	[ARG_BOOL] = { "on|off", "bool" }, [ARG_FEATURES] = { "features", "features" },
+	[ARG_PFEATURES] = { "protocol features", "protocol-features" },
+	[ARG_STATUS] = { "status", "status" }, [ARG_HEX] = { "hex bytes", "hex" },
+	[ARG_ENUM] = { "choice", "enum" }, [ARG_STRING] = { "string", "string" },
+	[ARG_PATH] = { "path", "path" }, [ARG_MAC] = { "MAC address", "mac" },
+	[ARG_UUID] = { "UUID", "uuid" }, [ARG_FLAG] = { "flag", "flag" },
+};
 
 const char *args_type_name(enum arg_type t)
 {
-	static const char *const names[] = {
-		[ARG_U32] = "number", [ARG_U64] = "number", [ARG_BOOL] = "on|off",
-		[ARG_FEATURES] = "features", [ARG_PFEATURES] = "protocol features",
-		[ARG_STATUS] = "status", [ARG_HEX] = "hex bytes", [ARG_ENUM] = "choice",
-		[ARG_STRING] = "string", [ARG_PATH] = "path", [ARG_MAC] = "MAC address",
-		[ARG_UUID] = "UUID", [ARG_FLAG] = "flag",
-	};
+	return type_names[t].text;
+}
 
-	return names[t];
+const char *args_type_id(enum arg_type t)
+{
+	return type_names[t].id;
 }
 
 /* Decimal, or hex with 0x. A leading 0 is not octal: "010" is ten. */
@@ -211,15 +223,29 @@ static int parse_enum(const struct arg_spec *sp, const char *s, uint64_t *v)
 
 static int enum_error(const struct arg_spec *sp, const char *s, struct vhu_err *e)
 {
-	char list[200] = "";
+	struct suggest sg;
+	char hint[400];
 
-	for (const struct arg_enum *en = sp->enums; en && en->name; en++) {
-		if (list[0])
-			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-		strncat(list, en->name, sizeof(list) - strlen(list) - 1);
-	}
-	return vhu_errf(e, EINVAL, "bad value '%s' for '%s' (one of: %s, or a number)",
-			s, sp->name, list);
+	suggest_init(&sg, s, strlen(s));
+	for (const struct arg_enum *en = sp->enums; en && en->name; en++)
+		suggest_add(&sg, NULL, en->name);
+	return vhu_errf(e, EINVAL, "bad value '%s' for '%s'%s", s, sp->name,
+			suggest_hint(&sg, "one of", ", or a number", hint, sizeof(hint)));
+}
+
+/* "unknown feature name 'X'", with the closest name of the table it was looked up in. */
+static int unknown_name(enum arg_type t, enum vhu_device dev, const char *bad, unsigned len,
+			struct vhu_err *e)
+{
+	char item[128];
+	const char *best;
+
+	snprintf(item, sizeof(item), "%.*s", (int)len, bad);
+	best = t == ARG_FEATURES ? features_suggest(dev, item) :
+		t == ARG_PFEATURES ? proto_feature_suggest(item) : features_status_suggest(item);
+	return vhu_errf(e, EINVAL, "unknown %s name '%s'%s%s%s",
+			t == ARG_FEATURES ? "feature" : t == ARG_PFEATURES ? "protocol feature" : "status",
+			item, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 }
 
 static int parse_value(const struct arg_spec *sp, const char *s, struct arg_val *v,
@@ -248,10 +274,7 @@ static int parse_value(const struct arg_spec *sp, const char *s, struct arg_val 
 				    sp->type == ARG_PFEATURES ? lookup_pfeature : lookup_status,
 				    &dev, &v->u, &bad, &bad_len);
 		if (r < 0)
-			return vhu_errf(e, EINVAL, "unknown %s name '%.*s'",
-					sp->type == ARG_FEATURES ? "feature" :
-					sp->type == ARG_PFEATURES ? "protocol feature" : "status",
-					(int)bad_len, bad);
+			return unknown_name(sp->type, dev, bad, bad_len, e);
 		return 0;
 	case ARG_HEX:
 		if (args_parse_hex(s, &v->bytes, &v->nbytes) < 0)
@@ -288,6 +311,34 @@ static bool is_flag_word(const struct arg_set *a, const char *s, unsigned *idx)
 	return false;
 }
 
+/* "unknown argument 'heder-flags'", the closest name and all of them. */
+static int unknown_argument(const struct arg_set *a, const char *name, size_t n, struct vhu_err *e)
+{
+	struct suggest sg;
+	char hint[400];
+
+	if (!a->n)
+		return vhu_errf(e, EINVAL, "unknown argument '%.*s' (the command takes none)", (int)n, name);
+	suggest_init(&sg, name, n);
+	for (unsigned i = 0; i < a->n; i++)
+		suggest_add(&sg, NULL, a->spec[i].name);
+	return vhu_errf(e, EINVAL, "unknown argument '%.*s'%s", (int)n, name,
+			suggest_hint(&sg, "arguments", NULL, hint, sizeof(hint)));
+}
+
+/* A word no positional argument is left for: a flag mistyped ("snyc")? */
+static int unexpected_argument(const struct arg_set *a, const char *s, struct vhu_err *e)
+{
+	struct suggest sg;
+	char hint[400];
+
+	suggest_init(&sg, s, strlen(s));
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->spec[i].type == ARG_FLAG)
+			suggest_add(&sg, NULL, a->spec[i].name);
+	return vhu_errf(e, E2BIG, "unexpected argument '%s'%s", s, suggest_hint(&sg, NULL, NULL, hint, sizeof(hint)));
+}
+
 static int next_positional(const struct arg_set *a, unsigned from)
 {
 	for (unsigned i = from; i < a->n; i++)
@@ -315,7 +366,7 @@ int args_parse(struct arg_set *a, const struct arg_spec *spec, unsigned nspec,
 		if (eq && eq != s) {
 			sp = find_spec(a, s, (size_t)(eq - s));
 			if (!sp)
-				return vhu_errf(e, EINVAL, "unknown argument '%.*s'", (int)(eq - s), s);
+				return unknown_argument(a, s, (size_t)(eq - s), e);
 			idx = (unsigned)(sp - spec);
 			s = eq + 1;
 		} else if (is_flag_word(a, s, &idx)) {
@@ -327,7 +378,7 @@ int args_parse(struct arg_set *a, const struct arg_spec *spec, unsigned nspec,
 			int p = next_positional(a, pos_from);
 
 			if (p < 0)
-				return vhu_errf(e, E2BIG, "unexpected argument '%s'", s);
+				return unexpected_argument(a, s, e);
 			idx = (unsigned)p;
 			sp = &spec[idx];
 			pos_from = idx + 1;

@@ -76,6 +76,7 @@ int args_parse_hex(const char *s, uint8_t **out, uint32_t *len);
 /* "NAME,NAME|0xMASK" -> mask, via LOOKUP(name) returning a bit or -1. */
 int args_parse_mask(const char *s, int (*lookup)(const char *name, void *ctx),
 		    void *ctx, uint64_t *mask, const char **bad, unsigned *bad_len);
-const char *args_type_name(enum arg_type t);
+const char *args_type_name(enum arg_type t);	/* "number", "on|off" */
+const char *args_type_id(enum arg_type t);	/* "u32", "bool" */
 
 #endif

@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "core/jb.h"
 #include "core/jw.h"
+#include "core/suggest.h"
 
 #define CMDS_MAX 128
 
@@ -126,51 +127,145 @@ const struct cmd_def *cmd_find(const struct tok *v, unsigned n, unsigned *words)
 	return NULL;
 }
 
-static unsigned distance(const char *a, const char *b)
+const char *cmd_group_word(const char *word)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned row[64], prev;
+	/* The first words of two-word commands, from the table, once. */
+	static char words[16][24];
+	static unsigned nwords;
+	static bool built;
 
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = (unsigned)i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned cur = row[j];
-			unsigned sub = prev + (a[i - 1] != b[j - 1]);
-			unsigned del = row[j] + 1, ins = row[j - 1] + 1;
+	if (!built) {
+		unsigned nt;
+		const struct cmd_def *t = cmd_table(&nt);
 
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = cur;
+		for (unsigned k = 0; k < nt; k++) {
+			const char *sp = strchr(t[k].name, ' ');
+			size_t l = sp ? (size_t)(sp - t[k].name) : 0;
+			unsigned i;
+
+			if (!sp || l >= sizeof(words[0]))
+				continue;
+			for (i = 0; i < nwords && (strncmp(words[i], t[k].name, l) != 0 || words[i][l]); i++)
+				;
+			if (i == nwords && nwords < sizeof(words) / sizeof(words[0]))
+				snprintf(words[nwords++], sizeof(words[0]), "%.*s", (int)l, t[k].name);
 		}
+		built = true;
 	}
-	return row[lb];
+	for (unsigned i = 0; i < nwords; i++)
+		if (strcmp(words[i], word) == 0)
+			return words[i];
+	return NULL;
 }
 
-const char *cmd_suggest(const char *name)
+const struct cmd_def *cmd_group_next(const char *group, const struct cmd_def *after)
 {
-	unsigned nt, best = 99;
+	unsigned nt;
 	const struct cmd_def *t = cmd_table(&nt);
-	const char *found = NULL;
-	char lower[64];
-	size_t i;
+	size_t l = strlen(group);
 
-	/* GET-FEATURE, get_feature: compare in the command spelling. */
-	for (i = 0; i + 1 < sizeof(lower) && name[i]; i++)
-		lower[i] = name[i] == '_' ? '-' : (char)(name[i] | 0x20);
-	lower[i] = '\0';
+	for (unsigned k = after ? (unsigned)(after - t) + 1 : 0; k < nt; k++)
+		if (strncmp(t[k].name, group, l) == 0 && t[k].name[l] == ' ')
+			return &t[k];
+	return NULL;
+}
+
+/* "'blk' has no sub-command 'reed'", and which one was likely meant. */
+static int no_subcommand(const char *group, const char *sub, struct vhu_err *e)
+{
+	size_t l = strlen(group) + 1;
+	struct suggest sg;
+	const char *best;
+
+	suggest_init(&sg, sub, strlen(sub));
+	for (const struct cmd_def *c = cmd_group_next(group, NULL); c; c = cmd_group_next(group, c))
+		suggest_add(&sg, NULL, c->name + l);
+	best = suggest_best(&sg);
+	if (best)
+		return vhu_errf(e, EINVAL, "'%s' has no sub-command '%s' (did you mean '%s %s'?)",
+				group, sub, group, best);
+	return vhu_errf(e, EINVAL, "'%s' has no sub-command '%s' (it has: %s)", group, sub, sg.list);
+}
+
+/* "unknown command 'blok'", and which one was likely meant: among the
+ * one-word commands and the groups, compared by first word; a group
+ * suggested with the sub-command typed after it when that is one of its. */
+static int unknown_command(const struct tok *v, unsigned n, struct vhu_err *e)
+{
+	unsigned nt;
+	const struct cmd_def *t = cmd_table(&nt);
+	const char *best;
+	struct suggest sg;
+	char full[80];
+
+	suggest_init(&sg, v[0].text, strlen(v[0].text));
 	for (unsigned k = 0; k < nt; k++) {
-		unsigned d = distance(lower, t[k].name);
+		const char *sp = strchr(t[k].name, ' ');
+		char first[24];
 
-		if (d < best) {
-			best = d;
-			found = t[k].name;
+		if (!sp) {
+			suggest_add(&sg, NULL, t[k].name);
+		} else if ((size_t)(sp - t[k].name) < sizeof(first)) {
+			snprintf(first, sizeof(first), "%.*s", (int)(sp - t[k].name), t[k].name);
+			suggest_add(&sg, NULL, cmd_group_word(first));
 		}
 	}
-	return best <= 3 && best < strlen(lower) ? found : NULL;
+	best = suggest_best(&sg);
+	if (best && n >= 2 && cmd_group_word(best)) {
+		struct tok two[2] = { { .text = (char *)best }, v[1] };
+		unsigned words;
+
+		if (cmd_find(two, 2, &words) && words == 2) {
+			snprintf(full, sizeof(full), "%s %s", best, v[1].text);
+			best = full;
+		}
+	}
+	if (best)
+		return vhu_errf(e, EINVAL, "unknown command '%s' (did you mean '%s'?)", v[0].text, best);
+	return vhu_errf(e, EINVAL, "unknown command '%s' (try 'help')", v[0].text);
+}
+
+int cmd_lookup(const struct tok *v, unsigned n, const struct cmd_def **cmd, unsigned *words,
+	       unsigned *bad, struct vhu_err *e)
+{
+	*cmd = NULL;
+	*words = 0;
+	*bad = 0;
+	if (n == 0)
+		return vhu_errf(e, EINVAL, "no command");
+	if ((*cmd = cmd_find(v, n, words)))
+		return 0;
+	if (!cmd_group_word(v[0].text))
+		return unknown_command(v, n, e);
+	if (n == 1 || (n == 2 && strcmp(v[1].text, "--help") == 0)) {
+		*words = 1;
+		return 0;
+	}
+	*bad = 1;
+	return no_subcommand(v[0].text, v[1].text, e);
+}
+
+int cmd_resolve(struct cmd_ctx *ctx, const struct tok *v, unsigned n, unsigned *words)
+{
+	unsigned bad;
+	int r = cmd_lookup(v, n, &ctx->cmd, words, &bad, &ctx->err);
+
+	if (r < 0) {
+		ctx->bad_tok = (int)bad;
+		*words = 0;
+		return r;
+	}
+	if (!ctx->cmd) {
+		/* A group's first word alone is 'help GROUP': that word is its argument. */
+		ctx->cmd = cmd_help_def();
+		*words = 0;
+		ctx->argv = v;
+		ctx->argc = 1;
+		return 0;
+	}
+	ctx->argv = v + *words;
+	ctx->argc = n - *words;
+	return 0;
 }
 
 const char *cmd_usage(const struct cmd_def *c, char *buf, size_t len)
@@ -220,14 +315,9 @@ int cmd_run(struct cmd_ctx *ctx)
 	int r;
 
 	ctx->bad_tok = -1;
-	for (unsigned i = 0; i < ctx->argc; i++) {
-		if (strcmp(ctx->argv[i].text, "--help") == 0) {
-			cmd_print_help(c);
-			json_object_put(ctx->out);
-			ctx->out = NULL;	/* help is text for people */
-			return 0;
-		}
-	}
+	for (unsigned i = 0; i < ctx->argc; i++)
+		if (strcmp(ctx->argv[i].text, "--help") == 0)
+			return cmd_help_about(ctx, c);
 	r = args_parse(&ctx->args, c->args, c->nargs, ctx->argv, ctx->argc,
 		       ctx->s->dev, &bad, &ctx->err);
 	if (r < 0) {

@@ -38,6 +38,13 @@ struct cmd_def {
 	int (*budget)(const struct cmd_ctx *ctx);
 };
 
+/* How the front-end shows a result. */
+enum cmd_show {
+	SHOW_JSON,		/* as JSON, like every result */
+	SHOW_AUTO,		/* as text where the session shows text (s->text), else JSON */
+	SHOW_TEXT,		/* as text, wherever it goes */
+};
+
 struct cmd_ctx {
 	struct session *s;
 	const struct cmd_def *cmd;
@@ -47,6 +54,7 @@ struct cmd_ctx {
 	struct json_object *out;	/* result object, built by the handler */
 	struct vhu_err err;
 	int bad_tok;			/* argument index to point at, -1 none */
+	enum cmd_show show;		/* the result has a text form (help): when to show it */
 };
 
 /* All commands, request commands included; built once. */
@@ -54,8 +62,21 @@ const struct cmd_def *cmd_table(unsigned *n);
 /* Find the command at the start of V (one or two words); *words receives
  * how many tokens the name used. */
 const struct cmd_def *cmd_find(const struct tok *v, unsigned n, unsigned *words);
-/* Closest command name to NAME, for "did you mean"; NULL when none is close. */
-const char *cmd_suggest(const char *name);
+/* What tokens V[0..N) name, as the dispatcher and help read them: a command
+ * (its name took *words tokens), or the first word of two-word commands, a
+ * group ("blk", alone or with --help: *cmd NULL, *words 1). Else -EINVAL
+ * with E saying what is wrong and what was likely meant ("did you mean"),
+ * and *bad the token to blame. */
+int cmd_lookup(const struct tok *v, unsigned n, const struct cmd_def **cmd, unsigned *words,
+	       unsigned *bad, struct vhu_err *e);
+/* cmd_lookup for running V: sets ctx's cmd, argv and argc (a group is
+ * 'help GROUP', *words then 0), or ctx's err and bad_tok (an index into V). */
+int cmd_resolve(struct cmd_ctx *ctx, const struct tok *v, unsigned n, unsigned *words);
+/* WORD as stored when it is a group (the first word of two-word commands:
+ * "mem", "vring", "blk"), else NULL. */
+const char *cmd_group_word(const char *word);
+/* The group's next command after AFTER (NULL: its first), in table order. */
+const struct cmd_def *cmd_group_next(const char *group, const struct cmd_def *after);
 const char *cmd_group_name(enum cmd_group g);
 /* "get-config [offset=N] size=N [flags=N]" into BUF. */
 const char *cmd_usage(const struct cmd_def *c, char *buf, size_t len);
@@ -87,6 +108,8 @@ const struct cmd_def *cmd_session_defs(unsigned *n);
 const struct cmd_def *cmd_conn_defs(unsigned *n);
 const struct cmd_def *cmd_raw_defs(unsigned *n);
 const struct cmd_def *cmd_help_defs(unsigned *n);
+/* The help command's row. */
+const struct cmd_def *cmd_help_def(void);
 /* Rings (cmd_vring.c). */
 const struct cmd_def *cmd_vring_defs(unsigned *n);
 /* Guest memory regions and access (cmd_mem.c). */
@@ -97,7 +120,7 @@ const struct cmd_def *cmd_start_defs(unsigned *n);
 const struct cmd_def *cmd_dev_defs(unsigned *n);
 /* Inflight area and device-state transfer (cmd_flows.c). */
 const struct cmd_def *cmd_flow_defs(unsigned *n);
-/* Text help for HELP (all commands, or one) on stdout. */
-void cmd_print_help(const struct cmd_def *c);
+/* The result of 'help C' in ctx (for C --help): ctx's command becomes help. */
+int cmd_help_about(struct cmd_ctx *ctx, const struct cmd_def *c);
 
 #endif

@@ -122,8 +122,11 @@ static int cmd_device(struct cmd_ctx *ctx)
 		int d = features_device_by_name(t->str);
 
 		if (d < 0) {
+			char hint[400];
+
 			ctx->bad_tok = (int)t->tok;
-			return vhu_errf(&ctx->err, EINVAL, "unknown device type '%s'", t->str);
+			return vhu_errf(&ctx->err, EINVAL, "unknown device type '%s'%s", t->str,
+					features_device_hint(t->str, hint, sizeof(hint)));
 		}
 		ctx->s->dev = (enum vhu_device)d;
 	}

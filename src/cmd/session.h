@@ -68,6 +68,9 @@ struct session {
 	bool sync;			/* GET_FEATURES barrier after un-acked requests */
 	enum out_mode out;
 	bool color;
+	bool text;			/* results with a text form (help) show it: stdout is
+					 * a terminal and --json was not given */
+	bool pager;			/* long text goes through $PAGER: a terminal, no --no-pager */
 	bool out_buffered;		/* stdout is a regular file: flush at exit */
 	bool quit;
 	bool keep_going;

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/features.h"
+#include "core/suggest.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -427,4 +428,66 @@ int features_status_by_name(const char *name)
 			return 1 << status_bits[i].bit;
 	}
 	return -1;
+}
+
+/* Suggestions: the names of the tables above closest to one that is in
+ * none, compared in every spelling features_by_name takes, suggested in
+ * the spec's. */
+
+static void offer_device(struct suggest *sg, const struct dev_info *d)
+{
+	for (unsigned i = 0; i < d->nbits; i++) {
+		const char *spec = d->bits[i].name;
+		const char *s = d->prefix ? strip(spec, d->prefix) : NULL;
+
+		suggest_add(sg, NULL, spec);
+		if (s)
+			suggest_add(sg, s, spec);
+	}
+}
+
+const char *features_suggest(enum vhu_device dev, const char *name)
+{
+	const struct dev_info *d = dev == DEV_NONE ? NULL : dev_info(dev);
+	struct suggest sg;
+
+	suggest_init(&sg, name, strlen(name));
+	for (unsigned i = 0; i < ARRAY_SIZE(transport); i++) {
+		suggest_add(&sg, NULL, transport[i].name);
+		for (unsigned k = 0; k < ARRAY_SIZE(transport_prefix); k++) {
+			const char *s = strip(transport[i].name, transport_prefix[k]);
+
+			if (s)
+				suggest_add(&sg, s, transport[i].name);
+		}
+	}
+	/* Without a device, every device's names: the suggestion says which. */
+	if (d)
+		offer_device(&sg, d);
+	for (unsigned i = 0; !d && i < ARRAY_SIZE(devices); i++)
+		offer_device(&sg, &devices[i]);
+	return suggest_best(&sg);
+}
+
+const char *features_status_suggest(const char *name)
+{
+	size_t plen = strlen(STATUS_PREFIX);
+	struct suggest sg;
+
+	if (strncasecmp(name, STATUS_PREFIX, plen) == 0)
+		name += plen;
+	suggest_init(&sg, name, strlen(name));
+	for (unsigned i = 0; i < ARRAY_SIZE(status_bits); i++)
+		suggest_add(&sg, NULL, status_bits[i].name);
+	return suggest_best(&sg);
+}
+
+const char *features_device_hint(const char *name, char *buf, size_t len)
+{
+	struct suggest sg;
+
+	suggest_init(&sg, name, strlen(name));
+	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++)
+		suggest_add(&sg, NULL, devices[i].name);
+	return suggest_hint(&sg, "one of", ", or a virtio device ID", buf, len);
 }

@@ -52,9 +52,19 @@ const char *features_name(enum vhu_device dev, unsigned bit);
  * Returns the bit or -1. */
 int features_by_name(enum vhu_device dev, const char *name);
 
+/* For "did you mean": the spec name of the feature closest to NAME (one
+ * features_by_name does not know) for DEV, any device's with DEV_NONE;
+ * NULL when none is close. */
+const char *features_suggest(enum vhu_device dev, const char *name);
+/* " (did you mean 'blk'? one of: net, blk, ...)" for a device type NAME
+ * that features_device_by_name does not know, into BUF. */
+const char *features_device_hint(const char *name, char *buf, size_t len);
+
 /* Virtio device status bits (ACKNOWLEDGE 1 ... FAILED 128). */
 const struct vhu_feature *features_status(unsigned *n);
 /* "DRIVER_OK" or "VIRTIO_CONFIG_S_DRIVER_OK" -> mask bit value; -1 unknown. */
 int features_status_by_name(const char *name);
+/* The status name closest to NAME, or NULL (as features_suggest). */
+const char *features_status_suggest(const char *name);
 
 #endif

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "core/proto.h"
+#include "core/suggest.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -284,6 +285,20 @@ int proto_feature_by_name(const char *name)
 			return (int)pfeatures[i].bit;
 	}
 	return -1;
+}
+
+const char *proto_feature_suggest(const char *name)
+{
+	struct suggest sg;
+
+	name = skip_prefix_ci(name, "VHOST_USER_PROTOCOL_F_");
+	suggest_init(&sg, name, strlen(name));
+	for (unsigned i = 0; i < ARRAY_SIZE(pfeatures); i++) {
+		suggest_add(&sg, NULL, pfeatures[i].name);
+		if (pfeatures[i].alias)
+			suggest_add(&sg, pfeatures[i].alias, pfeatures[i].name);
+	}
+	return suggest_best(&sg);
 }
 
 const char *proto_payload_name(enum vhu_payload k)

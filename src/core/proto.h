@@ -113,6 +113,8 @@ const struct vhu_proto_feature *proto_features(unsigned *n);
 const struct vhu_proto_feature *proto_feature_by_bit(unsigned bit);
 /* Accepts "REPLY_ACK", "VHOST_USER_PROTOCOL_F_REPLY_ACK", aliases; returns bit or -1. */
 int proto_feature_by_name(const char *name);
+/* The protocol feature name closest to NAME (for "did you mean"), or NULL. */
+const char *proto_feature_suggest(const char *name);
 
 const char *proto_payload_name(enum vhu_payload k);
 /* Fixed encoded size of a payload kind, or -1 when it varies. */

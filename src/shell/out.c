@@ -108,6 +108,13 @@ bool out_print(const struct session *s, struct json_object *o)
 	return !ferror(stdout);
 }
 
+bool out_result(const struct session *s, struct json_object *o, enum cmd_show show)
+{
+	if (show == SHOW_TEXT || (show == SHOW_AUTO && s->text))
+		return out_text(s, o);
+	return out_print(s, o);
+}
+
 void out_flush(void)
 {
 	fflush(stdout);

@@ -323,27 +323,18 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 	unsigned words = 0;
 	struct tok end;
 	const struct tok *t;
-	char msg[600];
 	bool was_connected, sent_here, dropped = false;
 	int64_t last_ns;
 	int r;
 
 	if (s->echo)
 		echo_command(c);
-	ctx.cmd = cmd_find(c->v, c->n, &words);
-	if (!ctx.cmd) {
-		const char *hint = cmd_suggest(c->v[0].text);
-
-		if (hint)
-			snprintf(msg, sizeof(msg), "unknown command '%s' (did you mean '%s'?)", c->v[0].text, hint);
-		else
-			snprintf(msg, sizeof(msg), "unknown command '%s' (try 'help')", c->v[0].text);
+	if (cmd_resolve(&ctx, c->v, c->n, &words) < 0) {
+		t = &c->v[ctx.bad_tok];
 		*failed = true;
-		return report(s, src, session_result(s, c->v[0].text), EINVAL, msg, c->v[0].line,
-			      c->v[0].col, c->v[0].len) && s->keep_going;
+		return report(s, src, session_result(s, c->v[0].text), ctx.err.code, ctx.err.msg, t->line,
+			      t->col, t->len) && s->keep_going;
 	}
-	ctx.argv = c->v + words;
-	ctx.argc = c->n - words;
 	ctx.out = session_result(s, ctx.cmd->name);
 	was_connected = conn_connected(&s->conn);
 	last_ns = s->conn.last[0].ns;
@@ -381,7 +372,7 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 		bool ok;
 
 		jb_add(ctx.out, "ok", json_object_new_boolean(1));
-		ok = out_print(s, ctx.out);
+		ok = out_result(s, ctx.out, ctx.show);
 
 		session_result_done(s, ctx.out);
 		if (!ok)

@@ -22,7 +22,7 @@ enum {
 enum opt_id {
 	OPT_COMMAND = 'c', OPT_FILE = 'f', OPT_TIMEOUT = 't', OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_JSON = 256, OPT_DEVICE, OPT_KEEP_GOING, OPT_ECHO, OPT_SYNC, OPT_NO_ACK, OPT_COLOR,
-	OPT_LIST_COMMANDS, OPT_COMPLETE, OPT_LISTEN, OPT_WAIT, OPT_RECONNECT,
+	OPT_LIST_COMMANDS, OPT_COMPLETE, OPT_LISTEN, OPT_WAIT, OPT_RECONNECT, OPT_NO_PAGER,
 };
 
 /* One row per option: getopt's table and --help both come from here. */
@@ -37,6 +37,7 @@ static const struct opt_row {
 	{ "file", required_argument, OPT_FILE, "FILE", "run a script ('-' is stdin)" },
 	{ "timeout", required_argument, OPT_TIMEOUT, "MS", "bound on each command, 1..3600000 ms (default 5000)" },
 	{ "json", required_argument, OPT_JSON, "pretty|compact", "output style (default: pretty on a terminal)" },
+	{ "no-pager", no_argument, OPT_NO_PAGER, NULL, "never put long help through $PAGER" },
 	{ "color", required_argument, OPT_COLOR, "auto|always|never", "colour JSON on a terminal (NO_COLOR is honoured)" },
 	{ "device", required_argument, OPT_DEVICE, "TYPE", "device type for decoding (net, blk, fs, ...)" },
 	{ "listen", required_argument, OPT_LISTEN, "PATH", "serve PATH and wait for a back-end to connect" },
@@ -89,6 +90,7 @@ struct options {
 	int json;		/* -1 auto */
 	bool list_commands;
 	const char *complete;	/* --complete LINE: what the prompt would offer */
+	bool no_pager;
 	const char *listen;
 };
 
@@ -160,7 +162,10 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 			int d = features_device_by_name(optarg);
 
 			if (d < 0) {
-				fprintf(stderr, "vhuctl: unknown device type '%s'\n", optarg);
+				char hint[400];
+
+				fprintf(stderr, "vhuctl: unknown device type '%s'%s\n", optarg,
+					features_device_hint(optarg, hint, sizeof(hint)));
 				return -1;
 			}
 			s->dev = (enum vhu_device)d;
@@ -175,6 +180,7 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 		case OPT_NO_ACK: s->ack = false; break;
 		case OPT_LIST_COMMANDS: o->list_commands = true; break;
 		case OPT_COMPLETE: o->complete = optarg; break;
+		case OPT_NO_PAGER: o->no_pager = true; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("vhuctl %s\n", PACKAGE_VERSION); exit(0);
 		default:
@@ -284,6 +290,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	s.out = o.json >= 0 ? (enum out_mode)o.json : isatty(1) ? OUT_PRETTY : OUT_COMPACT;
+	/* A person reads help on a terminal; anything else reads JSON, as does
+	 * whoever asked for it with --json. */
+	s.text = isatty(1) && o.json < 0;
+	s.pager = isatty(1) && !o.no_pager;
 	s.color = o.color == 1 || (o.color == -1 && isatty(1) && !getenv("NO_COLOR") &&
 				   s.out == OUT_PRETTY);
 	{

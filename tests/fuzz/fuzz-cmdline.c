@@ -4,6 +4,7 @@
  * the last 'device' command named); an unknown one gets its suggestion.
  * Nothing runs and nothing is sent. Every token and every error must point
  * inside the source, and the tokenizer must move on at every step. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,16 +65,29 @@ static void check_tokens(const struct tok_cmd *c, const char *src, size_t len,
 	}
 }
 
-/* Does NAME belong to a command in the table? */
-static bool is_command_name(const char *name)
+/* A "did you mean 'X'" in MSG names what can be typed: a command, or a group. */
+static void check_suggestion(const char *msg)
 {
-	unsigned n;
-	const struct cmd_def *t = cmd_table(&n);
+	const char *at = strstr(msg, "did you mean '"), *end;
+	char name[80], *sp;
+	struct tok t[2] = { { .text = name } };
+	const struct cmd_def *c;
+	unsigned words, bad, n = 1;
+	struct vhu_err e;
 
-	for (unsigned i = 0; i < n; i++)
-		if (t[i].name == name)
-			return true;
-	return false;
+	if (!at)
+		return;
+	at += strlen("did you mean '");
+	end = strchr(at, '\'');
+	FUZZ_CHECK(end && (size_t)(end - at) < sizeof(name), "suggestion unterminated in '%s'", msg);
+	snprintf(name, sizeof(name), "%.*s", (int)(end - at), at);
+	if ((sp = strchr(name, ' '))) {
+		*sp = '\0';
+		t[1].text = sp + 1;
+		n = 2;
+	}
+	FUZZ_CHECK(cmd_lookup(t, n, &c, &words, &bad, &e) == 0 && words == n,
+		   "suggestion '%.*s' is not a command", (int)(end - at), at);
 }
 
 static void check_parsed(const struct arg_set *a, const struct cmd_def *cmd, unsigned argc)
@@ -101,13 +115,19 @@ static void parse(const struct tok_cmd *c, enum vhu_device *dev, bool *suggested
 	char usage[512];
 
 	cmd = cmd_find(c->v, c->n, &words);
-	if (!cmd) {
-		const char *hint = *suggested ? NULL : cmd_suggest(c->v[0].text);
-
-		FUZZ_CHECK(!hint || is_command_name(hint), "suggestion '%s' is not a command", hint);
+	if (!cmd && !*suggested) {
+		if (cmd_lookup(c->v, c->n, &cmd, &words, &bad, &e) < 0) {
+			FUZZ_CHECK(bad < c->n && e.msg[0], "unknown command blamed on token %u of %u: '%s'",
+				   bad, c->n, e.msg);
+			check_suggestion(e.msg);
+		} else {
+			FUZZ_CHECK(!cmd && words == 1 && cmd_group_word(c->v[0].text),
+				   "cmd_lookup found what cmd_find did not");
+		}
 		*suggested = true;
-		return;
 	}
+	if (!cmd)
+		return;
 	FUZZ_CHECK(words >= 1 && words <= c->n, "a command name of %u words in %u tokens", words, c->n);
 	cmd_usage(cmd, usage, sizeof(usage));
 	argc = c->n - words;

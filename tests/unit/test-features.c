@@ -237,6 +237,26 @@ static void test_queues(void)
 	tap_is_int((int)features_device_queues(DEV_NONE, 3), 1, "unknown device: one ring");
 }
 
+/* "did you mean": the spec name closest to a name the tables do not know. */
+static void test_suggest(void)
+{
+	char buf[400];
+
+	tap_is_str(features_suggest(DEV_NONE, "VIRTIO_F_VERSION_2"), "VIRTIO_F_VERSION_1", "suggest: a transport name");
+	tap_is_str(features_suggest(DEV_NONE, "version-2"), "VIRTIO_F_VERSION_1", "suggest: from the short form");
+	tap_is_str(features_suggest(DEV_NONE, "MQ"), "VIRTIO_NET_F_MQ", "suggest: no device, the device it names");
+	tap_is_str(features_suggest(DEV_BLK, "FLUSHH"), "VIRTIO_BLK_F_FLUSH", "suggest: the device's short form");
+	tap_is_str(features_suggest(DEV_BLK, "NOTHING_LIKE_IT"), NULL, "suggest: nothing close");
+	tap_is_str(features_status_suggest("DRIVER_OKK"), "DRIVER_OK", "suggest: a status name");
+	tap_is_str(features_status_suggest("VIRTIO_CONFIG_S_FAILD"), "FAILED", "suggest: a prefixed status name");
+	tap_is_str(features_device_hint("blok", buf, sizeof(buf)),
+		   " (did you mean 'blk'? one of: net, blk, console, rng, scsi, gpu, input, vsock, crypto, "
+		   "sound, fs, i2c, gpio, or a virtio device ID)", "device hint: the closest, and the list");
+	tap_is_str(features_device_hint("zzz", buf, sizeof(buf)),
+		   " (one of: net, blk, console, rng, scsi, gpu, input, vsock, crypto, "
+		   "sound, fs, i2c, gpio, or a virtio device ID)", "device hint: the list alone");
+}
+
 int main(void)
 {
 	test_devices();
@@ -245,5 +265,6 @@ int main(void)
 	test_tables();
 	test_by_name();
 	test_status();
+	test_suggest();
 	return tap_done();
 }

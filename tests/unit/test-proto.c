@@ -441,6 +441,10 @@ static void test_features(void)
 		}
 	tap_ok(unique, "protocol feature names and aliases are unique");
 
+	tap_is_str(proto_feature_suggest("REPLY_AKC"), "REPLY_ACK", "suggest: REPLY_AKC is REPLY_ACK");
+	tap_is_str(proto_feature_suggest("VHOST_USER_PROTOCOL_F_CONFGI"), "CONFIG", "suggest: prefixed CONFGI is CONFIG");
+	tap_is_str(proto_feature_suggest("SLAVE_REQQ"), "BACKEND_REQ", "suggest: from an alias, the name");
+	tap_is_str(proto_feature_suggest("NOPE"), NULL, "suggest: NOPE is nothing");
 	tap_is_int(proto_feature_by_name("REPLY_ACK"), 3, "REPLY_ACK");
 	tap_is_int(proto_feature_by_name("VHOST_USER_PROTOCOL_F_REPLY_ACK"), 3,
 		   "VHOST_USER_PROTOCOL_F_REPLY_ACK");

@@ -25,7 +25,7 @@ run_vhuctl -c 'help get-features'
 is "$(jline 1 | jq -r '[.topic, .usage, .summary, .group] | @tsv')" \
 	"$(printf 'get-features\tget-features [header-flags=N] [need-reply=VALUE] [sync]\tvirtio features the back-end offers\trequests')" \
 	"help CMD: topic, usage, summary, group"
-is "$(jline 1 | jq -c .request)" '{"name":"GET_FEATURES","number":1,"payload_kind":"no","reply_policy":"always"}' \
+is "$(jline 1 | jq -c .request)" '{"name":"GET_FEATURES","number":1,"payload_kind":"none","reply_policy":"always"}' \
 	"help CMD: the request it sends"
 like "$(jline 1 | jq -r .spec)" "docs/interop/vhost-user.rst" "help CMD: the spec section"
 is "$(jline 1 | jq -c '.arguments[0]')" \

@@ -70,7 +70,7 @@ static struct json_object *request_json(const struct vhu_request *r)
 
 	jb_add(o, "name", json_object_new_string(r->name));
 	jb_add(o, "number", json_object_new_int((int)r->num));
-	jb_add(o, "payload_kind", json_object_new_string(proto_payload_name(r->req_kind)));
+	jb_add(o, "payload_kind", json_object_new_string(r->req_kind == PL_NONE ? "none" : proto_payload_name(r->req_kind)));
 	jb_add(o, "reply_policy", json_object_new_string(reply_name(r->reply)));
 	if (r->proto_feature >= 0)
 		jb_add(o, "protocol_feature",

@@ -85,8 +85,10 @@ static void text_command(FILE *f, struct json_object *o)
 	fprintf(f, "usage: %s\n\n%s\n", str(o, "usage"), str(o, "summary"));
 	if (json_object_object_get_ex(o, "request", &req) && req) {
 		json_object_object_get_ex(req, "number", &num);
+		v = str(req, "payload_kind");
 		fprintf(f, "\nSends VHOST_USER_%s (front-end request %d): %s payload, %s.\n", str(req, "name"),
-			json_object_get_int(num), str(req, "payload_kind"), reply_text(str(req, "reply_policy")));
+			json_object_get_int(num), v && strcmp(v, "none") == 0 ? "no" : v,
+			reply_text(str(req, "reply_policy")));
 		if ((v = str(req, "protocol_feature")))
 			fprintf(f, "Needs VHOST_USER_PROTOCOL_F_%s.\n", v);
 	}

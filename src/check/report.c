@@ -41,9 +41,9 @@ void report_progress(struct ck_report *r, unsigned n, const struct ck_case *c)
 {
 	if (r->output != OUTPUT_TEXT || !r->tty)
 		return;
+	/* erased by the case's line (text_case) */
 	printf("  [%u/%u] %s ...", n, r->total, c->id);
 	fflush(stdout);
-	printf("\r\033[K");
 }
 
 /* --- the tree --------------------------------------------------------------- */
@@ -52,6 +52,8 @@ static void text_case(struct ck_report *r, const struct ck_result *res)
 {
 	const struct ck_case *c = res->c;
 
+	if (r->tty)
+		printf("\r\033[K");	/* the progress line */
 	if (!r->group || strcmp(r->group, c->group) != 0) {
 		r->group = c->group;
 		printf("\n%s%s%s: %s\n", r->color ? "\033[1m" : "", c->group, r->color ? "\033[0m" : "",

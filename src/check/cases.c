@@ -6,7 +6,8 @@
 /* The sentences, as the sources write them (reStructuredText or LaTeX
  * markup kept, line breaks as spaces): vhost-user.rst in QEMU at commit
  * f6b615b52d1d, and device-types/blk/description.tex of the virtio
- * specification. Several rows check one sentence. */
+ * specification (oasis-tcs/virtio-spec) at commit 335342f5cd88. Several
+ * rows check one sentence. */
 #define VU "vhost-user.rst, "
 #define BLK "virtio-spec blk, "
 

@@ -146,7 +146,8 @@ C["sleep"] = body({"slept_ms": count}, ["slept_ms"])
 C["quit"] = body({})
 C["exit"] = body({})
 C["raw"] = body({"request": R("message"), "reply": nullable(R("message")), "reply_expected": BOOL, "rtt_us": US,
-                 "outcome": {"enum": ["replied", "silent", "closed", "disconnected"]}, "disconnected": BOOL},
+                 "ack": R("ack"), "outcome": {"enum": ["replied", "silent", "closed", "sent something"]}, "disconnected": BOOL,
+                 "unexpected_reply": R("message"), "unexpected_reply_error": STR},
                 ["request", "reply", "reply_expected", "outcome"])
 C["mem add"] = body(D["mem_region_info"]["properties"], D["mem_region_info"]["required"])
 C["mem list"] = body({"regions": arr(R("mem_region_info"))}, ["regions"])
@@ -249,11 +250,33 @@ D["event"] = {
         {"if": {"properties": {"event": {"enum": ["disconnected", "error", "backend-channel-closed", "iotlb-miss-unanswered", "reconnect-failed"]}}}, "then": {"required": ["reason"]}},
     ],
     "additionalProperties": False}
+# vhuctl check: an event per case as it ends, then the summary (vhuctl-json(7), EVENTS).
+VERDICT = {"enum": ["pass", "fail", "warn", "skip", "missing"]}
+D["check_case"] = obj({
+    "event": {"const": "check-case"}, "schema_version": {"const": 1},
+    "case": {"type": "string", "pattern": "^[a-z0-9-]+\\.[a-z0-9-]+$"}, "group": STR, "title": STR, "section": STR,
+    "level": {"enum": ["MUST", "SHOULD", "MAY"]}, "requirement": STR, "verdict": VERDICT, "reason": STR,
+    "expected": STR, "actual": STR, "crash": STR, "restarted": BOOL, "index": count, "total": count,
+    "duration_us": US, "evidence": arr(R("step")),
+}, ["event", "schema_version", "case", "group", "title", "section", "level", "requirement", "verdict", "reason",
+    "index", "total", "duration_us", "evidence"],
+    desc="vhuctl check: one case, once it has ended: the spec sentence it checks, the verdict and why, and the evidence (every command it ran, as a step).")
+D["check_summary"] = obj({
+    "event": {"const": "check-summary"}, "schema_version": {"const": 1}, "target": STR, "total": count,
+    "counts": obj({v: count for v in ["pass", "fail", "warn", "skip", "missing"]}, ["pass", "fail", "warn", "skip", "missing"]),
+    "crashes": arr(obj({"case": STR, "crash": STR}, ["case", "crash"])), "backend_starts": count,
+    "duration_us": US, "exit_status": count,
+}, ["event", "schema_version", "target", "total", "counts", "crashes", "backend_starts", "duration_us", "exit_status"],
+    desc="vhuctl check: the last object, once every case has ended: the count of each verdict, and the crashes with the case during which each came.")
 top = {"$schema": "https://json-schema.org/draft/2020-12/schema",
        "$id": "urn:vhuctl:output:1",
        "title": "vhuctl output, schema version 1",
        "description": "Every JSON object vhuctl prints: a command's result or an event. See vhuctl-json(7).",
        "x-schema-version": 1,
-       "if": {"required": ["event"]}, "then": R("event"), "else": R("result"),
+       "if": {"required": ["event"]},
+       "then": {"if": {"properties": {"event": {"const": "check-case"}}}, "then": R("check_case"),
+                "else": {"if": {"properties": {"event": {"const": "check-summary"}}}, "then": R("check_summary"),
+                         "else": R("event")}},
+       "else": R("result"),
        "$defs": D}
 print(json.dumps(top, indent=1))

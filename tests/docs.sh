@@ -216,6 +216,37 @@ if [ -n "$help_range" ]; then
 fi
 check "the --timeout range agrees in --help, the man page and vhuctl (${help_range:-none})" "${bad%$'\n'}"
 
+# --- (c2) vhuctl check: its options, its cases ----------------------------------
+# The subcommand's --help against CHECK OPTIONS, as the program's against OPTIONS.
+"$VHUCTL" check --help >"$tmp/check-help" 2>&1
+grep '^ \+-' "$tmp/check-help" | sed -e 's/^ *//' -e 's/  .*//' >"$tmp/check-left"
+grep -o -- '--[a-z][a-z0-9-]*' "$tmp/check-left" | sort -u >"$tmp/check-long"
+grep -oE -- '(^|[ ,])-[A-Za-z0-9]' "$tmp/check-left" | grep -o -- '-.' | sort -u >"$tmp/check-short"
+section "CHECK OPTIONS" | awk 'prev == ".TP" { print } { prev = $0 }' | unesc >"$tmp/man-check-tags"
+grep -o -- '--[a-z][a-z0-9-]*' "$tmp/man-check-tags" | sort -u >"$tmp/man-check-long"
+grep -oE -- '(^|[ ,])-[A-Za-z0-9]' "$tmp/man-check-tags" | grep -o -- '-.' | sort -u >"$tmp/man-check-short"
+if [ -s "$tmp/check-long" ]; then
+	ok "vhuctl check --help lists long options ($(wc -l <"$tmp/check-long"))"
+else
+	not_ok "vhuctl check --help lists long options"
+fi
+check "every option of vhuctl check --help is in CHECK OPTIONS" \
+	"$(comm -23 "$tmp/check-long" "$tmp/man-check-long"; comm -23 "$tmp/check-short" "$tmp/man-check-short")"
+check "every option in CHECK OPTIONS is in vhuctl check --help" \
+	"$(comm -13 "$tmp/check-long" "$tmp/man-check-long"; comm -13 "$tmp/check-short" "$tmp/man-check-short")"
+# And the cases: CHECK has an entry for each of --list, with its level,
+# section and title, and for nothing else.
+"$VHUCTL" check --list | awk -F'\t' '{ print $1 " (" $3 "; " $4 ")\t" $5 }' | sort >"$tmp/check-cases"
+section CHECK | awk 'prev == ".TP" && /^\\fB/ { tag = $0; getline body; print tag "\t" body } { prev = $0 }' |
+	unesc | sort >"$tmp/man-check-cases"
+if [ "$(wc -l <"$tmp/check-cases")" -ge 60 ]; then
+	ok "vhuctl check --list lists the cases ($(wc -l <"$tmp/check-cases"))"
+else
+	not_ok "vhuctl check --list lists the cases"
+fi
+check "CHECK lists every case of vhuctl check --list, with its level, section and title" \
+	"$(diff "$tmp/check-cases" "$tmp/man-check-cases" | sed -n 's/^< /--list has, the man page not: /p; s/^> /the man page has, --list not: /p')"
+
 # --- (d) completions mention every option -----------------------------------
 for f in "$BASHCOMP" "$ZSHCOMP"; do
 	miss=
@@ -224,7 +255,11 @@ for f in "$BASHCOMP" "$ZSHCOMP"; do
 	while read -r o; do
 		grep -Eq -- "$o([^a-z0-9-]|\$)" "$f" 2>/dev/null || miss+="no $o"$'\n'
 	done <"$tmp/help-long"
-	check "${f#"$top_srcdir"/} asks vhuctl for its commands and has every long option" "${miss%$'\n'}"
+	while read -r o; do
+		grep -Eq -- "$o([^a-z0-9-]|\$)" "$f" 2>/dev/null || miss+="no vhuctl check $o"$'\n'
+	done <"$tmp/check-long"
+	grep -q -- 'check --list' "$f" 2>/dev/null || miss+="asks vhuctl check --list nothing"$'\n'
+	check "${f#"$top_srcdir"/} asks vhuctl for its commands and has every long option, vhuctl check's too" "${miss%$'\n'}"
 done
 
 # --device values offered by the completions are ones vhuctl accepts.
@@ -304,6 +339,10 @@ expect "'vhuctl --json=p' offers pretty" pretty vhuctl --json = p
 expect "'vhuctl --color=' offers never" never vhuctl --color =
 expect "'vhuctl --device b' offers blk" blk vhuctl --device b
 expect "'vhuctl --no' offers --no-ack" --no-ack vhuctl --no
+expect "'vhuctl ch' offers check" check vhuctl ch
+expect "'vhuctl check --ca' offers --case-timeout=" --case-timeout= vhuctl check --ca
+expect "'vhuctl check --group ' offers reply-ack" reply-ack vhuctl check --group ""
+expect "'vhuctl check --case=reply-ack.set-vring-n' offers the case" reply-ack.set-vring-num vhuctl check --case = reply-ack.set-vring-n
 
 # Sockets for SOCKET: only with a way to make one.
 if command -v python3 >/dev/null 2>&1 &&

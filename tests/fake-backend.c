@@ -3,7 +3,8 @@
 /*
  * Usage:
  *   fake-backend [--log FILE] [--pidfile FILE] [--features HEX]
- *                [--protocol-features HEX] [--rings MODE] SOCKET [ACTION...]
+ *                [--protocol-features HEX] [--on REQ=ACTION]... [--rings MODE]
+ *                SOCKET [ACTION...]
  *
  * Listens on the AF_UNIX stream socket SOCKET (a stale file is unlinked
  * first) and serves one front-end connection at a time, forever: when the
@@ -25,6 +26,10 @@
  *   --features HEX   GET_FEATURES value (default 0x140000000).
  *   --protocol-features HEX
  *                    GET_PROTOCOL_FEATURES value (default 0x8209).
+ *   --on REQ=ACTION  every message with request number REQ (decimal) gets
+ *                    ACTION, whatever the ACTIONS list says (repeatable; the
+ *                    first --on for a number wins; ACTION has no N*). A
+ *                    message an --on answers uses no action of the list.
  *   --rings MODE     be a device (tests/fake-rings.c): map the regions of
  *                    SET_MEM_TABLE(5), keep what SET_VRING_NUM/BASE/ADDR
  *                    (8, 10, 9) and the eventfds of SET_VRING_KICK/CALL (12,
@@ -110,6 +115,10 @@
  *                  bytes every MS ms (each wait for the pipe is still
  *                  bounded by 5 s, and a save stops when the reader closes).
  *   exit           exit with status 0 (no reply).
+ *   crash          abort(): die of SIGABRT at once (no reply, the socket
+ *                  file is left behind), as a back-end with a bug would.
+ *   nack           the reply `ok' would send, but a REPLY_ACK u64 0 becomes
+ *                  u64 1 (failure); replies of their own are sent as they are.
  *   backend=SPEC   behave like `ok' (reply if due), then send one back-end
  *                  request on the back-end channel (nothing is sent when
  *                  `ok' closes the connection).  SPEC is
@@ -347,6 +356,8 @@ enum act_kind {
 	ACT_DELAY,
 	ACT_DRIP,
 	ACT_EXIT,
+	ACT_CRASH,
+	ACT_NACK,
 	ACT_BACKEND,
 };
 
@@ -419,6 +430,8 @@ static const struct {
 	{ "short-inflight", ACT_SHORT_INFLIGHT },
 	{ "shrink-inflight", ACT_SHRINK_INFLIGHT },
 	{ "exit", ACT_EXIT },
+	{ "crash", ACT_CRASH },
+	{ "nack", ACT_NACK },
 };
 
 static volatile sig_atomic_t got_signal;
@@ -432,6 +445,12 @@ static uint64_t opt_proto_features = UINT64_C(0x8209);
 static struct action *actions;
 static int nactions;
 static int cur_action;
+/* --on REQ=ACTION: what every message of request number REQ gets. */
+static struct on_rule {
+	uint32_t request;
+	struct action action;
+} on_rules[64];
+static unsigned n_on_rules;
 static int64_t last_activity;
 static bool opt_rings;
 static enum rings_mode opt_rings_mode;
@@ -787,10 +806,15 @@ fail:
 	return 0;
 }
 
-/* Next action from the script; `ok' once it is exhausted. */
-static struct action next_action(void)
+/* Next action from the script (an --on rule for REQUEST first); `ok' once
+ * it is exhausted. */
+static struct action next_action(uint32_t request)
 {
 	struct action a = { .kind = ACT_OK, .count = 1 };
+
+	for (unsigned i = 0; i < n_on_rules; i++)
+		if (on_rules[i].request == request)
+			return on_rules[i].action;
 
 	while (cur_action < nactions && actions[cur_action].count == 0)
 		cur_action++;
@@ -1040,8 +1064,10 @@ static uint64_t device_state_reply(const struct msg *m)
 /*
  * Build the reply a well-behaved back-end would send; an fd to attach is
  * left in r->fd (the caller closes it, see reply_done).
- * Returns 1 with a reply, 0 when none is due, -1 to close the connection.
+ * Returns 1 with a reply of its own, REPLY_IS_ACK (2) with a REPLY_ACK u64
+ * 0, 0 when none is due, -1 to close the connection.
  */
+#define REPLY_IS_ACK 2
 static int build_reply(const struct session *s, const struct msg *m,
 		       struct reply *r)
 {
@@ -1095,7 +1121,7 @@ static int build_reply(const struct session *s, const struct msg *m,
 	if ((m->flags & FLAG_NEED_REPLY) &&
 	    (s->proto_features & PROTO_F_REPLY_ACK)) {
 		reply_u64(r, 0);
-		return 1;
+		return REPLY_IS_ACK;
 	}
 	return 0;
 }
@@ -1643,6 +1669,19 @@ static int do_action(int fd, const struct action *a, struct session *s,
 	case ACT_EXIT:
 		close(fd);
 		quit(0);
+	case ACT_CRASH:
+		abort();
+	case ACT_NACK:
+		ret = build_reply(s, m, &r);
+		if (ret < 0)
+			return -1;
+		if (ret == 0)
+			return 0;
+		if (ret == REPLY_IS_ACK)
+			reply_u64(&r, 1);
+		ret = send_reply(fd, &r);
+		reply_done(&r);
+		return ret;
 	default:
 		break;
 	}
@@ -1718,7 +1757,7 @@ static void serve(int fd)
 		keep_channel(s, m);
 		hold_fd(m);
 		close_msg_fds(m);
-		a = next_action();
+		a = next_action(m->request);
 		ret = do_action(fd, &a, s, m);
 		if (m->fd >= 0)
 			close(m->fd);
@@ -1964,11 +2003,11 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: fake-backend [--log FILE] [--pidfile FILE] "
 	      "[--features HEX] [--protocol-features HEX]\n"
-	      "                    [--rings inorder|reverse|repeat] SOCKET [ACTION...]\n"
+	      "                    [--on REQ=ACTION]... [--rings inorder|reverse|repeat] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
 	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
 	      "short-inflight|shrink-inflight|"
-	      "delay=MS|drip=MS|exit|\n"
+	      "delay=MS|drip=MS|exit|crash|nack|\n"
 	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N]\n",
 	      stderr);
 	exit(2);
@@ -1999,6 +2038,15 @@ static int parse_args(int argc, char **argv, const char **logp,
 		} else if (strcmp(opt, "--protocol-features") == 0) {
 			if (parse_hex(argv[++i], &opt_proto_features) < 0)
 				usage();
+		} else if (strcmp(opt, "--on") == 0) {
+			const char *arg = argv[++i], *eq = strchr(arg, '=');
+			struct on_rule *o = &on_rules[n_on_rules];
+
+			if (!eq || n_on_rules == sizeof(on_rules) / sizeof(on_rules[0]) ||
+			    parse_u32(arg, eq, &o->request) < 0 || strchr(eq + 1, '*') ||
+			    parse_action(eq + 1, &o->action) < 0)
+				usage();
+			n_on_rules++;
 		} else if (strcmp(opt, "--rings") == 0) {
 			if (rings_parse_mode(argv[++i], &opt_rings_mode) < 0)
 				usage();

@@ -11,11 +11,12 @@ allowed() {
 	case $1 in
 	core) echo "core" ;;
 	cmd) echo "core cmd" ;;
-	shell) echo "core cmd shell" ;;
+	check) echo "core cmd check" ;;
+	shell) echo "core cmd shell check" ;;
 	esac
 }
 
-for dir in core cmd shell; do
+for dir in core cmd check shell; do
 	bad=
 	for f in "$SRC/$dir"/*.[ch]; do
 		while IFS= read -r inc; do

@@ -361,17 +361,22 @@ int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ..
 	struct tok_cmd c = { 0 };
 	struct tok_error te;
 	unsigned words = 0;
-	char line[256];
+	char *line;
 	va_list ap;
 	int r;
 
+	/* any length: a step may carry a sector of data as hex */
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	r = vasprintf(&line, fmt, ap);
 	va_end(ap);
+	if (r < 0)
+		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
 	tok_init(&t, line, strlen(line), 1);
 	if (tok_next(&t, &c, &te) != 1 || !(sub.cmd = cmd_find(c.v, c.n, &words))) {
 		tok_cmd_free(&c);
-		return vhu_errf(&ctx->err, EINVAL, "internal: bad step '%s'", line);
+		r = vhu_errf(&ctx->err, EINVAL, "internal: bad step '%.200s'", line);
+		free(line);
+		return r;
 	}
 	sub.argv = c.v + words;
 	sub.argc = c.n - words;
@@ -386,7 +391,7 @@ int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ..
 		if (!sub.out)
 			sub.out = json_object_new_object();
 		jb_add(sub.out, "error", e);
-		vhu_errf(&ctx->err, sub.err.code ? sub.err.code : -r, "%s: %s", line, sub.err.msg);
+		vhu_errf(&ctx->err, sub.err.code ? sub.err.code : -r, "%.200s: %s", line, sub.err.msg);
 	}
 	if (sub.out) {
 		jb_add(sub.out, "ok", json_object_new_boolean(r == 0));
@@ -395,6 +400,7 @@ int cmd_step(struct cmd_ctx *ctx, struct json_object *steps, const char *fmt, ..
 		json_object_array_add(steps, sub.out);
 	}
 	tok_cmd_free(&c);
+	free(line);
 	return r;
 }
 

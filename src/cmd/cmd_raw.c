@@ -130,11 +130,29 @@ static const struct arg_spec raw_args[] = {
 	{ .name = "size", .type = ARG_U32, .key_only = true, .help = "header size field (default: payload length)" },
 	{ .name = "payload", .type = ARG_HEX, .key_only = true, .help = "payload bytes, hex" },
 	{ .name = "fds", .type = ARG_U32, .key_only = true, .help = "attach N fresh eventfds" },
+	{ .name = "memfd", .type = ARG_U32, .key_only = true, .max = MEM_REGIONS_MAX - 1,
+	  .help = "attach the memfd of guest memory region N (after the eventfds)" },
 	{ .name = "reply", .type = ARG_ENUM, .key_only = true, .enums = reply_enum,
 	  .help = "auto (from the table), yes or no" },
 	{ .name = "observe", .type = ARG_U32, .key_only = true, .max = 3600000,
 	  .help = "ms to watch for a hang-up when no reply is due (default 200)" },
 };
+
+/* A copy of region I's memfd to attach, or -errno with ctx's error set. */
+static int attach_memfd(struct cmd_ctx *ctx, unsigned i)
+{
+	const struct mem *m = &ctx->s->mem;
+	int fd;
+
+	if (i >= m->n)
+		return ctx->bad_tok = (int)args_get(&ctx->args, "memfd")->tok,
+		       vhu_errf(&ctx->err, ERANGE, "memfd=%u: there %s %u memory region%s ('mem add')", i,
+				m->n == 1 ? "is" : "are", m->n, m->n == 1 ? "" : "s");
+	fd = fcntl(m->r[i].fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return vhu_errf(&ctx->err, errno, "memfd=%u: %s", i, strerror(errno));
+	return fd;
+}
 
 static int cmd_raw_budget(const struct cmd_ctx *ctx)
 {
@@ -162,7 +180,7 @@ static int cmd_raw(struct cmd_ctx *ctx)
 	else
 		return ctx->bad_tok = (int)args_get(a, "request")->tok,
 		       vhu_errf(&ctx->err, EINVAL, "unknown request '%s'", name);
-	if (nfds > VHU_MAX_FDS)
+	if (nfds + args_get(a, "memfd")->set > VHU_MAX_FDS)
 		return vhu_errf(&ctx->err, ERANGE, "at most %u fds", VHU_MAX_FDS);
 	if (pl->nbytes > VHU_PAYLOAD_MAX)
 		return vhu_errf(&ctx->err, ERANGE, "payload over %u bytes", VHU_PAYLOAD_MAX);
@@ -182,6 +200,16 @@ static int cmd_raw(struct cmd_ctx *ctx)
 
 		if (fd < 0) {
 			r = vhu_errf(&ctx->err, errno, "eventfd: %s", strerror(errno));
+			goto out;
+		}
+		x->req.fds[x->req.nfds++] = fd;
+	}
+	if (args_get(a, "memfd")->set) {
+		/* a duplicate: what is attached is closed once sent, the region stays */
+		int fd = attach_memfd(ctx, (unsigned)args_u(a, "memfd", 0));
+
+		if (fd < 0) {
+			r = fd;
 			goto out;
 		}
 		x->req.fds[x->req.nfds++] = fd;

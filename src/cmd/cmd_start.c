@@ -73,7 +73,7 @@ static int cmd_start(struct cmd_ctx *ctx)
 	for (unsigned q = 0; q < queues; q++) {
 		struct json_object *rs = json_object_new_array();
 
-		r = cmd_setup_ring(ctx, rs, q, (uint16_t)size, packed);
+		r = cmd_setup_ring(ctx, rs, q, (uint16_t)size, packed, true);
 		for (size_t i = 0; i < json_object_array_length(rs); i++)
 			json_object_array_add(steps, json_object_get(json_object_array_get_idx(rs, i)));
 		json_object_put(rs);

@@ -38,7 +38,8 @@ static int cmd_vring_setup(struct cmd_ctx *ctx)
 	if (size > VRING_SIZE_MAX)
 		return ctx->bad_tok = (int)args_get(&ctx->args, "size")->tok,
 		       vhu_errf(&ctx->err, ERANGE, "ring size %" PRIu64 " exceeds %u", size, VRING_SIZE_MAX);
-	r = cmd_setup_ring(ctx, steps, (unsigned)n, (uint16_t)size, packed);
+	r = cmd_setup_ring(ctx, steps, (unsigned)n, (uint16_t)size, packed,
+			   !args_u(&ctx->args, "disabled", 0));
 	if (r == 0 || ctx->s->vr[n]) {
 		struct vring *vr = ctx->s->vr[n];
 
@@ -218,6 +219,7 @@ static const struct arg_spec setup_args[] = {
 	RING_INDEX_ARG,
 	{ .name = "size", .type = ARG_U32, .help = "entries (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "packed layout (default: if RING_PACKED was negotiated)" },
+	{ .name = "disabled", .type = ARG_FLAG, .help = "leave the ring disabled: no SET_VRING_ENABLE" },
 };
 static const struct arg_spec post_args[] = {
 	RING_INDEX_ARG,
@@ -249,7 +251,8 @@ static const struct arg_spec dump_args[] = {
 static const struct cmd_def defs[] = {
 	{ "vring setup", GROUP_RINGS, setup_args, N(setup_args), "lay out a ring in guest memory and hand it over",
 	  "Sends SET_VRING_NUM, SET_VRING_BASE, SET_VRING_ADDR, SET_VRING_KICK and SET_VRING_CALL\n"
-	  "with fresh eventfds, and SET_VRING_ENABLE when protocol features were negotiated.",
+	  "with fresh eventfds, and SET_VRING_ENABLE when protocol features were negotiated\n"
+	  "(unless 'disabled': a ring then stays disabled until 'set-vring-enable N 1').",
 	  "vring setup 0 size=128", NULL, cmd_vring_setup, NULL, NULL },
 	{ "vring post", GROUP_RINGS, post_args, N(post_args), "make a descriptor chain available",
 	  "The ring is the one vhuctl last told the back-end about: laid out by 'start' or\n"

@@ -178,7 +178,7 @@ int cmd_send_vring_addr(struct cmd_ctx *ctx, struct json_object *steps,
 }
 
 int cmd_setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n,
-		      uint16_t size, bool packed)
+		   uint16_t size, bool packed, bool enable)
 {
 	struct session *s = ctx->s;
 	struct vring *vr;
@@ -210,7 +210,7 @@ int cmd_setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n,
 	    (r = cmd_step(ctx, steps, "set-vring-call %u", n)) < 0)
 		return r;
 	/* Rings stay dead until enabled once protocol features are in play. */
-	if (cmd_acked(s, F_PROTOCOL_FEATURES) && (r = cmd_step(ctx, steps, "set-vring-enable %u 1", n)) < 0)
+	if (enable && cmd_acked(s, F_PROTOCOL_FEATURES) && (r = cmd_step(ctx, steps, "set-vring-enable %u 1", n)) < 0)
 		return r;
 	return 0;
 }

@@ -53,8 +53,9 @@ struct json_object *cmd_segs_json(const struct vring_seg *segs, unsigned n);
 void cmd_other_used(struct cmd_ctx *ctx, struct vring *vr, const struct vring_used *u);
 /* Lay ring N out in guest memory (SIZE entries, PACKED or split) and hand it
  * over, each request a step in STEPS: NUM, BASE, ADDR, KICK, CALL, and
- * ENABLE once protocol features are negotiated. */
-int cmd_setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n, uint16_t size, bool packed);
+ * (ENABLE) SET_VRING_ENABLE once protocol features are negotiated. */
+int cmd_setup_ring(struct cmd_ctx *ctx, struct json_object *steps, unsigned n, uint16_t size, bool packed,
+		   bool enable);
 /* SET_VRING_ADDR for VR as a step; LOG -1 leaves the log fields out, 0/1
  * turns VHOST_VRING_F_LOG off/on. */
 int cmd_send_vring_addr(struct cmd_ctx *ctx, struct json_object *steps,

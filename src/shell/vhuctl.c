@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check/check.h"
 #include "cmd/cmd.h"
+#include "cmd/opt.h"
 #include "shell/complete.h"
 #include "shell/out.h"
 #include "shell/repl.h"
@@ -26,13 +28,7 @@ enum opt_id {
 };
 
 /* One row per option: getopt's table and --help both come from here. */
-static const struct opt_row {
-	const char *name;
-	int has_arg;
-	int id;
-	const char *arg;
-	const char *help;
-} opts[] = {
+static const struct opt_row opts[] = {
 	{ "command", required_argument, OPT_COMMAND, "'CMD; CMD'", "run commands and exit (repeatable)" },
 	{ "file", required_argument, OPT_FILE, "FILE", "run a script ('-' is stdin)" },
 	{ "timeout", required_argument, OPT_TIMEOUT, "MS", "bound on each command, 1..3600000 ms (default 5000)" },
@@ -57,22 +53,12 @@ static const struct opt_row {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vhuctl [OPTIONS] [SOCKET]\n\n"
+	fprintf(f, "Usage: vhuctl [OPTIONS] [SOCKET]\n"
+		"       vhuctl check [CHECK-OPTIONS] SOCKET    (vhuctl check --help)\n\n"
 		"A vhost-user front-end for debugging back-ends: connect to SOCKET, send any\n"
 		"request, and see what was sent and what came back as JSON.\n\n"
 		"Options:\n");
-	for (size_t i = 0; i < NOPTS; i++) {
-		char left[64];
-
-		if (!opts[i].help)
-			continue;
-		snprintf(left, sizeof(left), "%s%c%s--%s%s%s",
-			 opts[i].id < 256 ? "-" : "   ", opts[i].id < 256 ? opts[i].id : ' ',
-			 opts[i].id < 256 ? ", " : "", opts[i].name,
-			 opts[i].arg ? (opts[i].has_arg == required_argument && opts[i].id >= 256 ? "=" : " ") : "",
-			 opts[i].arg ? opts[i].arg : "");
-		fprintf(f, "  %-36s %s\n", left, opts[i].help);
-	}
+	opt_help(f, opts, NOPTS);
 	fprintf(f, "\nWith no -c or -f, commands are read from stdin: a prompt on a terminal,\n"
 		"a script otherwise. 'vhuctl -c help' lists the commands.\n\n"
 		"Exit status: 0 success, 1 a command failed, 2 usage error.\n");
@@ -97,20 +83,10 @@ struct options {
 static int parse_options(int argc, char **argv, struct session *s, struct options *o)
 {
 	struct option lo[NOPTS + 1];
-	char so[32];
-	size_t k = 0;
+	char so[2 * NOPTS + 1];
 	int c;
 
-	memset(lo, 0, sizeof(lo));
-	for (size_t i = 0; i < NOPTS; i++) {
-		lo[i] = (struct option){ opts[i].name, opts[i].has_arg, NULL, opts[i].id };
-		if (opts[i].id < 256) {
-			so[k++] = (char)opts[i].id;
-			if (opts[i].has_arg == required_argument)
-				so[k++] = ':';
-		}
-	}
-	so[k] = '\0';
+	opt_getopt(opts, NOPTS, lo, so);
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		char *end;
 		long v;
@@ -257,6 +233,20 @@ static int finish(struct session *s, enum run_status worst)
 	return worst == RUN_OK ? 0 : EXIT_CMD_FAILED;
 }
 
+/* vhuctl check: the conformance suite, printing as every other command does. */
+static int run_check(int argc, char **argv)
+{
+	static const struct check_host host = { .print = out_print };
+	int st = check_main(argc, argv, &host);
+
+	if (fflush(stdout) != 0 && st == 0)
+		st = EXIT_CMD_FAILED;
+	if (run_signal)
+		run_die_of_signal();
+	run_hold_signals();
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	struct session s;
@@ -267,6 +257,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	out_init();
 	run_catch_signals();
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return run_check(argc - 1, argv + 1);
 	session_init(&s);
 	s.emit = out_event;
 	s.runner = &run_runner;

@@ -1,0 +1,224 @@
+#!/bin/bash
+# check.sh - vhuctl check, the conformance suite: against qemu-storage-daemon,
+# dpdk-testpmd and virtiofsd, and against the fake back-end breaking rules on
+# purpose (a fail, a crash found and named with --exec, missing cases when
+# the back-end dies without it, the kill timer on one that never answers).
+. "${top_srcdir:-.}/tests/lib.sh"
+
+# run_check ARGS...: vhuctl check, bounded; OUT, ERR, RC as run_vhuctl sets them.
+run_check() {
+	timeout 120 "$VHUCTL" check "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+# verdict ID: the verdict of case ID in OUT (--output=json)
+verdict() {
+	printf '%s\n' "$OUT" | jq -r --arg c "$1" 'select(.case == $c) | .verdict'
+}
+# case_json ID: case ID's object in OUT
+case_json() {
+	printf '%s\n' "$OUT" | jq -c --arg c "$1" 'select(.case == $c)'
+}
+summary() {
+	printf '%s\n' "$OUT" | jq -c 'select(.event == "check-summary")'
+}
+
+# --- the command line ---------------------------------------------------------
+run_check --list
+is "$RC" 0 "--list exits 0"
+is "$(printf '%s\n' "$OUT" | awk -F'\t' 'NF != 5' | wc -l)" 0 "--list: id, group, level, section, title on each line"
+ncases=$(printf '%s\n' "$OUT" | wc -l)
+is "$(printf '%s\n' "$OUT" | cut -f1 | sort -u | wc -l)" "$ncases" "--list: every id once ($ncases cases)"
+is "$(printf '%s\n' "$OUT" | awk -F'\t' 'index($1, $2 ".") != 1' | wc -l)" 0 "--list: an id starts with its group"
+run_check --group nonesuch "$TMP/x.sock"
+is "$RC" 2 "an unknown --group is a usage error"
+like "$ERR" "no group 'nonesuch'" "and says so"
+run_check
+is "$RC" 2 "no SOCKET and no --exec: a usage error"
+
+# Nothing listening: every case missing, the report written, exit status 3.
+run_check --output=json --group handshake "$TMP/nobody.sock"
+is "$RC" 3 "no back-end: exit status 3 (none failed, some missing)"
+is "$(summary | jq -c '[.counts.missing, .total]')" '[7,7]' "no back-end: every case missing, and the summary is written"
+
+# --- qemu-storage-daemon --------------------------------------------------------
+IMG=$TMP/disk.img
+S=$TMP/blk.sock
+truncate -s 4M "$IMG"
+printf 'sector one' | dd of="$IMG" bs=512 seek=1 conv=notrunc 2>/dev/null
+before=$(md5sum <"$IMG")
+start_qsd "$IMG" "$S"
+run_check --output=json --device blk --junit "$TMP/qsd.xml" "$S"
+is "$RC" 1 "qsd: exit status 1 (some cases fail)"
+is "$(printf '%s\n' "$OUT" | jq -c 'select(.event == "check-case")' | wc -l)" "$ncases" "qsd: one object per case, then the summary"
+is "$(summary | jq .total)" "$ncases" "qsd: the summary counts every case"
+# What qsd does right...
+for c in handshake.get-features-answered handshake.get-protocol-features-early handshake.set-protocol-features-early \
+	 reply-ack.set-owner reply-ack.set-mem-table reply-ack.set-vring-num reply-ack.set-vring-addr reply-ack.add-mem-reg \
+	 config.get-config-size memory.slots-honoured memory.rem-mem-reg rings.get-vring-base rings.get-vring-base-after-io \
+	 rings.enabled-without-protocol-features blk.read blk.write-read-back blk.flush blk.get-id blk.zone-request-unsupported \
+	 robustness.unknown-request robustness.oversize-size-field robustness.nofd-with-fd; do
+	is "$(verdict $c)" pass "qsd: $c passes"
+done
+# ...and what it does not (libvhost-user, QEMU 7.2): its replies echo
+# NEED_REPLY; a disabled ring does I/O; GET_CONFIG's offset is ignored; an
+# ADD_MEM_REG with no fd is acknowledged as done.
+is "$(verdict handshake.reply-flags)" warn "qsd: handshake.reply-flags warns: the reply echoes NEED_REPLY"
+like "$(case_json handshake.reply-flags | jq -r .actual)" "0xd" "qsd: the reply's flags are named"
+is "$(verdict rings.disabled-until-enabled)" fail "qsd: rings.disabled-until-enabled fails: I/O on a disabled ring"
+is "$(verdict config.get-config-error)" fail "qsd: config.get-config-error fails: bytes for an offset past the config space"
+is "$(verdict memory.add-mem-reg-no-fd)" fail "qsd: memory.add-mem-reg-no-fd fails: acknowledged with u64 0"
+is "$(verdict blk.read-only-write)" skip "qsd: blk.read-only-write is skipped (writable=on)"
+like "$(case_json blk.read-only-write | jq -r .reason)" "VIRTIO_BLK_F_RO" "qsd: the skip says what is not offered"
+# A failure carries its sentence, what was expected and what came, and the evidence.
+c=$(case_json rings.disabled-until-enabled)
+is "$(printf '%s' "$c" | jq -c '[.level, .section, (.expected | length > 0), (.actual | length > 0)]')" \
+	'["MUST","vhost-user.rst, Ring states",true,true]' "qsd: a failure has its level, section, expected and actual"
+like "$(printf '%s' "$c" | jq -r .requirement)" "The back-end must process the ring without causing any side effects." \
+	"qsd: and the sentence it checks"
+is "$(printf '%s' "$c" | jq -r '[.evidence[].command] | join(",")')" \
+	"connect,get-features,get-protocol-features,set-protocol-features,set-owner,set-features,mem add,set-mem-table,vring setup,vring post,vring kick,vring used" \
+	"qsd: the evidence is every command the case ran"
+is "$(printf '%s' "$c" | jq -r '.evidence[] | select(.command == "vring setup") | [.steps[].request.name] | index("SET_VRING_ENABLE")')" \
+	null "qsd: the ring was set up without SET_VRING_ENABLE"
+is "$(case_json reply-ack.set-vring-num | jq -c '.evidence[-1] | [.request.name, .request.flags.names, .ack]')" \
+	'["SET_VRING_NUM",["NEED_REPLY"],{"u64":0,"ok":true}]' "qsd: the evidence has the request and its ack, as the command shows them"
+# Without --exec the SIGSEGV of SET_VRING_NUM 0x10000 (libvhost-user checks
+# no index) ends the run: the rest is missing, the report still written.
+is "$(verdict robustness.vring-index-truncated)" fail "qsd: SET_VRING_NUM for ring 0x10000 kills it"
+like "$(case_json robustness.vring-index-truncated | jq -r .reason)" "did not survive" "qsd: the case says it did not survive"
+is "$(verdict robustness.vring-index-huge)" missing "qsd: the case after it is missing"
+is "$(md5sum <"$IMG")" "$before" "qsd: the cases that write put the image back as it was"
+# The same in JUnit: one testcase per case, failures and errors as counted.
+if command -v xmllint >/dev/null; then
+	xmllint --noout "$TMP/qsd.xml" 2>"$TMP/xmlerr"
+	ok $? "qsd: the JUnit file is well-formed XML (xmllint)"
+else
+	python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$TMP/qsd.xml" 2>"$TMP/xmlerr"
+	ok $? "qsd: the JUnit file is well-formed XML (xml.etree)"
+fi
+junit=$(python3 - "$TMP/qsd.xml" <<'PY'
+import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+cases = r.findall("testsuite/testcase")
+n = lambda tag: sum(1 for c in cases if c.find(tag) is not None)
+print(r.tag, len(cases), r.get("tests"), n("failure"), r.get("failures"), n("error"), r.get("errors"), n("skipped"), r.get("skipped"))
+PY
+)
+want=$(summary | jq -r '"testsuites \(.total) \(.total) \(.counts.fail) \(.counts.fail) \(.counts.missing) \(.counts.missing) \(.counts.skip) \(.counts.skip)"')
+is "$junit" "$want" "qsd: JUnit: testcases, failures, errors (missing) and skips agree with the JSON summary"
+is "$(python3 -c 'import sys, xml.etree.ElementTree as E; print(" ".join(sorted(c.get("name") for c in E.parse(sys.argv[1]).getroot().iter("testcase") if c.find("failure") is not None)))' "$TMP/qsd.xml")" \
+	"$(printf '%s\n' "$OUT" | jq -r 'select(.verdict == "fail") | .case' | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"qsd: JUnit fails the cases JSON fails"
+
+# --- qsd under --exec: the crash found, named, and the back-end started again -----
+QSD="qemu-storage-daemon --blockdev driver=file,node-name=file0,filename=$IMG --export type=vhost-user-blk,id=exp0,addr.type=unix,addr.path={sock},node-name=file0,writable=on"
+run_check --output=json --device blk --exec "$QSD" --exec-log "$TMP/qsd-exec.log"
+is "$RC" 1 "qsd --exec: exit status 1"
+is "$(summary | jq .counts.missing)" 0 "qsd --exec: no case missing: it is started again after each crash"
+is "$(case_json robustness.vring-index-truncated | jq -c '[.verdict, .crash]')" '["fail","killed by SIGSEGV"]' \
+	"qsd --exec: SET_VRING_NUM for ring 0x10000: killed by SIGSEGV, during this case"
+is "$(case_json robustness.vring-index-huge | jq -c '[.verdict, .crash]')" '["fail","killed by SIGSEGV"]' \
+	"qsd --exec: GET_VRING_BASE for ring 0xffffffff too"
+is "$(summary | jq -c '[.crashes[].case]')" '["robustness.vring-index-truncated","robustness.vring-index-huge"]' \
+	"qsd --exec: the summary names the cases that crashed it, and no other"
+is "$(case_json robustness.vring-num-huge | jq -c '[.verdict, .restarted]')" '["pass",true]' \
+	"qsd --exec: the case after a crash runs on a back-end started anew"
+is "$(summary | jq .backend_starts)" 3 "qsd --exec: started three times"
+is "$(md5sum <"$IMG")" "$before" "qsd --exec: the image as it was"
+t=$(summary | jq '.duration_us / 1000000 | floor')
+ok $((t >= 30)) "qsd --exec: the whole suite in under 30 s (${t} s)"
+
+# TAP of the same run agrees with JSON, case by case.
+run_check --tap --device blk --exec "$QSD"
+is "$(printf '%s\n' "$OUT" | head -n 1)" "1..$ncases" "TAP: the plan first"
+tap=$(printf '%s\n' "$OUT" | sed -nE 's/^(ok|not ok) [0-9]+ - ([a-z0-9.-]+):.*/\1 \2/p' | sort)
+skips=$(printf '%s\n' "$OUT" | grep -c '^ok .* # SKIP ')
+run_check --output=json --device blk --exec "$QSD"
+json=$(printf '%s\n' "$OUT" | jq -r 'select(.case) | (if .verdict == "fail" or .verdict == "missing" then "not ok" else "ok" end) + " " + .case' | sort)
+is "$tap" "$json" "TAP: ok and not ok are JSON's verdicts, case by case"
+is "$skips" "$(summary | jq .counts.skip)" "TAP: a skip is a SKIP"
+
+# --- dpdk-testpmd, net_vhost ------------------------------------------------------
+TP="dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 --vdev net_vhost0,iface={sock},queues=1 -- --total-num-mbufs=2048 --forward-mode=io --no-flush-rx --stats-period 3600"
+command -v dpdk-testpmd >/dev/null || bail "dpdk-testpmd not installed (apt-get install dpdk-dev librte-net-vhost23 librte-mempool-ring23)"
+run_check --output=json --device net --start-timeout 90000 --exec "$TP" --exec-log "$TMP/testpmd-exec.log"
+is "$(summary | jq -c '[.counts.fail, .counts.missing, .crashes, .backend_starts]')" '[0,0,[],1]' \
+	"testpmd: no case fails, none is missing, it never crashes"
+for c in handshake.get-features-answered handshake.reply-flags reply-ack.set-vring-num reply-ack.set-status reply-ack.send-rarp \
+	 reply-ack.net-set-mtu gating.reset-device rings.get-vring-base robustness.vring-index-truncated robustness.log-base-overflow; do
+	is "$(verdict $c)" pass "testpmd: $c passes"
+done
+is "$(verdict memory.slots-honoured)" skip "testpmd: no CONFIGURE_MEM_SLOTS: the memory cases are skipped"
+
+# --- virtiofsd: one connection each, so --exec starts one per case ----------------
+mkdir -p "$TMP/share"
+VFS="/usr/lib/qemu/virtiofsd --socket-path={sock} -o source=$TMP/share -o cache=none -o sandbox=chroot"
+[ -x /usr/lib/qemu/virtiofsd ] || bail "virtiofsd not installed (apt-get install qemu-system-common)"
+run_check --output=json --device fs --exec "$VFS" --exec-log "$TMP/virtiofsd-exec.log"
+is "$(summary | jq .counts.missing)" 0 "virtiofsd: no case missing, though each instance serves one connection"
+starts=$(summary | jq .backend_starts)
+ok $((starts > 1 ? 0 : 1)) "virtiofsd: started anew for the cases ($starts times)"
+for c in handshake.get-features-answered reply-ack.set-owner reply-ack.set-mem-table reply-ack.add-mem-reg memory.rem-mem-reg; do
+	is "$(verdict $c)" pass "virtiofsd: $c passes"
+done
+# GET_VRING_BASE of a ring never started trips an assertion in virtiofsd
+# (fv_queue_cleanup_thread: qidx < vud->nqueues): SIGABRT.
+is "$(case_json rings.get-vring-base | jq -c '[.verdict, .crash]')" '["fail","killed by SIGABRT"]' \
+	"virtiofsd: GET_VRING_BASE of a ring never started: killed by SIGABRT"
+
+# --- the fake back-end, breaking rules on purpose ----------------------------------
+FS=$TMP/fake.sock
+# A refused REPLY_ACK: the case fails, saying what it expected and what came.
+start_fake --on 8=nack "$FS"
+run_check --output=json --case reply-ack.set-vring-num --case reply-ack.set-owner "$FS"
+is "$RC" 1 "fake nack: exit status 1"
+is "$(case_json reply-ack.set-vring-num | jq -c '[.verdict, .expected, .actual]')" \
+	'["fail","u64 0 (the request is valid)","u64 1 (failure)"]' "fake nack: reply-ack.set-vring-num fails, expected and actual shown"
+is "$(verdict reply-ack.set-owner)" pass "fake nack: and reply-ack.set-owner still passes"
+stop_fake
+
+# A SHOULD not met is a warning, and --strict makes it a failure.
+start_fake --protocol-features 0x4209 "$FS"
+run_check --output=json --case gating.inband-alone "$FS"
+is "$RC:$(verdict gating.inband-alone)" "0:warn" "fake offering INBAND_NOTIFICATIONS: gating.inband-alone warns, exit status 0"
+run_check --output=json --strict --case gating.inband-alone "$FS"
+is "$RC:$(verdict gating.inband-alone)" "1:fail" "--strict: the warning fails"
+stop_fake
+
+# A crash with --exec: found, named after the case, the back-end started again.
+run_check --output=json --group robustness --exec "$FAKE_BACKEND --on 99=crash {sock}"
+is "$(case_json robustness.unknown-request | jq -c '[.verdict, .crash]')" '["fail","killed by SIGABRT"]' \
+	"fake --exec crash: the case that killed it fails, with how it died"
+is "$(summary | jq -c '[.crashes, .counts.missing]')" '[[{"case":"robustness.unknown-request","crash":"killed by SIGABRT"}],0]' \
+	"fake --exec crash: the summary names the case; no case missing"
+is "$(case_json robustness.huge-request-number | jq -c '[.verdict, .restarted]')" '["pass",true]' \
+	"fake --exec crash: the next case runs on a back-end started again"
+
+# Without --exec the back-end that dies takes the rest with it: missing.
+start_fake --on 99=exit "$FS"
+run_check --output=json --group robustness "$FS"
+is "$RC" 1 "fake exit, no --exec: exit status 1"
+is "$(verdict robustness.unknown-request)" fail "fake exit, no --exec: the case after which it is gone fails"
+like "$(case_json robustness.unknown-request | jq -r .reason)" "did not survive" "fake exit: it did not survive"
+nrob=$(printf '%s\n' "$OUT" | jq -c 'select(.case)' | wc -l)
+after=$(printf '%s\n' "$OUT" | jq -r 'select(.case) | .verdict' | sed '1,2d' | sort -u)
+is "$after" missing "fake exit, no --exec: every case after it is missing"
+is "$(summary | jq .total)" "$nrob" "fake exit: the summary is still written"
+
+# The kill timer: a back-end that never answers GET_FEATURES; every case is
+# killed at --case-timeout, long before the request's own --timeout.
+start_fake --on 1=noreply "$FS"
+t0=$(date +%s%N)
+run_check --output=json --group handshake --timeout 20000 --case-timeout 300 "$FS"
+ms=$((($(date +%s%N) - t0) / 1000000))
+is "$RC" 1 "silent fake: exit status 1"
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.case) | .verdict' | sort -u)" fail "silent fake: every case fails"
+like "$(case_json handshake.mq-offered | jq -r .reason)" "did not end within 300 ms" "silent fake: killed by the kill timer"
+is "$(printf '%s\n' "$OUT" | jq -s -c '[.[] | select(.case) | .duration_us > 2000000] | any')" false \
+	"silent fake: no case took 2 s (the request's timeout was 20 s)"
+ok $((ms >= 20000)) "silent fake: the run is over in $ms ms, not 7 x 20 s"
+stop_fake
+
+done_testing

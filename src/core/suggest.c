@@ -12,36 +12,61 @@ static char fold(char c)
 	return c == '_' ? '-' : (char)tolower((unsigned char)c);
 }
 
-unsigned suggest_distance(const char *a, size_t la, const char *b, size_t lb)
+/* The distance between A and B, or a number above MAX as soon as it is
+ * known to be more than MAX: no cell of a row below MAX means no path. */
+static unsigned distance_max(const char *a, size_t la, const char *b, size_t lb, unsigned max)
 {
 	/* Three rows of the optimal-string-alignment table: the one before
 	 * the previous is what a swap of two neighbours looks back to. */
 	unsigned rows[3][SUGGEST_WORD_MAX + 1];
 	unsigned *pp = rows[0], *p = rows[1], *r = rows[2];
+	char fb[SUGGEST_WORD_MAX];
 
 	if (la > SUGGEST_WORD_MAX || lb > SUGGEST_WORD_MAX)
 		return FAR;
+	if ((la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (size_t j = 0; j < lb; j++)
+		fb[j] = fold(b[j]);
 	for (size_t j = 0; j <= lb; j++)
 		p[j] = (unsigned)j;
 	for (size_t i = 1; i <= la; i++) {
-		unsigned *t;
+		char ca = fold(a[i - 1]), pa = i > 1 ? fold(a[i - 2]) : 0;
+		unsigned low, *t;
 
-		r[0] = (unsigned)i;
+		low = r[0] = (unsigned)i;
 		for (size_t j = 1; j <= lb; j++) {
-			char ca = fold(a[i - 1]), cb = fold(b[j - 1]);
+			char cb = fb[j - 1];
 			unsigned d = p[j - 1] + (ca != cb);
 
 			if (p[j] + 1 < d)
 				d = p[j] + 1;
 			if (r[j - 1] + 1 < d)
 				d = r[j - 1] + 1;
-			if (i > 1 && j > 1 && ca == fold(b[j - 2]) && fold(a[i - 2]) == cb && pp[j - 2] + 1 < d)
+			if (i > 1 && j > 1 && ca == fb[j - 2] && pa == cb && pp[j - 2] + 1 < d)
 				d = pp[j - 2] + 1;
 			r[j] = d;
+			if (d < low)
+				low = d;
+		}
+		/* A swap looks back two rows, so only two rows above MAX end it. */
+		if (low > max && i > 1) {
+			unsigned plow = p[0];
+
+			for (size_t j = 1; j <= lb; j++)
+				if (p[j] < plow)
+					plow = p[j];
+			if (plow > max)
+				return max + 1;
 		}
 		t = pp, pp = p, p = r, r = t;
 	}
 	return p[lb];
+}
+
+unsigned suggest_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	return distance_max(a, la, b, lb, FAR);
 }
 
 void suggest_init(struct suggest *sg, const char *word, size_t len)
@@ -93,7 +118,10 @@ void suggest_add(struct suggest *sg, const char *key, const char *name)
 	if (!sg->len)
 		return;
 	klen = strlen(key);
-	d = suggest_distance(sg->word, sg->len, key, klen);
+	/* Only a distance within the limit and better than the best counts. */
+	d = sg->best_d == 0 ? FAR
+	    : distance_max(sg->word, sg->len, key, klen,
+			   sg->best_d <= sg->limit ? sg->best_d - 1 : sg->limit);
 	if (d <= sg->limit && d < sg->best_d) {
 		sg->best = name;
 		sg->best_d = d;

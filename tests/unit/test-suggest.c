@@ -54,6 +54,12 @@ static void test_best(void)
 	tap_is_str(best("set-vring", pre), NULL, "a start shared by two names suggests neither");
 	tap_is_str(best("ge", pre), NULL, "two letters are no start to go by");
 	tap_is_str(best("", cmds), NULL, "nothing typed: nothing suggested");
+	/* The distance is cut off at the best so far: the order of the names
+	 * must not change which one wins. */
+	static const char *const near_last[] = { "get-vring-nu", "set-vring-num", NULL };
+	static const char *const near_first[] = { "set-vring-num", "get-vring-nu", NULL };
+	tap_is_str(best("set-vring-nmu", near_last), "set-vring-num", "the closer name wins when it comes last");
+	tap_is_str(best("set-vring-nmu", near_first), "set-vring-num", "the closer name wins when it comes first");
 }
 
 static void test_hint(void)

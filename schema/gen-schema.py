@@ -143,6 +143,10 @@ C["backend-wait"] = body({"backend_requests": count}, ["backend_requests"])
 C["iotlb"] = body({"mode": {"enum": ["auto", "manual"]}}, ["mode"])
 C["source"] = body({})
 C["sleep"] = body({"slept_ms": count}, ["slept_ms"])
+C["expect"] = body({"assertion": STR, "found": {}}, ["assertion"])
+# results of vhuctl itself, not of a command
+NOT_COMMANDS = ["check-script"]
+C["check-script"] = body({"checked": count, "errors": count}, ["checked", "errors"])
 C["quit"] = body({})
 C["exit"] = body({})
 C["raw"] = body({"request": R("message"), "reply": nullable(R("message")), "reply_expected": BOOL, "rtt_us": US,
@@ -273,6 +277,7 @@ top = {"$schema": "https://json-schema.org/draft/2020-12/schema",
        "title": "vhuctl output, schema version 1",
        "description": "Every JSON object vhuctl prints: a command's result or an event. See vhuctl-json(7).",
        "x-schema-version": 1,
+       "x-not-commands": NOT_COMMANDS,
        "if": {"required": ["event"]},
        "then": {"if": {"properties": {"event": {"const": "check-case"}}}, "then": R("check_case"),
                 "else": {"if": {"properties": {"event": {"const": "check-summary"}}}, "then": R("check_summary"),

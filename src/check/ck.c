@@ -351,10 +351,20 @@ static void run(struct ck *k)
 		missing(k, "the back-end could not be reached: %s", ck_err_msg(r));
 		return;
 	}
-	if (ck_cmd(k, &r, "get-features") < 0) {
-		/* every case starts so: handshake.get-features-answered says it */
-		ck_fail_step(k, r, "GET_FEATURES answered with a u64");
-		return;
+	{
+		/* A back-end started for this case may take as long as its start
+		 * to answer its first request (testpmd on a busy machine). */
+		int per_request = k->s.conn.timeout_ms, first;
+
+		if (k->o->connect_ms > per_request)
+			k->s.conn.timeout_ms = k->o->connect_ms;
+		first = ck_cmd(k, &r, "get-features");
+		k->s.conn.timeout_ms = per_request;
+		if (first < 0) {
+			/* every case starts so: handshake.get-features-answered says it */
+			ck_fail_step(k, r, "GET_FEATURES answered with a u64");
+			return;
+		}
 	}
 	k->features = k->s.conn.features;
 	if (k->features & PF(F_PROTOCOL_FEATURES)) {

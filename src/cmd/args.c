@@ -363,6 +363,9 @@ int args_parse(struct arg_set *a, const struct arg_spec *spec, unsigned nspec,
 		int r;
 
 		*bad_tok = t;
+		if (eq && eq != s && !find_spec(a, s, (size_t)(eq - s)) && next_positional(a, pos_from) >= 0 &&
+		    spec[next_positional(a, pos_from)].literal)
+			eq = NULL;	/* "a!=b", "x<=1": the word itself */
 		if (eq && eq != s) {
 			sp = find_spec(a, s, (size_t)(eq - s));
 			if (!sp)

@@ -36,6 +36,7 @@ struct arg_spec {
 	bool required;
 	bool key_only;			/* only as key=value, never positional */
 	bool multi;			/* may be given more than once (handler reads argv) */
+	bool literal;			/* positional, any word: an '=' in it makes no key */
 	uint64_t max;			/* numbers and enums: largest value the field holds, 0 = the type's */
 	const struct arg_enum *enums;	/* ARG_ENUM values, NULL-name terminated */
 	const char *help;

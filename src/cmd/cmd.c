@@ -22,7 +22,7 @@ const struct cmd_def *cmd_table(unsigned *n)
 	/* Every group's table, in the order help lists them. */
 	static const struct cmd_def *(*const groups[])(unsigned *n) = {
 		cmd_conn_defs, cmd_session_defs, cmd_raw_defs, cmd_mem_defs, cmd_start_defs, cmd_vring_defs,
-		cmd_dev_defs, cmd_flow_defs, cmd_help_defs,
+		cmd_dev_defs, cmd_flow_defs, cmd_expect_defs, cmd_help_defs,
 	};
 
 	if (!ntable) {
@@ -265,6 +265,80 @@ int cmd_resolve(struct cmd_ctx *ctx, const struct tok *v, unsigned n, unsigned *
 	}
 	ctx->argv = v + *words;
 	ctx->argc = n - *words;
+	return 0;
+}
+
+void cmd_check_init(struct cmd_check *st, const struct session *s)
+{
+	memset(st, 0, sizeof(*st));
+	st->dev = s->dev;
+	for (unsigned i = 0; i < SESSION_NAMES; i++)
+		if (s->named[i].o)
+			snprintf(st->names[st->nnames++], sizeof(st->names[0]), "%s", s->named[i].name);
+}
+
+bool cmd_check_named(const struct cmd_check *st, const char *name)
+{
+	for (unsigned i = 0; i < st->nnames; i++)
+		if (strcmp(st->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+const struct tok *cmd_split_as(const struct tok *v, unsigned *n)
+{
+	if (*n < 3 || strcmp(v[*n - 2].text, "as") != 0)
+		return NULL;
+	*n -= 2;
+	return &v[*n + 1];
+}
+
+static int check_name(struct cmd_check *st, const struct tok *name, const struct cmd_def *c, struct vhu_err *e)
+{
+	if (c && strcmp(c->name, "expect") == 0)
+		return vhu_errf(e, EINVAL, "an expect's result is not kept: name the command it looks at");
+	if (!session_name_valid(name->text))
+		return vhu_errf(e, EINVAL, "'%s' is not a name: a letter or '_', then letters, digits, '_' or '-', "
+				"%u at most", name->text, SESSION_NAME_MAX);
+	if (cmd_check_named(st, name->text))
+		return 0;
+	if (st->nnames == SESSION_NAMES)
+		return vhu_errf(e, ENOSPC, "%u results are named already", SESSION_NAMES);
+	snprintf(st->names[st->nnames++], sizeof(st->names[0]), "%s", name->text);
+	return 0;
+}
+
+int cmd_check(struct cmd_check *st, const struct tok *v, unsigned n, unsigned *bad, struct vhu_err *e)
+{
+	const struct tok *name = cmd_split_as(v, &n);
+	const struct cmd_def *c;
+	struct arg_set a;
+	unsigned words, abad = 0;
+	int r;
+
+	st->source = NULL;
+	r = cmd_lookup(v, n, &c, &words, bad, e);
+	if (r < 0)
+		return r;
+	if (c) {
+		for (unsigned i = words; i < n; i++)
+			if (strcmp(v[i].text, "--help") == 0)
+				return 0;	/* help, whatever else is there */
+		r = args_parse(&a, c->args, c->nargs, v + words, n - words, st->dev, &abad, e);
+		if (r == 0 && c->check)
+			r = c->check(st, &a, &abad, e);
+		args_free(&a);
+		if (r < 0) {
+			*bad = words + abad;
+			return r;
+		}
+		if (st->source)
+			st->source_tok += words;
+	}
+	if (name && (r = check_name(st, name, c, e)) < 0) {
+		*bad = n + 1;
+		return r;
+	}
 	return 0;
 }
 

@@ -20,6 +20,7 @@ enum cmd_group {
 };
 
 struct cmd_ctx;
+struct cmd_check;
 
 struct cmd_def {
 	const char *name;		/* "get-features", "mem add" */
@@ -36,6 +37,21 @@ struct cmd_def {
 	 * when its own wait asks for more than the session timeout (sleep MS,
 	 * timeout=N); -1 for no deadline of its own. NULL: the session timeout. */
 	int (*budget)(const struct cmd_ctx *ctx);
+	/* What a script's check before it runs can say beyond the arguments'
+	 * form (an expect's path, a device name), and what the command changes
+	 * for the commands after it; NULL: nothing more. 0 or -errno with *bad
+	 * the argument token to blame. */
+	int (*check)(struct cmd_check *st, const struct arg_set *a, unsigned *bad, struct vhu_err *e);
+};
+
+/* A script checked before it runs (or with --check, instead): what the
+ * commands so far make of the ones after them. */
+struct cmd_check {
+	enum vhu_device dev;		/* feature names: 'device' changes it */
+	char names[SESSION_NAMES][SESSION_NAME_MAX + 1];	/* results named so far */
+	unsigned nnames;
+	const char *source;		/* out: the script a 'source' names (a token's text) */
+	unsigned source_tok;		/* its token, an index into the command's tokens */
 };
 
 /* How the front-end shows a result. */
@@ -90,6 +106,18 @@ int cmd_run_line(struct session *s, const char *line, struct json_object **resul
 		 struct vhu_err *e);
 /* The decoded reply payload of a step result (full or summary form), or NULL. */
 struct json_object *cmd_step_reply(struct json_object *step);
+/* A check of commands that go on from session S: its device and names. */
+void cmd_check_init(struct cmd_check *st, const struct session *s);
+/* Check the command in tokens V[0..N) without running it: its name, its
+ * arguments against their specs, 'as NAME', and its own check. 0, or
+ * -errno with E and *bad the token to blame (an index into V). */
+int cmd_check(struct cmd_check *st, const struct tok *v, unsigned n, unsigned *bad, struct vhu_err *e);
+/* Has a command checked so far named a result NAME (or the session)? */
+bool cmd_check_named(const struct cmd_check *st, const char *name);
+/* "COMMAND ... as NAME": the NAME token, with *n cut to the command
+ * before 'as'; NULL when V does not end so. */
+const struct tok *cmd_split_as(const struct tok *v, unsigned *n);
+
 /* Run a parsed command; returns 0 or -errno with ctx->err set. The
  * outermost command sets the session's deadline (now + its budget); the
  * commands it runs as steps, and the events it serves, keep it. */
@@ -118,6 +146,8 @@ const struct cmd_def *cmd_mem_defs(unsigned *n);
 const struct cmd_def *cmd_start_defs(unsigned *n);
 /* blk and net on top of the rings (cmd_dev.c). */
 const struct cmd_def *cmd_dev_defs(unsigned *n);
+/* expect (cmd_expect.c). */
+const struct cmd_def *cmd_expect_defs(unsigned *n);
 /* Inflight area and device-state transfer (cmd_flows.c). */
 const struct cmd_def *cmd_flow_defs(unsigned *n);
 /* The result of 'help C' in ctx (for C --help): ctx's command becomes help. */

@@ -149,20 +149,20 @@ static const struct arg_spec accept_args[] = {
 static const struct cmd_def defs[] = {
 	{ "connect", GROUP_SESSION, connect_args, N(connect_args), "connect to a back-end's socket",
 	  "Closes any current connection first, with the ring eventfds that belonged to it.",
-	  "connect /run/vhost-blk.sock", NULL, cmd_connect, NULL, NULL },
+	  "connect /run/vhost-blk.sock", NULL, cmd_connect, NULL, NULL, NULL },
 	{ "listen", GROUP_SESSION, listen_args, N(listen_args), "serve a socket and wait for a back-end to connect",
 	  "For back-ends that are clients (dpdk-testpmd's client=1, OVS dpdkvhostuserclient).\n"
 	  "Reports the pid and uid of the process that connected.",
-	  "listen /tmp/vhost.sock wait", NULL, cmd_listen, NULL, accept_budget },
+	  "listen /tmp/vhost.sock wait", NULL, cmd_listen, NULL, accept_budget, NULL },
 	{ "accept", GROUP_SESSION, accept_args, N(accept_args), "accept the back-end's next connection (listen mode)",
-	  NULL, "accept", NULL, cmd_accept, NULL, accept_budget },
+	  NULL, "accept", NULL, cmd_accept, NULL, accept_budget, NULL },
 	{ "reconnect", GROUP_SESSION, NULL, 0, "dial the same socket again, or accept again in listen mode",
-	  NULL, "reconnect", NULL, cmd_reconnect, NULL, accept_budget },
+	  NULL, "reconnect", NULL, cmd_reconnect, NULL, accept_budget, NULL },
 	{ "replay", GROUP_SESSION, NULL, 0, "send again every state-changing command since connecting",
 	  "After a back-end restarts: the requests, 'vring setup' and 'start' commands that\n"
 	  "succeeded on the previous connection, in order.", "reconnect; replay", NULL, cmd_replay, NULL,
-	  cmd_budget_none },
-	{ "disconnect", GROUP_SESSION, NULL, 0, "close the connection", NULL, NULL, NULL, cmd_disconnect, NULL, NULL },
+	  cmd_budget_none, NULL },
+	{ "disconnect", GROUP_SESSION, NULL, 0, "close the connection", NULL, NULL, NULL, cmd_disconnect, NULL, NULL, NULL },
 };
 
 const struct cmd_def *cmd_conn_defs(unsigned *n)

@@ -316,14 +316,14 @@ static const struct arg_spec net_recv_args[] = {
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct cmd_def defs[] = {
-	{ "blk read", GROUP_RINGS, blk_read_args, N(blk_read_args), "read sectors (VIRTIO_BLK_T_IN)", NULL, "blk read 0 2", NULL, cmd_blk_read, NULL, NULL },
-	{ "blk write", GROUP_RINGS, blk_write_args, N(blk_write_args), "write sectors (VIRTIO_BLK_T_OUT)", NULL, "blk write 0 @sector.bin", NULL, cmd_blk_write, NULL, NULL },
-	{ "blk flush", GROUP_RINGS, NULL, 0, "flush (VIRTIO_BLK_T_FLUSH)", NULL, "blk flush", NULL, cmd_blk_flush, NULL, NULL },
-	{ "blk id", GROUP_RINGS, NULL, 0, "the device's id string (VIRTIO_BLK_T_GET_ID)", NULL, "blk id", NULL, cmd_blk_id, NULL, NULL },
+	{ "blk read", GROUP_RINGS, blk_read_args, N(blk_read_args), "read sectors (VIRTIO_BLK_T_IN)", NULL, "blk read 0 2", NULL, cmd_blk_read, NULL, NULL, NULL },
+	{ "blk write", GROUP_RINGS, blk_write_args, N(blk_write_args), "write sectors (VIRTIO_BLK_T_OUT)", NULL, "blk write 0 @sector.bin", NULL, cmd_blk_write, NULL, NULL, NULL },
+	{ "blk flush", GROUP_RINGS, NULL, 0, "flush (VIRTIO_BLK_T_FLUSH)", NULL, "blk flush", NULL, cmd_blk_flush, NULL, NULL, NULL },
+	{ "blk id", GROUP_RINGS, NULL, 0, "the device's id string (VIRTIO_BLK_T_GET_ID)", NULL, "blk id", NULL, cmd_blk_id, NULL, NULL, NULL },
 	{ "net send", GROUP_RINGS, net_send_args, N(net_send_args), "transmit a frame on ring 1", NULL,
-	  "net send ffffffffffff525400123456080045000014000000004000000000000000", NULL, cmd_net_send, NULL, NULL },
+	  "net send ffffffffffff525400123456080045000014000000004000000000000000", NULL, cmd_net_send, NULL, NULL, NULL },
 	{ "net recv", GROUP_RINGS, net_recv_args, N(net_recv_args), "receive frames on ring 0", NULL, "net recv timeout=1000", NULL, cmd_net_recv, NULL,
-	  cmd_timeout_budget },
+	  cmd_timeout_budget, NULL },
 };
 
 const struct cmd_def *cmd_dev_defs(unsigned *n)

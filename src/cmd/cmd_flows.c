@@ -409,21 +409,21 @@ static const struct cmd_def defs[] = {
 	  "Sends SET_LOG_BASE with a fresh memfd (the reply may be a u64 or, from DPDK, empty),\n"
 	  "adds VHOST_F_LOG_ALL to the features, and sets VHOST_VRING_F_LOG on every ring\n"
 	  "vhuctl drives, with the used ring's address as log_guest_addr.",
-	  "log start", "docs/interop/vhost-user.rst, \"Migration\"", cmd_log_start, NULL, NULL },
+	  "log start", "docs/interop/vhost-user.rst, \"Migration\"", cmd_log_start, NULL, NULL, NULL },
 	{ "log dump", GROUP_RINGS, log_dump_args, N(log_dump_args), "list the pages the back-end marked dirty",
-	  NULL, "log dump clear", NULL, cmd_log_dump, NULL, NULL },
-	{ "log stop", GROUP_RINGS, NULL, 0, "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL, NULL },
+	  NULL, "log dump clear", NULL, cmd_log_dump, NULL, NULL, NULL },
+	{ "log stop", GROUP_RINGS, NULL, 0, "stop dirty-page logging", NULL, "log stop", NULL, cmd_log_stop, NULL, NULL, NULL },
 	{ "inflight dump", GROUP_RINGS, NULL, 0, "decode the inflight area from GET_INFLIGHT_FD, per queue",
 	  "Reads a copy of the area with pread (the back-end's fd may shrink at any time,\n"
 	  "under a mapping); split or packed layout from the negotiated features; lists the\n"
 	  "descriptors marked in flight. An fd shorter than the reply said is an error.",
-	  "get-inflight-fd 2 256; inflight dump", NULL, cmd_inflight_dump, NULL, NULL },
+	  "get-inflight-fd 2 256; inflight dump", NULL, cmd_inflight_dump, NULL, NULL, NULL },
 	{ "device-state save", GROUP_RINGS, file_args, N(file_args), "save the back-end's device state to a file",
 	  "SET_DEVICE_STATE_FD with a pipe, read to the end, then CHECK_DEVICE_STATE.\n"
-	  "Refused while rings are started.", "device-state save state.bin", NULL, cmd_state_save, NULL, NULL },
+	  "Refused while rings are started.", "device-state save state.bin", NULL, cmd_state_save, NULL, NULL, NULL },
 	{ "device-state load", GROUP_RINGS, file_args, N(file_args), "load device state from a file into the back-end",
 	  "SET_DEVICE_STATE_FD with a pipe, write the file and close, then CHECK_DEVICE_STATE.\n"
-	  "Refused while rings are started.", "device-state load state.bin", NULL, cmd_state_load, NULL, NULL },
+	  "Refused while rings are started.", "device-state load state.bin", NULL, cmd_state_load, NULL, NULL, NULL },
 };
 
 const struct cmd_def *cmd_flow_defs(unsigned *n)

@@ -190,7 +190,7 @@ static const struct cmd_def defs[] = {
 	  "With a group, the first word of two-word commands (mem, vring, blk...), it lists the\n"
 	  "group's commands, as the word alone does. On a terminal, unless --json is given, help\n"
 	  "is text, through $PAGER when it is longer than the screen; elsewhere a JSON object.",
-	  "help set-vring-addr", NULL, cmd_help, NULL, NULL },
+	  "help set-vring-addr", NULL, cmd_help, NULL, NULL, NULL },
 };
 
 const struct cmd_def *cmd_help_defs(unsigned *n)

@@ -137,12 +137,12 @@ static const struct arg_spec mem_remove_args[] = {
 static const struct cmd_def defs[] = {
 	{ "mem add", GROUP_MEMORY, mem_add_args, N(mem_add_args), "create a memfd guest memory region",
 	  "The memfd is sealed against shrinking and growing, so a back-end cannot\n"
-	  "truncate it under vhuctl's own mapping.", "mem add 1M gpa=0x100000000", NULL, cmd_mem_add, NULL, NULL },
-	{ "mem list", GROUP_MEMORY, NULL, 0, "list guest memory regions", NULL, NULL, NULL, cmd_mem_list, NULL, NULL },
+	  "truncate it under vhuctl's own mapping.", "mem add 1M gpa=0x100000000", NULL, cmd_mem_add, NULL, NULL, NULL },
+	{ "mem list", GROUP_MEMORY, NULL, 0, "list guest memory regions", NULL, NULL, NULL, cmd_mem_list, NULL, NULL, NULL },
 	{ "mem remove", GROUP_MEMORY, mem_remove_args, N(mem_remove_args), "unmap and close a region",
-	  NULL, NULL, NULL, cmd_mem_remove, NULL, NULL },
-	{ "mem read", GROUP_MEMORY, gpa_len_args, N(gpa_len_args), "read guest memory", NULL, "mem read 0x0 64", NULL, cmd_mem_read, NULL, NULL },
-	{ "mem write", GROUP_MEMORY, gpa_data_args, N(gpa_data_args), "write guest memory", NULL, "mem write 0x1000 deadbeef", NULL, cmd_mem_write, NULL, NULL },
+	  NULL, NULL, NULL, cmd_mem_remove, NULL, NULL, NULL },
+	{ "mem read", GROUP_MEMORY, gpa_len_args, N(gpa_len_args), "read guest memory", NULL, "mem read 0x0 64", NULL, cmd_mem_read, NULL, NULL, NULL },
+	{ "mem write", GROUP_MEMORY, gpa_data_args, N(gpa_data_args), "write guest memory", NULL, "mem write 0x1000 deadbeef", NULL, cmd_mem_write, NULL, NULL, NULL },
 };
 
 const struct cmd_def *cmd_mem_defs(unsigned *n)

@@ -230,7 +230,7 @@ static const struct cmd_def defs[] = {
 	{ "raw", GROUP_SESSION, raw_args, N(raw_args), "send any message, even one that breaks the protocol",
 	  "Warns where the message disagrees with the protocol table, sends it anyway, and\n"
 	  "reports what the back-end did: replied, closed the connection, or said nothing.",
-	  "raw GET_FEATURES header-flags=0xd", NULL, cmd_raw, NULL, cmd_raw_budget },
+	  "raw GET_FEATURES header-flags=0xd", NULL, cmd_raw, NULL, cmd_raw_budget, NULL },
 };
 
 const struct cmd_def *cmd_raw_defs(unsigned *n)

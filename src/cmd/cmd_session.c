@@ -135,6 +135,26 @@ static int cmd_device(struct cmd_ctx *ctx)
 	return 0;
 }
 
+/* Before a script runs: the device it names decodes the features after it. */
+static int device_check(struct cmd_check *st, const struct arg_set *a, unsigned *bad, struct vhu_err *e)
+{
+	const struct arg_val *t = args_get(a, "type");
+	int d;
+
+	if (!t->set)
+		return 0;
+	d = features_device_by_name(t->str);
+	if (d < 0) {
+		char hint[400];
+
+		*bad = t->tok;
+		return vhu_errf(e, EINVAL, "unknown device type '%s'%s", t->str,
+				features_device_hint(t->str, hint, sizeof(hint)));
+	}
+	st->dev = (enum vhu_device)d;
+	return 0;
+}
+
 static int cmd_timeout(struct cmd_ctx *ctx)
 {
 	const struct arg_val *t = args_get(&ctx->args, "ms");
@@ -249,7 +269,6 @@ static int cmd_quit(struct cmd_ctx *ctx)
 
 /* --- source: a script run through the runner --- */
 
-#define SOURCE_DEPTH_MAX 8
 
 static int cmd_source(struct cmd_ctx *ctx)
 {
@@ -282,6 +301,16 @@ static int cmd_source(struct cmd_ctx *ctx)
 	return 0;
 }
 
+
+/* Before a script runs: the script it sources is checked too. */
+static int source_check(struct cmd_check *st, const struct arg_set *a, unsigned *bad, struct vhu_err *e)
+{
+	(void)bad;
+	(void)e;
+	st->source = args_get(a, "file")->str;
+	st->source_tok = args_get(a, "file")->tok;
+	return 0;
+}
 
 static const struct arg_spec onoff_args[] = {
 	{ .name = "state", .type = ARG_BOOL, .help = "on or off" },
@@ -316,42 +345,42 @@ static const struct arg_spec timeout_args[] = {
 
 static const struct cmd_def defs[] = {
 	{ "status", GROUP_SESSION, NULL, 0, "negotiated features, memory, rings and fds",
-	  NULL, "status", NULL, cmd_status, NULL, NULL },
+	  NULL, "status", NULL, cmd_status, NULL, NULL, NULL },
 	{ "ack", GROUP_SESSION, onoff_args, N(onoff_args), "set NEED_REPLY on every request once REPLY_ACK is negotiated",
 	  "On by default. With it off, requests without a reply of their own get none.",
-	  "ack off", NULL, cmd_ack, NULL, NULL },
+	  "ack off", NULL, cmd_ack, NULL, NULL, NULL },
 	{ "sync", GROUP_SESSION, onoff_args, N(onoff_args), "follow un-acked requests with a GET_FEATURES barrier",
 	  "What QEMU does when REPLY_ACK is not negotiated: every back-end answers\n"
 	  "GET_FEATURES, so its reply proves the request before it was read.",
-	  "sync on", NULL, cmd_sync, NULL, NULL },
+	  "sync on", NULL, cmd_sync, NULL, NULL, NULL },
 	{ "device", GROUP_SESSION, device_args, N(device_args), "name the device type used to decode features and config",
-	  NULL, "device blk", NULL, cmd_device, NULL, NULL },
+	  NULL, "device blk", NULL, cmd_device, NULL, NULL, .check = device_check },
 	{ "timeout", GROUP_SESSION, timeout_args, N(timeout_args), "show or set the bound on each command",
-	  NULL, "timeout 1000", NULL, cmd_timeout, NULL, NULL },
+	  NULL, "timeout 1000", NULL, cmd_timeout, NULL, NULL, NULL },
 	{ "backend-reply", GROUP_SESSION, backend_reply_args, N(backend_reply_args),
 	  "what to answer a back-end request with, when it wants an answer",
 	  "Answers go out when the spec says the request is always answered, or when the\n"
 	  "back-end set NEED_REPLY and REPLY_ACK is negotiated. Default 0 (success),\n"
 	  "1 for BACKEND_SHARED_OBJECT_LOOKUP (vhuctl has no object to give).",
-	  "backend-reply BACKEND_IOTLB_MSG 1", NULL, cmd_backend_reply, NULL, NULL },
+	  "backend-reply BACKEND_IOTLB_MSG 1", NULL, cmd_backend_reply, NULL, NULL, NULL },
 	{ "backend-wait", GROUP_SESSION, backend_wait_args, N(backend_wait_args),
 	  "wait for the back-end to send requests on its channel",
 	  "Until the back-end has sent COUNT requests on the back-end channel since the\n"
 	  "connection (status says how many so far), each answered per policy as it comes.",
-	  "backend-wait count=2 timeout=1000", NULL, cmd_backend_wait, NULL, cmd_timeout_budget },
+	  "backend-wait count=2 timeout=1000", NULL, cmd_backend_wait, NULL, cmd_timeout_budget, NULL },
 	{ "iotlb", GROUP_SESSION, iotlb_args, N(iotlb_args), "how IOTLB misses are answered",
 	  "auto (default): each miss gets an IOTLB_MSG update mapping the memory region that\n"
 	  "holds it (IOVA = guest physical address). manual: misses are only shown; answer\n"
-	  "them with iotlb-msg.", "iotlb manual", NULL, cmd_iotlb, NULL, NULL },
+	  "them with iotlb-msg.", "iotlb manual", NULL, cmd_iotlb, NULL, NULL, NULL },
 	{ "config-watch", GROUP_SESSION, onoff_args, N(onoff_args), "GET_CONFIG again when the back-end says the config changed",
-	  NULL, "config-watch on", NULL, cmd_config_watch, NULL, NULL },
+	  NULL, "config-watch on", NULL, cmd_config_watch, NULL, NULL, NULL },
 	{ "source", GROUP_META, source_args, N(source_args), "run the commands in a script file",
 	  "Stops at the script's first failing command. Scripts may source others, 8 deep at most.",
-	  "source setup.vhu", NULL, cmd_source, NULL, cmd_budget_none },
+	  "source setup.vhu", NULL, cmd_source, NULL, cmd_budget_none, .check = source_check },
 	{ "sleep", GROUP_META, ms_args, N(ms_args), "wait a number of milliseconds", NULL, "sleep 100", NULL, cmd_sleep, NULL,
-	  sleep_budget },
-	{ "quit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL, NULL },
-	{ "exit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL, NULL },
+	  sleep_budget, NULL },
+	{ "quit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL, NULL, NULL },
+	{ "exit", GROUP_META, NULL, 0, "leave vhuctl", NULL, NULL, NULL, cmd_quit, NULL, NULL, NULL },
 };
 
 const struct cmd_def *cmd_session_defs(unsigned *n)

@@ -134,8 +134,8 @@ static const struct cmd_def defs[] = {
 	  "Negotiates features (the back-end's offer and what vhuctl can drive), sends the memory\n"
 	  "table (adding 4M of memory if there is none), sets up and enables every ring, and\n"
 	  "sets DRIVER_OK when STATUS is offered. Stops at the first failing step.",
-	  "start queues=2", "docs/interop/vhost-user.rst, \"Starting and stopping rings\"", cmd_start, NULL, NULL },
-	{ "stop", GROUP_RINGS, NULL, 0, "disable every ring and collect GET_VRING_BASE", NULL, "stop", NULL, cmd_stop, NULL, NULL },
+	  "start queues=2", "docs/interop/vhost-user.rst, \"Starting and stopping rings\"", cmd_start, NULL, NULL, NULL },
+	{ "stop", GROUP_RINGS, NULL, 0, "disable every ring and collect GET_VRING_BASE", NULL, "stop", NULL, cmd_stop, NULL, NULL, NULL },
 };
 
 const struct cmd_def *cmd_start_defs(unsigned *n)

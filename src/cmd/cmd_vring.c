@@ -253,22 +253,22 @@ static const struct cmd_def defs[] = {
 	  "Sends SET_VRING_NUM, SET_VRING_BASE, SET_VRING_ADDR, SET_VRING_KICK and SET_VRING_CALL\n"
 	  "with fresh eventfds, and SET_VRING_ENABLE when protocol features were negotiated\n"
 	  "(unless 'disabled': a ring then stays disabled until 'set-vring-enable N 1').",
-	  "vring setup 0 size=128", NULL, cmd_vring_setup, NULL, NULL },
+	  "vring setup 0 size=128", NULL, cmd_vring_setup, NULL, NULL, NULL },
 	{ "vring post", GROUP_RINGS, post_args, N(post_args), "make a descriptor chain available",
 	  "The ring is the one vhuctl last told the back-end about: laid out by 'start' or\n"
 	  "'vring setup', or set up by hand with set-vring-num, set-vring-base and\n"
 	  "set-vring-addr (any layout inside vhuctl's memory; vhuctl drives it from what\n"
 	  "it sent). The same holds for vring used, vring dump, blk and net.",
-	  "vring post 0 out=0000000000000000 in=512 in=1", NULL, cmd_vring_post, NULL, NULL },
-	{ "vring kick", GROUP_RINGS, index_args, N(index_args), "signal the ring's kick eventfd", NULL, "vring kick 0", NULL, cmd_vring_kick, NULL, NULL },
+	  "vring post 0 out=0000000000000000 in=512 in=1", NULL, cmd_vring_post, NULL, NULL, NULL },
+	{ "vring kick", GROUP_RINGS, index_args, N(index_args), "signal the ring's kick eventfd", NULL, "vring kick 0", NULL, cmd_vring_kick, NULL, NULL, NULL },
 	{ "vring wait", GROUP_RINGS, wait_args, N(wait_args), "wait for the ring's call eventfd", NULL, "vring wait 0 timeout=1000", NULL, cmd_vring_wait, NULL,
-	  cmd_timeout_budget },
+	  cmd_timeout_budget, NULL },
 	{ "vring used", GROUP_RINGS, used_args, N(used_args), "collect used entries and their data",
 	  "With 'wait', waits (bounded) for at least one entry first.", "vring used 0 wait", NULL, cmd_vring_used, NULL,
-	  cmd_timeout_budget },
+	  cmd_timeout_budget, NULL },
 	{ "vring dump", GROUP_RINGS, dump_args, N(dump_args), "decode the whole ring as it is in memory",
 	  "Every field is read once and checked; loops, bad indexes, nested indirect tables and\n"
-	  "addresses outside memory are reported under \"anomalies\".", "vring dump 0 count=8", NULL, cmd_vring_dump, NULL, NULL },
+	  "addresses outside memory are reported under \"anomalies\".", "vring dump 0 count=8", NULL, cmd_vring_dump, NULL, NULL, NULL },
 };
 
 const struct cmd_def *cmd_vring_defs(unsigned *n)

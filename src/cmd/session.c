@@ -1,4 +1,5 @@
 /* session.c - everything one vhuctl run holds: connection, memory, fds, options. */
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,12 @@ void session_free(struct session *s)
 	s->xfer = NULL;
 	json_object_put(s->spare_out);
 	s->spare_out = NULL;
+	json_object_put(s->last_result);
+	s->last_result = NULL;
+	for (unsigned i = 0; i < SESSION_NAMES; i++) {
+		json_object_put(s->named[i].o);
+		s->named[i].o = NULL;
+	}
 	session_drop_connection_state(s);
 	session_log_setup(s, NULL);
 	conn_close(&s->conn);
@@ -196,6 +203,69 @@ void session_result_done(struct session *s, struct json_object *o)
 	}
 	jb_clear(o);
 	s->spare_out = o;
+}
+
+static bool is_named(const struct session *s, const struct json_object *o)
+{
+	for (unsigned i = 0; i < SESSION_NAMES; i++)
+		if (s->named[i].o == o)
+			return true;
+	return false;
+}
+
+bool session_keep_result(struct session *s, struct json_object *o, const char *name)
+{
+	struct json_object *old = s->last_result;
+	unsigned free_slot = SESSION_NAMES;
+	bool ok = true;
+
+	s->last_result = o;
+	if (name) {
+		for (unsigned i = 0; i < SESSION_NAMES; i++) {
+			if (s->named[i].o && strcmp(s->named[i].name, name) == 0) {
+				free_slot = i;
+				break;
+			}
+			if (!s->named[i].o && free_slot == SESSION_NAMES)
+				free_slot = i;
+		}
+		if (free_slot < SESSION_NAMES) {
+			struct json_object *was = s->named[free_slot].o;
+
+			snprintf(s->named[free_slot].name, sizeof(s->named[free_slot].name), "%s", name);
+			s->named[free_slot].o = json_object_get(o);
+			json_object_put(was);	/* the name's own reference, if any */
+		} else {
+			ok = false;
+		}
+	}
+	if (old && old != o) {
+		if (is_named(s, old))
+			json_object_put(old);	/* a name keeps it */
+		else
+			session_result_done(s, old);
+	}
+	return ok;
+}
+
+struct json_object *session_named(const struct session *s, const char *name)
+{
+	for (unsigned i = 0; i < SESSION_NAMES; i++)
+		if (s->named[i].o && strcmp(s->named[i].name, name) == 0)
+			return s->named[i].o;
+	return NULL;
+}
+
+bool session_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > SESSION_NAME_MAX || !(isalpha((unsigned char)name[0]) || name[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '-')
+			return false;
+	return true;
 }
 
 bool session_log_full(const struct session *s)

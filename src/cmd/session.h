@@ -14,6 +14,9 @@
 #define SESSION_RINGS 256u	/* kick/call/err carry an 8-bit ring index */
 #define SESSION_KEPT_FDS 16u
 #define SESSION_TIMEOUT_MAX_MS 3600000	/* an hour: the bound of every wait a person sets */
+#define SOURCE_DEPTH_MAX 8		/* scripts sourcing scripts */
+#define SESSION_NAMES 32u		/* results kept by name ('CMD as NAME') */
+#define SESSION_NAME_MAX 31u
 
 struct ring_fds {
 	int kick, call, err;	/* eventfds we created and sent, -1 none */
@@ -44,6 +47,7 @@ enum out_mode { OUT_PRETTY, OUT_COMPACT };
 enum run_status {
 	RUN_OK = 0,
 	RUN_FAILED = 1,		/* a command failed */
+	RUN_INVALID = 2,	/* the commands do not parse: none ran */
 	RUN_OUTPUT_GONE = 3,	/* stdout closed under us */
 	RUN_SIGNALLED = 4,	/* SIGINT, SIGTERM or SIGHUP stopped the run */
 };
@@ -112,6 +116,13 @@ struct session {
 	unsigned nsetup;
 	unsigned setup_dropped;		/* commands that came after the log was full */
 	struct json_object *spare_out;	/* an emptied result object, to use again */
+	/* What 'expect' looks at: the last result, and results kept by name
+	 * ('get-queue-num as q'), each holding its own reference. */
+	struct json_object *last_result;
+	struct named_result {
+		char name[SESSION_NAME_MAX + 1];
+		struct json_object *o;
+	} named[SESSION_NAMES];
 	/* Where the requests of conn.last[] came from (the commands that sent
 	 * them: "bad3.vhu:13"), to say what the back-end hung up after. */
 	struct sender {
@@ -141,6 +152,14 @@ void session_log_setup(struct session *s, const char *line);
 struct json_object *session_result(struct session *s, const char *name);
 /* Done with result O (printed): emptied and kept for the next command. */
 void session_result_done(struct session *s, struct json_object *o);
+/* Result O (printed) becomes the last result, and NAME's too when NAME is
+ * not NULL; the session takes O. False when every name slot is taken. */
+bool session_keep_result(struct session *s, struct json_object *o, const char *name);
+/* The result kept under NAME, or NULL. */
+struct json_object *session_named(const struct session *s, const char *name);
+/* Is NAME a name a result can be kept under: a letter or '_', then letters,
+ * digits, '_' or '-', at most SESSION_NAME_MAX? */
+bool session_name_valid(const char *name);
 /* Is the set-up log full? (Then only a count of what follows is kept.) */
 bool session_log_full(const struct session *s);
 /* Number of fds this process has open (from /proc/self/fd). */

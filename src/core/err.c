@@ -56,23 +56,37 @@ void vhu_err_clear(struct vhu_err *e)
 	}
 }
 
+static const struct { int code; const char *name; } errno_names[] = {
+	{ EPROTO, "EPROTO" }, { EBADMSG, "EBADMSG" },
+	{ ETIMEDOUT, "ETIMEDOUT" }, { ECONNRESET, "ECONNRESET" },
+	{ EFAULT, "EFAULT" }, { ELOOP, "ELOOP" }, { EINVAL, "EINVAL" },
+	{ ENOTCONN, "ENOTCONN" }, { EMSGSIZE, "EMSGSIZE" },
+	{ ENOENT, "ENOENT" }, { ECONNREFUSED, "ECONNREFUSED" },
+	{ EACCES, "EACCES" }, { ENOMEM, "ENOMEM" }, { ENOSPC, "ENOSPC" },
+	{ EEXIST, "EEXIST" }, { ERANGE, "ERANGE" }, { EPIPE, "EPIPE" },
+	{ ENOTSUP, "ENOTSUP" }, { EINTR, "EINTR" }, { ECANCELED, "ECANCELED" },
+	{ EBADF, "EBADF" }, { EISCONN, "EISCONN" }, { E2BIG, "E2BIG" },
+	{ ENOTSOCK, "ENOTSOCK" }, { EMFILE, "EMFILE" }, { EIO, "EIO" },
+	{ VHU_EEXPECT, "EEXPECT" },
+};
+
 const char *vhu_errno_name(int code)
 {
-	static const struct { int code; const char *name; } names[] = {
-		{ EPROTO, "EPROTO" }, { EBADMSG, "EBADMSG" },
-		{ ETIMEDOUT, "ETIMEDOUT" }, { ECONNRESET, "ECONNRESET" },
-		{ EFAULT, "EFAULT" }, { ELOOP, "ELOOP" }, { EINVAL, "EINVAL" },
-		{ ENOTCONN, "ENOTCONN" }, { EMSGSIZE, "EMSGSIZE" },
-		{ ENOENT, "ENOENT" }, { ECONNREFUSED, "ECONNREFUSED" },
-		{ EACCES, "EACCES" }, { ENOMEM, "ENOMEM" }, { ENOSPC, "ENOSPC" },
-		{ EEXIST, "EEXIST" }, { ERANGE, "ERANGE" }, { EPIPE, "EPIPE" },
-		{ ENOTSUP, "ENOTSUP" }, { EINTR, "EINTR" }, { ECANCELED, "ECANCELED" },
-		{ EBADF, "EBADF" }, { EISCONN, "EISCONN" }, { E2BIG, "E2BIG" },
-		{ ENOTSOCK, "ENOTSOCK" }, { EMFILE, "EMFILE" }, { EIO, "EIO" },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].code == code)
-			return names[i].name;
+	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+		if (errno_names[i].code == code)
+			return errno_names[i].name;
 	return "EUNKNOWN";
+}
+
+int vhu_errno_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+		if (strcmp(errno_names[i].name, name) == 0)
+			return errno_names[i].code;
+	return 0;
+}
+
+const char *vhu_errno_name_at(unsigned i)
+{
+	return i < sizeof(errno_names) / sizeof(errno_names[0]) ? errno_names[i].name : NULL;
 }

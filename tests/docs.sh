@@ -247,6 +247,16 @@ fi
 check "CHECK lists every case of vhuctl check --list, with its level, section and title" \
 	"$(diff "$tmp/check-cases" "$tmp/man-check-cases" | sed -n 's/^< /--list has, the man page not: /p; s/^> /the man page has, --list not: /p')"
 
+# EXIT STATUS has an entry for each status vhuctl's table has, and no other.
+"$VHUCTL" --list-exit-codes | cut -f1 | sort >"$tmp/exit-codes"
+section "EXIT STATUS" | awk 'prev == ".TP" && /^\.B [0-9]+$/ { print $2 } { prev = $0 }' | sort >"$tmp/man-exit-codes"
+if [ -s "$tmp/exit-codes" ]; then
+	check "EXIT STATUS lists every status of --list-exit-codes, and no other" \
+		"$(diff "$tmp/exit-codes" "$tmp/man-exit-codes" | sed -n 's/^< /vhuctl has, the man page not: /p; s/^> /the man page has, vhuctl not: /p')"
+else
+	not_ok "vhuctl --list-exit-codes lists the exit statuses"
+fi
+
 # --- (d) completions mention every option -----------------------------------
 for f in "$BASHCOMP" "$ZSHCOMP"; do
 	miss=

@@ -10,7 +10,7 @@ start_fake "$S" noreply
 t0=$(date +%s%N)
 run_vhuctl -t 300 "$S" -c get-features
 t1=$(date +%s%N)
-is "$RC" 1 "no reply: exit status 1"
+is "$RC" 5 "no reply: exit status 5 (a wait timed out)"
 like "$ERR" "GET_FEATURES: no reply from the back-end before the timeout" "no reply: error names the request"
 is "$(jline 1 | jq -r .error.code)" ETIMEDOUT "no reply: error object with ETIMEDOUT"
 ok $(( (t1 - t0) / 1000000 < 3000 ? 0 : 1 )) "no reply: gave up after the 300 ms timeout ($(( (t1 - t0) / 1000000 )) ms)"
@@ -358,8 +358,8 @@ timed_timeout() {
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	E=$(printf '%s\n' "$OUT" | jq -c 'select(.error)' | tail -n 1)
 	ok $(( ms < bound ? 0 : 1 )) "$desc: ends in $ms ms"
-	is "$RC/$(printf '%s' "$E" | jq -r '[.command, .error.code] | join(" ")')" "1/$cmd ETIMEDOUT" \
-		"$desc: exit 1, an ETIMEDOUT error object from '$cmd'"
+	is "$RC/$(printf '%s' "$E" | jq -r '[.command, .error.code] | join(" ")')" "5/$cmd ETIMEDOUT" \
+		"$desc: exit 5, an ETIMEDOUT error object from '$cmd'"
 }
 start_fake "$S" ok ok ok "backend=2,flags=0x9,flood=20000"
 timed_timeout 6000 get-features "a channel whose answers nobody reads, -t 1000, a sleep of 500 and a request" \
@@ -428,7 +428,7 @@ wait "$V"
 RC=$?
 OUT=$(cat "$TMP/out")
 ERR=$(cat "$TMP/err")
-is "$RC" 1 "no SIGPIPE death writing to a closed back-end"
+is "$RC" 5 "no SIGPIPE death writing to a closed back-end (exit 5)"
 like "$ERR" "<stdin>:3:1: error: SET_OWNER: back-end closed the connection before this request was sent, after SET_OWNER (<stdin>:2, not answered," \
 	"the request that found the socket closed names the one the back-end hung up after, and its line"
 like "$ERR" "<stdin>:2:1: note: the back-end accepted the request sent here, then closed the connection" "a note points at that line"

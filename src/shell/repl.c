@@ -156,7 +156,7 @@ static void on_line(char *line)
 	rl_callback_installed = false;
 	wire_cancel = 0;
 	st = run_source(sess, &src);
-	if (st == RUN_FAILED)
+	if (st == RUN_FAILED || st == RUN_INVALID)
 		worst = RUN_FAILED;
 	if (st == RUN_SIGNALLED)
 		sess->quit = true;

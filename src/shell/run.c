@@ -17,6 +17,56 @@
 
 volatile sig_atomic_t run_signal;
 
+/* One row per exit status: --help, the man page and the code below read it. */
+static const struct run_exit exits[] = {
+	{ 0, "ok", "every command succeeded, and every expect held" },
+	{ 1, "failed", "a command failed: the back-end refused a request, answered wrongly or "
+		       "broke the protocol, or vhuctl could not do what was asked" },
+	{ 2, "usage", "a bad option or argument on vhuctl's own command line" },
+	{ 3, "invalid", "a script or -c text does not parse (a command, argument, name or number): "
+			"nothing of it ran" },
+	{ 4, "expect", "an expect did not hold" },
+	{ 5, "connection", "no connection: the socket could not be reached, the back-end went away, "
+			   "or a wait timed out" },
+};
+
+const struct run_exit *run_exits(unsigned *n)
+{
+	*n = sizeof(exits) / sizeof(exits[0]);
+	return exits;
+}
+
+/* The first failure of the run decides the exit status. */
+static int first_failure;
+
+int run_exit_status(void)
+{
+	return first_failure ? first_failure : RUN_EXIT_FAILED;
+}
+
+/* What a failure of command NAME with CODE says about the run. */
+static int failure_class(const char *name, int code)
+{
+	switch (code) {
+	case VHU_EEXPECT:
+		return RUN_EXIT_EXPECT;
+	case ENOTCONN: case ETIMEDOUT: case ECONNRESET: case ECONNREFUSED: case EPIPE:
+		return RUN_EXIT_CONNECTION;
+	default:
+		break;
+	}
+	if (name && (strcmp(name, "connect") == 0 || strcmp(name, "reconnect") == 0 ||
+		     strcmp(name, "listen") == 0 || strcmp(name, "accept") == 0))
+		return RUN_EXIT_CONNECTION;
+	return RUN_EXIT_FAILED;
+}
+
+static void note_failure(int class)
+{
+	if (!first_failure)
+		first_failure = class;
+}
+
 static void on_stop_signal(int sig)
 {
 	run_signal = sig;
@@ -120,36 +170,79 @@ static struct json_object *error_object(const struct run_src *src, int code, con
 	return e;
 }
 
-/* Report an error: an object on stdout, a located message on stderr. */
-static bool report(struct session *s, const struct run_src *src, struct json_object *out,
-		   int code, const char *msg, unsigned line, unsigned col, unsigned len)
+/* A failure: its object is out, its message on stderr waits for the next
+ * command, which may be an 'expect' that says the failure was meant. */
+struct pending {
+	bool set;
+	int class;
+	unsigned line, col, len;
+	char msg[1500];
+	bool note;		/* and a note about the command that sent what broke */
+	bool note_same_run;
+	struct sender note_at;
+};
+
+/* MSG with what the session knows about it: the signal, why the
+ * connection went. */
+static void explain(const struct session *s, int code, const char *msg, char *why, size_t len)
 {
-	char why[1500];
+	if (run_signal && code == ECANCELED)
+		snprintf(why, len, "%s (SIG%s)", msg, sigabbrev_np(run_signal) ? sigabbrev_np(run_signal) : "?");
+	else if (code == ENOTCONN && s->gone_why[0])
+		snprintf(why, len, "%s: %s", msg, s->gone_why);
+	else if (code == ENOTCONN)
+		snprintf(why, len, "%s (use 'connect PATH'%s)", msg, s->conn.listen_fd >= 0 ? " or 'accept'" : "");
+	else
+		snprintf(why, len, "%s", msg);
+}
+
+/* A failure's object on stdout (kept as the last result, and under NAME),
+ * its message into P for commit(). */
+static bool report_object(struct session *s, const struct run_src *src, struct json_object *out,
+			  const char *name, int code, const char *msg, unsigned line, unsigned col,
+			  unsigned len, int class, struct pending *p)
+{
 	bool ok = true;
 
-	if (run_signal && code == ECANCELED) {
-		snprintf(why, sizeof(why), "%s (SIG%s)", msg, sigabbrev_np(run_signal) ? sigabbrev_np(run_signal) : "?");
-		msg = why;
-	} else if (code == ENOTCONN && s->gone_why[0]) {
-		snprintf(why, sizeof(why), "%s: %s", msg, s->gone_why);
-		msg = why;
-	} else if (code == ENOTCONN) {
-		snprintf(why, sizeof(why), "%s (use 'connect PATH'%s)", msg,
-			 s->conn.listen_fd >= 0 ? " or 'accept'" : "");
-		msg = why;
-	}
+	*p = (struct pending){ .set = true, .class = class, .line = line, .col = col, .len = len ? len : 1 };
+	explain(s, code, msg, p->msg, sizeof(p->msg));
 	if (!out)
 		out = json_object_new_object();
 	/* A person at a terminal gets the located message alone when the object
 	 * would say nothing more; pipes and files always get the object. */
-	if (!(s->interactive && json_object_object_length(out) <= 1)) {
-		jb_add(out, "ok", json_object_new_boolean(0));
-		jb_add(out, "error", error_object(src, code, msg, line, col));
+	jb_add(out, "ok", json_object_new_boolean(0));
+	jb_add(out, "error", error_object(src, code, p->msg, line, col));
+	if (!(s->interactive && json_object_object_length(out) <= 3))
 		ok = out_print(s, out);
-	}
-	json_object_put(out);
+	if (class == RUN_EXIT_EXPECT)
+		session_result_done(s, out);	/* the next expect looks at the command before */
+	else
+		session_keep_result(s, out, name);
 	fflush(stdout);	/* keep stdout and stderr in order when they share a file */
-	print_located(src, line, col, len ? len : 1, msg);
+	return ok;
+}
+
+/* The failure in P is shown, and counts for the run's exit status. */
+static void commit(const struct run_src *src, struct pending *p)
+{
+	if (!p->set)
+		return;
+	print_located(src, p->line, p->col, p->len, p->msg);
+	if (p->note)
+		print_note(src, p->note_same_run, p->note_at.where, p->note_at.line, p->note_at.col,
+			   p->note_at.len, "the back-end accepted the request sent here, then closed the connection");
+	note_failure(p->class);
+	p->set = false;
+}
+
+/* Report an error at once: object and message. */
+static bool report(struct session *s, const struct run_src *src, struct json_object *out,
+		   int code, const char *msg, unsigned line, unsigned col, unsigned len, int class)
+{
+	struct pending p;
+	bool ok = report_object(s, src, out, NULL, code, msg, line, col, len, class, &p);
+
+	commit(src, &p);
 	return ok;
 }
 
@@ -315,12 +408,14 @@ static void blame_hangup(struct session *s, bool sent_here, struct vhu_err *e,
 		*note = NULL;	/* this very command */
 }
 
-/* Run one tokenized command; returns false when the run must stop. */
+/* Run one tokenized command; returns false when the run must stop. A
+ * failure leaves its message in *P (see commit()). */
 static bool run_one(struct session *s, const struct run_src *src, unsigned run,
-		    const struct tok_cmd *c, bool *failed)
+		    const struct tok_cmd *c, struct pending *p)
 {
 	struct cmd_ctx ctx = { .s = s };
-	unsigned words = 0;
+	unsigned words = 0, n = c->n;
+	const struct tok *name = cmd_split_as(c->v, &n);
 	struct tok end;
 	const struct tok *t;
 	bool was_connected, sent_here, dropped = false;
@@ -329,11 +424,10 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 
 	if (s->echo)
 		echo_command(c);
-	if (cmd_resolve(&ctx, c->v, c->n, &words) < 0) {
+	if (cmd_resolve(&ctx, c->v, n, &words) < 0) {
 		t = &c->v[ctx.bad_tok];
-		*failed = true;
-		return report(s, src, session_result(s, c->v[0].text), ctx.err.code, ctx.err.msg, t->line,
-			      t->col, t->len) && s->keep_going;
+		return report_object(s, src, session_result(s, c->v[0].text), name ? name->text : NULL,
+				     ctx.err.code, ctx.err.msg, t->line, t->col, t->len, RUN_EXIT_INVALID, p);
 	}
 	ctx.out = session_result(s, ctx.cmd->name);
 	was_connected = conn_connected(&s->conn);
@@ -350,31 +444,35 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 		const struct sender *note = NULL;
 		bool ok;
 
-		t = blame(c, words, ctx.bad_tok, ctx.argc, &end);
-		*failed = true;
+		t = blame(c, words, ctx.bad_tok, n - words, &end);
 		if (was_connected && !conn_connected(&s->conn) && ctx.err.code == ECONNRESET)
 			blame_hangup(s, sent_here, &ctx.err, &note);
-		ok = report(s, src, ctx.out, ctx.err.code ? ctx.err.code : -r,
-			    ctx.err.msg[0] ? ctx.err.msg : strerror(-r), t->line, t->col, t->len);
-		if (note)
-			print_note(src, note->run == run, note->where, note->line, note->col, note->len,
-				   "the back-end accepted the request sent here, then closed the connection");
+		ok = report_object(s, src, ctx.out, name ? name->text : NULL, ctx.err.code ? ctx.err.code : -r,
+				   ctx.err.msg[0] ? ctx.err.msg : strerror(-r), t->line, t->col, t->len,
+				   failure_class(ctx.cmd->name, ctx.err.code ? ctx.err.code : -r), p);
+		if (note) {
+			p->note = true;
+			p->note_same_run = note->run == run;
+			p->note_at = *note;
+		}
 		if (s->auto_reconnect && !conn_connected(&s->conn))
 			auto_reconnect(s);
-		return ok && s->keep_going && !s->quit;
+		return ok && !s->quit;
 	}
 	if (s->auto_reconnect && was_connected && !conn_connected(&s->conn) &&
 	    strcmp(ctx.cmd->name, "disconnect") != 0)
 		dropped = true;
-	if (ctx.out && src->quiet) {
-		session_result_done(s, ctx.out);
-	} else if (ctx.out) {
-		bool ok;
+	if (ctx.out) {
+		bool ok = true;
 
 		jb_add(ctx.out, "ok", json_object_new_boolean(1));
-		ok = out_result(s, ctx.out, ctx.show);
-
-		session_result_done(s, ctx.out);
+		if (!src->quiet)
+			ok = out_result(s, ctx.out, ctx.show);
+		/* What an expect looks at next; an expect's own result is not. */
+		if (strcmp(ctx.cmd->name, "expect") == 0)
+			session_result_done(s, ctx.out);
+		else
+			session_keep_result(s, ctx.out, name ? name->text : NULL);
 		if (!ok)
 			return false;
 	}
@@ -390,28 +488,133 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 	return !s->quit;
 }
 
+static bool is_expect(const struct tok_cmd *c)
+{
+	return c->n && strcmp(c->v[0].text, "expect") == 0;
+}
+
+/* --- the check of a whole script before it runs (and --check) ---------- */
+
+#define CHECK_ERRORS_MAX 20
+
+
+/* Check every command of SRC, and of the scripts it sources (DEPTH deep
+ * so far), reporting each error. Returns the number of errors. */
+static unsigned check_source(struct session *s, const struct run_src *src, struct cmd_check *st,
+			     unsigned depth, unsigned *commands)
+{
+	struct tokenizer t;
+	struct tok_cmd c = { 0 };
+	struct tok_error te;
+	unsigned errors = 0;
+	int r;
+
+	tok_init(&t, src->text, src->len, src->first_line);
+	while (errors < CHECK_ERRORS_MAX && (r = tok_next(&t, &c, &te)) != 0) {
+		struct vhu_err e = { 0 };
+		unsigned bad = 0;
+
+		if (r < 0) {
+			report(s, src, NULL, EINVAL, te.msg, te.line, te.col, te.len, RUN_EXIT_INVALID);
+			errors++;
+			continue;
+		}
+		if (c.n == 0)
+			continue;
+		(*commands)++;
+		if (cmd_check(st, c.v, c.n, &bad, &e) < 0) {
+			struct tok end;
+			const struct tok *at = blame(&c, 0, (int)bad, c.n, &end);
+
+			report(s, src, session_result(s, c.v[0].text), e.code, e.msg, at->line, at->col, at->len,
+			       RUN_EXIT_INVALID);
+			errors++;
+			continue;
+		}
+		if (st->source) {
+			const struct tok *at = &c.v[st->source_tok];
+			char *text = NULL;
+			size_t len = 0;
+			int rr = depth >= SOURCE_DEPTH_MAX ? -ELOOP : run_read_script(st->source, &text, &len);
+
+			if (rr < 0) {
+				char msg[600];
+
+				if (rr == -ELOOP)
+					snprintf(msg, sizeof(msg), "%s: 'source' nested more than %d deep", st->source,
+						 SOURCE_DEPTH_MAX);
+				else
+					snprintf(msg, sizeof(msg), "%s: %s", st->source, strerror(-rr));
+				report(s, src, session_result(s, "source"), -rr, msg, at->line, at->col, at->len,
+				       RUN_EXIT_INVALID);
+				errors++;
+			} else {
+				struct run_src sub = { .name = at->text, .text = text, .len = len, .first_line = 1 };
+
+				errors += check_source(s, &sub, st, depth + 1, commands);
+			}
+			free(text);
+		}
+	}
+	tok_cmd_free(&c);
+	return errors;
+}
+
+enum run_status run_precheck(struct session *s, const struct run_src *src, unsigned *commands,
+			  unsigned *errors)
+{
+	struct cmd_check st;
+
+	cmd_check_init(&st, s);
+	*errors += check_source(s, src, &st, s->depth, commands);
+	return *errors ? RUN_INVALID : RUN_OK;
+}
+
 enum run_status run_source(struct session *s, const struct run_src *src)
 {
 	struct tokenizer t;
 	struct tok_cmd c = { 0 };
 	struct tok_error te;
-	bool failed = false;
-	unsigned run = ++run_serial;
+	struct pending p = { 0 };
+	bool failed = false, go = true;
+	unsigned run = ++run_serial, commands = 0, errors = 0;
 	int r;
 
+	/* Nothing runs of a script that does not parse: a typo on its last
+	 * line fires no request. */
+	if (run_precheck(s, src, &commands, &errors) != RUN_OK)
+		return ferror(stdout) ? RUN_OUTPUT_GONE : RUN_INVALID;
 	tok_init(&t, src->text, src->len, src->first_line);
-	while ((r = tok_next(&t, &c, &te)) != 0) {
-		if (r < 0) {
+	while (go && (r = tok_next(&t, &c, &te)) != 0) {
+		if (r < 0 || c.n == 0)
+			continue;	/* the check above saw no error there */
+		if (p.set && !is_expect(&c)) {
+			commit(src, &p);
 			failed = true;
-			if (!report(s, src, NULL, EINVAL, te.msg, te.line, te.col, te.len) || !s->keep_going)
+			if (!s->keep_going)
 				break;
-			continue;
 		}
-		if (c.n == 0)
-			continue;
-		if (!run_one(s, src, run, &c, &failed))
-			break;
+		if (is_expect(&c) && p.set) {
+			struct pending was = p;
+
+			/* The failure before it was meant when this expect holds;
+			 * else it is shown first, and the expect's failure counts. */
+			p.set = false;
+			go = run_one(s, src, run, &c, &p);
+			if (p.set) {
+				was.class = p.class;
+				commit(src, &was);
+			}
+		} else {
+			go = run_one(s, src, run, &c, &p);
+		}
+		if (p.set && p.class == RUN_EXIT_EXPECT) {	/* no later expect can mean it */
+			commit(src, &p);
+			failed = true;
+			go = go && s->keep_going;
+		}
 		if (run_signal) {
+			commit(src, &p);
 			tok_cmd_free(&c);
 			return RUN_SIGNALLED;
 		}
@@ -419,6 +622,10 @@ enum run_status run_source(struct session *s, const struct run_src *src)
 			tok_cmd_free(&c);
 			return RUN_OUTPUT_GONE;
 		}
+	}
+	if (p.set) {
+		commit(src, &p);
+		failed = true;
 	}
 	tok_cmd_free(&c);
 	if (ferror(stdout))
@@ -460,22 +667,29 @@ static char *slurp(int fd, size_t *len)
 	return buf;
 }
 
-int run_file(struct session *s, const char *path, enum run_status *status)
+int run_read_script(const char *path, char **text, size_t *len)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	struct run_src src;
-	size_t len;
-	char *text;
 
 	if (fd < 0)
 		return -errno;
-	text = slurp(fd, &len);
+	*text = slurp(fd, len);
 	if (!is_stdin)
 		close(fd);
-	if (!text)
-		return -errno;
-	src = (struct run_src){ .name = is_stdin ? "<stdin>" : path, .text = text,
+	return *text ? 0 : -errno;
+}
+
+int run_file(struct session *s, const char *path, enum run_status *status)
+{
+	struct run_src src;
+	size_t len;
+	char *text;
+	int r = run_read_script(path, &text, &len);
+
+	if (r < 0)
+		return r;
+	src = (struct run_src){ .name = strcmp(path, "-") == 0 ? "<stdin>" : path, .text = text,
 				.len = len, .first_line = 1 };
 	*status = run_source(s, &src);
 	free(text);

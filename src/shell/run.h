@@ -18,6 +18,26 @@ struct run_src {
 	bool quiet;		/* print errors only (the SOCKET argument's connect) */
 };
 
+/* vhuctl's exit statuses: one row each (--help and the man page list them). */
+enum {
+	RUN_EXIT_OK = 0,
+	RUN_EXIT_FAILED = 1,
+	RUN_EXIT_USAGE = 2,
+	RUN_EXIT_INVALID = 3,
+	RUN_EXIT_EXPECT = 4,
+	RUN_EXIT_CONNECTION = 5,
+};
+
+struct run_exit {
+	int status;
+	const char *name;
+	const char *meaning;
+};
+
+const struct run_exit *run_exits(unsigned *n);
+/* The exit status of a run that did not succeed: that of its first failure. */
+int run_exit_status(void);
+
 /* What 'source' and 'replay' use to run commands (session->runner). */
 extern const struct session_runner run_runner;
 
@@ -37,6 +57,13 @@ void run_die_of_signal(void) __attribute__((noreturn));
 /* Run every command in SRC, printing one JSON object per command. Stops at
  * the first failure unless the session keeps going. */
 enum run_status run_source(struct session *s, const struct run_src *src);
+/* Check every command of SRC (and of the scripts it sources) without
+ * running any, reporting each error; add to *commands and *errors.
+ * RUN_INVALID when there was one. run_source does this first. */
+enum run_status run_precheck(struct session *s, const struct run_src *src, unsigned *commands,
+			  unsigned *errors);
+/* The text of script PATH ("-": stdin) in *text (malloc'd), or -errno. */
+int run_read_script(const char *path, char **text, size_t *len);
 /* Read FILE ("-" for stdin) and run it; *status gets the outcome. Returns
  * -errno when the file cannot be read. */
 int run_file(struct session *s, const char *path, enum run_status *status);

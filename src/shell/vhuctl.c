@@ -16,21 +16,18 @@
 #include "shell/repl.h"
 #include "shell/run.h"
 
-enum {
-	EXIT_CMD_FAILED = 1,
-	EXIT_USAGE = 2,
-};
-
 enum opt_id {
 	OPT_COMMAND = 'c', OPT_FILE = 'f', OPT_TIMEOUT = 't', OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_JSON = 256, OPT_DEVICE, OPT_KEEP_GOING, OPT_ECHO, OPT_SYNC, OPT_NO_ACK, OPT_COLOR,
 	OPT_LIST_COMMANDS, OPT_COMPLETE, OPT_LISTEN, OPT_WAIT, OPT_RECONNECT, OPT_NO_PAGER,
+	OPT_CHECK = 'n', OPT_LIST_EXIT_CODES = 300,
 };
 
 /* One row per option: getopt's table and --help both come from here. */
 static const struct opt_row opts[] = {
 	{ "command", required_argument, OPT_COMMAND, "'CMD; CMD'", "run commands and exit (repeatable)" },
 	{ "file", required_argument, OPT_FILE, "FILE", "run a script ('-' is stdin)" },
+	{ "check", no_argument, OPT_CHECK, NULL, "check the commands of -c and -f (and what they source) without running them" },
 	{ "timeout", required_argument, OPT_TIMEOUT, "MS", "bound on each command, 1..3600000 ms (default 5000)" },
 	{ "json", required_argument, OPT_JSON, "pretty|compact", "output style (default: pretty on a terminal)" },
 	{ "no-pager", no_argument, OPT_NO_PAGER, NULL, "never put long help through $PAGER" },
@@ -39,13 +36,14 @@ static const struct opt_row opts[] = {
 	{ "listen", required_argument, OPT_LISTEN, "PATH", "serve PATH and wait for a back-end to connect" },
 	{ "wait", no_argument, OPT_WAIT, NULL, "with --listen and accept: wait for ever, not the timeout" },
 	{ "reconnect", no_argument, OPT_RECONNECT, NULL, "when the back-end goes away, dial (or accept) it again" },
-	{ "keep-going", no_argument, OPT_KEEP_GOING, NULL, "go on after a failed command (exit status still 1)" },
+	{ "keep-going", no_argument, OPT_KEEP_GOING, NULL, "go on after a failed command (exit status: the first failure)" },
 	{ "echo", no_argument, OPT_ECHO, NULL, "print each command on stderr before running it" },
 	{ "sync", no_argument, OPT_SYNC, NULL, "GET_FEATURES barrier after requests that get no reply" },
 	{ "no-ack", no_argument, OPT_NO_ACK, NULL, "do not set NEED_REPLY even when REPLY_ACK is negotiated" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
 	{ "version", no_argument, OPT_VERSION, NULL, "show the version" },
 	{ "list-commands", no_argument, OPT_LIST_COMMANDS, NULL, NULL },	/* for shell completion */
+	{ "list-exit-codes", no_argument, OPT_LIST_EXIT_CODES, NULL, NULL },	/* for the man page */
 	{ "complete", required_argument, OPT_COMPLETE, "LINE", NULL },	/* the same, for any word */
 };
 
@@ -61,7 +59,23 @@ static void usage(FILE *f)
 	opt_help(f, opts, NOPTS);
 	fprintf(f, "\nWith no -c or -f, commands are read from stdin: a prompt on a terminal,\n"
 		"a script otherwise. 'vhuctl -c help' lists the commands.\n\n"
-		"Exit status: 0 success, 1 a command failed, 2 usage error.\n");
+		"Exit status (the first failure's):\n");
+	{
+		unsigned n;
+		const struct run_exit *x = run_exits(&n);
+
+		for (unsigned i = 0; i < n; i++)
+			fprintf(f, "  %d  %-10s  %s\n", x[i].status, x[i].name, x[i].meaning);
+	}
+}
+
+static void list_exit_codes(void)
+{
+	unsigned n;
+	const struct run_exit *x = run_exits(&n);
+
+	for (unsigned i = 0; i < n; i++)
+		printf("%d\t%s\t%s\n", x[i].status, x[i].name, x[i].meaning);
 }
 
 struct job {
@@ -75,6 +89,8 @@ struct options {
 	int color;		/* -1 auto, 0 never, 1 always */
 	int json;		/* -1 auto */
 	bool list_commands;
+	bool list_exit_codes;
+	bool check;		/* -n: check the commands, run none */
 	const char *complete;	/* --complete LINE: what the prompt would offer */
 	bool no_pager;
 	const char *listen;
@@ -155,6 +171,8 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 		case OPT_SYNC: s->sync = true; break;
 		case OPT_NO_ACK: s->ack = false; break;
 		case OPT_LIST_COMMANDS: o->list_commands = true; break;
+		case OPT_LIST_EXIT_CODES: o->list_exit_codes = true; break;
+		case OPT_CHECK: o->check = true; break;
 		case OPT_COMPLETE: o->complete = optarg; break;
 		case OPT_NO_PAGER: o->no_pager = true; break;
 		case OPT_HELP: usage(stdout); exit(0);
@@ -230,7 +248,59 @@ static int finish(struct session *s, enum run_status worst)
 	if (run_signal)
 		run_die_of_signal();
 	run_hold_signals();
-	return worst == RUN_OK ? 0 : EXIT_CMD_FAILED;
+	return worst == RUN_OK ? 0 : run_exit_status();
+}
+
+/* -n: every job's commands checked, none run; nothing is connected to. */
+static int check_only(struct session *s, const struct options *o)
+{
+	struct json_object *sum;
+	unsigned commands = 0, errors = 0, files = 0;
+	bool unreadable = false;
+
+	for (unsigned i = 0; i < o->njobs || (o->njobs == 0 && i == 0); i++) {
+		const char *path = o->njobs == 0 ? "-" : o->jobs[i].is_file ? o->jobs[i].text : NULL;
+		struct run_src src = { .name = "command line", .first_line = 1 };
+		char *text = NULL;
+
+		if (path) {
+			int r = run_read_script(path, &text, &src.len);
+
+			if (r < 0) {
+				fprintf(stderr, "vhuctl: %s: %s\n", path, strerror(-r));
+				unreadable = true;
+				continue;
+			}
+			src.name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+			src.text = text;
+			files++;
+		} else {
+			src.text = o->jobs[i].text;
+			src.len = strlen(src.text);
+		}
+		run_precheck(s, &src, &commands, &errors);
+		free(text);
+	}
+	sum = session_result(s, "check-script");
+	json_object_object_add(sum, "checked", json_object_new_int64(commands));
+	json_object_object_add(sum, "errors", json_object_new_int64(errors));
+	json_object_object_add(sum, "ok", json_object_new_boolean(!errors && !unreadable));
+	if (errors || unreadable) {
+		struct json_object *e = json_object_new_object();
+		char msg[120];
+
+		snprintf(msg, sizeof(msg), unreadable ? "a script could not be read" : "%u error%s in %u command%s",
+			 errors, errors == 1 ? "" : "s", commands, commands == 1 ? "" : "s");
+		json_object_object_add(e, "code", json_object_new_string(vhu_errno_name(unreadable ? ENOENT : EINVAL)));
+		json_object_object_add(e, "message", json_object_new_string(msg));
+		json_object_object_add(sum, "error", e);
+	}
+	out_print(s, sum);
+	json_object_put(sum);
+	session_free(s);
+	if (fflush(stdout) != 0)
+		return RUN_EXIT_FAILED;
+	return unreadable ? RUN_EXIT_USAGE : errors ? RUN_EXIT_INVALID : 0;
 }
 
 /* vhuctl check: the conformance suite, printing as every other command does. */
@@ -240,7 +310,7 @@ static int run_check(int argc, char **argv)
 	int st = check_main(argc, argv, &host);
 
 	if (fflush(stdout) != 0 && st == 0)
-		st = EXIT_CMD_FAILED;
+		st = RUN_EXIT_FAILED;
 	if (run_signal)
 		run_die_of_signal();
 	run_hold_signals();
@@ -263,9 +333,13 @@ int main(int argc, char **argv)
 	s.emit = out_event;
 	s.runner = &run_runner;
 	if (parse_options(argc, argv, &s, &o) < 0)
-		return EXIT_USAGE;
+		return RUN_EXIT_USAGE;
 	if (o.list_commands) {
 		list_commands();
+		return 0;
+	}
+	if (o.list_exit_codes) {
+		list_exit_codes();
 		return 0;
 	}
 	if (o.complete) {
@@ -275,11 +349,11 @@ int main(int argc, char **argv)
 	}
 	if (o.listen && optind < argc) {
 		fprintf(stderr, "vhuctl: --listen and a SOCKET to connect to exclude each other\n");
-		return EXIT_USAGE;
+		return RUN_EXIT_USAGE;
 	}
 	if (argc - optind > 1) {
 		fprintf(stderr, "vhuctl: one SOCKET at most (got '%s' too); try 'vhuctl --help'\n", argv[optind + 1]);
-		return EXIT_USAGE;
+		return RUN_EXIT_USAGE;
 	}
 	s.out = o.json >= 0 ? (enum out_mode)o.json : isatty(1) ? OUT_PRETTY : OUT_COMPACT;
 	/* A person reads help on a terminal; anything else reads JSON, as does
@@ -299,6 +373,8 @@ int main(int argc, char **argv)
 		}
 	}
 	keep = s.keep_going;
+	if (o.check)
+		return check_only(&s, &o);
 	if (optind < argc || o.listen) {
 		st = connect_first(&s, o.listen ? o.listen : argv[optind], o.listen != NULL);
 		if (st != RUN_OK)
@@ -313,7 +389,7 @@ int main(int argc, char **argv)
 			if (r < 0) {
 				fprintf(stderr, "vhuctl: %s: %s\n", o.jobs[i].text, strerror(-r));
 				session_free(&s);
-				return EXIT_USAGE;
+				return RUN_EXIT_USAGE;
 			}
 		} else {
 			struct run_src src = { .name = "command line", .text = o.jobs[i].text,

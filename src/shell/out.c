@@ -157,3 +157,17 @@ void out_event(struct session *s, struct json_object *ev)
 	out_print(s, ev);
 	fflush(stdout);
 }
+
+/* --color for stderr: -1 auto, 0 never, 1 always. Set once, from the
+ * options, before anything is printed. */
+static int stderr_color = -1;
+
+void out_set_stderr_color(int color)
+{
+	stderr_color = color;
+}
+
+bool out_stderr_color(void)
+{
+	return stderr_color == 1 || (stderr_color == -1 && isatty(2) && !getenv("NO_COLOR"));
+}

@@ -48,6 +48,11 @@ bool pager_write(const struct session *s, const char *text, size_t len);
  * behind it). */
 void out_flush(void);
 
+/* Whether messages on stderr may be coloured: a terminal, NO_COLOR unset,
+ * --color not never (out_set_stderr_color). */
+bool out_stderr_color(void);
+void out_set_stderr_color(int color);
+
 /* Print an event that happened on its own (session emit callback);
  * nothing with -q. */
 void out_event(struct session *s, struct json_object *ev);

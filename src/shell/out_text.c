@@ -124,6 +124,7 @@ struct tx {
 	bool bold;			/* names in bold: a terminal that takes colour */
 	const char *shown[16];		/* members of the object at hand its renderer showed */
 	unsigned nshown;
+	bool nested;			/* inside the result: no envelope to leave out */
 };
 
 static struct json_object *member(struct json_object *o, const char *key)
@@ -142,7 +143,7 @@ static bool shown(const struct tx *t, const char *key)
 {
 	static const char *const envelope[] = { "command", "ok", "error", "schema_version", "event" };
 
-	for (size_t i = 0; i < sizeof(envelope) / sizeof(envelope[0]); i++)
+	for (size_t i = 0; !t->nested && i < sizeof(envelope) / sizeof(envelope[0]); i++)
 		if (strcmp(key, envelope[i]) == 0)
 			return true;
 	for (unsigned i = 0; i < t->nshown; i++)
@@ -460,8 +461,10 @@ static void show_members(struct tx *t, unsigned indent, struct json_object *o)
 	int width = 0;
 
 	/* the marks are for the outermost object only */
-	if (indent > 2)
+	if (indent > 2) {
 		sub.nshown = 0;
+		sub.nested = true;
+	}
 	json_object_object_foreach(o, k0, v0) {
 		(void)v0;
 		if (!shown(&sub, k0) && (int)strlen(k0) > width)
@@ -518,6 +521,20 @@ static void message_below(struct tx *t, unsigned indent, struct json_object *m)
 		hexdump(t->f, indent + 2, (uint64_t)json_object_get_int64(member(pl, "offset")), str(pl, "hex"));
 }
 
+/* "mem write gpa=0x1000 written=5": a result on one line, whole. */
+static void flat_line(struct tx *t, unsigned indent, struct json_object *o)
+{
+	fprintf(t->f, "%*s", (int)indent, "");
+	name(t, str(o, "command"));
+	json_object_object_foreach(o, k, v) {
+		if (strcmp(k, "command") == 0 || strcmp(k, "schema_version") == 0 || strcmp(k, "ok") == 0)
+			continue;
+		fprintf(t->f, " %s=", k);
+		put_inline(t->f, v);
+	}
+	fputc('\n', t->f);
+}
+
 /* "GET_FEATURES → 0x175007e46 SIZE_MAX SEG_MAX … (26 µs)": a request
  * command's result (or a step of one) on a line. A step that is no request
  * is its command and its members on a line. */
@@ -527,18 +544,11 @@ static void request_line(struct tx *t, unsigned indent, struct json_object *o)
 		*w = array(o, "warnings"), *sync = member(o, "sync");
 	const char *rn = str(req, "name"), *pn = str(reply, "name");
 
-	fprintf(t->f, "%*s", (int)indent, "");
 	if (!is_request_result(o)) {
-		name(t, str(o, "command"));
-		json_object_object_foreach(o, k, v) {
-			if (strcmp(k, "command") == 0 || strcmp(k, "schema_version") == 0 || strcmp(k, "ok") == 0)
-				continue;
-			fprintf(t->f, " %s=", k);
-			put_inline(t->f, v);
-		}
-		fputc('\n', t->f);
+		flat_line(t, indent, o);
 		return;
 	}
+	fprintf(t->f, "%*s", (int)indent, "");
 	if (rn)
 		name(t, rn);
 	else
@@ -663,22 +673,47 @@ static void text_mem_read(struct tx *t, struct json_object *o)
 /* --version: "vhuctl 0.1.0", then what the build has. */
 static void text_version(struct tx *t, struct json_object *o)
 {
+	struct json_object *f = member(o, "features");
+
 	name(t, "vhuctl");
 	fprintf(t->f, " %s\n", str(o, "version"));
 	mark(t, "version");
+	if (json_object_is_type(f, json_type_object)) {
+		show_members(&(struct tx){ .f = t->f, .bold = t->bold, .nested = true }, 2, f);
+		mark(t, "features");
+	}
 	show_members(t, 2, o);
 }
 
-/* Anything else: its command, then its members (status: aligned
- * "key: value" lines). */
+/* Anything else: a line when it is small and flat (mem write, timeout);
+ * else its command, then its members as aligned "key: value" lines. */
 static void text_generic(struct tx *t, struct json_object *o)
 {
 	const char *c = str(o, "command");
+	int flat = 0;
 
+	json_object_object_foreach(o, k, v) {
+		if (shown(t, k))
+			continue;
+		flat = flat >= 0 && flat < 4 && (!json_object_is_type(v, json_type_object) || is_mask(v)) &&
+		       !json_object_is_type(v, json_type_array) ? flat + 1 : -1;
+	}
+	if (c && flat >= 0 && !t->nshown) {
+		flat_line(t, 0, o);
+		return;
+	}
 	if (c) {
 		name(t, c);
 		fputc('\n', t->f);
 	}
+	show_members(t, 2, o);
+}
+
+/* status: its members as aligned "key: value" lines, always. */
+static void text_members(struct tx *t, struct json_object *o)
+{
+	name(t, str(o, "command"));
+	fputc('\n', t->f);
 	show_members(t, 2, o);
 }
 
@@ -707,7 +742,7 @@ static const struct renderer {
 	{ "vring dump", NULL, text_ring_dump },
 	{ "mem read", NULL, text_mem_read },
 	{ "version", NULL, text_version },
-	{ "status", NULL, text_generic },
+	{ "status", NULL, text_members },
 	{ NULL, is_request_result, text_request },	/* every request command, and raw */
 };
 

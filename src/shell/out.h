@@ -30,8 +30,8 @@ bool out_result(const struct session *s, struct json_object *o, enum cmd_show sh
 
 /* Print O as text for a person: help's results (a listing, a group, a
  * command) and every other result and event, each by the renderer of its
- * kind, or member by member when it has none. Paged when it is long
- * (pager_write). */
+ * kind, or member by member when it has none. Help is paged when it is
+ * long (pager_write). */
 bool out_text(const struct session *s, struct json_object *o);
 
 /* O as the text view reads it: stamped with "schema_version", copied to

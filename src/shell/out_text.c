@@ -613,7 +613,8 @@ static void text_event(struct tx *t, struct json_object *o)
 		if (strcmp(k, "event") == 0 || strcmp(k, "schema_version") == 0)
 			continue;
 		if ((strcmp(k, "message") == 0 || strcmp(k, "request") == 0) && json_object_is_type(v, json_type_object)) {
-			fprintf(t->f, " %s=%s", k, str(v, "name") ? str(v, "name") : json_object_get_string(member(v, "number")));
+			fprintf(t->f, " %s=%s%s", k, str(v, "name") ? "" : "#",
+				str(v, "name") ? str(v, "name") : json_object_get_string(member(v, "number")));
 			put_message(t->f, v);
 			continue;
 		}
@@ -783,7 +784,7 @@ bool out_text(const struct session *s, struct json_object *o)
 	struct json_object *plain;
 	char *text = NULL;
 	size_t len = 0;
-	bool ok;
+	bool ok, help;
 
 	if (!json_object_is_type(o, json_type_object) || !(plain = out_plain(o)))
 		return out_json(s, o);
@@ -791,6 +792,7 @@ bool out_text(const struct session *s, struct json_object *o)
 		json_object_put(plain);
 		return true;
 	}
+	help = str(plain, "command") && strcmp(str(plain, "command"), "help") == 0;
 	t.f = open_memstream(&text, &len);
 	if (t.f) {
 		render(&t, plain);
@@ -802,7 +804,17 @@ bool out_text(const struct session *s, struct json_object *o)
 	json_object_put(plain);
 	if (!text)
 		return false;
-	ok = pager_write(s, text, len);
+	/* Help is paged, as it always was; results and events are not: a
+	 * script's results come one after the other, and an event comes while
+	 * the prompt is in use. */
+	if (help) {
+		ok = pager_write(s, text, len);
+	} else {
+		fwrite(text, 1, len, stdout);
+		if (!s->out_buffered)
+			fflush(stdout);
+		ok = !ferror(stdout);
+	}
 	free(text);
 	return ok;
 }

@@ -139,6 +139,17 @@ static void name(struct tx *t, const char *n)
 	fprintf(t->f, "%s%s%s", t->bold ? BOLD : "", n, t->bold ? RESET : "");
 }
 
+/* A failed result's name: what it shows is what it found before failing
+ * (its error is on stderr). */
+static void command_name(struct tx *t, struct json_object *o)
+{
+	struct json_object *ok = member(o, "ok");
+
+	name(t, str(o, "command"));
+	if (ok && !json_object_get_boolean(ok))
+		fputs(" [failed]", t->f);
+}
+
 static bool shown(const struct tx *t, const char *key)
 {
 	static const char *const envelope[] = { "command", "ok", "error", "schema_version", "event" };
@@ -503,7 +514,8 @@ static void put_message(FILE *f, struct json_object *m)
 		}
 	}
 	if (member(m, "payload_error")) {
-		fprintf(f, " payload_error=\"%s\" payload_hex=%s", str(m, "payload_error"), str(m, "payload_hex"));
+		fprintf(f, " payload_error=\"%s\" payload_hex=%s", str(m, "payload_error"),
+			str(m, "payload_hex") ? str(m, "payload_hex") : "-");
 	}
 	for (size_t i = 0; fds && i < json_object_array_length(fds); i++)
 		fprintf(f, " +%s", str(json_object_array_get_idx(fds, i), "type"));
@@ -525,7 +537,7 @@ static void message_below(struct tx *t, unsigned indent, struct json_object *m)
 static void flat_line(struct tx *t, unsigned indent, struct json_object *o)
 {
 	fprintf(t->f, "%*s", (int)indent, "");
-	name(t, str(o, "command"));
+	command_name(t, o);
 	json_object_object_foreach(o, k, v) {
 		if (strcmp(k, "command") == 0 || strcmp(k, "schema_version") == 0 || strcmp(k, "ok") == 0)
 			continue;
@@ -704,7 +716,7 @@ static void text_generic(struct tx *t, struct json_object *o)
 		return;
 	}
 	if (c) {
-		name(t, c);
+		command_name(t, o);
 		fputc('\n', t->f);
 	}
 	show_members(t, 2, o);
@@ -713,7 +725,7 @@ static void text_generic(struct tx *t, struct json_object *o)
 /* status: its members as aligned "key: value" lines, always. */
 static void text_members(struct tx *t, struct json_object *o)
 {
-	name(t, str(o, "command"));
+	command_name(t, o);
 	fputc('\n', t->f);
 	show_members(t, 2, o);
 }

@@ -351,27 +351,47 @@ static bool is_simple(struct json_object *v)
 	return true;
 }
 
-/* An array of objects as a table: a column per member, in the order they
- * first come; '#' numbers the rows when they have no index of their own. */
-static void show_table(struct tx *t, unsigned indent, struct json_object *rows)
-{
-	const char *cols[24];
-	size_t ncols = 0, nrows = json_object_array_length(rows), w[24];
-	bool number = true;
+#define MAX_COLUMNS 24
 
-	for (size_t r = 0; r < nrows; r++) {
+/* The members ROWS have between them, each once, in COLS (when given),
+ * in the order they first come; MAX_COLUMNS + 1 when there are more. */
+static size_t columns(struct json_object *rows, const char **cols)
+{
+	const char *own[MAX_COLUMNS];
+	size_t ncols = 0;
+
+	if (!cols)
+		cols = own;
+	for (size_t r = 0; r < json_object_array_length(rows); r++) {
 		json_object_object_foreach(json_object_array_get_idx(rows, r), k, v) {
 			size_t c = 0;
 
 			(void)v;
 			while (c < ncols && strcmp(cols[c], k) != 0)
 				c++;
-			if (c == ncols && ncols < sizeof(cols) / sizeof(cols[0]))
+			if (c == ncols && ncols == MAX_COLUMNS)
+				return ncols + 1;
+			if (c == ncols)
 				cols[ncols++] = k;
-			if (strcmp(k, "index") == 0)
-				number = false;
 		}
 	}
+	return ncols;
+}
+
+/* An array of objects as a table (no more than MAX_COLUMNS members between
+ * them): a column per member, in the order they first come; '#' numbers
+ * the rows when they have no index of their own. */
+static void show_table(struct tx *t, unsigned indent, struct json_object *rows)
+{
+	const char *cols[MAX_COLUMNS];
+	size_t ncols = columns(rows, cols), nrows = json_object_array_length(rows), w[MAX_COLUMNS];
+	bool number = true;
+
+	if (ncols > MAX_COLUMNS)
+		ncols = MAX_COLUMNS;	/* show_member asks first: not reached */
+	for (size_t c = 0; c < ncols; c++)
+		if (strcmp(cols[c], "index") == 0)
+			number = false;
 	for (size_t c = 0; c < ncols; c++)
 		w[c] = strlen(cols[c]);
 	for (size_t r = 0; r < nrows; r++)
@@ -446,6 +466,7 @@ static void show_member(struct tx *t, unsigned indent, int width, const char *ke
 			}
 			steps = steps && str(e, "command");
 		}
+		table = table && columns(v, NULL) <= MAX_COLUMNS;
 		if (steps) {		/* steps: a line each, as the command alone prints it */
 			for (size_t i = 0; i < json_object_array_length(v); i++)
 				request_line(t, indent + 2, json_object_array_get_idx(v, i));
@@ -528,7 +549,7 @@ static void message_below(struct tx *t, unsigned indent, struct json_object *m)
 
 	if (!dec)
 		return;
-	show_members(&(struct tx){ .f = t->f, .bold = t->bold }, indent + 2, dec);
+	show_members(&(struct tx){ .f = t->f, .bold = t->bold, .nested = true }, indent + 2, dec);
 	if (str(pl, "hex") && !all_zero(str(pl, "hex")))
 		hexdump(t->f, indent + 2, (uint64_t)json_object_get_int64(member(pl, "offset")), str(pl, "hex"));
 }

@@ -77,6 +77,20 @@ is "$(printf '%s\n' "$OUT" | sed -n 2p)" '  "command": "get-queue-num",' "--json
 run_vhuctl --output=text "$S" -c 'help get-features format=json'
 is "$(printf '%s\n' "$OUT" | jq -r .topic)" get-features "help format=json is JSON in a text session"
 
+# Nothing is lost: every value of a result that has no view of its own (and
+# of status) is in the text, bit names as the view shortens them. The JSON
+# is the copy the text view itself logged, so the values are the same run's.
+: >"$TMP/seen.json"
+VHUCTL_JSON_LOG=$TMP/seen.json run_vhuctl --output=text --device blk "$S" -c 'start; status; blk read 5; mem list; blk id'
+ran_ok "a session of results shown member by member"
+cat "$TMP/seen.json" >>"$VHUCTL_JSON_LOG"
+jq -r 'select(.command == "status" or .command == "blk read" or .command == "mem list" or .command == "blk id")
+	| del(.schema_version, .ok, .command, .data)
+	| paths(scalars) as $p | getpath($p) | tostring | sub("^.*?_F_"; "")' "$TMP/seen.json" | sort -u >"$TMP/values"
+missing=$(while IFS= read -r v; do grep -qF -- "$v" "$TMP/out" || printf '%s ' "$v"; done <"$TMP/values")
+is "$missing" "" "every value of status, blk read, mem list and blk id is in the text ($(wc -l <"$TMP/values") values)"
+ok $(( $(wc -l <"$TMP/values") > 40 ? 0 : 1 )) "…and there are values to look for"
+
 # A result with no renderer of its own shows every member, nested ones too.
 run_vhuctl --output=text -c 'mem add 64K; mem list; timeout'
 printf '%s\n' "$OUT" | normalise >"$TMP/generic.out"

@@ -272,6 +272,15 @@ D["check_summary"] = obj({
     "duration_us": US, "exit_status": count,
 }, ["event", "schema_version", "target", "total", "counts", "crashes", "backend_starts", "duration_us", "exit_status"],
     desc="vhuctl check: the last object, once every case has ended: the count of each verdict, and the crashes with the case during which each came.")
+# vhuctl --version: a result of the program, not of a command of the table.
+D["version"] = obj({
+    "command": {"const": "version"}, "ok": {"const": True}, "schema_version": {"const": 1},
+    "version": STR,
+    "features": obj({"json_c": STR, "readline": STR, "sanitizers": BOOL, "fuzzing": BOOL, "vhost_user_spec": STR,
+                     "schema_version": {"const": 1}},
+                    ["json_c", "readline", "sanitizers", "fuzzing", "vhost_user_spec", "schema_version"]),
+}, ["command", "ok", "schema_version", "version", "features"],
+    desc="vhuctl --version: the version, and what the build has and follows: the json-c and readline it runs with, whether it was configured with sanitizers or for fuzzing, the revision of the vhost-user spec its tables follow, and the schema version.")
 top = {"$schema": "https://json-schema.org/draft/2020-12/schema",
        "$id": "urn:vhuctl:output:1",
        "title": "vhuctl output, schema version 1",
@@ -282,6 +291,7 @@ top = {"$schema": "https://json-schema.org/draft/2020-12/schema",
        "then": {"if": {"properties": {"event": {"const": "check-case"}}}, "then": R("check_case"),
                 "else": {"if": {"properties": {"event": {"const": "check-summary"}}}, "then": R("check_summary"),
                          "else": R("event")}},
-       "else": R("result"),
+       "else": {"if": {"properties": {"command": {"const": "version"}}, "required": ["command", "version"]},
+                "then": R("version"), "else": R("result")},
        "$defs": D}
 print(json.dumps(top, indent=1))

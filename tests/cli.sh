@@ -4,7 +4,10 @@
 
 run_vhuctl --version
 ran_ok "--version exits 0"
-like "$OUT" "vhuctl " "--version prints the name"
+is "$(printf '%s\n' "$OUT" | jq -r '.command + " " + .version')" "version $(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"/\1/p' "$top_builddir/config.h")" \
+	"--version on a pipe is a JSON result with the version (tests/text.sh has more)"
+run_vhuctl --version --output=text
+like "$OUT" "vhuctl " "--version as text prints the name"
 run_vhuctl --help
 like "$OUT" "Usage: vhuctl [OPTIONS] [SOCKET]" "--help prints usage"
 run_vhuctl --bogus

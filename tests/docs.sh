@@ -346,6 +346,8 @@ expect "'vhuctl -c \"net send @DIR/fr' offers the file" "net send @$tmp/data/fra
 expect "'vhuctl -c \"start; vring post 0 out=@DIR/' offers files after ';' and '='" \
 	"start; vring post 0 out=@$tmp/data/frame.bin" vhuctl -c "'start; vring post 0 out=@$tmp/data/"
 expect "'vhuctl --json=p' offers pretty" pretty vhuctl --json = p
+expect "'vhuctl --output=json-' offers json-pretty" json-pretty vhuctl --output = json-
+expect "'vhuctl -o ' offers text" text vhuctl -o ""
 expect "'vhuctl --color=' offers never" never vhuctl --color =
 expect "'vhuctl --device b' offers blk" blk vhuctl --device b
 expect "'vhuctl --no' offers --no-ack" --no-ack vhuctl --no

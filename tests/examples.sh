@@ -50,8 +50,13 @@ ok $(( scripts >= 4 ? 0 : 1 )) "the documents hold scripts ($scripts found)"
 
 # One-liners: 'vhuctl [--device D] ... -c ARG' on one line of a document.
 oneliners=0
+# A command line is a line that starts with vhuctl (after '$ '), or a
+# \`vhuctl ...\` span of the README's prose.
+command_lines() {
+	sed -n -e 's/^\$ //' -e '/^vhuctl /p' "$@"
+	grep -o '`vhuctl [^`]*`' "$@" | tr -d '`'
+}
 while IFS= read -r line; do
-	case $line in .*) continue ;; esac	# a man page's markup, not an example
 	arg=$(printf '%s\n' "$line" | sed -n "s/.*vhuctl .*-c '\\([^']*\\)'.*/\\1/p")
 	[ -n "$arg" ] || arg=$(printf '%s\n' "$line" | sed -n 's/.*vhuctl .*-c \([a-z][a-z0-9-]*\).*/\1/p')
 	[ -n "$arg" ] || continue
@@ -59,7 +64,8 @@ while IFS= read -r line; do
 	oneliners=$((oneliners + 1))
 	out=$(timeout 20 "$VHUCTL" -n ${dev:+--device "$dev"} -c "$arg" 2>&1 >/dev/null)
 	is "$?" 0 "one-liner '$arg'${dev:+ (--device $dev)} checks${out:+: $out}"
-done < <(cat "$top_srcdir/README.md"; unman <"$top_srcdir/man/vhuctl.1"; unman <"$top_srcdir/man/vhuctl-json.7")
+done < <(command_lines "$top_srcdir/README.md"; unman <"$top_srcdir/man/vhuctl.1" | command_lines;
+	  unman <"$top_srcdir/man/vhuctl-json.7" | command_lines)
 ok $(( oneliners >= 5 ? 0 : 1 )) "the documents hold one-liners ($oneliners found)"
 
 # Each command's example in help, where the files they name exist.

@@ -73,4 +73,10 @@ reject "help that is both a list and a command" \
 reject "help with an argument of no known type" \
 	'{"command":"help","topic":"x","usage":"x","summary":"s","group":"meta","arguments":[{"name":"a","type":"int","required":true,"positional":true,"help":"h"}],"ok":true,"schema_version":1}'
 
+V='"command":"version","ok":true,"version":"0.1.0","schema_version":1'
+F='"json_c":"0.16","readline":"8.2","sanitizers":false,"fuzzing":false,"vhost_user_spec":"vhost-user.rst at QEMU commit f6b615b52d1d","schema_version":1'
+accept "--version's result" "{$V,\"features\":{$F}}"
+reject "--version's result without its features" "{$V}"
+reject "--version's result with a feature it does not know" "{$V,\"features\":{$F,\"lua\":\"5.4\"}}"
+
 done_testing

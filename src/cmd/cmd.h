@@ -56,7 +56,8 @@ struct cmd_check {
 
 /* How the front-end shows a result. */
 enum cmd_show {
-	SHOW_JSON,		/* as JSON, like every result */
+	SHOW_SESSION,		/* as the session prints every result (--output) */
+	SHOW_JSON,		/* as JSON, wherever it goes */
 	SHOW_AUTO,		/* as text where the session shows text (s->text), else JSON */
 	SHOW_TEXT,		/* as text, wherever it goes */
 };

@@ -41,7 +41,9 @@ struct kept_fd {
 	int fd;
 };
 
-enum out_mode { OUT_PRETTY, OUT_COMPACT };
+/* How results are printed: JSON indented, JSON one object a line, or the
+ * brief view for a person (src/shell/out_text.c). */
+enum out_mode { OUT_PRETTY, OUT_COMPACT, OUT_TEXT };
 
 /* How a run of commands ended. */
 enum run_status {
@@ -72,8 +74,9 @@ struct session {
 	bool sync;			/* GET_FEATURES barrier after un-acked requests */
 	enum out_mode out;
 	bool color;
-	bool text;			/* results with a text form (help) show it: stdout is
-					 * a terminal and --json was not given */
+	bool text;			/* results with a text form (help) show it: the
+					 * output is text (--output, or a terminal) */
+	bool quiet;			/* -q: only failed results are printed */
 	bool pager;			/* long text goes through $PAGER: a terminal, no --no-pager */
 	bool out_buffered;		/* stdout is a regular file: flush at exit */
 	bool quit;

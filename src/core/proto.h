@@ -5,6 +5,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The text of the spec the tables follow: vhost-user.rst in QEMU at this
+ * commit (the one vhuctl check quotes its sentences from, src/check/cases.c).
+ * vhuctl --version names it; change it when the tables catch up with a newer
+ * revision. */
+#define VHU_SPEC_REVISION	"vhost-user.rst at QEMU commit f6b615b52d1d"
+
 #define VHU_HDR_SIZE		12u
 #define VHU_FLAG_VERSION	0x1u
 #define VHU_FLAG_VERSION_MASK	0x3u

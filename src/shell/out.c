@@ -1,4 +1,4 @@
-/* out.c - printing results: JSON pretty on a terminal, one object per line otherwise. */
+/* out.c - printing results: JSON pretty or one object per line, or through out_text. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,16 +70,42 @@ static void log_copy(const char *text, size_t len)
 	free(line);
 }
 
+static void stamp(struct json_object *o)
+{
+	if (json_object_is_type(o, json_type_object) &&
+	    !json_object_object_get_ex(o, "schema_version", NULL))
+		json_object_object_add(o, "schema_version", json_object_new_int(VHUCTL_SCHEMA_VERSION));
+}
+
+struct json_object *out_plain(struct json_object *o)
+{
+	struct json_object *plain = NULL;
+	struct jw w;
+
+	stamp(o);
+	jw_init(&w);
+	jw_value(&w, o);
+	if (!w.oom) {
+		log_copy(w.buf, w.len);
+		plain = json_tokener_parse(w.buf);
+	}
+	jw_free(&w);
+	return plain;
+}
+
 bool out_print(const struct session *s, struct json_object *o)
+{
+	return s->out == OUT_TEXT ? out_text(s, o) : out_json(s, o);
+}
+
+bool out_json(const struct session *s, struct json_object *o)
 {
 	struct printbuf *pb = NULL;
 	const char *text;
 	size_t len;
 	struct jw w;
 
-	if (json_object_is_type(o, json_type_object) &&
-	    !json_object_object_get_ex(o, "schema_version", NULL))
-		json_object_object_add(o, "schema_version", json_object_new_int(VHUCTL_SCHEMA_VERSION));
+	stamp(o);
 	/* Written by jw, not json-c: a request's result is printed as often as
 	 * requests are made, and json-c's printer costs more than the rest. */
 	jw_init(&w);
@@ -87,7 +113,7 @@ bool out_print(const struct session *s, struct json_object *o)
 	text = w.oom ? "null" : w.buf;
 	len = w.oom ? 4 : w.len;
 	log_copy(text, len);
-	if (s->out == OUT_PRETTY && !w.oom && (pb = printbuf_new())) {
+	if (s->out != OUT_COMPACT && !w.oom && (pb = printbuf_new())) {
 		jw_pretty(pb, w.buf, w.len, 0);
 		text = pb->buf;
 		len = (size_t)pb->bpos;
@@ -110,8 +136,12 @@ bool out_print(const struct session *s, struct json_object *o)
 
 bool out_result(const struct session *s, struct json_object *o, enum cmd_show show)
 {
+	if (s->quiet)
+		return true;
 	if (show == SHOW_TEXT || (show == SHOW_AUTO && s->text))
 		return out_text(s, o);
+	if (show == SHOW_JSON || show == SHOW_AUTO)
+		return out_json(s, o);
 	return out_print(s, o);
 }
 
@@ -122,6 +152,22 @@ void out_flush(void)
 
 void out_event(struct session *s, struct json_object *ev)
 {
+	if (s->quiet)
+		return;
 	out_print(s, ev);
 	fflush(stdout);
+}
+
+/* --color for stderr: -1 auto, 0 never, 1 always. Set once, from the
+ * options, before anything is printed. */
+static int stderr_color = -1;
+
+void out_set_stderr_color(int color)
+{
+	stderr_color = color;
+}
+
+bool out_stderr_color(void)
+{
+	return stderr_color == 1 || (stderr_color == -1 && isatty(2) && !getenv("NO_COLOR"));
 }

@@ -1,4 +1,4 @@
-/* out.h - printing results: JSON pretty on a terminal, one object per line otherwise. */
+/* out.h - printing results: as text on a terminal, one JSON object per line otherwise. */
 #ifndef VHUCTL_OUT_H
 #define VHUCTL_OUT_H
 
@@ -16,16 +16,29 @@
 /* Open the copy of every object that VHUCTL_JSON_LOG names, if any. */
 void out_init(void);
 
-/* Print O on stdout in the session's mode; false when stdout is gone. */
+/* Print O on stdout in the session's mode (--output): JSON, or as text
+ * (out_text); false when stdout is gone. */
 bool out_print(const struct session *s, struct json_object *o);
 
-/* Print result O as its command asked (SHOW, cmd_ctx.show): as JSON
- * (out_print), or as text for a person (out_text). */
+/* Print O as JSON, pretty or compact as the session says (pretty when the
+ * session prints text). */
+bool out_json(const struct session *s, struct json_object *o);
+
+/* Print result O as its command asked (SHOW, cmd_ctx.show); nothing with
+ * -q (s->quiet): failures are printed by the dispatcher, with out_print. */
 bool out_result(const struct session *s, struct json_object *o, enum cmd_show show);
 
-/* Print O as text: help's results (a listing, a group, a command); any
- * other object as JSON. Paged when it is long (pager_write). */
+/* Print O as text for a person: help's results (a listing, a group, a
+ * command) and every other result and event, each by the renderer of its
+ * kind, or member by member when it has none. Help is paged when it is
+ * long (pager_write). */
 bool out_text(const struct session *s, struct json_object *o);
+
+/* O as the text view reads it: stamped with "schema_version", copied to
+ * VHUCTL_JSON_LOG (out_init) as JSON would be, and parsed back into a tree
+ * json-c can look into (jw's spliced members are opaque to it). NULL when
+ * out of memory. */
+struct json_object *out_plain(struct json_object *o);
 
 /* Write TEXT on stdout: through the pager when the session pages (a
  * terminal, no --no-pager) and TEXT is taller than the terminal. */
@@ -35,7 +48,13 @@ bool pager_write(const struct session *s, const char *text, size_t len);
  * behind it). */
 void out_flush(void);
 
-/* Print an event that happened on its own (session emit callback). */
+/* Whether messages on stderr may be coloured: a terminal, NO_COLOR unset,
+ * --color not never (out_set_stderr_color). */
+bool out_stderr_color(void);
+void out_set_stderr_color(int color);
+
+/* Print an event that happened on its own (session emit callback);
+ * nothing with -q. */
 void out_event(struct session *s, struct json_object *ev);
 
 #endif

@@ -1,4 +1,5 @@
-/* out_text.c - results that have a text form (help), as text for a person. */
+/* out_text.c - results and events as text for a person: a renderer per kind, the rest member by member. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,30 +111,743 @@ static void text_command(FILE *f, struct json_object *o)
 		fprintf(f, "\nexample:\n  %s\n", v);
 }
 
-bool out_text(const struct session *s, struct json_object *o)
+/* --- the text view of results ---------------------------------------------
+ * Brief, as ip -br and busctl are: a request is one line, a ring a table,
+ * bytes a hexdump. What a renderer does not show itself is shown member by
+ * member (show_members), so that no member goes unseen. */
+
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+struct tx {
+	FILE *f;
+	bool bold;			/* names in bold: a terminal that takes colour */
+	const char *shown[16];		/* members of the object at hand its renderer showed */
+	unsigned nshown;
+	bool nested;			/* inside the result: no envelope to leave out */
+};
+
+static struct json_object *member(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static void name(struct tx *t, const char *n)
+{
+	fprintf(t->f, "%s%s%s", t->bold ? BOLD : "", n, t->bold ? RESET : "");
+}
+
+/* A failed result's name: what it shows is what it found before failing
+ * (its error is on stderr). */
+static void command_name(struct tx *t, struct json_object *o)
+{
+	struct json_object *ok = member(o, "ok");
+
+	name(t, str(o, "command"));
+	if (ok && !json_object_get_boolean(ok))
+		fputs(" [failed]", t->f);
+}
+
+static bool shown(const struct tx *t, const char *key)
+{
+	static const char *const envelope[] = { "command", "ok", "error", "schema_version", "event" };
+
+	for (size_t i = 0; !t->nested && i < sizeof(envelope) / sizeof(envelope[0]); i++)
+		if (strcmp(key, envelope[i]) == 0)
+			return true;
+	for (unsigned i = 0; i < t->nshown; i++)
+		if (strcmp(key, t->shown[i]) == 0)
+			return true;
+	return false;
+}
+
+static void mark(struct tx *t, const char *key)
+{
+	if (t->nshown < sizeof(t->shown) / sizeof(t->shown[0]))
+		t->shown[t->nshown++] = key;
+}
+
+/* A mask: {"value", "names"[, "unknown_bits"]}. */
+static bool is_mask(struct json_object *v)
+{
+	int n = json_object_is_type(v, json_type_object) ? json_object_object_length(v) : 0;
+
+	return n >= 2 && n <= 3 && str(v, "value") && array(v, "names") &&
+	       (n == 2 || array(v, "unknown_bits"));
+}
+
+/* Bytes read from memory: {"len", "hex", "text"}. */
+static bool is_data(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_object) && json_object_object_length(v) == 3 &&
+	       member(v, "len") && str(v, "hex") && str(v, "text");
+}
+
+/* A bit's name without its prefix, up to the first "_F_": the spec's name
+ * still, as grep finds it (VIRTIO_BLK_F_SEG_MAX is SEG_MAX). */
+static const char *short_bit(const char *n)
+{
+	const char *f = strstr(n, "_F_");
+
+	return f && f[3] ? f + 3 : n;
+}
+
+static void put_mask(FILE *f, struct json_object *m)
+{
+	struct json_object *names = array(m, "names"), *unk = array(m, "unknown_bits");
+
+	fputs(str(m, "value"), f);
+	for (size_t i = 0; i < json_object_array_length(names); i++)
+		fprintf(f, " %s", short_bit(json_object_get_string(json_object_array_get_idx(names, i))));
+	for (size_t i = 0; unk && i < json_object_array_length(unk); i++)
+		fprintf(f, "%sbit%d", i ? "," : " unknown:", json_object_get_int(json_object_array_get_idx(unk, i)));
+}
+
+static bool all_zero(const char *hex)
+{
+	return strspn(hex, "0") == strlen(hex);
+}
+
+static void put_inline(FILE *f, struct json_object *v);
+
+/* K=V K=V: an object on one line; nested objects in braces. */
+static void put_pairs(FILE *f, struct json_object *o, const char *sep)
+{
+	bool first = true;
+
+	json_object_object_foreach(o, k, v) {
+		if (strcmp(k, "schema_version") == 0)
+			continue;
+		fprintf(f, "%s%s=", first ? "" : sep, k);
+		first = false;
+		put_inline(f, v);
+	}
+}
+
+/* Any value on one line, whole. */
+static void put_inline(FILE *f, struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		fputs("-", f);
+		break;
+	case json_type_string: {
+		const char *sv = json_object_get_string(v);
+
+		/* bytes as hex: all-zero runs said in a word */
+		if (strlen(sv) > 32 && strspn(sv, "0123456789abcdef") == strlen(sv) && all_zero(sv))
+			fprintf(f, "<%zu zero bytes>", strlen(sv) / 2);
+		else
+			fputs(*sv ? sv : "\"\"", f);
+		break;
+	}
+	case json_type_object:
+		if (is_mask(v)) {
+			put_mask(f, v);
+		} else if (is_data(v)) {
+			fprintf(f, "%d bytes %s", json_object_get_int(member(v, "len")), str(v, "hex"));
+		} else {
+			fputc('{', f);
+			put_pairs(f, v, " ");
+			fputc('}', f);
+		}
+		break;
+	case json_type_array:
+		if (!json_object_array_length(v))
+			fputs("-", f);
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			if (i)
+				fputc(',', f);
+			put_inline(f, json_object_array_get_idx(v, i));
+		}
+		break;
+	default:
+		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), f);
+		break;
+	}
+}
+
+static char *inline_string(struct json_object *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	put_inline(f, v);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int hexval(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* HEX (two digits a byte) as xxd shows it: the address from BASE, eight
+ * groups of two bytes, the bytes as ASCII. A line like the one before is
+ * a '*', as xxd -a and hexdump -C do. */
+static void hexdump(FILE *f, unsigned indent, uint64_t base, const char *hex)
+{
+	size_t n = strlen(hex) / 2;
+	char prev[33] = "", line[33];
+	bool starred = false;
+
+	for (size_t off = 0; off < n; off += 16) {
+		size_t k = n - off < 16 ? n - off : 16;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(2 * k), hex + 2 * off);
+		if (off && k == 16 && strcmp(line, prev) == 0 && off + 16 < n) {
+			if (!starred)
+				fprintf(f, "%*s*\n", (int)indent, "");
+			starred = true;
+			continue;
+		}
+		starred = false;
+		memcpy(prev, line, sizeof(prev));
+		fprintf(f, "%*s%08" PRIx64 ": ", (int)indent, "", base + off);
+		for (size_t i = 0; i < 16; i++)
+			fprintf(f, i < k ? "%.2s%s" : "  %s", i < k ? line + 2 * i : " ", i % 2 ? " " : "");
+		fputc(' ', f);
+		for (size_t i = 0; i < k; i++) {
+			int c = hexval(line[2 * i]) * 16 + hexval(line[2 * i + 1]);
+
+			fputc(c >= 0x20 && c < 0x7f ? c : '.', f);
+		}
+		fputc('\n', f);
+	}
+}
+
+static uint64_t hex_u64(const char *s)
+{
+	return s ? strtoull(s, NULL, 16) : 0;
+}
+
+/* A cell of a table: a value that fits on a line. */
+static bool is_simple(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!is_simple(json_object_array_get_idx(v, i)) ||
+			    json_object_is_type(json_object_array_get_idx(v, i), json_type_object))
+				return false;
+		return json_object_array_length(v) <= 16;
+	}
+	if (!json_object_is_type(v, json_type_object) || is_mask(v))
+		return true;
+	if (is_data(v) || json_object_object_length(v) > 4)
+		return false;
+	json_object_object_foreach(v, k, m) {
+		(void)k;
+		if (json_object_is_type(m, json_type_object) || json_object_is_type(m, json_type_array))
+			return false;
+	}
+	return true;
+}
+
+#define MAX_COLUMNS 24
+
+/* The members ROWS have between them, each once, in COLS (when given),
+ * in the order they first come; MAX_COLUMNS + 1 when there are more. */
+static size_t columns(struct json_object *rows, const char **cols)
+{
+	const char *own[MAX_COLUMNS];
+	size_t ncols = 0;
+
+	if (!cols)
+		cols = own;
+	for (size_t r = 0; r < json_object_array_length(rows); r++) {
+		json_object_object_foreach(json_object_array_get_idx(rows, r), k, v) {
+			size_t c = 0;
+
+			(void)v;
+			while (c < ncols && strcmp(cols[c], k) != 0)
+				c++;
+			if (c == ncols && ncols == MAX_COLUMNS)
+				return ncols + 1;
+			if (c == ncols)
+				cols[ncols++] = k;
+		}
+	}
+	return ncols;
+}
+
+/* An array of objects as a table (no more than MAX_COLUMNS members between
+ * them): a column per member, in the order they first come; '#' numbers
+ * the rows when they have no index of their own. */
+static void show_table(struct tx *t, unsigned indent, struct json_object *rows)
+{
+	const char *cols[MAX_COLUMNS];
+	size_t ncols = columns(rows, cols), nrows = json_object_array_length(rows), w[MAX_COLUMNS];
+	bool number = true;
+
+	if (ncols > MAX_COLUMNS)
+		ncols = MAX_COLUMNS;	/* show_member asks first: not reached */
+	for (size_t c = 0; c < ncols; c++)
+		if (strcmp(cols[c], "index") == 0)
+			number = false;
+	for (size_t c = 0; c < ncols; c++)
+		w[c] = strlen(cols[c]);
+	for (size_t r = 0; r < nrows; r++)
+		for (size_t c = 0; c < ncols; c++) {
+			struct json_object *v = member(json_object_array_get_idx(rows, r), cols[c]);
+			char *cell = v ? inline_string(v) : NULL;
+
+			if (cell && strlen(cell) > w[c])
+				w[c] = strlen(cell);
+			free(cell);
+		}
+	fprintf(t->f, "%*s%s%s", (int)indent, "", t->bold ? BOLD : "", number ? "    #" : "");
+	for (size_t c = 0; c < ncols; c++)
+		fprintf(t->f, "%s%-*s", c || number ? "  " : "", c + 1 == ncols ? 0 : (int)w[c], cols[c]);
+	fprintf(t->f, "%s\n", t->bold ? RESET : "");
+	for (size_t r = 0; r < nrows; r++) {
+		struct json_object *row = json_object_array_get_idx(rows, r);
+
+		fprintf(t->f, "%*s", (int)indent, "");
+		if (number)
+			fprintf(t->f, "%5zu", r);
+		for (size_t c = 0; c < ncols; c++) {
+			struct json_object *v = member(row, cols[c]);
+			char *cell = v ? inline_string(v) : NULL;
+			bool num = v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double));
+
+			/* the last column unpadded: no trailing blanks */
+			fprintf(t->f, "%s%*s", c || number ? "  " : "",
+				num ? (int)w[c] : c + 1 == ncols ? 0 : -(int)w[c], cell ? cell : "");
+			free(cell);
+		}
+		fputc('\n', t->f);
+	}
+}
+
+static void show_members(struct tx *t, unsigned indent, struct json_object *o);
+
+static bool is_request_result(struct json_object *o)
+{
+	return member(o, "request") && member(o, "reply_expected");
+}
+
+static void request_line(struct tx *t, unsigned indent, struct json_object *o);
+
+/* One member, KEY padded to WIDTH: a line, or a line and what is under it. */
+static void show_member(struct tx *t, unsigned indent, int width, const char *key, struct json_object *v)
+{
+	bool below = (json_object_is_type(v, json_type_object) && !is_mask(v) && !is_data(v) &&
+		      json_object_object_length(v)) ||
+		     (json_object_is_type(v, json_type_array) && json_object_array_length(v) &&
+		      json_object_is_type(json_object_array_get_idx(v, 0), json_type_object));
+
+	/* padded only when the value follows on the line */
+	fprintf(t->f, "%*s%s:%*s", (int)indent, "", key, below ? 0 : width - (int)strlen(key), "");
+	if (is_data(v)) {
+		fprintf(t->f, " %d bytes\n", json_object_get_int(member(v, "len")));
+		hexdump(t->f, indent + 2, 0, str(v, "hex"));
+	} else if (json_object_is_type(v, json_type_object) && !is_mask(v) && json_object_object_length(v)) {
+		fputc('\n', t->f);
+		show_members(t, indent + 2, v);
+	} else if (json_object_is_type(v, json_type_array) && json_object_array_length(v) &&
+		   json_object_is_type(json_object_array_get_idx(v, 0), json_type_object)) {
+		bool table = true, steps = true;
+
+		fputc('\n', t->f);
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *e = json_object_array_get_idx(v, i);
+
+			json_object_object_foreach(e, k, m) {
+				(void)k;
+				table = table && is_simple(m);
+			}
+			steps = steps && str(e, "command");
+		}
+		table = table && columns(v, NULL) <= MAX_COLUMNS;
+		if (steps) {		/* steps: a line each, as the command alone prints it */
+			for (size_t i = 0; i < json_object_array_length(v); i++)
+				request_line(t, indent + 2, json_object_array_get_idx(v, i));
+		} else if (table) {
+			show_table(t, indent + 2, v);
+		} else {
+			for (size_t i = 0; i < json_object_array_length(v); i++) {
+				fprintf(t->f, "%*s[%zu]\n", (int)indent + 2, "", i);
+				show_members(t, indent + 4, json_object_array_get_idx(v, i));
+			}
+		}
+	} else {
+		char *line = inline_string(v);
+
+		fprintf(t->f, " %s\n", line ? line : "?");
+		free(line);
+	}
+}
+
+/* Every member of O its renderer did not show, aligned: "key: value". */
+static void show_members(struct tx *t, unsigned indent, struct json_object *o)
+{
+	struct tx sub = *t;
+	int width = 0;
+
+	/* the marks are for the outermost object only */
+	if (indent > 2) {
+		sub.nshown = 0;
+		sub.nested = true;
+	}
+	json_object_object_foreach(o, k0, v0) {
+		(void)v0;
+		if (!shown(&sub, k0) && (int)strlen(k0) > width)
+			width = (int)strlen(k0);
+	}
+	json_object_object_foreach(o, k, v) {
+		if (!shown(&sub, k))
+			show_member(&sub, indent, width, k, v);
+	}
+}
+
+static void put_us(FILE *f, struct json_object *us)
+{
+	double v = json_object_get_double(us);
+
+	fprintf(f, " (%.*f µs)", v < 10 ? 1 : 0, v);
+}
+
+/* A message in brief: its payload on the line, its fds by type. */
+static void put_message(FILE *f, struct json_object *m)
+{
+	struct json_object *pl = member(m, "payload"), *fds = array(m, "fds");
+
+	if (pl && json_object_is_type(pl, json_type_object) && json_object_object_length(pl) == 1 &&
+	    member(pl, "u64")) {
+		fprintf(f, " %s", json_object_get_string(member(pl, "u64")));
+	} else if (pl && is_mask(pl)) {
+		fputc(' ', f);
+		put_mask(f, pl);
+	} else if (pl) {
+		json_object_object_foreach(pl, k, v) {
+			if (strcmp(k, "decoded") == 0 || (strcmp(k, "hex") == 0 && member(pl, "decoded")))
+				continue;	/* shown below the line */
+			fprintf(f, " %s=", k);
+			put_inline(f, v);
+		}
+	}
+	if (member(m, "payload_error")) {
+		fprintf(f, " payload_error=\"%s\" payload_hex=%s", str(m, "payload_error"),
+			str(m, "payload_hex") ? str(m, "payload_hex") : "-");
+	}
+	for (size_t i = 0; fds && i < json_object_array_length(fds); i++)
+		fprintf(f, " +%s", str(json_object_array_get_idx(fds, i), "type"));
+}
+
+/* A config payload's decoded fields and bytes, under its line. */
+static void message_below(struct tx *t, unsigned indent, struct json_object *m)
+{
+	struct json_object *pl = member(m, "payload"), *dec = member(pl, "decoded");
+
+	if (!dec)
+		return;
+	show_members(&(struct tx){ .f = t->f, .bold = t->bold, .nested = true }, indent + 2, dec);
+	if (str(pl, "hex") && !all_zero(str(pl, "hex")))
+		hexdump(t->f, indent + 2, (uint64_t)json_object_get_int64(member(pl, "offset")), str(pl, "hex"));
+}
+
+/* "mem write gpa=0x1000 written=5": a result on one line, whole. */
+static void flat_line(struct tx *t, unsigned indent, struct json_object *o)
+{
+	fprintf(t->f, "%*s", (int)indent, "");
+	command_name(t, o);
+	json_object_object_foreach(o, k, v) {
+		if (strcmp(k, "command") == 0 || strcmp(k, "schema_version") == 0 || strcmp(k, "ok") == 0)
+			continue;
+		fprintf(t->f, " %s=", k);
+		put_inline(t->f, v);
+	}
+	fputc('\n', t->f);
+}
+
+/* "GET_FEATURES → 0x175007e46 SIZE_MAX SEG_MAX … (26 µs)": a request
+ * command's result (or a step of one) on a line. A step that is no request
+ * is its command and its members on a line. */
+static void request_line(struct tx *t, unsigned indent, struct json_object *o)
+{
+	struct json_object *req = member(o, "request"), *reply = member(o, "reply"), *ack = member(o, "ack"),
+		*w = array(o, "warnings"), *sync = member(o, "sync");
+	const char *rn = str(req, "name"), *pn = str(reply, "name");
+
+	if (!is_request_result(o)) {
+		flat_line(t, indent, o);
+		return;
+	}
+	fprintf(t->f, "%*s", (int)indent, "");
+	if (rn)
+		name(t, rn);
+	else
+		fprintf(t->f, "#%s", json_object_get_string(member(req, "number")));
+	put_message(t->f, req);
+	if (ack && reply)
+		fprintf(t->f, " → ack %s%s", json_object_get_string(member(ack, "u64")),
+			json_object_get_boolean(member(ack, "ok")) ? "" : " (failure)");
+	else if (reply && json_object_is_type(reply, json_type_object)) {
+		fputs(" →", t->f);
+		if (!pn || !rn || strcmp(pn, rn) != 0)
+			fprintf(t->f, " %s", pn ? pn : json_object_get_string(member(reply, "number")));
+		put_message(t->f, reply);
+	} else {
+		fputs(json_object_get_boolean(member(o, "reply_expected")) ? " → no reply" : " (no reply due)", t->f);
+	}
+	if (member(o, "rtt_us"))
+		put_us(t->f, member(o, "rtt_us"));
+	if (sync)
+		fprintf(t->f, ", sync %s", json_object_get_boolean(member(sync, "ok")) ? "ok" : "failed");
+	if (sync && member(sync, "rtt_us"))
+		put_us(t->f, member(sync, "rtt_us"));
+	if (json_object_get_boolean(member(o, "disconnected")))
+		fputs(", the back-end closed the connection", t->f);
+	if (str(o, "outcome"))
+		fprintf(t->f, ", %s", str(o, "outcome"));
+	if (json_object_get_boolean(member(o, "ok")) == false && member(o, "ok"))
+		fputs(" [failed]", t->f);
+	fputc('\n', t->f);
+	message_below(t, indent, req);
+	message_below(t, indent, reply);
+	if (member(o, "unexpected_reply")) {
+		fprintf(t->f, "%*s  unexpected:", (int)indent, "");
+		put_message(t->f, member(o, "unexpected_reply"));
+		fputc('\n', t->f);
+	}
+	if (str(o, "unexpected_reply_error"))
+		fprintf(t->f, "%*s  unexpected: %s\n", (int)indent, "", str(o, "unexpected_reply_error"));
+	for (size_t i = 0; w && i < json_object_array_length(w); i++)
+		fprintf(t->f, "%*s  warning: %s\n", (int)indent, "", json_object_get_string(json_object_array_get_idx(w, i)));
+}
+
+static void text_request(struct tx *t, struct json_object *o)
+{
+	static const char *const own[] = { "request", "reply", "reply_expected", "rtt_us", "ack", "sync",
+					   "disconnected", "outcome", "unexpected_reply", "unexpected_reply_error",
+					   "warnings" };
+
+	request_line(t, 0, o);
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		mark(t, own[i]);
+	show_members(t, 2, o);
+}
+
+/* An event: one line, "event NAME: what it carries". */
+static void text_event(struct tx *t, struct json_object *o)
+{
+	fputs("event ", t->f);
+	name(t, str(o, "event"));
+	fputc(':', t->f);
+	json_object_object_foreach(o, k, v) {
+		if (strcmp(k, "event") == 0 || strcmp(k, "schema_version") == 0)
+			continue;
+		if ((strcmp(k, "message") == 0 || strcmp(k, "request") == 0) && json_object_is_type(v, json_type_object)) {
+			fprintf(t->f, " %s=%s%s", k, str(v, "name") ? "" : "#",
+				str(v, "name") ? str(v, "name") : json_object_get_string(member(v, "number")));
+			put_message(t->f, v);
+			continue;
+		}
+		fprintf(t->f, " %s=", k);
+		put_inline(t->f, v);
+	}
+	fputc('\n', t->f);
+}
+
+/* vring dump: the ring's place on a line, then its parts, tables where
+ * they are lists. */
+static void text_ring_dump(struct tx *t, struct json_object *o)
+{
+	static const char *const areas[] = { "desc_addr", "avail_addr", "used_addr", "driver_event_addr",
+					     "device_event_addr" };
+	struct json_object *r = member(o, "ring");
+	struct tx in = { .f = t->f, .bold = t->bold };
+
+	if (!r) {
+		show_members(t, 0, o);
+		return;
+	}
+	name(t, "ring");
+	fprintf(t->f, " %s: %s, size %s", json_object_get_string(member(r, "index")), str(r, "layout"),
+		json_object_get_string(member(r, "size")));
+	mark(&in, "index");
+	mark(&in, "layout");
+	mark(&in, "size");
+	for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++)
+		if (str(r, areas[i])) {
+			fprintf(t->f, ", %s %s", areas[i], str(r, areas[i]));
+			mark(&in, areas[i]);
+		}
+	fputc('\n', t->f);
+	show_members(&in, 2, r);
+	mark(t, "ring");
+	show_members(t, 2, o);
+}
+
+/* mem read: a hexdump at the guest address. */
+static void text_mem_read(struct tx *t, struct json_object *o)
+{
+	struct json_object *d = member(o, "data");
+
+	if (!str(o, "gpa") || !is_data(d)) {
+		show_members(t, 0, o);
+		return;
+	}
+	name(t, "mem read");
+	fprintf(t->f, " %s: %d bytes\n", str(o, "gpa"), json_object_get_int(member(d, "len")));
+	hexdump(t->f, 0, hex_u64(str(o, "gpa")), str(d, "hex"));
+	mark(t, "gpa");
+	mark(t, "data");
+	show_members(t, 2, o);
+}
+
+/* --version: "vhuctl 0.1.0", then what the build has. */
+static void text_version(struct tx *t, struct json_object *o)
+{
+	struct json_object *f = member(o, "features");
+
+	name(t, "vhuctl");
+	fprintf(t->f, " %s\n", str(o, "version"));
+	mark(t, "version");
+	if (json_object_is_type(f, json_type_object)) {
+		show_members(&(struct tx){ .f = t->f, .bold = t->bold, .nested = true }, 2, f);
+		mark(t, "features");
+	}
+	show_members(t, 2, o);
+}
+
+/* Anything else: a line when it is small and flat (mem write, timeout);
+ * else its command, then its members as aligned "key: value" lines. */
+static void text_generic(struct tx *t, struct json_object *o)
+{
+	const char *c = str(o, "command");
+	int flat = 0;
+
+	json_object_object_foreach(o, k, v) {
+		if (shown(t, k))
+			continue;
+		flat = flat >= 0 && flat < 4 && (!json_object_is_type(v, json_type_object) || is_mask(v)) &&
+		       !json_object_is_type(v, json_type_array) ? flat + 1 : -1;
+	}
+	if (c && flat >= 0 && !t->nshown) {
+		flat_line(t, 0, o);
+		return;
+	}
+	if (c) {
+		command_name(t, o);
+		fputc('\n', t->f);
+	}
+	show_members(t, 2, o);
+}
+
+/* status: its members as aligned "key: value" lines, always. */
+static void text_members(struct tx *t, struct json_object *o)
+{
+	command_name(t, o);
+	fputc('\n', t->f);
+	show_members(t, 2, o);
+}
+
+/* Help's three shapes, the text it always had. */
+static void text_help(struct tx *t, struct json_object *o)
 {
 	struct json_object *groups = array(o, "groups"), *cmds = array(o, "commands");
+
+	if (groups)
+		text_listing(t->f, groups);
+	else if (cmds)
+		text_group(t->f, str(o, "topic"), cmds);
+	else if (str(o, "usage"))
+		text_command(t->f, o);
+	else
+		text_generic(t, o);
+}
+
+/* The renderers, by command; then by the kind of object. */
+static const struct renderer {
+	const char *command;
+	bool (*is)(struct json_object *o);
+	void (*show)(struct tx *t, struct json_object *o);
+} renderers[] = {
+	{ "help", NULL, text_help },
+	{ "vring dump", NULL, text_ring_dump },
+	{ "mem read", NULL, text_mem_read },
+	{ "version", NULL, text_version },
+	{ "status", NULL, text_members },
+	{ NULL, is_request_result, text_request },	/* every request command, and raw */
+};
+
+static void render(struct tx *t, struct json_object *o)
+{
+	const char *c = str(o, "command");
+
+	if (str(o, "event")) {
+		text_event(t, o);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++) {
+		const struct renderer *r = &renderers[i];
+
+		if ((r->command && c && strcmp(r->command, c) == 0) || (r->is && r->is(o))) {
+			r->show(t, o);
+			return;
+		}
+	}
+	text_generic(t, o);
+}
+
+/* A failure is on stderr already (file:line:col: error: ...): what the
+ * object holds besides is shown, as it would be had it worked. */
+static bool says_more(struct json_object *o)
+{
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		if (strcmp(k, "command") && strcmp(k, "ok") && strcmp(k, "error") && strcmp(k, "schema_version"))
+			return true;
+	}
+	return false;
+}
+
+bool out_text(const struct session *s, struct json_object *o)
+{
+	struct tx t = { .bold = s->color };
+	struct json_object *plain;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f;
-	bool ok;
+	bool ok, help;
 
-	if (!groups && !cmds && !str(o, "usage"))
-		return out_print(s, o);		/* no text form: as JSON */
-	f = open_memstream(&text, &len);
-	if (!f)
-		return out_print(s, o);
-	if (groups)
-		text_listing(f, groups);
-	else if (cmds)
-		text_group(f, str(o, "topic"), cmds);
-	else
-		text_command(f, o);
-	if (fclose(f) != 0) {
-		free(text);
-		return out_print(s, o);
+	if (!json_object_is_type(o, json_type_object) || !(plain = out_plain(o)))
+		return out_json(s, o);
+	if (member(plain, "ok") && !json_object_get_boolean(member(plain, "ok")) && !says_more(plain)) {
+		json_object_put(plain);
+		return true;
 	}
-	ok = pager_write(s, text, len);
+	help = str(plain, "command") && strcmp(str(plain, "command"), "help") == 0;
+	t.f = open_memstream(&text, &len);
+	if (t.f) {
+		render(&t, plain);
+		if (fclose(t.f) != 0) {
+			free(text);
+			text = NULL;
+		}
+	}
+	json_object_put(plain);
+	if (!text)
+		return false;
+	/* Help is paged, as it always was; results and events are not: a
+	 * script's results come one after the other, and an event comes while
+	 * the prompt is in use. */
+	if (help) {
+		ok = pager_write(s, text, len);
+	} else {
+		fwrite(text, 1, len, stdout);
+		if (!s->out_buffered)
+			fflush(stdout);
+		ok = !ferror(stdout);
+	}
 	free(text);
 	return ok;
 }

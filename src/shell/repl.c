@@ -130,7 +130,8 @@ static void save_history_line(const char *line)
 
 static void repl_emit(struct session *s, struct json_object *ev)
 {
-	(void)s;
+	if (s->quiet)
+		return;
 	if (rl_callback_installed)
 		print_async(ev);
 	else

@@ -118,12 +118,15 @@ static void print_at(const struct run_src *src, const char *kind, unsigned line,
 {
 	size_t ll;
 	const char *l;
+	/* "error" in red, as compilers do, on a terminal that takes colour */
+	bool red = strcmp(kind, "error") == 0 && out_stderr_color();
+	const char *on = red ? "\033[1;31m" : "", *off = red ? "\033[0m" : "";
 
 	/* At the prompt the line is on the screen: point at it, as nft -i does */
 	if (src->typed)
-		fprintf(stderr, "%s: %s\n", kind, msg);
+		fprintf(stderr, "%s%s%s: %s\n", on, kind, off, msg);
 	else
-		fprintf(stderr, "%s:%u:%u: %s: %s\n", src->name, line, col, kind, msg);
+		fprintf(stderr, "%s:%u:%u: %s%s%s: %s\n", src->name, line, col, on, kind, off, msg);
 	if (line < src->first_line)
 		return;
 	l = tok_source_line(src->text, src->len, line - src->first_line + 1, &ll);

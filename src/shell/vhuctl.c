@@ -2,15 +2,20 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <readline/readline.h>
+
 #include "check/check.h"
 #include "cmd/cmd.h"
 #include "cmd/opt.h"
+#include "core/jb.h"
+#include "core/proto.h"
 #include "shell/complete.h"
 #include "shell/out.h"
 #include "shell/repl.h"
@@ -18,9 +23,10 @@
 
 enum opt_id {
 	OPT_COMMAND = 'c', OPT_FILE = 'f', OPT_TIMEOUT = 't', OPT_HELP = 'h', OPT_VERSION = 'V',
+	OPT_OUTPUT = 'o', OPT_QUIET = 'q',
 	OPT_JSON = 256, OPT_DEVICE, OPT_KEEP_GOING, OPT_ECHO, OPT_SYNC, OPT_NO_ACK, OPT_COLOR,
 	OPT_LIST_COMMANDS, OPT_COMPLETE, OPT_LISTEN, OPT_WAIT, OPT_RECONNECT, OPT_NO_PAGER,
-	OPT_CHECK = 'n', OPT_LIST_EXIT_CODES = 300,
+	OPT_LIST_EXIT_CODES, OPT_CHECK = 'n',
 };
 
 /* One row per option: getopt's table and --help both come from here. */
@@ -29,9 +35,11 @@ static const struct opt_row opts[] = {
 	{ "file", required_argument, OPT_FILE, "FILE", "run a script ('-' is stdin)" },
 	{ "check", no_argument, OPT_CHECK, NULL, "check the commands of -c and -f (and what they source) without running them" },
 	{ "timeout", required_argument, OPT_TIMEOUT, "MS", "bound on each command, 1..3600000 ms (default 5000)" },
-	{ "json", required_argument, OPT_JSON, "pretty|compact", "output style (default: pretty on a terminal)" },
+	{ "output", required_argument, OPT_OUTPUT, "json|json-pretty|text", "output style (default: text on a terminal, json otherwise)" },
+	{ "json", required_argument, OPT_JSON, "pretty|compact", "the same as --output=json-pretty or --output=json" },
+	{ "quiet", no_argument, OPT_QUIET, NULL, "print only failed results: no other results, no events" },
 	{ "no-pager", no_argument, OPT_NO_PAGER, NULL, "never put long help through $PAGER" },
-	{ "color", required_argument, OPT_COLOR, "auto|always|never", "colour JSON on a terminal (NO_COLOR is honoured)" },
+	{ "color", required_argument, OPT_COLOR, "auto|always|never", "colour on a terminal: JSON, names in text (NO_COLOR is honoured)" },
 	{ "device", required_argument, OPT_DEVICE, "TYPE", "device type for decoding (net, blk, fs, ...)" },
 	{ "listen", required_argument, OPT_LISTEN, "PATH", "serve PATH and wait for a back-end to connect" },
 	{ "wait", no_argument, OPT_WAIT, NULL, "with --listen and accept: wait for ever, not the timeout" },
@@ -54,7 +62,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: vhuctl [OPTIONS] [SOCKET]\n"
 		"       vhuctl check [CHECK-OPTIONS] SOCKET    (vhuctl check --help)\n\n"
 		"A vhost-user front-end for debugging back-ends: connect to SOCKET, send any\n"
-		"request, and see what was sent and what came back as JSON.\n\n"
+		"request, and see what was sent and what came back: as text on a terminal,\n"
+		"as JSON otherwise (--output).\n\n"
 		"Options:\n");
 	opt_help(f, opts, NOPTS);
 	fprintf(f, "\nWith no -c or -f, commands are read from stdin: a prompt on a terminal,\n"
@@ -78,6 +87,19 @@ static void list_exit_codes(void)
 		printf("%d\t%s\t%s\n", x[i].status, x[i].name, x[i].meaning);
 }
 
+/* Every bad option or argument: one message, the same hint, exit status 2. */
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vhuctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'vhuctl --help'.\n", stderr);
+	return RUN_EXIT_USAGE;
+}
+
 struct job {
 	bool is_file;
 	const char *text;
@@ -87,22 +109,110 @@ struct options {
 	struct job jobs[64];
 	unsigned njobs;
 	int color;		/* -1 auto, 0 never, 1 always */
-	int json;		/* -1 auto */
+	int output;		/* enum out_mode, -1 auto */
 	bool list_commands;
 	bool list_exit_codes;
 	bool check;		/* -n: check the commands, run none */
 	const char *complete;	/* --complete LINE: what the prompt would offer */
 	bool no_pager;
+	bool version;
 	const char *listen;
 };
 
+/* --output and its older spelling --json: NAMES[i] is enum out_mode i,
+ * WORDS them in a sentence. */
+static int parse_output(const char *opt, const char *arg, const char *const names[3], const char *words,
+			int *mode)
+{
+	for (int i = 0; i < 3; i++)
+		if (names[i] && strcmp(arg, names[i]) == 0) {
+			*mode = i;
+			return 0;
+		}
+	if (strcmp(opt, "json") == 0 && strcmp(arg, "short") == 0) {
+		*mode = OUT_COMPACT;	/* busctl's word for it */
+		return 0;
+	}
+	return usage_error("--%s is %s, not '%s'", opt, words, arg);
+}
+
+/* What getopt refused (opterr is 0: the message is ours). */
+static int bad_option(int c, char **argv)
+{
+	const char *word = argv[optind - 1];
+	size_t n = strcspn(word, "=");
+
+	if (c == ':')
+		return usage_error("option '%s' needs an argument", word);
+	for (size_t i = 0; i < NOPTS; i++)
+		if (optopt == opts[i].id && opts[i].has_arg == no_argument && optopt >= 256)
+			return usage_error("option '--%s' takes no argument", opts[i].name);
+	if (optopt && optopt < 256)
+		return usage_error("unknown option '-%c'", optopt);
+	return usage_error("unknown or ambiguous option '%.*s'", (int)n, word);
+}
+
+/* How results are printed, from the options and what stdout is. A person
+ * at a terminal reads the text view; anything else reads JSON, compact, as
+ * before there was a text view. */
+static void output_setup(struct session *s, const struct options *o)
+{
+	struct stat sb;
+	bool tty = isatty(1);
+
+	s->out = o->output >= 0 ? (enum out_mode)o->output : tty ? OUT_TEXT : OUT_COMPACT;
+	s->text = s->out == OUT_TEXT;
+	s->pager = tty && !o->no_pager;
+	s->color = o->color == 1 || (o->color == -1 && tty && !getenv("NO_COLOR") && s->out != OUT_COMPACT);
+	out_set_stderr_color(o->color);
+	s->out_buffered = fstat(1, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)) && !tty;
+	/* A file is written in big blocks, and whenever a wait starts. */
+	if (s->out_buffered) {
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		wire_set_idle(out_flush);
+	}
+}
+
+/* --version: the build and what it follows, as a result (vhuctl-json(7)):
+ * text at a terminal, JSON otherwise, as every result. */
+static void print_version(const struct session *s)
+{
+	struct json_object *o = json_object_new_object(), *f = json_object_new_object();
+
+	jb_add(o, "command", json_object_new_string("version"));
+	jb_add(o, "ok", json_object_new_boolean(1));
+	jb_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+	jb_add(f, "json_c", json_object_new_string(json_c_version()));
+	jb_add(f, "readline", json_object_new_string(rl_library_version ? rl_library_version : "unknown"));
+#ifdef BUILD_SANITIZERS
+	jb_add(f, "sanitizers", json_object_new_boolean(1));
+#else
+	jb_add(f, "sanitizers", json_object_new_boolean(0));
+#endif
+#ifdef BUILD_FUZZING
+	jb_add(f, "fuzzing", json_object_new_boolean(1));
+#else
+	jb_add(f, "fuzzing", json_object_new_boolean(0));
+#endif
+	jb_add(f, "vhost_user_spec", json_object_new_string(VHU_SPEC_REVISION));
+	jb_add(f, "schema_version", json_object_new_int(VHUCTL_SCHEMA_VERSION));
+	jb_add(o, "features", f);
+	out_print(s, o);
+	json_object_put(o);
+}
+
+/* 0, or RUN_EXIT_USAGE after saying why. Sets up the output (output_setup). */
 static int parse_options(int argc, char **argv, struct session *s, struct options *o)
 {
+	static const char *const output_names[3] = { [OUT_PRETTY] = "json-pretty", [OUT_COMPACT] = "json",
+						    [OUT_TEXT] = "text" };
+	static const char *const json_names[3] = { [OUT_PRETTY] = "pretty", [OUT_COMPACT] = "compact" };
 	struct option lo[NOPTS + 1];
-	char so[2 * NOPTS + 1];
+	char so[2 * NOPTS + 2] = ":";	/* ':' first: a missing argument is ours to report */
 	int c;
 
-	opt_getopt(opts, NOPTS, lo, so);
+	opt_getopt(opts, NOPTS, lo, so + 1);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		char *end;
 		long v;
@@ -110,10 +220,9 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 		switch (c) {
 		case OPT_COMMAND:
 		case OPT_FILE:
-			if (o->njobs == sizeof(o->jobs) / sizeof(o->jobs[0])) {
-				fprintf(stderr, "vhuctl: too many -c/-f options\n");
-				return -1;
-			}
+			if (o->njobs == sizeof(o->jobs) / sizeof(o->jobs[0]))
+				return usage_error("too many -c/-f options (%zu at most)",
+						   sizeof(o->jobs) / sizeof(o->jobs[0]));
 			o->jobs[o->njobs++] = (struct job){ c == OPT_FILE, optarg };
 			break;
 		case OPT_TIMEOUT:
@@ -121,23 +230,20 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 			v = strtol(optarg, &end, 10);
 			/* 0 is refused: a wait of 0 ms would be no wait at all, and SO_RCVTIMEO
 			 * takes {0, 0} for "for ever". */
-			if (errno || *end || v < 1 || v > SESSION_TIMEOUT_MAX_MS) {
-				fprintf(stderr, "vhuctl: --timeout wants milliseconds (1..%d), not '%s'\n",
-					SESSION_TIMEOUT_MAX_MS, optarg);
-				return -1;
-			}
+			if (errno || *end || v < 1 || v > SESSION_TIMEOUT_MAX_MS)
+				return usage_error("--timeout wants milliseconds (1..%d), not '%s'",
+						   SESSION_TIMEOUT_MAX_MS, optarg);
 			s->conn.timeout_ms = (int)v;
 			break;
-		case OPT_JSON:
-			if (strcmp(optarg, "pretty") == 0)
-				o->json = OUT_PRETTY;
-			else if (strcmp(optarg, "compact") == 0 || strcmp(optarg, "short") == 0)
-				o->json = OUT_COMPACT;
-			else {
-				fprintf(stderr, "vhuctl: --json is pretty or compact, not '%s'\n", optarg);
-				return -1;
-			}
+		case OPT_OUTPUT:
+			if (parse_output("output", optarg, output_names, "json, json-pretty or text", &o->output))
+				return RUN_EXIT_USAGE;
 			break;
+		case OPT_JSON:
+			if (parse_output("json", optarg, json_names, "pretty or compact", &o->output))
+				return RUN_EXIT_USAGE;
+			break;
+		case OPT_QUIET: s->quiet = true; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") == 0)
 				o->color = -1;
@@ -145,21 +251,16 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 				o->color = 1;
 			else if (strcmp(optarg, "never") == 0)
 				o->color = 0;
-			else {
-				fprintf(stderr, "vhuctl: --color is auto, always or never, not '%s'\n", optarg);
-				return -1;
-			}
+			else
+				return usage_error("--color is auto, always or never, not '%s'", optarg);
 			break;
 		case OPT_DEVICE: {
 			int d = features_device_by_name(optarg);
+			char hint[400];
 
-			if (d < 0) {
-				char hint[400];
-
-				fprintf(stderr, "vhuctl: unknown device type '%s'%s\n", optarg,
-					features_device_hint(optarg, hint, sizeof(hint)));
-				return -1;
-			}
+			if (d < 0)
+				return usage_error("unknown device type '%s'%s", optarg,
+						   features_device_hint(optarg, hint, sizeof(hint)));
 			s->dev = (enum vhu_device)d;
 			break;
 		}
@@ -176,11 +277,15 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 		case OPT_COMPLETE: o->complete = optarg; break;
 		case OPT_NO_PAGER: o->no_pager = true; break;
 		case OPT_HELP: usage(stdout); exit(0);
-		case OPT_VERSION: printf("vhuctl %s\n", PACKAGE_VERSION); exit(0);
+		case OPT_VERSION: o->version = true; break;	/* once --output is known */
 		default:
-			fprintf(stderr, "Try 'vhuctl --help'.\n");
-			return -1;
+			return bad_option(c, argv);
 		}
+	}
+	output_setup(s, o);
+	if (o->version) {
+		print_version(s);
+		exit(fflush(stdout) == 0 ? 0 : RUN_EXIT_FAILED);
 	}
 	return 0;
 }
@@ -267,7 +372,7 @@ static int check_only(struct session *s, const struct options *o)
 			int r = run_read_script(path, &text, &src.len);
 
 			if (r < 0) {
-				fprintf(stderr, "vhuctl: %s: %s\n", path, strerror(-r));
+				usage_error("%s: %s", path, strerror(-r));
 				unreadable = true;
 				continue;
 			}
@@ -320,7 +425,7 @@ static int run_check(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct session s;
-	struct options o = { .color = -1, .json = -1 };
+	struct options o = { .color = -1, .output = -1 };
 	enum run_status st = RUN_OK, worst = RUN_OK;
 	bool keep = false;
 
@@ -332,7 +437,7 @@ int main(int argc, char **argv)
 	session_init(&s);
 	s.emit = out_event;
 	s.runner = &run_runner;
-	if (parse_options(argc, argv, &s, &o) < 0)
+	if (parse_options(argc, argv, &s, &o) != 0)
 		return RUN_EXIT_USAGE;
 	if (o.list_commands) {
 		list_commands();
@@ -347,31 +452,10 @@ int main(int argc, char **argv)
 		session_free(&s);
 		return 0;
 	}
-	if (o.listen && optind < argc) {
-		fprintf(stderr, "vhuctl: --listen and a SOCKET to connect to exclude each other\n");
-		return RUN_EXIT_USAGE;
-	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "vhuctl: one SOCKET at most (got '%s' too); try 'vhuctl --help'\n", argv[optind + 1]);
-		return RUN_EXIT_USAGE;
-	}
-	s.out = o.json >= 0 ? (enum out_mode)o.json : isatty(1) ? OUT_PRETTY : OUT_COMPACT;
-	/* A person reads help on a terminal; anything else reads JSON, as does
-	 * whoever asked for it with --json. */
-	s.text = isatty(1) && o.json < 0;
-	s.pager = isatty(1) && !o.no_pager;
-	s.color = o.color == 1 || (o.color == -1 && isatty(1) && !getenv("NO_COLOR") &&
-				   s.out == OUT_PRETTY);
-	{
-		struct stat sb;
-
-		s.out_buffered = fstat(1, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)) && !isatty(1);
-		/* A file is written in big blocks, and whenever a wait starts. */
-		if (s.out_buffered) {
-			setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-			wire_set_idle(out_flush);
-		}
-	}
+	if (o.listen && optind < argc)
+		return usage_error("--listen and a SOCKET to connect to exclude each other");
+	if (argc - optind > 1)
+		return usage_error("one SOCKET at most (got '%s' too)", argv[optind + 1]);
 	keep = s.keep_going;
 	if (o.check)
 		return check_only(&s, &o);
@@ -387,9 +471,8 @@ int main(int argc, char **argv)
 			int r = run_file(&s, o.jobs[i].text, &st);
 
 			if (r < 0) {
-				fprintf(stderr, "vhuctl: %s: %s\n", o.jobs[i].text, strerror(-r));
 				session_free(&s);
-				return RUN_EXIT_USAGE;
+				return usage_error("%s: %s", o.jobs[i].text, strerror(-r));
 			}
 		} else {
 			struct run_src src = { .name = "command line", .text = o.jobs[i].text,

@@ -236,20 +236,43 @@ static void take_fds(struct msghdr *mh, struct wire_rx *rx)
 }
 
 /* One read of up to WANT bytes onto the end of RX. 0 on success, -errno. */
-static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadline,
-		     bool *may_block)
+/* One recvmsg of up to WANT bytes onto the end of RX, with the fds that
+ * came (FLAGS: MSG_DONTWAIT or 0). The bytes read, -ECONNRESET at EOF,
+ * -errno (-EAGAIN: nothing there). */
+static ssize_t read_once(int sock, struct wire_rx *rx, uint32_t want, int flags)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
+	struct iovec iov = { .iov_base = rx->buf + rx->len, .iov_len = want };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
 
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (mh.msg_controllen || (mh.msg_flags & MSG_CTRUNC)) {
+		if (mh.msg_flags & MSG_CTRUNC)
+			rx->fds_truncated = true;
+		take_fds(&mh, rx);
+		/* A stream read ends with the message that carried fds, so
+		 * they belong to the message holding the last byte read. */
+		rx->fds_at = rx->len + (uint32_t)n - 1;
+	}
+	if (n == 0)
+		return -ECONNRESET;
+	rx->len += (uint32_t)n;
+	return n;
+}
+
+/* One read of up to WANT bytes onto the end of RX. 0 on success, -errno. */
+static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadline,
+		     bool *may_block)
+{
 	for (;;) {
-		struct iovec iov = { .iov_base = rx->buf + rx->len, .iov_len = want };
-		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-		};
 		/* The first read of a message may block in the kernel, bounded by
 		 * the socket's SO_RCVTIMEO (set by the caller, WIRE_IDLE_MS), when
 		 * nothing else needs serving meanwhile: one syscall instead of
@@ -261,41 +284,28 @@ static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadli
 
 		if (wire_cancel)
 			return -ECANCELED;
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | (block ? 0 : MSG_DONTWAIT));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			if (block) {
-				/* SO_RCVTIMEO (at most WIRE_IDLE_MS) ran out in the
-				 * kernel: results held so far go out, then poll out
-				 * the rest of the wait. */
-				*may_block = false;
-				if (idle_fn)
-					idle_fn();
-				if (deadline >= 0 && wire_now_ns() >= deadline)
-					return -ETIMEDOUT;
-				continue;
-			}
+		n = read_once(sock, rx, want, block ? 0 : MSG_DONTWAIT);
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN && block) {
+			/* SO_RCVTIMEO (at most WIRE_IDLE_MS) ran out in the
+			 * kernel: results held so far go out, then poll out
+			 * the rest of the wait. */
+			*may_block = false;
+			if (idle_fn)
+				idle_fn();
+			if (deadline >= 0 && wire_now_ns() >= deadline)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (n == -EAGAIN) {
 			r = wait_fd(sock, POLLIN, deadline);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		*may_block = false;
-		if (mh.msg_controllen || (mh.msg_flags & MSG_CTRUNC)) {
-			if (mh.msg_flags & MSG_CTRUNC)
-				rx->fds_truncated = true;
-			take_fds(&mh, rx);
-			/* A stream read ends with the message that carried fds, so
-			 * they belong to the message holding the last byte read. */
-			rx->fds_at = rx->len + (uint32_t)n - 1;
-		}
-		if (n == 0)
-			return -ECONNRESET;
-		rx->len += (uint32_t)n;
-		return 0;
+		return n < 0 ? (int)n : 0;
 	}
 }
 
@@ -426,12 +436,12 @@ int wire_recv_rx(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_s
 	}
 }
 
-int wire_recv_step(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_size)
+int wire_recv_step(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_size, bool may_read)
 {
 	uint32_t limit = max_size < VHU_PAYLOAD_MAX ? max_size : VHU_PAYLOAD_MAX;
 
 	for (;;) {
-		bool may_block = false;
+		ssize_t n;
 		uint32_t want;
 		int r;
 
@@ -442,21 +452,29 @@ int wire_recv_step(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max
 			r = rx_header(rx, m, limit);
 			if (r != 0)
 				return r;
-			want = VHU_HDR_SIZE + m->size - rx->len;
-		} else {
-			want = VHU_HDR_SIZE - rx->len;
 		}
-		/* A wait of 0: what is there now, nothing more (no waiter is
-		 * served, and nothing blocks). */
-		r = read_some(sock, rx, want, 0, &may_block);
-		if (r == -ETIMEDOUT)
+		if (!may_read)
 			return 0;
-		if (r < 0) {
+		may_read = false;
+		/* As much as there is room for (one read for a whole message,
+		 * even several); but once fds wait in RX, only what this message
+		 * lacks: fds a further read brought would move fds_at, and with
+		 * it the first ones, past this message. */
+		if (rx->nfds || rx->fds_truncated)
+			want = (rx->len >= VHU_HDR_SIZE ? VHU_HDR_SIZE + m->size : VHU_HDR_SIZE) - rx->len;
+		else
+			want = (uint32_t)sizeof(rx->buf) - rx->len;
+		do
+			n = read_once(sock, rx, want, MSG_DONTWAIT);
+		while (n == -EINTR);
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0) {
 			m->consumed = rx->len;
 			m->len = 0;
 			m->nfds = 0;
 			wire_rx_reset(rx);
-			return r;
+			return (int)n;
 		}
 	}
 }

@@ -32,14 +32,23 @@ void mevent_track_reset(struct mon_track *t, unsigned session)
 
 struct json_object *mevent_time(void)
 {
+	/* The date and time of day are worked out once a second: a message
+	 * costs a few microseconds, and gmtime and strftime would be a good
+	 * part of them. */
+	static time_t last = (time_t)-1;
+	static char day[32];
 	struct timespec ts;
-	struct tm tm;
-	char buf[96];
+	char buf[48];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000) % 1000000);
+	if (ts.tv_sec != last) {
+		struct tm tm;
+
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+		last = ts.tv_sec;
+	}
+	snprintf(buf, sizeof(buf), "%.20s.%06ldZ", day, (long)(ts.tv_nsec / 1000) % 1000000);
 	return json_object_new_string(buf);
 }
 

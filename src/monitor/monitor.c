@@ -88,8 +88,9 @@ static bool print(struct monitor *mo, struct json_object *o)
 	return ok;
 }
 
-/* Wait for P: a look first, and when nothing is there, what was printed
- * goes out before the wait (a burst of messages is written in one go).
+/* Wait for P; once nothing has come for WIRE_IDLE_MS, what was printed goes
+ * out before the wait goes on: messages that come fast (each answered in
+ * microseconds) are written in big blocks, and none waits for long.
  * The stop signals are blocked but here, so that one that comes between
  * the look at wire_cancel and the wait still ends the wait. */
 static int mon_poll(struct monitor *mo, struct pollfd *p, nfds_t n)
@@ -97,7 +98,9 @@ static int mon_poll(struct monitor *mo, struct pollfd *p, nfds_t n)
 	int r = 0;
 
 	if (mo->printed) {
-		r = poll(p, n, 0);
+		struct timespec idle = { 0, WIRE_IDLE_MS * 1000000L };
+
+		r = ppoll(p, n, &idle, &mo->waitmask);
 		if (r != 0)
 			return r;
 		mo->host->flush();
@@ -280,16 +283,18 @@ static void end_at(struct mon_end *end, const struct mon_side *side, const char 
 		snprintf(end->reason, sizeof(end->reason), "%s", what);
 }
 
-/* Read and relay every whole message D's sender has now. 0, or -1 when a
- * side is gone (END says which). */
-static int pump_in(struct monitor *mo, enum mon_dir d, struct mon_end *end)
+/* Relay every whole message D's sender has: those read already, and (READ)
+ * what one read brings. 0, or -1 when a side is gone (END says which). */
+static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end *end)
 {
 	struct relay_dir *rd = &mo->dir[d];
 	struct vhu_msg *m = &mo->msg;
 	const struct mon_side *from = d == MON_TO_BACKEND ? &mo->front : &mo->back;
 
 	while (relay_can_read(rd)) {
-		int r = wire_recv_step(rd->from, &rd->rx, m, VHU_PAYLOAD_MAX);
+		int r = wire_recv_step(rd->from, &rd->rx, m, VHU_PAYLOAD_MAX, read);
+
+		read = false;
 
 		if (r == 0 || r == -ECANCELED)	/* a signal: the loop sees it */
 			return 0;
@@ -349,6 +354,52 @@ static void session_end(struct monitor *mo)
 	wire_dirs(mo);
 }
 
+/* A side (END) is gone: the session is over (true), or only the back-end
+ * channel (false: the session goes on without it). */
+static bool side_gone(struct monitor *mo, const struct mon_end *end)
+{
+	disconnected(mo, end);
+	if (end->side)
+		return true;
+	channel_close(mo);
+	return false;
+}
+
+/* What is queued goes out, and what was read ahead goes through, as far
+ * as the queues take it: without a poll round. 0, or -1 a side is gone. */
+static int pump_all(struct monitor *mo, struct mon_end *end)
+{
+	for (int d = 0; d < MON_NDIRS; d++) {
+		if (relay_has_output(&mo->dir[d]) && pump_out(mo, d, end) < 0)
+			return -1;
+		if (mo->dir[d].rx.len && pump_in(mo, d, false, end) < 0)
+			return -1;
+		if (relay_has_output(&mo->dir[d]) && pump_out(mo, d, end) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Serve what poll said of P[D]: D's sender readable, or hung up, or the
+ * other direction's receiver (the same socket) writable. */
+static int serve_fd(struct monitor *mo, const struct pollfd *p, enum mon_dir d, struct mon_end *end)
+{
+	int r = 0;
+
+	if (p->revents & POLLOUT)
+		r = pump_out(mo, d ^ 1, end);
+	if (r == 0 && (p->revents & (POLLIN | POLLHUP | POLLERR)))
+		r = pump_in(mo, d, true, end);
+	/* A hang-up with nothing to read (the queue full, so none asked for):
+	 * the sender is gone all the same. */
+	if (r == 0 && (p->revents & (POLLHUP | POLLERR)) && !(p->revents & POLLIN)) {
+		end_at(end, is_channel(d) ? NULL : d == MON_TO_BACKEND ? &mo->front : &mo->back,
+		       NULL, ECONNRESET, 0);
+		r = -1;
+	}
+	return r;
+}
+
 /* Relay until a side goes (0) or a signal stops the monitor (-ECANCELED). */
 static int relay_loop(struct monitor *mo)
 {
@@ -362,8 +413,8 @@ static int relay_loop(struct monitor *mo)
 		for (int d = 0; d < MON_NDIRS; d++) {
 			struct relay_dir *rd = &mo->dir[d];
 
-			/* p[d]: D's sender for reading, D's receiver for writing is
-			 * the poll of the opposite direction's sender: the same fd. */
+			/* p[d]: D's sender, to read; the opposite direction's
+			 * receiver is the same socket, to write. */
 			p[d].fd = rd->from;
 			p[d].events = relay_can_read(rd) ? POLLIN : 0;
 			p[d].revents = 0;
@@ -376,44 +427,14 @@ static int relay_loop(struct monitor *mo)
 		if (n < 0)
 			return -errno;
 		for (int d = 0; d < MON_NDIRS; d++) {
-			int r = 0;
-
-			if (p[d].fd < 0 || !p[d].revents)
+			if (p[d].fd < 0 || !p[d].revents || serve_fd(mo, &p[d], d, &end) == 0)
 				continue;
-			if (p[d].revents & POLLOUT)
-				r = pump_out(mo, d ^ 1, &end);
-			if (r == 0 && (p[d].revents & (POLLIN | POLLHUP | POLLERR)))
-				r = pump_in(mo, d, &end);
-			/* A hang-up with nothing to read while the queue is full: the
-			 * sender is gone all the same. */
-			if (r == 0 && (p[d].revents & (POLLHUP | POLLERR)) && !relay_can_read(&mo->dir[d]) &&
-			    !(p[d].revents & POLLIN)) {
-				end_at(&end, is_channel(d) ? NULL : d == MON_TO_BACKEND ? &mo->front : &mo->back,
-				       NULL, ECONNRESET, 0);
-				r = -1;
-			}
-			if (r < 0 && !end.side) {
-				/* Only the channel is gone; the session goes on. */
-				disconnected(mo, &end);
-				channel_close(mo);
-				break;	/* the poll table is stale */
-			}
-			if (r < 0)
-				return disconnected(mo, &end), 0;
+			if (side_gone(mo, &end))
+				return 0;
+			break;	/* the channel went: the poll table is stale */
 		}
-		/* Whatever was queued goes out now, without a poll round. */
-		for (int d = 0; d < MON_NDIRS; d++) {
-			if (!relay_has_output(&mo->dir[d]))
-				continue;
-			if (pump_out(mo, d, &end) < 0) {
-				if (!end.side) {
-					disconnected(mo, &end);
-					channel_close(mo);
-					break;
-				}
-				return disconnected(mo, &end), 0;
-			}
-		}
+		if (pump_all(mo, &end) < 0 && side_gone(mo, &end))
+			return 0;
 	}
 }
 

@@ -3,6 +3,7 @@
 # DPDK virtio-user and vhuctl itself as front-ends, dpdk-testpmd and
 # qemu-storage-daemon as back-ends. Every wait is on something that happens.
 . "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/guest.sh"
 
 T0=$(date +%s)
 
@@ -165,6 +166,42 @@ is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend" and 
 	"every reply of testpmd is paired with its request"
 gone "$MON_PID" 10
 ok $? "--once: the monitor ends with the session"
+kill "$TESTPMD_PID" 2>/dev/null
+wait "$TESTPMD_PID" 2>/dev/null
+
+# --- (c) a QEMU 7.2 guest (vhost-user-blk-pci) -> monitor -> qsd -------------
+guest_build
+GIMG=$TMP/guest.img
+truncate -s 1M "$GIMG"
+start_qsd "$GIMG" "$QSD_SOCK"
+start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once
+t_guest=$(date +%s%N)
+guest_start_blk "$MON_SOCK" "$TMP/serial.log"
+wait_line "$TMP/serial.log" "GUEST-DONE" 180 "$GUEST_PID"
+ok $? "the guest booted, wrote and read its disk through the monitor, and says so"
+echo "# guest boot to its marker: $(( ($(date +%s%N) - t_guest) / 1000000 )) ms"
+like "$(cat "$TMP/serial.log")" "GUEST-READ: guest-wrote-sector-0" "the guest read back the sector it wrote"
+is "$(head -c 20 "$GIMG")" "guest-wrote-sector-0" "and the image file holds it"
+gone "$GUEST_PID" 30
+ok $? "the guest powered off"
+wait_line "$TMP/mon.out" '"event":"disconnected","side":"front-end"' 30 "$MON_PID"
+ok $? "the monitor saw QEMU go"
+M=$(msgs 1)
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_backend")] | length')" 22 \
+	"QEMU sent 22 requests (frontends.md: q35 + qboot)"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_backend") | .message.fds | length] | add')" 6 "with 6 fds"
+req=$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_backend") | .message.name' | tr '\n' ' ')
+like " $req" " ADD_MEM_REG " "memory came with ADD_MEM_REG (CONFIGURE_MEM_SLOTS negotiated)"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.message.name == "SET_MEM_TABLE")] | length')" 0 "not SET_MEM_TABLE"
+is "$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_frontend" and .reply_to.name == "SET_BACKEND_REQ_FD") | .message.payload.u64')" 0 \
+	"qsd took the monitor's back-end channel in place of QEMU's"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.warnings)] | length')" 0 "QEMU and qsd draw no warnings"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend" and (.reply_to | not))] | length')" 0 \
+	"every reply to QEMU is paired with its request"
+is "$(printf '%s\n' "$M" | jq -r 'select(.message.name == "GET_CONFIG" and .direction == "to_frontend") | .message.payload.decoded.capacity')" 2048 \
+	"GET_CONFIG's reply decoded as a virtio_blk_config (capacity 2048 sectors)"
+gone "$MON_PID" 10
+ok $? "--once: the monitor ends with QEMU's session"
 
 echo "# real-front-end tests took $(( $(date +%s) - T0 )) s"
 done_testing

@@ -281,6 +281,30 @@ D["version"] = obj({
                     ["json_c", "readline", "sanitizers", "fuzzing", "vhost_user_spec", "schema_version"]),
 }, ["command", "ok", "schema_version", "version", "features"],
     desc="vhuctl --version: the version, and what the build has and follows: the json-c and readline it runs with, whether it was configured with sanitizers or for fuzzing, the revision of the vhost-user spec its tables follow, and the schema version.")
+# vhuctl monitor: an event per message relayed, and the sessions' events (vhuctl-json(7), EVENTS).
+MON_EV = ["monitor-ready", "connected", "connect-failed", "disconnected", "message"]
+SIDE = {"enum": ["front-end", "back-end", "backend-channel"]}
+D["monitor_event"] = {
+    "description": "vhuctl monitor: a message relayed (its direction, time, the message, the request a reply answers, what is wrong with it), or a session's side coming or going.",
+    "type": "object", "required": ["event", "schema_version"],
+    "properties": {"event": {"enum": MON_EV}, "schema_version": {"const": 1},
+                   "front_end": STR, "back_end": STR, "side": SIDE, "socket": STR, "session": count, "reason": STR,
+                   "messages": count, "seq": count,
+                   "direction": {"enum": ["to_backend", "to_frontend", "backend_channel_to_frontend", "backend_channel_to_backend"]},
+                   "time": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$"},
+                   "message": R("message"),
+                   "reply_to": obj({"name": {"type": "string", "pattern": "^[A-Z0-9_]+$"}, "seq": count, "rtt_us": US}, ["seq", "rtt_us"]),
+                   "warnings": R("warnings")},
+    "allOf": [
+        {"if": {"properties": {"event": {"const": "monitor-ready"}}}, "then": {"required": ["front_end", "back_end"]}},
+        {"if": {"properties": {"event": {"enum": ["connected", "connect-failed"]}}}, "then": {"required": ["side", "socket", "session"]}},
+        {"if": {"properties": {"event": {"const": "connect-failed"}}}, "then": {"required": ["reason"]}},
+        {"if": {"properties": {"event": {"const": "disconnected"}}}, "then": {"required": ["side", "session", "reason", "messages"]}},
+        {"if": {"properties": {"event": {"const": "message"}}}, "then": {"required": ["session", "seq", "direction", "time", "message"]}},
+    ],
+    "additionalProperties": False}
+# A monitor's event is told from the shell's by its name, or (disconnected) by its side.
+MON_IF = {"anyOf": [{"properties": {"event": {"enum": [e for e in MON_EV if e != "disconnected"]}}}, {"required": ["side"]}]}
 top = {"$schema": "https://json-schema.org/draft/2020-12/schema",
        "$id": "urn:vhuctl:output:1",
        "title": "vhuctl output, schema version 1",
@@ -290,7 +314,7 @@ top = {"$schema": "https://json-schema.org/draft/2020-12/schema",
        "if": {"required": ["event"]},
        "then": {"if": {"properties": {"event": {"const": "check-case"}}}, "then": R("check_case"),
                 "else": {"if": {"properties": {"event": {"const": "check-summary"}}}, "then": R("check_summary"),
-                         "else": R("event")}},
+                         "else": {"if": MON_IF, "then": R("monitor_event"), "else": R("event")}}},
        "else": {"if": {"properties": {"command": {"const": "version"}}, "required": ["command", "version"]},
                 "then": R("version"), "else": R("result")},
        "$defs": D}

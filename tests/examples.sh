@@ -53,8 +53,8 @@ oneliners=0
 # A command line is a line that starts with vhuctl (after '$ '), or a
 # \`vhuctl ...\` span of the README's prose.
 command_lines() {
-	sed -n -e 's/^\$ //' -e '/^vhuctl /p' "$@"
-	grep -o '`vhuctl [^`]*`' "$@" | tr -d '`'
+	{ sed -n -e 's/^\$ //' -e '/^vhuctl /p' "$@"; grep -o '`vhuctl [^`]*`' "$@" | tr -d '`'; } |
+		sed 's/ |.*//'	# what a pipe feeds (jq -c ...) is not vhuctl's
 }
 while IFS= read -r line; do
 	arg=$(printf '%s\n' "$line" | sed -n "s/.*vhuctl .*-c '\\([^']*\\)'.*/\\1/p")

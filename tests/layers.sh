@@ -12,11 +12,12 @@ allowed() {
 	core) echo "core" ;;
 	cmd) echo "core cmd" ;;
 	check) echo "core cmd check" ;;
-	shell) echo "core cmd shell check" ;;
+	monitor) echo "core cmd monitor" ;;
+	shell) echo "core cmd shell check monitor" ;;
 	esac
 }
 
-for dir in core cmd check shell; do
+for dir in core cmd check monitor shell; do
 	bad=
 	for f in "$SRC/$dir"/*.[ch]; do
 		while IFS= read -r inc; do

@@ -123,45 +123,55 @@ int wire_wait(int fd, int64_t deadline)
 	return wire_wait_for(fd, POLLIN, deadline);
 }
 
-static int send_all(int sock, const uint8_t *buf, size_t len, const int *fds,
-		    unsigned nfds, int64_t deadline, size_t *sent)
+ssize_t wire_send_some(int sock, const uint8_t *buf, size_t len, const int *fds, unsigned nfds)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
 
-	*sent = 0;
-	while (*sent < len || nfds) {
-		struct iovec iov = { .iov_base = (void *)(buf + *sent), .iov_len = len - *sent };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		ssize_t n;
-		int r;
+	if (nfds > VHU_MAX_FDS)
+		return -EMSGSIZE;
+	if (nfds) {
+		struct cmsghdr *c;
 
-		if (nfds) {
-			struct cmsghdr *c;
-
-			memset(&ctl, 0, sizeof(ctl));
-			mh.msg_control = ctl.buf;
-			mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-		}
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	do {
 		/* plain send when there is nothing to attach: no msghdr to copy in */
 		n = nfds ? sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) :
-			   send(sock, buf + *sent, len - *sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+			   send(sock, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n;
+}
+
+static int send_all(int sock, const uint8_t *buf, size_t len, const int *fds,
+		    unsigned nfds, int64_t deadline, size_t *sent)
+{
+	*sent = 0;
+	while (*sent < len || nfds) {
+		ssize_t n = wire_send_some(sock, buf + *sent, len - *sent, fds, nfds);
+		int r;
+
 		if (n >= 0) {
 			*sent += (size_t)n;
 			nfds = 0;	/* the fds went with the first byte */
 			continue;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
+		if (n != -EAGAIN)
+			return (int)n;
 		r = wait_fd(sock, POLLOUT, deadline);
 		if (r < 0)
 			return r;
@@ -226,20 +236,43 @@ static void take_fds(struct msghdr *mh, struct wire_rx *rx)
 }
 
 /* One read of up to WANT bytes onto the end of RX. 0 on success, -errno. */
-static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadline,
-		     bool *may_block)
+/* One recvmsg of up to WANT bytes onto the end of RX, with the fds that
+ * came (FLAGS: MSG_DONTWAIT or 0). The bytes read, -ECONNRESET at EOF,
+ * -errno (-EAGAIN: nothing there). */
+static ssize_t read_once(int sock, struct wire_rx *rx, uint32_t want, int flags)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
+	struct iovec iov = { .iov_base = rx->buf + rx->len, .iov_len = want };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
 
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (mh.msg_controllen || (mh.msg_flags & MSG_CTRUNC)) {
+		if (mh.msg_flags & MSG_CTRUNC)
+			rx->fds_truncated = true;
+		take_fds(&mh, rx);
+		/* A stream read ends with the message that carried fds, so
+		 * they belong to the message holding the last byte read. */
+		rx->fds_at = rx->len + (uint32_t)n - 1;
+	}
+	if (n == 0)
+		return -ECONNRESET;
+	rx->len += (uint32_t)n;
+	return n;
+}
+
+/* One read of up to WANT bytes onto the end of RX. 0 on success, -errno. */
+static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadline,
+		     bool *may_block)
+{
 	for (;;) {
-		struct iovec iov = { .iov_base = rx->buf + rx->len, .iov_len = want };
-		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-		};
 		/* The first read of a message may block in the kernel, bounded by
 		 * the socket's SO_RCVTIMEO (set by the caller, WIRE_IDLE_MS), when
 		 * nothing else needs serving meanwhile: one syscall instead of
@@ -251,41 +284,28 @@ static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadli
 
 		if (wire_cancel)
 			return -ECANCELED;
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | (block ? 0 : MSG_DONTWAIT));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			if (block) {
-				/* SO_RCVTIMEO (at most WIRE_IDLE_MS) ran out in the
-				 * kernel: results held so far go out, then poll out
-				 * the rest of the wait. */
-				*may_block = false;
-				if (idle_fn)
-					idle_fn();
-				if (deadline >= 0 && wire_now_ns() >= deadline)
-					return -ETIMEDOUT;
-				continue;
-			}
+		n = read_once(sock, rx, want, block ? 0 : MSG_DONTWAIT);
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN && block) {
+			/* SO_RCVTIMEO (at most WIRE_IDLE_MS) ran out in the
+			 * kernel: results held so far go out, then poll out
+			 * the rest of the wait. */
+			*may_block = false;
+			if (idle_fn)
+				idle_fn();
+			if (deadline >= 0 && wire_now_ns() >= deadline)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (n == -EAGAIN) {
 			r = wait_fd(sock, POLLIN, deadline);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		*may_block = false;
-		if (mh.msg_controllen || (mh.msg_flags & MSG_CTRUNC)) {
-			if (mh.msg_flags & MSG_CTRUNC)
-				rx->fds_truncated = true;
-			take_fds(&mh, rx);
-			/* A stream read ends with the message that carried fds, so
-			 * they belong to the message holding the last byte read. */
-			rx->fds_at = rx->len + (uint32_t)n - 1;
-		}
-		if (n == 0)
-			return -ECONNRESET;
-		rx->len += (uint32_t)n;
-		return 0;
+		return n < 0 ? (int)n : 0;
 	}
 }
 
@@ -348,6 +368,25 @@ static void take_message(struct wire_rx *rx, struct vhu_msg *m, uint32_t need)
 		memmove(rx->buf, rx->buf + need, rx->len);
 }
 
+/* RX holds a header: parse it into M. 1 the whole message is there and
+ * taken into M, 0 more is to come, -EMSGSIZE its size is over LIMIT (what
+ * was read of it goes, fds and all). */
+static int rx_header(struct wire_rx *rx, struct vhu_msg *m, uint32_t limit)
+{
+	memcpy(&m->request, rx->buf, 4);
+	memcpy(&m->flags, rx->buf + 4, 4);
+	memcpy(&m->size, rx->buf + 8, 4);
+	if (m->size > limit) {
+		m->consumed = rx->len;
+		wire_rx_reset(rx);
+		return -EMSGSIZE;
+	}
+	if (rx->len < VHU_HDR_SIZE + m->size)
+		return 0;
+	take_message(rx, m, VHU_HDR_SIZE + m->size);
+	return 1;
+}
+
 int wire_recv_rx(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_size,
 		 uint32_t ahead, int64_t deadline, bool may_block, struct vhu_err *e)
 {
@@ -369,20 +408,12 @@ int wire_recv_rx(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_s
 		uint32_t want;
 
 		if (rx->len >= VHU_HDR_SIZE) {
-			memcpy(&m->request, rx->buf, 4);
-			memcpy(&m->flags, rx->buf + 4, 4);
-			memcpy(&m->size, rx->buf + 8, 4);
-			if (m->size > limit) {
-				/* What was read of this message goes, fds and all. */
-				m->consumed = rx->len;
-				wire_rx_reset(rx);
+			r = rx_header(rx, m, limit);
+			if (r == -EMSGSIZE)
 				return vhu_errf(e, EMSGSIZE, "size %u exceeds the maximum %u (request %u, flags 0x%x)",
 						m->size, limit, m->request, m->flags);
-			}
-			if (rx->len >= VHU_HDR_SIZE + m->size) {
-				take_message(rx, m, VHU_HDR_SIZE + m->size);
+			if (r == 1)
 				return 0;
-			}
 			want = VHU_HDR_SIZE + m->size - rx->len;
 		} else {
 			/* Once fds wait in RX, read no further than this header:
@@ -401,6 +432,49 @@ int wire_recv_rx(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_s
 			wire_rx_reset(rx);
 			return in_header ? recv_error(e, r, "header", m->consumed, VHU_HDR_SIZE)
 					 : recv_error(e, r, "payload", m->len, m->size);
+		}
+	}
+}
+
+int wire_recv_step(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_size, bool may_read)
+{
+	uint32_t limit = max_size < VHU_PAYLOAD_MAX ? max_size : VHU_PAYLOAD_MAX;
+
+	for (;;) {
+		ssize_t n;
+		uint32_t want;
+		int r;
+
+		if (rx->len >= VHU_HDR_SIZE) {
+			m->nfds = 0;
+			m->len = 0;
+			m->fds_truncated = false;
+			r = rx_header(rx, m, limit);
+			if (r != 0)
+				return r;
+		}
+		if (!may_read)
+			return 0;
+		may_read = false;
+		/* As much as there is room for (one read for a whole message,
+		 * even several); but once fds wait in RX, only what this message
+		 * lacks: fds a further read brought would move fds_at, and with
+		 * it the first ones, past this message. */
+		if (rx->nfds || rx->fds_truncated)
+			want = (rx->len >= VHU_HDR_SIZE ? VHU_HDR_SIZE + m->size : VHU_HDR_SIZE) - rx->len;
+		else
+			want = (uint32_t)sizeof(rx->buf) - rx->len;
+		do
+			n = read_once(sock, rx, want, MSG_DONTWAIT);
+		while (n == -EINTR);
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0) {
+			m->consumed = rx->len;
+			m->len = 0;
+			m->nfds = 0;
+			wire_rx_reset(rx);
+			return (int)n;
 		}
 	}
 }

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/err.h"
 #include "core/proto.h"
@@ -87,6 +88,21 @@ struct wire_rx {
  * SO_RCVTIMEO (wire_set_rcvtimeo) bounds it. On error RX is emptied. */
 int wire_recv_rx(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_size,
 		 uint32_t ahead, int64_t deadline, bool may_block, struct vhu_err *e);
+/* One step of a relay that never blocks: take the next message out of RX
+ * into M, reading SOCK once first (MAY_READ) when RX does not hold it whole.
+ * The read takes what there is room for: a whole message in one syscall,
+ * or several, the rest kept in RX for the next step (with their fds: the
+ * fds of a read belong to the message holding its last byte). 1 a whole
+ * message is in M, 0 not yet, -ECONNRESET peer closed (M->consumed: the
+ * bytes of a message cut short), -EMSGSIZE the size field is over MAX_SIZE
+ * (M holds the header), -errno. On error RX is emptied. */
+int wire_recv_step(int sock, struct wire_rx *rx, struct vhu_msg *m, uint32_t max_size, bool may_read);
+
+/* One non-blocking send of LEN bytes of BUF, with NFDS fds on the first
+ * byte (NFDS 0: none). The bytes sent (the fds went with them when > 0),
+ * -EAGAIN when the socket is full, -errno. Never raises SIGPIPE. */
+ssize_t wire_send_some(int sock, const uint8_t *buf, size_t len, const int *fds, unsigned nfds);
+
 /* Drop what RX holds, closing its fds. */
 void wire_rx_reset(struct wire_rx *rx);
 /* SO_RCVTIMEO: how long one blocking read may wait (-1 for ever; 0 is

@@ -12,6 +12,7 @@
 #include <readline/readline.h>
 
 #include "check/check.h"
+#include "monitor/monitor.h"
 #include "cmd/cmd.h"
 #include "cmd/opt.h"
 #include "core/jb.h"
@@ -60,7 +61,8 @@ static const struct opt_row opts[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vhuctl [OPTIONS] [SOCKET]\n"
-		"       vhuctl check [CHECK-OPTIONS] SOCKET    (vhuctl check --help)\n\n"
+		"       vhuctl check [CHECK-OPTIONS] SOCKET    (vhuctl check --help)\n"
+		"       vhuctl monitor [MONITOR-OPTIONS] FRONT BACK    (vhuctl monitor --help)\n\n"
 		"A vhost-user front-end for debugging back-ends: connect to SOCKET, send any\n"
 		"request, and see what was sent and what came back: as text on a terminal,\n"
 		"as JSON otherwise (--output).\n\n"
@@ -422,6 +424,18 @@ static int run_check(int argc, char **argv)
 	return st;
 }
 
+/* vhuctl monitor: the relay, printing as every other command does. A
+ * signal is how a monitor is meant to end: it is not died of. */
+static int run_monitor(int argc, char **argv)
+{
+	static const struct monitor_host host = { .print = out_print, .flush = out_flush };
+	int st = monitor_main(argc, argv, &host);
+
+	if (fflush(stdout) != 0 && st == 0)
+		st = RUN_EXIT_FAILED;
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	struct session s;
@@ -434,6 +448,8 @@ int main(int argc, char **argv)
 	run_catch_signals();
 	if (argc > 1 && strcmp(argv[1], "check") == 0)
 		return run_check(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "monitor") == 0)
+		return run_monitor(argc - 1, argv + 1);
 	session_init(&s);
 	s.emit = out_event;
 	s.runner = &run_runner;

@@ -1,0 +1,615 @@
+/* monitor.c - vhuctl monitor: sessions between a front-end and a back-end, relayed and shown message by message. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/opt.h"
+#include "core/conn.h"
+#include "core/jb.h"
+#include "monitor/mevent.h"
+#include "monitor/monitor.h"
+#include "monitor/relay.h"
+
+#define REQ_SET_BACKEND_REQ_FD 21u
+
+enum {
+	MON_OK = 0,
+	MON_FAILED = 1,
+	MON_USAGE = 2,
+};
+
+enum opt_id {
+	OPT_HELP = 'h', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON,
+};
+
+static const struct opt_row opts[] = {
+	{ "once", no_argument, OPT_ONCE, NULL, "exit when the first session ends" },
+	{ "device", required_argument, OPT_DEVICE, "TYPE", "device type for decoding (net, blk, fs, ...)" },
+	{ "json", required_argument, OPT_JSON, "pretty|compact", "output style (default: pretty on a terminal)" },
+	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* One end of the relay: who listens, and the socket of the session. */
+struct mon_side {
+	const char *what;		/* "front-end", "back-end" */
+	bool listen;
+	const char *path;
+	struct conn c;			/* its listening socket; c.fd unused */
+	int fd;				/* the session's socket, -1 none */
+};
+
+struct monitor {
+	const struct monitor_host *host;
+	struct session out;		/* how objects are printed */
+	struct mon_side front, back;
+	bool once;
+	unsigned sessions;
+	/* The back-end channel: the front-end's socket (from its
+	 * SET_BACKEND_REQ_FD) and ours, whose peer the back-end got. */
+	int chan_front, chan_back;
+	struct relay_dir dir[MON_NDIRS];
+	struct mon_track track;
+	struct vhu_msg msg;
+	bool printed;			/* since stdout was last flushed */
+	sigset_t waitmask;		/* the signal mask while waiting */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vhuctl monitor [OPTIONS] FRONT BACK\n\n"
+		"Relay a vhost-user session between a front-end (QEMU, DPDK virtio-user,\n"
+		"vhuctl) and a back-end, and print every message that goes either way,\n"
+		"the back-end channel's too, as one JSON object each.\n\n"
+		"FRONT and BACK are listen:PATH (the monitor serves PATH) or connect:PATH\n"
+		"(it dials PATH); a bare PATH is listen: for FRONT and connect: for BACK.\n\n"
+		"Options:\n");
+	opt_help(f, opts, NOPTS);
+	fprintf(f, "\nWith a listening FRONT, the next front-end is served when one goes.\n"
+		"Exit status: 0 success (also when stopped by SIGINT or SIGTERM),\n"
+		"1 a socket could not be set up, 2 usage error.\n");
+}
+
+static bool print(struct monitor *mo, struct json_object *o)
+{
+	bool ok = mo->host->print(&mo->out, o);
+
+	json_object_put(o);
+	mo->printed = true;
+	return ok;
+}
+
+/* Wait for P; once nothing has come for WIRE_IDLE_MS, what was printed goes
+ * out before the wait goes on: messages that come fast (each answered in
+ * microseconds) are written in big blocks, and none waits for long.
+ * The stop signals are blocked but here, so that one that comes between
+ * the look at wire_cancel and the wait still ends the wait. */
+static int mon_poll(struct monitor *mo, struct pollfd *p, nfds_t n)
+{
+	int r = 0;
+
+	if (mo->printed) {
+		struct timespec idle = { 0, WIRE_IDLE_MS * 1000000L };
+
+		r = ppoll(p, n, &idle, &mo->waitmask);
+		if (r != 0)
+			return r;
+		mo->host->flush();
+		mo->printed = false;
+	}
+	return ppoll(p, n, NULL, &mo->waitmask);
+}
+
+/* Until FD is readable: 0, or -ECANCELED when a signal stops the monitor. */
+static int wait_readable(struct monitor *mo, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (!wire_cancel) {
+		int r = mon_poll(mo, &p, 1);
+
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+	return -ECANCELED;
+}
+
+static struct json_object *event(const char *name)
+{
+	return jb_add(json_object_new_object(), "event", json_object_new_string(name));
+}
+
+static int parse_addr(struct mon_side *s, const char *arg, bool default_listen)
+{
+	if (strncmp(arg, "listen:", 7) == 0) {
+		s->listen = true;
+		s->path = arg + 7;
+	} else if (strncmp(arg, "connect:", 8) == 0) {
+		s->listen = false;
+		s->path = arg + 8;
+	} else if (strchr(arg, ':') && !strchr(arg, '/')) {
+		fprintf(stderr, "vhuctl monitor: '%s': an address is listen:PATH, connect:PATH or a PATH\n", arg);
+		return -1;
+	} else {
+		s->listen = default_listen;
+		s->path = arg;
+	}
+	if (!*s->path) {
+		fprintf(stderr, "vhuctl monitor: '%s' names no socket path\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static void set_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static void side_event(struct monitor *mo, const char *name, const struct mon_side *s, const char *reason)
+{
+	struct json_object *ev = event(name);
+
+	jb_add(ev, "side", json_object_new_string(s->what));
+	jb_add(ev, "socket", json_object_new_string(s->path));
+	if (mo->sessions)
+		jb_add(ev, "session", json_object_new_int((int)mo->sessions));
+	if (reason)
+		jb_add(ev, "reason", json_object_new_string(reason));
+	print(mo, ev);
+}
+
+/* The session's socket on side S: accepted or dialled. */
+static int side_open(struct monitor *mo, struct mon_side *s)
+{
+	struct vhu_err e = { 0 };
+	int r;
+
+	if (s->listen) {
+		r = wait_readable(mo, s->c.listen_fd);
+		if (r < 0)
+			return r;
+		r = conn_accept(&s->c, 1000, -1, &e);
+		if (r < 0) {
+			if (r != -ECANCELED)
+				side_event(mo, "connect-failed", s, e.msg);
+			return r;
+		}
+		s->fd = s->c.fd;
+		s->c.fd = -1;	/* ours now, not the conn's */
+	} else {
+		struct conn c;
+
+		conn_init(&c);
+		r = conn_connect(&c, s->path, -1, &e);
+		if (r < 0) {
+			side_event(mo, "connect-failed", s, e.msg);
+			return r;
+		}
+		s->fd = c.fd;
+	}
+	set_nonblock(s->fd);
+	side_event(mo, "connected", s, NULL);
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void wire_dirs(struct monitor *mo)
+{
+	mo->dir[MON_TO_BACKEND].from = mo->front.fd;
+	mo->dir[MON_TO_BACKEND].to = mo->back.fd;
+	mo->dir[MON_TO_FRONTEND].from = mo->back.fd;
+	mo->dir[MON_TO_FRONTEND].to = mo->front.fd;
+	mo->dir[MON_CHAN_TO_FRONTEND].from = mo->chan_back;
+	mo->dir[MON_CHAN_TO_FRONTEND].to = mo->chan_front;
+	mo->dir[MON_CHAN_TO_BACKEND].from = mo->chan_front;
+	mo->dir[MON_CHAN_TO_BACKEND].to = mo->chan_back;
+}
+
+static void channel_close(struct monitor *mo)
+{
+	relay_reset(&mo->dir[MON_CHAN_TO_FRONTEND]);
+	relay_reset(&mo->dir[MON_CHAN_TO_BACKEND]);
+	close_fd(&mo->chan_front);
+	close_fd(&mo->chan_back);
+	wire_dirs(mo);
+}
+
+/* SET_BACKEND_REQ_FD: the front-end's channel socket stays here, and the
+ * back-end gets one end of a socketpair of ours instead, so that what goes
+ * on the channel goes through the monitor too. */
+static void channel_take(struct monitor *mo, struct vhu_msg *m)
+{
+	int sv[2];
+
+	if (m->request != REQ_SET_BACKEND_REQ_FD || (m->flags & VHU_FLAG_REPLY) || m->nfds != 1)
+		return;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
+		return;	/* passed through as it came: seen by nobody, but working */
+	channel_close(mo);
+	mo->chan_front = m->fds[0];
+	set_nonblock(mo->chan_front);
+	mo->chan_back = sv[0];
+	m->fds[0] = sv[1];	/* sent on, then closed, as every fd */
+	wire_dirs(mo);
+}
+
+static bool is_channel(enum mon_dir d)
+{
+	return d == MON_CHAN_TO_FRONTEND || d == MON_CHAN_TO_BACKEND;
+}
+
+/* Why a session, or the channel, ended: the side gone and what was seen. */
+struct mon_end {
+	const struct mon_side *side;	/* NULL: the back-end channel */
+	char reason[300];
+};
+
+/* END: SIDE is gone with errno ERR, GOT bytes into a message; WHERE (or
+ * NULL) says where it was seen. */
+static void end_at(struct mon_end *end, const struct mon_side *side, const char *where, int err, uint32_t got)
+{
+	char what[80];
+
+	if (err == ECONNRESET && got == 0)
+		snprintf(what, sizeof(what), "closed the connection");
+	else if (err == ECONNRESET)
+		snprintf(what, sizeof(what), "closed the connection after %u bytes of a message", got);
+	else if (err == EMSGSIZE)
+		snprintf(what, sizeof(what), "sent a size over %u: the stream cannot be framed", VHU_PAYLOAD_MAX);
+	else
+		snprintf(what, sizeof(what), "%s", strerror(err));
+	end->side = side;
+	if (where)
+		snprintf(end->reason, sizeof(end->reason), "%s: %s", where, what);
+	else
+		snprintf(end->reason, sizeof(end->reason), "%s", what);
+}
+
+/* Relay every whole message D's sender has: those read already, and (READ)
+ * what one read brings. 0, or -1 when a side is gone (END says which). */
+static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end *end)
+{
+	struct relay_dir *rd = &mo->dir[d];
+	struct vhu_msg *m = &mo->msg;
+	const struct mon_side *from = d == MON_TO_BACKEND ? &mo->front : &mo->back;
+
+	while (relay_can_read(rd)) {
+		int r = wire_recv_step(rd->from, &rd->rx, m, VHU_PAYLOAD_MAX, read);
+
+		read = false;
+
+		if (r == 0 || r == -ECANCELED)	/* a signal: the loop sees it */
+			return 0;
+		if (r < 0) {
+			end_at(end, is_channel(d) ? NULL : from,
+			       d == MON_CHAN_TO_FRONTEND ? "the back-end's end of the back-end channel" :
+			       d == MON_CHAN_TO_BACKEND ? "the front-end's end of the back-end channel" : NULL,
+			       -r, m->consumed);
+			return -1;
+		}
+		print(mo, mevent_message(&mo->track, d, m, wire_now_ns()));
+		if (d == MON_TO_BACKEND)
+			channel_take(mo, m);
+		relay_push(rd, m);
+	}
+	return 0;
+}
+
+static int pump_out(struct monitor *mo, enum mon_dir d, struct mon_end *end)
+{
+	int r = relay_flush(&mo->dir[d]);
+
+	if (r < 0) {
+		const struct mon_side *to = d == MON_TO_BACKEND ? &mo->back : &mo->front;
+
+		end_at(end, is_channel(d) ? NULL : to,
+		       is_channel(d) ? "sending on the back-end channel" : "relaying a message to it", -r, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static void disconnected(struct monitor *mo, const struct mon_end *end)
+{
+	struct json_object *ev = event("disconnected");
+
+	jb_add(ev, "side", json_object_new_string(end->side ? end->side->what : "backend-channel"));
+	jb_add(ev, "session", json_object_new_int((int)mo->sessions));
+	jb_add(ev, "reason", json_object_new_string(end->reason));
+	jb_add(ev, "messages", jb_u64(mo->track.seq));
+	print(mo, ev);
+}
+
+/* The session is over: what was read whole goes on to whoever is still
+ * there, as far as its socket takes it now; then every socket and fd of
+ * the session is closed. */
+static void session_end(struct monitor *mo)
+{
+	for (int d = 0; d < MON_NDIRS; d++) {
+		if (mo->dir[d].to >= 0)
+			relay_flush(&mo->dir[d]);
+		relay_reset(&mo->dir[d]);
+	}
+	channel_close(mo);
+	close_fd(&mo->front.fd);
+	close_fd(&mo->back.fd);
+	wire_dirs(mo);
+}
+
+/* A side (END) is gone: the session is over (true), or only the back-end
+ * channel (false: the session goes on without it). */
+static bool side_gone(struct monitor *mo, const struct mon_end *end)
+{
+	disconnected(mo, end);
+	if (end->side)
+		return true;
+	channel_close(mo);
+	return false;
+}
+
+/* What is queued goes out, and what was read ahead goes through, as far
+ * as the queues take it: without a poll round. 0, or -1 a side is gone. */
+static int pump_all(struct monitor *mo, struct mon_end *end)
+{
+	for (int d = 0; d < MON_NDIRS; d++) {
+		if (relay_has_output(&mo->dir[d]) && pump_out(mo, d, end) < 0)
+			return -1;
+		if (mo->dir[d].rx.len && pump_in(mo, d, false, end) < 0)
+			return -1;
+		if (relay_has_output(&mo->dir[d]) && pump_out(mo, d, end) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Serve what poll said of P[D]: D's sender readable, or hung up, or the
+ * other direction's receiver (the same socket) writable. */
+static int serve_fd(struct monitor *mo, const struct pollfd *p, enum mon_dir d, struct mon_end *end)
+{
+	int r = 0;
+
+	if (p->revents & POLLOUT)
+		r = pump_out(mo, d ^ 1, end);
+	if (r == 0 && (p->revents & (POLLIN | POLLHUP | POLLERR)))
+		r = pump_in(mo, d, true, end);
+	/* A hang-up with nothing to read (the queue full, so none asked for):
+	 * the sender is gone all the same. */
+	if (r == 0 && (p->revents & (POLLHUP | POLLERR)) && !(p->revents & POLLIN)) {
+		end_at(end, is_channel(d) ? NULL : d == MON_TO_BACKEND ? &mo->front : &mo->back,
+		       NULL, ECONNRESET, 0);
+		r = -1;
+	}
+	return r;
+}
+
+/* Relay until a side goes (0) or a signal stops the monitor (-ECANCELED). */
+static int relay_loop(struct monitor *mo)
+{
+	for (;;) {
+		struct pollfd p[MON_NDIRS];
+		struct mon_end end = { 0 };
+		int n;
+
+		if (wire_cancel)
+			return -ECANCELED;
+		for (int d = 0; d < MON_NDIRS; d++) {
+			struct relay_dir *rd = &mo->dir[d];
+
+			/* p[d]: D's sender, to read; the opposite direction's
+			 * receiver is the same socket, to write. */
+			p[d].fd = rd->from;
+			p[d].events = relay_can_read(rd) ? POLLIN : 0;
+			p[d].revents = 0;
+			if (mo->dir[d ^ 1].to == rd->from && relay_has_output(&mo->dir[d ^ 1]))
+				p[d].events |= POLLOUT;
+		}
+		n = mon_poll(mo, p, MON_NDIRS);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (int d = 0; d < MON_NDIRS; d++) {
+			if (p[d].fd < 0 || !p[d].revents || serve_fd(mo, &p[d], d, &end) == 0)
+				continue;
+			if (side_gone(mo, &end))
+				return 0;
+			break;	/* the channel went: the poll table is stale */
+		}
+		if (pump_all(mo, &end) < 0 && side_gone(mo, &end))
+			return 0;
+	}
+}
+
+/* One front-end's session: its socket, the back-end's, the relay. */
+static int session_run(struct monitor *mo)
+{
+	int r;
+
+	mo->sessions++;
+	mevent_track_reset(&mo->track, mo->sessions);
+	r = side_open(mo, &mo->front);
+	if (r < 0)
+		return r;
+	r = side_open(mo, &mo->back);
+	if (r < 0) {
+		close_fd(&mo->front.fd);	/* the front-end sees its back-end gone */
+		return r == -ECANCELED ? r : 0;
+	}
+	wire_dirs(mo);
+	r = relay_loop(mo);
+	session_end(mo);
+	return r;
+}
+
+static int listen_side(struct monitor *mo, struct mon_side *s)
+{
+	struct vhu_err e = { 0 };
+
+	if (!s->listen)
+		return 0;
+	if (conn_listen(&s->c, s->path, &e) < 0) {
+		fprintf(stderr, "vhuctl monitor: %s: %s\n", s->what, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void ready(struct monitor *mo)
+{
+	struct json_object *ev = event("monitor-ready");
+	char buf[2][128];
+
+	snprintf(buf[0], sizeof(buf[0]), "%s:%s", mo->front.listen ? "listen" : "connect", mo->front.path);
+	snprintf(buf[1], sizeof(buf[1]), "%s:%s", mo->back.listen ? "listen" : "connect", mo->back.path);
+	jb_add(ev, "front_end", json_object_new_string(buf[0]));
+	jb_add(ev, "back_end", json_object_new_string(buf[1]));
+	print(mo, ev);
+	mo->host->flush();
+}
+
+static void block_stop_signals(struct monitor *mo)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &mo->waitmask);
+}
+
+static int parse(struct monitor *mo, int argc, char **argv)
+{
+	struct option lo[NOPTS + 1];
+	char so[2 * NOPTS + 1];
+	int c, dev;
+
+	opt_getopt(opts, NOPTS, lo, so);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_ONCE:
+			mo->once = true;
+			break;
+		case OPT_DEVICE:
+			dev = features_device_by_name(optarg);
+			if (dev < 0) {
+				fprintf(stderr, "vhuctl monitor: unknown device type '%s'\n", optarg);
+				return -1;
+			}
+			mo->track.dev = (enum vhu_device)dev;
+			break;
+		case OPT_JSON:
+			if (strcmp(optarg, "pretty") == 0) {
+				mo->out.out = OUT_PRETTY;
+			} else if (strcmp(optarg, "compact") == 0 || strcmp(optarg, "short") == 0) {
+				mo->out.out = OUT_COMPACT;
+			} else {
+				fprintf(stderr, "vhuctl monitor: --json wants pretty or compact, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr, "Try 'vhuctl monitor --help'.\n");
+			return -1;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "vhuctl monitor: wants FRONT and BACK (try 'vhuctl monitor --help')\n");
+		return -1;
+	}
+	if (parse_addr(&mo->front, argv[optind], true) < 0 || parse_addr(&mo->back, argv[optind + 1], false) < 0)
+		return -1;
+	if (mo->front.listen && mo->back.listen && strcmp(mo->front.path, mo->back.path) == 0) {
+		fprintf(stderr, "vhuctl monitor: FRONT and BACK listen on the same path\n");
+		return -1;
+	}
+	return 0;
+}
+
+static struct monitor *monitor_new(const struct monitor_host *host)
+{
+	struct monitor *mo = calloc(1, sizeof(*mo));
+
+	if (!mo)
+		return NULL;
+	mo->host = host;
+	session_init(&mo->out);
+	mo->out.out = isatty(1) ? OUT_PRETTY : OUT_COMPACT;
+	{
+		struct stat sb;
+
+		/* A file (or /dev/null) gets the objects in blocks, written out
+		 * whenever the monitor waits; a pipe or a terminal, each as it
+		 * is made. */
+		mo->out.out_buffered = fstat(1, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)) &&
+				       !isatty(1);
+		if (mo->out.out_buffered)
+			setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	}
+	mo->front = (struct mon_side){ .what = "front-end", .listen = true, .fd = -1 };
+	mo->back = (struct mon_side){ .what = "back-end", .fd = -1 };
+	conn_init(&mo->front.c);
+	conn_init(&mo->back.c);
+	mo->chan_front = mo->chan_back = -1;
+	for (int d = 0; d < MON_NDIRS; d++)
+		relay_init(&mo->dir[d]);
+	return mo;
+}
+
+int monitor_main(int argc, char **argv, const struct monitor_host *host)
+{
+	struct monitor *mo = monitor_new(host);
+	int st = MON_OK, r;
+
+	if (!mo)
+		return fprintf(stderr, "vhuctl monitor: out of memory\n"), MON_FAILED;
+	r = parse(mo, argc, argv);
+	if (r != 0) {
+		session_free(&mo->out);
+		free(mo);
+		return r > 0 ? MON_OK : MON_USAGE;
+	}
+	if (listen_side(mo, &mo->front) < 0 || listen_side(mo, &mo->back) < 0) {
+		st = MON_FAILED;
+		goto out;
+	}
+	ready(mo);
+	block_stop_signals(mo);
+	for (;;) {
+		r = session_run(mo);
+		if (r == -ECANCELED || wire_cancel)
+			break;
+		/* A front-end that was dialled is not dialled again. */
+		if (mo->once || !mo->front.listen)
+			break;
+	}
+out:
+	mo->host->flush();
+	conn_unlisten(&mo->front.c);
+	conn_unlisten(&mo->back.c);
+	session_free(&mo->out);
+	free(mo);
+	return st;
+}

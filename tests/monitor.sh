@@ -1,0 +1,207 @@
+#!/bin/bash
+# monitor.sh - vhuctl monitor between real front-ends and real back-ends:
+# DPDK virtio-user and vhuctl itself as front-ends, dpdk-testpmd and
+# qemu-storage-daemon as back-ends. Every wait is on something that happens.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/guest.sh"
+
+T0=$(date +%s)
+
+# start_monitor FRONT BACK [OPTIONS...]: the monitor, its objects in
+# $TMP/mon.out; returns once it says monitor-ready.
+start_monitor() {
+	local front=$1 back=$2; shift 2
+	: >"$TMP/mon.out"
+	"$VHUCTL" monitor "$@" "$front" "$back" >"$TMP/mon.out" 2>"$TMP/mon.err" </dev/null &
+	MON_PID=$!
+	PIDS+=("$MON_PID")
+	wait_line "$TMP/mon.out" '"event":"monitor-ready"' 30 "$MON_PID" ||
+		bail "vhuctl monitor did not start: $(cat "$TMP/mon.err")"
+}
+
+# stop_monitor: SIGTERM, and it must go within 10 s
+stop_monitor() {
+	kill -TERM "$MON_PID" 2>/dev/null
+	gone "$MON_PID" 10
+	MON_RC=$?
+	wait "$MON_PID" 2>/dev/null
+	MON_STATUS=$?
+}
+
+# msgs [SESSION]: the message events, one compact line each
+msgs() {
+	jq -c --argjson s "${1:-1}" 'select(.event == "message" and .session == $s)' "$TMP/mon.out"
+}
+
+# --- (b) vhuctl -> monitor -> qemu-storage-daemon ---------------------------
+IMG=$TMP/disk.img
+truncate -s 1M "$IMG"
+QSD_SOCK=$TMP/qsd.sock
+MON_SOCK=$TMP/mon.sock
+start_qsd "$IMG" "$QSD_SOCK"
+start_monitor "listen:$MON_SOCK" "connect:$QSD_SOCK" --device blk
+
+printf 'monitor-sector-0' >"$TMP/data"
+truncate -s 512 "$TMP/data"
+run_vhuctl --device blk "$MON_SOCK" -c "start; blk write 0 @$TMP/data; blk read 0; stop"
+ran_ok "vhuctl start, blk write, blk read, stop through the monitor"
+is "$(jcmd 'blk read' | jq -r .data.text)" "monitor-sector-0" "the sector read back through the monitor holds what was written"
+is "$(head -c 16 "$IMG")" "monitor-sector-0" "and the image file holds it"
+wait_line "$TMP/mon.out" '"event":"disconnected","side":"front-end"' 30 "$MON_PID"
+ok $? "the monitor saw the front-end go"
+
+M=$(msgs 1)
+names=$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_backend") | .message.name' | sort -u | tr '\n' ' ')
+for n in GET_FEATURES GET_PROTOCOL_FEATURES SET_PROTOCOL_FEATURES SET_OWNER SET_FEATURES SET_MEM_TABLE \
+	SET_VRING_NUM SET_VRING_BASE SET_VRING_ADDR SET_VRING_KICK SET_VRING_CALL GET_VRING_BASE; do
+	like " $names" " $n " "the stream holds $n"
+done
+# Every request that was answered has its reply, paired: the replies'
+# reply_to.seq are exactly the requests that want one (GET_*, NEED_REPLY).
+want=$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_backend" and
+	((.message.name | startswith("GET_")) or (.message.flags.names | index("NEED_REPLY")))) | .seq' | sort -n | tr '\n' ' ')
+got=$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_frontend") | .reply_to.seq' | sort -n | tr '\n' ' ')
+is "$got" "$want" "every request that wants a reply has one, paired by seq"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend") | .reply_to |
+	select(.rtt_us >= 0 and (.name | length) > 0)] | length')" "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend")] | length')" \
+	"every reply names its request and its round trip"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.warnings)] | length')" 0 "a well-formed session draws no warnings"
+is "$(printf '%s\n' "$M" | jq -c 'select(.message.name == "SET_MEM_TABLE" and .direction == "to_backend") | [.message.fds[].type]')" '["memfd"]' \
+	"SET_MEM_TABLE's fd is described: a memfd"
+is "$(printf '%s\n' "$M" | jq -r 'select(.message.name == "SET_VRING_KICK" and .direction == "to_backend") | .message.fds[0].type' | sort -u)" eventfd \
+	"SET_VRING_KICK's fd is described: an eventfd"
+is "$(printf '%s\n' "$M" | jq -s 'map(.seq) == [range(1; length + 1)]')" true "messages are numbered 1, 2, 3... in order"
+
+# --- (e) a malformed message is relayed and flagged -------------------------
+run_vhuctl "$MON_SOCK" --keep-going -c 'raw GET_QUEUE_NUM payload=0000000000000000; raw GET_FEATURES header-flags=0x31; get-features'
+is "$(jcmd raw | jq -r .outcome)" replied "the back-end answered the malformed GET_QUEUE_NUM: it was relayed"
+is "$(jcmd get-features | jq -r .ok)" true "and the session goes on"
+wait_line "$TMP/mon.out" '"event":"disconnected","side":"front-end","session":2' 30 "$MON_PID"
+M=$(msgs 2)
+like "$(printf '%s\n' "$M" | jq -r 'select(.message.name == "GET_QUEUE_NUM" and .direction == "to_backend") | .warnings[]')" \
+	"size 8 outside 0..0 for GET_QUEUE_NUM" "the malformed request is flagged by the table's size bounds"
+like "$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_backend" and .message.flags.value == "0x31") | .warnings[]')" \
+	"flags 0x31: bits 0x30 are not defined" "undefined header flags are flagged"
+like "$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_frontend" and .message.flags.value != "0x5") | .warnings[]')" \
+	"reply flags 0x35 instead of 0x5" "and so is the back-end's reply that echoes them"
+
+# --- (d) no fd leaked over 200 front-end sessions ---------------------------
+fds_before=$(ls /proc/"$MON_PID"/fd | wc -l)
+cmds='get-features; get-protocol-features; set-protocol-features MQ,REPLY_ACK,BACKEND_REQ; set-backend-req-fd; set-vring-call 0; mem add 1M; set-mem-table'
+fails=0
+t_loop=$(date +%s%N)
+for i in $(seq 200); do
+	timeout 20 "$VHUCTL" "$MON_SOCK" -c "$cmds" >/dev/null 2>"$TMP/loop.err" </dev/null || fails=$((fails + 1))
+done
+echo "# 200 sessions took $(( ($(date +%s%N) - t_loop) / 1000000 )) ms"
+is "$fails" 0 "200 front-end sessions through the monitor, each with fds and the back-end channel"
+[ "$fails" = 0 ] || sed 's/^/#   /' "$TMP/loop.err"
+wait_lines "$TMP/mon.out" 202 60 '"event":"disconnected","side":"front-end"'
+ok $? "the monitor saw all 202 front-end sessions end"
+fds_after=$(ls /proc/"$MON_PID"/fd | wc -l)
+is "$fds_after" "$fds_before" "the monitor holds as many fds after them as before ($fds_before)"
+M=$(msgs 202)
+is "$(printf '%s\n' "$M" | jq -r 'select(.message.name == "SET_BACKEND_REQ_FD" and .direction == "to_backend") | .message.fds[0].type')" socket \
+	"SET_BACKEND_REQ_FD's fd is shown as the front-end sent it: a socket"
+is "$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_frontend" and .reply_to.name == "SET_BACKEND_REQ_FD") | .message.payload.u64')" 0 \
+	"the back-end took the monitor's channel socket in its place (REPLY_ACK 0)"
+
+# --- SIGTERM: a clean exit, the socket file removed -------------------------
+stop_monitor
+is "$MON_RC" 0 "the monitor exits on SIGTERM"
+is "$MON_STATUS" 0 "with status 0"
+[ ! -e "$MON_SOCK" ]
+ok $? "and removes the socket file it listened on"
+kill "$QSD_PID" 2>/dev/null
+wait "$QSD_PID" 2>/dev/null
+
+# --- connect-failed: no back-end, the front-end is hung up on ---------------
+start_monitor "$MON_SOCK" "$TMP/nobody.sock" --once
+run_vhuctl "$MON_SOCK" -c 'get-features'
+is "$RC" 5 "a front-end whose back-end cannot be reached fails (exit 5, no connection)"
+wait_line "$TMP/mon.out" '"event":"connect-failed","side":"back-end"' 30 "$MON_PID"
+ok $? "the monitor says connect-failed for the back-end"
+gone "$MON_PID" 10
+ok $? "--once: the monitor ends with its first session"
+
+# --- (a) DPDK virtio-user -> monitor -> dpdk-testpmd net_vhost ---------------
+TP_SOCK=$TMP/tp.sock
+start_testpmd "$TP_SOCK" "" "--auto-start"
+start_monitor "$MON_SOCK" "$TP_SOCK" --device net --once
+mkfifo "$TMP/vu.in"
+: >"$TMP/vu.log"
+stdbuf -oL -eL dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
+	--vdev "net_virtio_user0,path=$MON_SOCK,queues=1" -- -i --total-num-mbufs=2048 --forward-mode=io \
+	<>"$TMP/vu.in" >"$TMP/vu.log" 2>&1 &
+VU_PID=$!
+PIDS+=("$VU_PID")
+wait_line "$TMP/vu.log" "Port 0: " 90 "$VU_PID" || bail "DPDK virtio-user did not start: $(tail -5 "$TMP/vu.log")"
+echo "start tx_first" >"$TMP/vu.in"
+# Ask for the port's statistics until packets have come back (bounded).
+rx=0
+for i in $(seq 30); do
+	echo "show port stats 0" >"$TMP/vu.in"
+	wait_lines "$TMP/vu.log" "$i" 30 'Tx-pps:' || break
+	rx=$(grep -o 'RX-packets: *[0-9]*' "$TMP/vu.log" | tail -1 | grep -o '[0-9]*$')
+	[ "${rx:-0}" -gt 0 ] && break
+done
+ok $(( ${rx:-0} > 0 ? 0 : 1 )) "packets flowed through the rings set up through the monitor (virtio-user received $rx)"
+echo "stop" >"$TMP/vu.in"
+echo "quit" >"$TMP/vu.in"
+gone "$VU_PID" 30
+ok $? "virtio-user quits"
+wait_line "$TMP/mon.out" '"event":"disconnected"' 30 "$MON_PID"
+ok $? "the monitor saw the session end"
+M=$(msgs 1)
+req=$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_backend") | .message.name' | tr '\n' ' ')
+for n in SET_OWNER GET_FEATURES GET_PROTOCOL_FEATURES SET_PROTOCOL_FEATURES SET_FEATURES SET_MEM_TABLE \
+	SET_VRING_NUM SET_VRING_BASE SET_VRING_ADDR SET_VRING_KICK SET_VRING_CALL SET_VRING_ENABLE GET_VRING_BASE; do
+	like " $req" " $n " "virtio-user's stream holds $n"
+done
+is "$(printf '%s\n' "$M" | jq -c 'select(.message.name == "SET_MEM_TABLE" and .direction == "to_backend") |
+	[.message.payload.nregions, [.message.fds[].type]]')" '[1,["memfd"]]' "SET_MEM_TABLE: one region, its memfd"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_backend") | .message.fds | length] | add')" 5 \
+	"virtio-user's 5 fds all went through (frontends.md: 26 requests, 5 fds)"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend" and (.reply_to | not))] | length')" 0 \
+	"every reply of testpmd is paired with its request"
+gone "$MON_PID" 10
+ok $? "--once: the monitor ends with the session"
+kill "$TESTPMD_PID" 2>/dev/null
+wait "$TESTPMD_PID" 2>/dev/null
+
+# --- (c) a QEMU 7.2 guest (vhost-user-blk-pci) -> monitor -> qsd -------------
+guest_build
+GIMG=$TMP/guest.img
+truncate -s 1M "$GIMG"
+start_qsd "$GIMG" "$QSD_SOCK"
+start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once
+t_guest=$(date +%s%N)
+guest_start_blk "$MON_SOCK" "$TMP/serial.log"
+wait_line "$TMP/serial.log" "GUEST-DONE" 180 "$GUEST_PID"
+ok $? "the guest booted, wrote and read its disk through the monitor, and says so"
+echo "# guest boot to its marker: $(( ($(date +%s%N) - t_guest) / 1000000 )) ms"
+like "$(cat "$TMP/serial.log")" "GUEST-READ: guest-wrote-sector-0" "the guest read back the sector it wrote"
+is "$(head -c 20 "$GIMG")" "guest-wrote-sector-0" "and the image file holds it"
+gone "$GUEST_PID" 30
+ok $? "the guest powered off"
+wait_line "$TMP/mon.out" '"event":"disconnected","side":"front-end"' 30 "$MON_PID"
+ok $? "the monitor saw QEMU go"
+M=$(msgs 1)
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_backend")] | length')" 22 \
+	"QEMU sent 22 requests (frontends.md: q35 + qboot)"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_backend") | .message.fds | length] | add')" 6 "with 6 fds"
+req=$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_backend") | .message.name' | tr '\n' ' ')
+like " $req" " ADD_MEM_REG " "memory came with ADD_MEM_REG (CONFIGURE_MEM_SLOTS negotiated)"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.message.name == "SET_MEM_TABLE")] | length')" 0 "not SET_MEM_TABLE"
+is "$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_frontend" and .reply_to.name == "SET_BACKEND_REQ_FD") | .message.payload.u64')" 0 \
+	"qsd took the monitor's back-end channel in place of QEMU's"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.warnings)] | length')" 0 "QEMU and qsd draw no warnings"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend" and (.reply_to | not))] | length')" 0 \
+	"every reply to QEMU is paired with its request"
+is "$(printf '%s\n' "$M" | jq -r 'select(.message.name == "GET_CONFIG" and .direction == "to_frontend") | .message.payload.decoded.capacity')" 2048 \
+	"GET_CONFIG's reply decoded as a virtio_blk_config (capacity 2048 sectors)"
+gone "$MON_PID" 10
+ok $? "--once: the monitor ends with QEMU's session"
+
+echo "# real-front-end tests took $(( $(date +%s) - T0 )) s"
+done_testing

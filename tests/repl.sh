@@ -6,7 +6,17 @@ command -v tmux >/dev/null || bail "tmux not installed"
 
 TM="tmux -S $TMP/tmux.sock -f /dev/null"
 export XDG_STATE_HOME=$TMP/state
-cleanup_tmux() { $TM kill-server 2>/dev/null; cleanup; }
+# The REPLs go with the server; one that was exiting when its terminal went
+# (LeakSanitizer's stop of the world loses its SIGSTOP to the hang-up's
+# SIGCONT, and spins) is ended by cleanup's SIGKILL after 5 s, not left behind.
+cleanup_tmux() {
+	local p
+	$TM kill-server 2>/dev/null
+	for p in /proc/[0-9]*; do	# whatever ran in this test's terminals
+		grep -qz "^TMUX=$TMP/tmux.sock," "$p/environ" 2>/dev/null && PIDS+=("${p#/proc/}")
+	done
+	cleanup
+}
 trap cleanup_tmux EXIT
 
 screen() { $TM capture-pane -t t -p; }

@@ -112,6 +112,23 @@ is "$MON_RC" 0 "the monitor exits on SIGTERM"
 is "$MON_STATUS" 0 "with status 0"
 [ ! -e "$MON_SOCK" ]
 ok $? "and removes the socket file it listened on"
+
+# --- --output=text: a line a message, as busctl monitor prints --------------
+"$VHUCTL" monitor --once --output=text --device blk "$MON_SOCK" "$QSD_SOCK" >"$TMP/mon.txt" 2>"$TMP/mon.err" </dev/null &
+MON_PID=$!
+PIDS+=("$MON_PID")
+wait_line "$TMP/mon.txt" 'event monitor-ready: ' 30 "$MON_PID" || bail "vhuctl monitor --output=text did not start: $(cat "$TMP/mon.err")"
+run_vhuctl --device blk "$MON_SOCK" -c 'get-features; get-queue-num; set-owner'
+ran_ok "a session through the text monitor"
+gone "$MON_PID" 10
+ok $? "--once: the text monitor ends with its session"
+T=$(cat "$TMP/mon.txt")
+like "$T" "1.1 → GET_FEATURES" "text: a request is its session.seq, an arrow to the back-end, its name"
+ok "$(printf '%s\n' "$T" | grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} 1\.2 ← GET_FEATURES \[REPLY\] 0x[0-9a-f]+ .*VERSION_1 .*\(reply to 1, [0-9.]+ µs\)$' | grep -qx 1; echo $?)" \
+	"text: a reply has the time of day, an arrow back, its flags, the features by name and the request it answers, with the round trip"
+like "$T" "← GET_QUEUE_NUM [REPLY] 1 (reply to 3," "text: a u64 reply is its number"
+like "$T" "event disconnected: side=front-end" "text: the session's events are lines too"
+is "$(printf '%s\n' "$T" | grep -c ' [→←] ')" "$(printf '%s\n' "$T" | grep -c '^[0-9]')" "text: every message line has its arrow"
 kill "$QSD_PID" 2>/dev/null
 wait "$QSD_PID" 2>/dev/null
 

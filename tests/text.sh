@@ -92,6 +92,9 @@ is "$missing" "" "every value of status, blk read, mem list and blk id is in the
 ok $(( $(wc -l <"$TMP/values") > 40 ? 0 : 1 )) "…and there are values to look for"
 
 # A result with no renderer of its own shows every member, nested ones too.
+run_vhuctl --output=text -c 'timeout; expect .timeout_ms == 5000; expect .timeout_ms > 9000'
+is "$(printf '%s\n' "$OUT" | sed -n 2,3p | tr '\n' '|')" 'expect .timeout_ms == 5000: holds (found 5000)|expect .timeout_ms > 9000: does not hold (found 5000)|' \
+	"expect in text: the assertion, whether it held, what it found"
 run_vhuctl --output=text -c 'mem add 64K; mem list; timeout'
 printf '%s\n' "$OUT" | normalise >"$TMP/generic.out"
 golden text-generic.out "$TMP/generic.out" "results without a renderer: member by member, tables for lists"

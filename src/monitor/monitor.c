@@ -27,13 +27,15 @@ enum {
 };
 
 enum opt_id {
-	OPT_HELP = 'h', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON,
+	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON,
 };
 
 static const struct opt_row opts[] = {
 	{ "once", no_argument, OPT_ONCE, NULL, "exit when the first session ends" },
 	{ "device", required_argument, OPT_DEVICE, "TYPE", "device type for decoding (net, blk, fs, ...)" },
-	{ "json", required_argument, OPT_JSON, "pretty|compact", "output style (default: pretty on a terminal)" },
+	{ "output", required_argument, OPT_OUTPUT, "json|json-pretty|text",
+	  "output style (default: text on a terminal, a line a message; json otherwise)" },
+	{ "json", required_argument, OPT_JSON, "pretty|compact", "the same, as --output=json-pretty or json" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
 };
 
@@ -517,6 +519,18 @@ static int parse(struct monitor *mo, int argc, char **argv)
 			}
 			mo->track.dev = (enum vhu_device)dev;
 			break;
+		case OPT_OUTPUT:
+			if (strcmp(optarg, "text") == 0) {
+				mo->out.out = OUT_TEXT;
+			} else if (strcmp(optarg, "json-pretty") == 0) {
+				mo->out.out = OUT_PRETTY;
+			} else if (strcmp(optarg, "json") == 0) {
+				mo->out.out = OUT_COMPACT;
+			} else {
+				fprintf(stderr, "vhuctl monitor: --output wants json, json-pretty or text, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
 		case OPT_JSON:
 			if (strcmp(optarg, "pretty") == 0) {
 				mo->out.out = OUT_PRETTY;
@@ -556,7 +570,7 @@ static struct monitor *monitor_new(const struct monitor_host *host)
 		return NULL;
 	mo->host = host;
 	session_init(&mo->out);
-	mo->out.out = isatty(1) ? OUT_PRETTY : OUT_COMPACT;
+	mo->out.out = isatty(1) ? OUT_TEXT : OUT_COMPACT;
 	{
 		struct stat sb;
 

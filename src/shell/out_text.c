@@ -637,8 +637,56 @@ static void text_request(struct tx *t, struct json_object *o)
 }
 
 /* An event: one line, "event NAME: what it carries". */
+/* vhuctl monitor's message, one line as busctl monitor has it:
+ * "02:10:00.123456 1.5 → SET_VRING_ADDR [NEED_REPLY] index=0 ... +eventfd". */
+static bool is_monitor_message(struct json_object *o)
+{
+	return str(o, "event") && strcmp(str(o, "event"), "message") == 0 && str(o, "direction") &&
+	       member(o, "message");
+}
+
+static void text_monitor_message(struct tx *t, struct json_object *o)
+{
+	static const struct { const char *direction, *arrow; } arrows[] = {
+		{ "to_backend", "→" }, { "to_frontend", "←" },
+		{ "backend_channel_to_frontend", "⇐" }, { "backend_channel_to_backend", "⇒" },
+	};
+	struct json_object *m = member(o, "message"), *names = array(member(m, "flags"), "names"),
+		*reply_to = member(o, "reply_to"), *w = array(o, "warnings");
+	const char *time = str(o, "time"), *arrow = "?";
+
+	for (size_t i = 0; i < sizeof(arrows) / sizeof(arrows[0]); i++)
+		if (strcmp(arrows[i].direction, str(o, "direction")) == 0)
+			arrow = arrows[i].arrow;
+	/* the time of day: the date is the same all day long */
+	fprintf(t->f, "%.15s %s.%s %s ", time && strlen(time) >= 26 ? time + 11 : "-",
+		json_object_get_string(member(o, "session")), json_object_get_string(member(o, "seq")), arrow);
+	if (str(m, "name"))
+		name(t, str(m, "name"));
+	else
+		fprintf(t->f, "#%s", json_object_get_string(member(m, "number")));
+	for (size_t i = 0; names && i < json_object_array_length(names); i++)
+		fprintf(t->f, "%s%s%s", i ? "," : " [", json_object_get_string(json_object_array_get_idx(names, i)),
+			i + 1 == json_object_array_length(names) ? "]" : "");
+	put_message(t->f, m);
+	if (reply_to) {
+		fprintf(t->f, " (reply to %s", json_object_get_string(member(reply_to, "seq")));
+		if (member(reply_to, "rtt_us"))
+			fprintf(t->f, ", %.*f µs", json_object_get_double(member(reply_to, "rtt_us")) < 10 ? 1 : 0,
+				json_object_get_double(member(reply_to, "rtt_us")));
+		fputc(')', t->f);
+	}
+	for (size_t i = 0; w && i < json_object_array_length(w); i++)
+		fprintf(t->f, "%s%s", i ? "; " : "  warning: ", json_object_get_string(json_object_array_get_idx(w, i)));
+	fputc('\n', t->f);
+}
+
 static void text_event(struct tx *t, struct json_object *o)
 {
+	if (is_monitor_message(o)) {
+		text_monitor_message(t, o);
+		return;
+	}
 	fputs("event ", t->f);
 	name(t, str(o, "event"));
 	fputc(':', t->f);
@@ -766,6 +814,22 @@ static void text_help(struct tx *t, struct json_object *o)
 		text_generic(t, o);
 }
 
+/* expect: the assertion, whether it held, and what it found. */
+static void text_expect(struct tx *t, struct json_object *o)
+{
+	struct json_object *ok = member(o, "ok"), *found = member(o, "found");
+	const char *f = found ? json_object_to_json_string_ext(found, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+
+	fprintf(t->f, "expect %s: %s", str(o, "assertion") ? str(o, "assertion") : "?",
+		ok && json_object_get_boolean(ok) ? "holds" : "does not hold");
+	if (f && strlen(f) > 200)
+		fprintf(t->f, " (found %.200s...)", f);
+	else if (f)
+		fprintf(t->f, " (found %s)", f);
+	fputc('\n', t->f);
+}
+
 /* The renderers, by command; then by the kind of object. */
 static const struct renderer {
 	const char *command;
@@ -777,6 +841,7 @@ static const struct renderer {
 	{ "mem read", NULL, text_mem_read },
 	{ "version", NULL, text_version },
 	{ "status", NULL, text_members },
+	{ "expect", NULL, text_expect },
 	{ NULL, is_request_result, text_request },	/* every request command, and raw */
 };
 

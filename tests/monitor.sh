@@ -128,7 +128,7 @@ ok "$(printf '%s\n' "$T" | grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} 1\.2 
 	"text: a reply has the time of day, an arrow back, its flags, the features by name and the request it answers, with the round trip"
 like "$T" "← GET_QUEUE_NUM [REPLY] 1 (reply to 3," "text: a u64 reply is its number"
 like "$T" "event disconnected: side=front-end" "text: the session's events are lines too"
-is "$(printf '%s\n' "$T" | grep -c ' [→←] ')" "$(printf '%s\n' "$T" | grep -c '^[0-9]')" "text: every message line has its arrow"
+is "$(printf '%s\n' "$T" | grep -cE ' (→|←) ')" "$(printf '%s\n' "$T" | grep -c '^[0-9]')" "text: every message line has its arrow"
 kill "$QSD_PID" 2>/dev/null
 wait "$QSD_PID" 2>/dev/null
 

@@ -145,8 +145,11 @@ C["source"] = body({})
 C["sleep"] = body({"slept_ms": count}, ["slept_ms"])
 C["expect"] = body({"assertion": STR, "found": {}}, ["assertion"])
 # results of vhuctl itself, not of a command
-NOT_COMMANDS = ["check-script"]
+NOT_COMMANDS = ["check-script", "check-list"]
 C["check-script"] = body({"checked": count, "errors": count}, ["checked", "errors"])
+C["check-list"] = body({"cases": arr(obj({"case": STR, "group": STR, "level": {"enum": ["MUST", "SHOULD", "MAY"]}, "section": STR,
+                                         "title": STR, "requirement": STR, "device": STR},
+                                        ["case", "group", "level", "section", "title", "requirement"]))}, ["cases"])
 C["quit"] = body({})
 C["exit"] = body({})
 C["raw"] = body({"request": R("message"), "reply": nullable(R("message")), "reply_expected": BOOL, "rtt_us": US,

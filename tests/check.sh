@@ -31,6 +31,13 @@ is "$(printf '%s\n' "$OUT" | awk -F'\t' 'NF != 5' | wc -l)" 0 "--list: id, group
 ncases=$(printf '%s\n' "$OUT" | wc -l)
 is "$(printf '%s\n' "$OUT" | cut -f1 | sort -u | wc -l)" "$ncases" "--list: every id once ($ncases cases)"
 is "$(printf '%s\n' "$OUT" | awk -F'\t' 'index($1, $2 ".") != 1' | wc -l)" 0 "--list: an id starts with its group"
+run_check --list --output=json
+is "$RC" 0 "--list --output=json exits 0"
+is "$(printf '%s\n' "$OUT" | wc -l)" 1 "--list --output=json is one result"
+is "$(printf '%s\n' "$OUT" | jq -r '[.command, (.cases | length)] | join(" ")')" "check-list $ncases" "--list --output=json: check-list, with every case"
+is "$(printf '%s\n' "$OUT" | jq '[.cases[] | select((.requirement | length) == 0)] | length')" 0 "--list --output=json: every case has its sentence"
+is "$(printf '%s\n' "$OUT" | jq -r '.cases[] | [.case, .group, .level, .section, .title] | @tsv' | sort)" \
+	"$("$VHUCTL" check --list | sort)" "--list --output=json holds what --list prints"
 run_check --group nonesuch "$TMP/x.sock"
 is "$RC" 2 "an unknown --group is a usage error"
 like "$ERR" "no group 'nonesuch'" "and says so"

@@ -198,13 +198,44 @@ static int unknown_names(const struct check_args *a)
 	return 0;
 }
 
-static void list_cases(void)
+/* --list: a line a case, tab-separated; with --output=json one result
+ * ("check-list", vhuctl-json(7)) whose cases carry their sentence too. */
+static void list_cases(const struct check_args *a, const struct check_host *host)
 {
 	unsigned n;
 	const struct ck_case *c = ck_cases(&n);
+	struct json_object *o, *cases;
+	struct session out;
 
-	for (unsigned i = 0; i < n; i++)
-		printf("%s\t%s\t%s\t%s\t%s\n", c[i].id, c[i].group, ck_level_name(c[i].level), c[i].section, c[i].title);
+	if (a->output != OUTPUT_JSON) {
+		for (unsigned i = 0; i < n; i++)
+			printf("%s\t%s\t%s\t%s\t%s\n", c[i].id, c[i].group, ck_level_name(c[i].level), c[i].section,
+			       c[i].title);
+		return;
+	}
+	o = json_object_new_object();
+	cases = json_object_new_array();
+	json_object_object_add(o, "command", json_object_new_string("check-list"));
+	for (unsigned i = 0; i < n; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "case", json_object_new_string(c[i].id));
+		json_object_object_add(e, "group", json_object_new_string(c[i].group));
+		json_object_object_add(e, "level", json_object_new_string(ck_level_name(c[i].level)));
+		json_object_object_add(e, "section", json_object_new_string(c[i].section));
+		json_object_object_add(e, "title", json_object_new_string(c[i].title));
+		json_object_object_add(e, "requirement", json_object_new_string(c[i].sentence));
+		if (c[i].dev != DEV_NONE)
+			json_object_object_add(e, "device", json_object_new_string(features_device_name(c[i].dev)));
+		json_object_array_add(cases, e);
+	}
+	json_object_object_add(o, "cases", cases);
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	session_init(&out);
+	out.out = isatty(1) ? OUT_PRETTY : OUT_COMPACT;
+	host->print(&out, o);
+	json_object_put(o);
+	session_free(&out);
 }
 
 /* A socket path of our own for --exec: a fresh directory, so that nothing
@@ -287,7 +318,7 @@ int check_main(int argc, char **argv, const struct check_host *host)
 	if (parse(argc, argv, &a) < 0 || unknown_names(&a) < 0)
 		return CHECK_USAGE;
 	if (a.list) {
-		list_cases();
+		list_cases(&a, host);
 		return CHECK_OK;
 	}
 	if (argc - optind > 1 || (argc - optind == 0 && !a.exec)) {

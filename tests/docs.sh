@@ -355,6 +355,10 @@ expect "'vhuctl ch' offers check" check vhuctl ch
 expect "'vhuctl check --ca' offers --case-timeout=" --case-timeout= vhuctl check --ca
 expect "'vhuctl check --group ' offers reply-ack" reply-ack vhuctl check --group ""
 expect "'vhuctl check --case=reply-ack.set-vring-n' offers the case" reply-ack.set-vring-num vhuctl check --case = reply-ack.set-vring-n
+expect "'vhuctl mo' offers monitor" monitor vhuctl mo
+expect "'vhuctl monitor --ou' offers --output=" --output= vhuctl monitor --ou
+expect "'vhuctl monitor -o ' offers text" text vhuctl monitor -o ""
+expect "'vhuctl monitor ' offers listen:" listen: vhuctl monitor ""
 
 # Sockets for SOCKET: only with a way to make one.
 if command -v python3 >/dev/null 2>&1 &&

@@ -114,7 +114,7 @@ is "$MON_STATUS" 0 "with status 0"
 ok $? "and removes the socket file it listened on"
 
 # --- --output=text: a line a message, as busctl monitor prints --------------
-"$VHUCTL" monitor --once --output=text --device blk "$MON_SOCK" "$QSD_SOCK" >"$TMP/mon.txt" 2>"$TMP/mon.err" </dev/null &
+"$VHUCTL" monitor --once --output=text -w "$TMP/rec.jsonl" --device blk "$MON_SOCK" "$QSD_SOCK" >"$TMP/mon.txt" 2>"$TMP/mon.err" </dev/null &
 MON_PID=$!
 PIDS+=("$MON_PID")
 wait_line "$TMP/mon.txt" 'event monitor-ready: ' 30 "$MON_PID" || bail "vhuctl monitor --output=text did not start: $(cat "$TMP/mon.err")"
@@ -129,6 +129,17 @@ ok "$(printf '%s\n' "$T" | grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} 1\.2 
 like "$T" "← GET_QUEUE_NUM [REPLY] 1 (reply to 3," "text: a u64 reply is its number"
 like "$T" "event disconnected: side=front-end" "text: the session's events are lines too"
 is "$(printf '%s\n' "$T" | grep -cE ' (→|←) ')" "$(printf '%s\n' "$T" | grep -c '^[0-9]')" "text: every message line has its arrow"
+# -w FILE: the same session recorded as JSON lines, whatever was shown.
+out=$(python3 "${top_srcdir:-.}/tests/schema.py" "${top_srcdir:-.}/schema/vhuctl.schema.json" "$TMP/rec.jsonl" 2>&1)
+ok $? "-w: the recording is JSON lines of the contract ($(printf '%s' "$out" | tail -n 1))"
+is "$(jq -s '[.[] | select(.event == "message")] | length' "$TMP/rec.jsonl")" "$(printf '%s\n' "$T" | grep -c '^[0-9]')" \
+	"-w: the recording holds every message the text showed"
+is "$(jq -r 'select(.event == "message" and .seq == 2) | [.direction, .message.name, .reply_to.seq] | @tsv' "$TMP/rec.jsonl")" \
+	"$(printf 'to_frontend\tGET_FEATURES\t1')" "-w: a reply recorded with its direction, name and the request it answers"
+is "$(jq -r 'select(.event == "disconnected") | .side' "$TMP/rec.jsonl" | head -n 1)" front-end "-w: the session's events are recorded too"
+"$VHUCTL" monitor -w "$TMP/no/such/dir/rec.jsonl" "$MON_SOCK" "$QSD_SOCK" >/dev/null 2>"$TMP/mon.err" </dev/null
+is "$?" 1 "-w into a directory that is not there: exit 1"
+like "$(cat "$TMP/mon.err")" "rec.jsonl: No such file or directory" "and says why"
 kill "$QSD_PID" 2>/dev/null
 wait "$QSD_PID" 2>/dev/null
 

@@ -27,7 +27,7 @@ enum {
 };
 
 enum opt_id {
-	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON,
+	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON,
 };
 
 static const struct opt_row opts[] = {
@@ -36,6 +36,7 @@ static const struct opt_row opts[] = {
 	{ "output", required_argument, OPT_OUTPUT, "json|json-pretty|text",
 	  "output style (default: text on a terminal, a line a message; json otherwise)" },
 	{ "json", required_argument, OPT_JSON, "pretty|compact", "the same, as --output=json-pretty or json" },
+	{ "write", required_argument, OPT_WRITE, "FILE", "record every object to FILE too, a JSON line each, whatever is shown" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
 };
 
@@ -55,6 +56,9 @@ struct monitor {
 	struct session out;		/* how objects are printed */
 	struct mon_side front, back;
 	bool once;
+	const char *record_path;	/* -w FILE */
+	FILE *record;
+	bool record_failed;
 	unsigned sessions;
 	/* The back-end channel: the front-end's socket (from its
 	 * SET_BACKEND_REQ_FD) and ours, whose peer the back-end got. */
@@ -83,7 +87,13 @@ static void usage(FILE *f)
 
 static bool print(struct monitor *mo, struct json_object *o)
 {
-	bool ok = mo->host->print(&mo->out, o);
+	bool ok;
+
+	if (mo->record && !mo->host->record(mo->record, o) && !mo->record_failed) {
+		fprintf(stderr, "vhuctl monitor: %s: the recording could not be written\n", mo->record_path);
+		mo->record_failed = true;
+	}
+	ok = mo->host->print(&mo->out, o);
 
 	json_object_put(o);
 	mo->printed = true;
@@ -106,6 +116,8 @@ static int mon_poll(struct monitor *mo, struct pollfd *p, nfds_t n)
 		if (r != 0)
 			return r;
 		mo->host->flush();
+		if (mo->record)
+			fflush(mo->record);
 		mo->printed = false;
 	}
 	return ppoll(p, n, NULL, &mo->waitmask);
@@ -511,6 +523,9 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		case OPT_ONCE:
 			mo->once = true;
 			break;
+		case OPT_WRITE:
+			mo->record_path = optarg;
+			break;
 		case OPT_DEVICE:
 			dev = features_device_by_name(optarg);
 			if (dev < 0) {
@@ -605,6 +620,12 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 		free(mo);
 		return r > 0 ? MON_OK : MON_USAGE;
 	}
+	if (mo->record_path && !(mo->record = fopen(mo->record_path, "we"))) {
+		fprintf(stderr, "vhuctl monitor: %s: %s\n", mo->record_path, strerror(errno));
+		session_free(&mo->out);
+		free(mo);
+		return MON_FAILED;
+	}
 	if (listen_side(mo, &mo->front) < 0 || listen_side(mo, &mo->back) < 0) {
 		st = MON_FAILED;
 		goto out;
@@ -621,6 +642,8 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 	}
 out:
 	mo->host->flush();
+	if (mo->record && fclose(mo->record) != 0 && !mo->record_failed)
+		fprintf(stderr, "vhuctl monitor: %s: the recording could not be written\n", mo->record_path);
 	conn_unlisten(&mo->front.c);
 	conn_unlisten(&mo->back.c);
 	session_free(&mo->out);

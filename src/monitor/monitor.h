@@ -3,6 +3,7 @@
 #define VHUCTL_MONITOR_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <json-c/json.h>
 
 #include "cmd/session.h"
@@ -12,6 +13,8 @@
 struct monitor_host {
 	bool (*print)(const struct session *s, struct json_object *o);
 	void (*flush)(void);	/* write out what stdout holds: a wait begins */
+	/* Write an object to a recording, a compact line in the contract. */
+	bool (*record)(FILE *f, struct json_object *o);
 };
 
 /* vhuctl monitor [OPTIONS] FRONT BACK: ARGV[0] is "monitor". Returns the

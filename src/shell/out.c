@@ -98,6 +98,21 @@ bool out_print(const struct session *s, struct json_object *o)
 	return s->out == OUT_TEXT ? out_text(s, o) : out_json(s, o);
 }
 
+bool out_record(FILE *f, struct json_object *o)
+{
+	struct jw w;
+
+	stamp(o);
+	jw_init(&w);
+	jw_value(&w, o);
+	if (!w.oom) {
+		fwrite(w.buf, 1, w.len, f);
+		putc('\n', f);
+	}
+	jw_free(&w);
+	return !w.oom && !ferror(f);
+}
+
 bool out_json(const struct session *s, struct json_object *o)
 {
 	struct printbuf *pb = NULL;

@@ -3,6 +3,7 @@
 #define VHUCTL_OUT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <json-c/json.h>
 
 #include "cmd/cmd.h"
@@ -43,6 +44,10 @@ struct json_object *out_plain(struct json_object *o);
 /* Write TEXT on stdout: through the pager when the session pages (a
  * terminal, no --no-pager) and TEXT is taller than the terminal. */
 bool pager_write(const struct session *s, const char *text, size_t len);
+
+/* Write O to F as one compact line of the contract (schema_version added),
+ * whatever the session prints: a recording (vhuctl monitor -w). */
+bool out_record(FILE *f, struct json_object *o);
 
 /* Write out what stdout holds (a wait is starting: nothing finished waits
  * behind it). */

@@ -428,7 +428,7 @@ static int run_check(int argc, char **argv)
  * signal is how a monitor is meant to end: it is not died of. */
 static int run_monitor(int argc, char **argv)
 {
-	static const struct monitor_host host = { .print = out_print, .flush = out_flush };
+	static const struct monitor_host host = { .print = out_print, .flush = out_flush, .record = out_record };
 	int st = monitor_main(argc, argv, &host);
 
 	if (fflush(stdout) != 0 && st == 0)

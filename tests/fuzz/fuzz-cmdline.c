@@ -65,8 +65,10 @@ static void check_tokens(const struct tok_cmd *c, const char *src, size_t len,
 	}
 }
 
-/* A "did you mean 'X'" in MSG names what can be typed: a command, or a group. */
-static void check_suggestion(const char *msg)
+/* A "did you mean 'X'" in MSG names what can be typed: a command, or a group.
+ * The message quotes the word that was typed, which may hold those words
+ * itself: then there is nothing to tell apart, and nothing is checked. */
+static void check_suggestion(const char *msg, const char *typed)
 {
 	const char *at = strstr(msg, "did you mean '"), *end;
 	char name[80], *sp;
@@ -75,7 +77,7 @@ static void check_suggestion(const char *msg)
 	unsigned words, bad, n = 1;
 	struct vhu_err e;
 
-	if (!at)
+	if (!at || strstr(typed, "did you mean"))
 		return;
 	at += strlen("did you mean '");
 	end = strchr(at, '\'');
@@ -119,7 +121,7 @@ static void parse(const struct tok_cmd *c, enum vhu_device *dev, bool *suggested
 		if (cmd_lookup(c->v, c->n, &cmd, &words, &bad, &e) < 0) {
 			FUZZ_CHECK(bad < c->n && e.msg[0], "unknown command blamed on token %u of %u: '%s'",
 				   bad, c->n, e.msg);
-			check_suggestion(e.msg);
+			check_suggestion(e.msg, c->v[bad].text);
 		} else {
 			FUZZ_CHECK(!cmd && words == 1 && cmd_group_word(c->v[0].text),
 				   "cmd_lookup found what cmd_find did not");

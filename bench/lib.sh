@@ -105,7 +105,7 @@ start_fake() {
 			FAKE_BACKEND=$BUILD_DIR/tests/fake-backend
 		else
 			"${CC:-cc}" -std=gnu11 -O2 -o "$TMP/fake-backend" \
-				"$SRCDIR/tests/fake-backend.c" ||
+				"$SRCDIR/tests/fake-backend.c" "$SRCDIR/tests/fake-rings.c" ||
 				die "cannot build tests/fake-backend.c; set FAKE_BACKEND"
 			FAKE_BACKEND=$TMP/fake-backend
 		fi

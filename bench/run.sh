@@ -66,17 +66,18 @@ if [ -z "${VHUCTL:-}" ]; then
 fi
 [ -x "$VHUCTL" ] || die "not executable: $VHUCTL"
 
-if [ -z "${FAKE_BACKEND:-}" ]; then
+if [ "${BACKEND:-minimal}" = fake ] && [ -z "${FAKE_BACKEND:-}" ]; then
 	if [ -n "$BUILD_DIR" ] && [ -x "$BUILD_DIR/tests/fake-backend" ]; then
 		FAKE_BACKEND=$BUILD_DIR/tests/fake-backend
 	else
 		"$CC" -std=gnu11 -O2 -o "$TMP/fake-backend" \
-			"$SRCDIR/tests/fake-backend.c" ||
+			"$SRCDIR/tests/fake-backend.c" "$SRCDIR/tests/fake-rings.c" ||
 			die "cannot build tests/fake-backend.c; set FAKE_BACKEND"
 		FAKE_BACKEND=$TMP/fake-backend
 	fi
 fi
-[ -x "$FAKE_BACKEND" ] || die "not executable: $FAKE_BACKEND"
+[ "${BACKEND:-minimal}" != fake ] || [ -x "$FAKE_BACKEND" ] ||
+	die "not executable: $FAKE_BACKEND"
 
 if [ -z "${RAWRT:-}" ]; then
 	"$CC" -std=gnu11 -O2 -o "$TMP/rawrt" "$SRCDIR/bench/rawrt.c" ||

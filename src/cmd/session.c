@@ -108,6 +108,10 @@ void session_free(struct session *s)
 	s->xfer = NULL;
 	json_object_put(s->spare_out);
 	s->spare_out = NULL;
+	json_object_put(s->shared_name);
+	s->shared_name = NULL;
+	json_object_put(s->shared_true);
+	s->shared_true = NULL;
 	json_object_put(s->last_result);
 	s->last_result = NULL;
 	for (unsigned i = 0; i < SESSION_NAMES; i++) {
@@ -187,12 +191,36 @@ void session_log_setup(struct session *s, const char *line)
 	s->setup_log[s->nsetup++] = copy;
 }
 
+/* The first member of O when it is "command", NULL otherwise. */
+static struct lh_entry *command_entry(struct json_object *o)
+{
+	struct lh_entry *e = json_object_get_object(o)->head;
+
+	return e && strcmp(lh_entry_k(e), "command") == 0 ? e : NULL;
+}
+
 struct json_object *session_result(struct session *s, const char *name)
 {
 	struct json_object *o = s->spare_out ? s->spare_out : json_object_new_object();
+	struct lh_entry *e;
 
 	s->spare_out = NULL;
-	return jb_add(o, "command", json_object_new_string(name));
+	if (!s->shared_name || strcmp(json_object_get_string(s->shared_name), name) != 0) {
+		json_object_put(s->shared_name);
+		s->shared_name = json_object_new_string(name);
+	}
+	/* A spare kept its "command" (session_result_done): the same name
+	 * needs no new member. */
+	if ((e = command_entry(o)) && lh_entry_v(e) == s->shared_name)
+		return o;
+	return jb_add(o, "command", json_object_get(s->shared_name));
+}
+
+struct json_object *session_true(struct session *s)
+{
+	if (!s->shared_true)
+		s->shared_true = json_object_new_boolean(1);
+	return json_object_get(s->shared_true);
 }
 
 void session_result_done(struct session *s, struct json_object *o)
@@ -201,7 +229,16 @@ void session_result_done(struct session *s, struct json_object *o)
 		json_object_put(o);
 		return;
 	}
-	jb_clear(o);
+	/* Emptied but for a first "command" member, which the next result
+	 * of the same command keeps (the commands of a script repeat). */
+	{
+		struct lh_table *t = json_object_get_object(o);
+		struct lh_entry *keep = command_entry(o);
+
+		while (t->tail && t->tail != keep)
+			lh_table_delete_entry(t, t->tail);
+		json_object_set_serializer(o, NULL, NULL, NULL);	/* json-c's own again */
+	}
 	s->spare_out = o;
 }
 

@@ -119,6 +119,10 @@ struct session {
 	unsigned nsetup;
 	unsigned setup_dropped;		/* commands that came after the log was full */
 	struct json_object *spare_out;	/* an emptied result object, to use again */
+	/* Values every result of a run of the same command holds: one json-c
+	 * value each, referenced by every result, not made anew per request. */
+	struct json_object *shared_name;	/* the last "command" name */
+	struct json_object *shared_true;
 	/* What 'expect' looks at: the last result, and results kept by name
 	 * ('get-queue-num as q'), each holding its own reference. */
 	struct json_object *last_result;
@@ -153,6 +157,8 @@ struct conn_xfer *session_xfer(struct session *s);
 void session_log_setup(struct session *s, const char *line);
 /* A new result object for command NAME: {"command": NAME}. */
 struct json_object *session_result(struct session *s, const char *name);
+/* A reference to the session's one json-c true. */
+struct json_object *session_true(struct session *s);
 /* Done with result O (printed): emptied and kept for the next command. */
 void session_result_done(struct session *s, struct json_object *o);
 /* Result O (printed) becomes the last result, and NAME's too when NAME is

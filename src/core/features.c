@@ -367,7 +367,7 @@ const struct vhu_feature *features_device(enum vhu_device dev, unsigned *n)
  * speaking GUEST_RSC4 than one with an admin virtqueue. With DEV_NONE, or
  * a device that leaves the bit undefined, the transport meaning applies.
  */
-const char *features_name(enum vhu_device dev, unsigned bit)
+static const char *name_of_bit(enum vhu_device dev, unsigned bit)
 {
 	const struct dev_info *d = dev == DEV_NONE ? NULL : dev_info(dev);
 
@@ -382,6 +382,23 @@ const char *features_name(enum vhu_device dev, unsigned bit)
 			return transport[i].name;
 	}
 	return NULL;
+}
+
+/* Every reply to GET_FEATURES names its bits: the names of the last device
+ * asked about are kept, 64 pointers, built again when the device changes. */
+const char *features_name(enum vhu_device dev, unsigned bit)
+{
+	static const char *names[64];
+	static int names_dev = -1;
+
+	if (bit >= 64)
+		return name_of_bit(dev, bit);
+	if (names_dev != (int)dev) {
+		for (unsigned b = 0; b < 64; b++)
+			names[b] = name_of_bit(dev, b);
+		names_dev = (int)dev;
+	}
+	return names[bit];
 }
 
 int features_by_name(enum vhu_device dev, const char *name)

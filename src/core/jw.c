@@ -113,6 +113,12 @@ void jw_int(struct jw *w, int64_t v)
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
 	jw_sep_(w);
+	if (u < 10) {	/* most counts, sizes and indexes in a message */
+		if (v < 0)
+			jw_putc_(w, '-');
+		jw_putc_(w, (char)('0' + u));
+		return;
+	}
 	do {
 		*--p = (char)('0' + u % 10);
 		u /= 10;

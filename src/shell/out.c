@@ -77,6 +77,26 @@ static void stamp(struct json_object *o)
 		json_object_object_add(o, "schema_version", json_object_new_int(VHUCTL_SCHEMA_VERSION));
 }
 
+/* O written into W, with "schema_version" as its last member when it has
+ * none: added to the text, not to O (an insert into O and its removal
+ * later cost more than the rest of printing a request's result). */
+#define TEXT_(x) #x
+#define TEXT(x) TEXT_(x)
+static void write_stamped(struct jw *w, struct json_object *o)
+{
+	static const char member[] = "\"schema_version\":" TEXT(VHUCTL_SCHEMA_VERSION) "}";
+
+	jw_value(w, o);
+	if (!json_object_is_type(o, json_type_object) || json_object_object_get_ex(o, "schema_version", NULL) ||
+	    w->oom || !w->len || w->buf[w->len - 1] != '}' || !jw_room(w, sizeof(member)))
+		return;
+	w->len--;	/* the closing brace: the member goes before it */
+	if (w->buf[w->len - 1] != '{')
+		w->buf[w->len++] = ',';
+	memcpy(w->buf + w->len, member, sizeof(member));	/* with its NUL */
+	w->len += sizeof(member) - 1;
+}
+
 struct json_object *out_plain(struct json_object *o)
 {
 	struct json_object *plain = NULL;
@@ -102,9 +122,8 @@ bool out_record(FILE *f, struct json_object *o)
 {
 	struct jw w;
 
-	stamp(o);
 	jw_init(&w);
-	jw_value(&w, o);
+	write_stamped(&w, o);
 	if (!w.oom) {
 		fwrite(w.buf, 1, w.len, f);
 		putc('\n', f);
@@ -120,11 +139,10 @@ bool out_json(const struct session *s, struct json_object *o)
 	size_t len;
 	struct jw w;
 
-	stamp(o);
 	/* Written by jw, not json-c: a request's result is printed as often as
 	 * requests are made, and json-c's printer costs more than the rest. */
 	jw_init(&w);
-	jw_value(&w, o);
+	write_stamped(&w, o);
 	text = w.oom ? "null" : w.buf;
 	len = w.oom ? 4 : w.len;
 	log_copy(text, len);

@@ -316,6 +316,24 @@ static void auto_reconnect(struct session *s)
 /* Each run_source() call is a run; a note can quote a line of the same run. */
 static unsigned run_serial;
 
+/* "NAME:LINE" into BUF (of LEN > 12), NAME cut to fit: what snprintf would
+ * write, by hand, as this runs for every request sent. */
+static void where_text(char *buf, size_t len, const char *name, unsigned line)
+{
+	char num[12], *p = num + sizeof(num);
+	size_t n = strnlen(name, len - sizeof(num) - 1), k;
+
+	do {
+		*--p = (char)('0' + line % 10);
+		line /= 10;
+	} while (line);
+	k = (size_t)(num + sizeof(num) - p);
+	memcpy(buf, name, n);
+	buf[n] = ':';
+	memcpy(buf + n + 1, p, k);
+	buf[n + 1 + k] = '\0';
+}
+
 /* Command C (of SRC, run RUN) sent the connection's last request: remember
  * where it came from. */
 static void note_sender(struct session *s, const struct run_src *src, unsigned run,
@@ -330,7 +348,7 @@ static void note_sender(struct session *s, const struct run_src *src, unsigned r
 	d->line = c->v[0].line;
 	d->col = c->v[0].col;
 	d->len = c->v[0].len;
-	snprintf(d->where, sizeof(d->where), "%s:%u", src->name, c->v[0].line);
+	where_text(d->where, sizeof(d->where), src->name, c->v[0].line);
 }
 
 /* The command that sent request R (conn.last[]), NULL when unknown. A
@@ -468,7 +486,7 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 	if (ctx.out) {
 		bool ok = true;
 
-		jb_add(ctx.out, "ok", json_object_new_boolean(1));
+		jb_add(ctx.out, "ok", session_true(s));
 		if (!src->quiet)
 			ok = out_result(s, ctx.out, ctx.show);
 		/* What an expect looks at next; an expect's own result is not. */
@@ -501,10 +519,41 @@ static bool is_expect(const struct tok_cmd *c)
 #define CHECK_ERRORS_MAX 20
 
 
+/* The commands of a source, tokenized once: checked, then run. */
+struct tok_list {
+	struct tok_cmd *v;
+	size_t n, cap;
+};
+
+static bool tok_list_take(struct tok_list *l, struct tok_cmd *c)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct tok_cmd *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *c;
+	*c = (struct tok_cmd){ 0 };
+	return true;
+}
+
+static void tok_list_free(struct tok_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		tok_cmd_free(&l->v[i]);
+	free(l->v);
+	*l = (struct tok_list){ 0 };
+}
+
 /* Check every command of SRC, and of the scripts it sources (DEPTH deep
- * so far), reporting each error. Returns the number of errors. */
+ * so far), reporting each error. Returns the number of errors. KEEP, when
+ * given, gets SRC's commands, to run without tokenizing them again. */
 static unsigned check_source(struct session *s, const struct run_src *src, struct cmd_check *st,
-			     unsigned depth, unsigned *commands)
+			     unsigned depth, unsigned *commands, struct tok_list *keep)
 {
 	struct tokenizer t;
 	struct tok_cmd c = { 0 };
@@ -554,62 +603,71 @@ static unsigned check_source(struct session *s, const struct run_src *src, struc
 			} else {
 				struct run_src sub = { .name = at->text, .text = text, .len = len, .first_line = 1 };
 
-				errors += check_source(s, &sub, st, depth + 1, commands);
+				errors += check_source(s, &sub, st, depth + 1, commands, NULL);
 			}
 			free(text);
+		}
+		if (keep && !errors && !tok_list_take(keep, &c)) {
+			report(s, src, NULL, ENOMEM, "out of memory", c.line, 1, 1, RUN_EXIT_INVALID);
+			errors++;
 		}
 	}
 	tok_cmd_free(&c);
 	return errors;
 }
 
-enum run_status run_precheck(struct session *s, const struct run_src *src, unsigned *commands,
-			  unsigned *errors)
+static enum run_status precheck(struct session *s, const struct run_src *src, unsigned *commands,
+				unsigned *errors, struct tok_list *keep)
 {
 	struct cmd_check st;
 
 	cmd_check_init(&st, s);
-	*errors += check_source(s, src, &st, s->depth, commands);
+	*errors += check_source(s, src, &st, s->depth, commands, keep);
 	return *errors ? RUN_INVALID : RUN_OK;
+}
+
+enum run_status run_precheck(struct session *s, const struct run_src *src, unsigned *commands,
+			  unsigned *errors)
+{
+	return precheck(s, src, commands, errors, NULL);
 }
 
 enum run_status run_source(struct session *s, const struct run_src *src)
 {
-	struct tokenizer t;
-	struct tok_cmd c = { 0 };
-	struct tok_error te;
+	struct tok_list l = { 0 };
 	struct pending p = { 0 };
 	bool failed = false, go = true;
 	unsigned run = ++run_serial, commands = 0, errors = 0;
-	int r;
+	enum run_status status = RUN_OK;
 
 	/* Nothing runs of a script that does not parse: a typo on its last
 	 * line fires no request. */
-	if (run_precheck(s, src, &commands, &errors) != RUN_OK)
+	if (precheck(s, src, &commands, &errors, &l) != RUN_OK) {
+		tok_list_free(&l);
 		return ferror(stdout) ? RUN_OUTPUT_GONE : RUN_INVALID;
-	tok_init(&t, src->text, src->len, src->first_line);
-	while (go && (r = tok_next(&t, &c, &te)) != 0) {
-		if (r < 0 || c.n == 0)
-			continue;	/* the check above saw no error there */
-		if (p.set && !is_expect(&c)) {
+	}
+	for (size_t i = 0; go && i < l.n; i++) {
+		const struct tok_cmd *c = &l.v[i];
+
+		if (p.set && !is_expect(c)) {
 			commit(src, &p);
 			failed = true;
 			if (!s->keep_going)
 				break;
 		}
-		if (is_expect(&c) && p.set) {
+		if (is_expect(c) && p.set) {
 			struct pending was = p;
 
 			/* The failure before it was meant when this expect holds;
 			 * else it is shown first, and the expect's failure counts. */
 			p.set = false;
-			go = run_one(s, src, run, &c, &p);
+			go = run_one(s, src, run, c, &p);
 			if (p.set) {
 				was.class = p.class;
 				commit(src, &was);
 			}
 		} else {
-			go = run_one(s, src, run, &c, &p);
+			go = run_one(s, src, run, c, &p);
 		}
 		if (p.set && p.class == RUN_EXIT_EXPECT) {	/* no later expect can mean it */
 			commit(src, &p);
@@ -618,22 +676,25 @@ enum run_status run_source(struct session *s, const struct run_src *src)
 		}
 		if (run_signal) {
 			commit(src, &p);
-			tok_cmd_free(&c);
-			return RUN_SIGNALLED;
+			status = RUN_SIGNALLED;
+			goto out;
 		}
 		if (ferror(stdout)) {
-			tok_cmd_free(&c);
-			return RUN_OUTPUT_GONE;
+			status = RUN_OUTPUT_GONE;
+			goto out;
 		}
 	}
 	if (p.set) {
 		commit(src, &p);
 		failed = true;
 	}
-	tok_cmd_free(&c);
 	if (ferror(stdout))
-		return RUN_OUTPUT_GONE;
-	return failed ? RUN_FAILED : RUN_OK;
+		status = RUN_OUTPUT_GONE;
+	else if (failed)
+		status = RUN_FAILED;
+out:
+	tok_list_free(&l);
+	return status;
 }
 
 static char *slurp(int fd, size_t *len)

@@ -353,9 +353,11 @@ int args_parse(struct arg_set *a, const struct arg_spec *spec, unsigned nspec,
 {
 	unsigned pos_from = 0;
 
-	memset(a, 0, sizeof(*a));
+	/* only the values in use: a command has a few, and this runs twice
+	 * for every command of a script (the check, then the run) */
 	a->spec = spec;
 	a->n = nspec < ARGS_MAX ? nspec : ARGS_MAX;
+	memset(a->v, 0, a->n * sizeof(a->v[0]));
 	for (unsigned t = 0; t < n; t++) {
 		const char *s = v[t].text, *eq = strchr(s, '=');
 		const struct arg_spec *sp = NULL;
@@ -413,8 +415,11 @@ int args_parse(struct arg_set *a, const struct arg_spec *spec, unsigned nspec,
 void args_free(struct arg_set *a)
 {
 	for (unsigned i = 0; i < a->n; i++)
-		free(a->v[i].bytes);
-	memset(a, 0, sizeof(*a));
+		if (a->v[i].bytes)
+			free(a->v[i].bytes);
+	memset(a->v, 0, a->n * sizeof(a->v[0]));
+	a->n = 0;
+	a->spec = NULL;
 }
 
 const struct arg_val *args_get(const struct arg_set *a, const char *name)

@@ -92,7 +92,8 @@ static int buf_put(struct buf *b, char c)
 	return 0;
 }
 
-static int push(struct tok_cmd *cmd, struct buf *b, unsigned line, unsigned col, unsigned len)
+/* The token whose text starts at OFF in the arena B ends here. */
+static int push(struct tok_cmd *cmd, struct buf *b, size_t off, unsigned line, unsigned col, unsigned len)
 {
 	if (cmd->n == cmd->cap) {
 		unsigned cap = cmd->cap ? cmd->cap * 2 : 8;
@@ -103,14 +104,19 @@ static int push(struct tok_cmd *cmd, struct buf *b, unsigned line, unsigned col,
 		cmd->v = v;
 		cmd->cap = cap;
 	}
-	if (!b->s && buf_put(b, '\0') < 0)	/* "" is a token too */
+	if (buf_put(b, '\0') < 0)	/* the end of its text; "" is a token too */
 		return -1;
-	if (b->n == 1 && b->s[0] == '\0')
-		b->n = 0;
-	cmd->v[cmd->n++] = (struct tok){ .text = b->s, .line = line, .col = col, .len = len };
-	b->s = NULL;
-	b->n = b->cap = 0;
+	cmd->v[cmd->n++] = (struct tok){ .line = line, .col = col, .len = len, .off = off };
 	return 0;
+}
+
+/* The arena back into CMD, and each token's text pointing into it. */
+static void settle(struct tok_cmd *cmd, struct buf *b)
+{
+	cmd->arena = b->s;
+	cmd->arena_cap = b->cap;
+	for (unsigned i = 0; i < cmd->n; i++)
+		cmd->v[i].text = b->s + cmd->v[i].off;
 }
 
 static int fail(struct tok_error *err, unsigned line, unsigned col, unsigned len, const char *msg)
@@ -189,14 +195,14 @@ static int quoted(struct tokenizer *t, struct buf *b, struct tok_error *err)
 
 int tok_next(struct tokenizer *t, struct tok_cmd *cmd, struct tok_error *err)
 {
-	struct buf b = { 0 };
+	/* Every token's text goes into one buffer, the command's arena: one
+	 * allocation for a command, kept for the next one. */
+	struct buf b = { .s = cmd->arena, .n = 0, .cap = cmd->arena_cap };
 	bool in_tok = false;
 	unsigned tline = 0, tcol = 0;
-	size_t tstart = 0;
+	size_t tstart = 0, text = 0;
 	int c;
 
-	for (unsigned i = 0; i < cmd->n; i++)
-		free(cmd->v[i].text);
 	cmd->n = 0;
 	if (t->pos >= t->len)
 		return 0;
@@ -205,11 +211,11 @@ int tok_next(struct tokenizer *t, struct tok_cmd *cmd, struct tok_error *err)
 		c = peek(t);
 		if (c < 0 || c == '\n' || c == ';' || c == ' ' || c == '\t' || c == '\r' ||
 		    (c == '#' && !in_tok)) {
-			if (in_tok && push(cmd, &b, tline, tcol, (unsigned)(t->pos - tstart)) < 0)
+			if (in_tok && push(cmd, &b, text, tline, tcol, (unsigned)(t->pos - tstart)) < 0)
 				goto oom;
 			in_tok = false;
 			if (c < 0)
-				return 1;
+				break;
 			if (c == '#') {
 				while (peek(t) >= 0 && peek(t) != '\n')
 					advance(t);
@@ -217,7 +223,7 @@ int tok_next(struct tokenizer *t, struct tok_cmd *cmd, struct tok_error *err)
 			}
 			advance(t);
 			if (c == '\n' || c == ';')
-				return 1;
+				break;
 			continue;
 		}
 		if (c == '\\' && t->pos + 1 < t->len && t->src[t->pos + 1] == '\n') {
@@ -231,14 +237,13 @@ int tok_next(struct tokenizer *t, struct tok_cmd *cmd, struct tok_error *err)
 			tline = t->line;
 			tcol = t->col;
 			tstart = t->pos;
+			text = b.n;
 			if (cmd->n == 0)
 				cmd->line = t->line;
 		}
 		if (c == '"' || c == '\'') {
 			if (quoted(t, &b, err) < 0)
 				goto bad;
-			if (!b.s && buf_put(&b, '\0') == 0)
-				b.n = 0;
 			continue;
 		}
 		if (c != '\\') {
@@ -264,10 +269,13 @@ int tok_next(struct tokenizer *t, struct tok_cmd *cmd, struct tok_error *err)
 		if (buf_put(&b, (char)c) < 0)
 			goto oom;
 	}
+	settle(cmd, &b);
+	return 1;
 oom:
 	fail(err, t->line, t->col, 1, "out of memory");
 bad:
-	free(b.s);
+	cmd->n = 0;
+	settle(cmd, &b);
 	/* Skip the rest of the line so a caller that goes on starts afresh. */
 	while (peek(t) >= 0 && peek(t) != '\n')
 		advance(t);
@@ -278,11 +286,9 @@ bad:
 
 void tok_cmd_free(struct tok_cmd *cmd)
 {
-	for (unsigned i = 0; i < cmd->n; i++)
-		free(cmd->v[i].text);
+	free(cmd->arena);
 	free(cmd->v);
-	cmd->v = NULL;
-	cmd->n = cmd->cap = 0;
+	*cmd = (struct tok_cmd){ 0 };
 }
 
 const char *tok_source_line(const char *src, size_t len, unsigned line, size_t *line_len)

@@ -6,15 +6,20 @@
 
 /* No expansion of any kind happens here: "$(...)" and "~" are plain text. */
 struct tok {
-	char *text;
+	char *text;		/* in its command's arena */
 	unsigned line, col;	/* 1-based position of the token's first character */
 	unsigned len;		/* characters it spans in the source */
+	size_t off;		/* where text starts in the arena */
 };
 
+/* A command's tokens; their texts share one buffer (the arena), valid
+ * until the next tok_next() or tok_cmd_free() on it. */
 struct tok_cmd {
 	struct tok *v;
 	unsigned n, cap;
 	unsigned line;		/* line of the first token */
+	char *arena;
+	size_t arena_cap;
 };
 
 struct tokenizer {

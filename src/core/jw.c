@@ -10,6 +10,16 @@ void jw_init(struct jw *w)
 	memset(w, 0, sizeof(*w));
 }
 
+void jw_reset(struct jw *w)
+{
+	w->len = 0;
+	w->oom = false;
+	w->depth = 0;
+	w->need_comma[0] = false;
+	if (w->buf)
+		w->buf[0] = '\0';
+}
+
 void jw_free(struct jw *w)
 {
 	free(w->buf);

@@ -91,6 +91,8 @@ static inline void jw_null(struct jw *w)
 
 void jw_init(struct jw *w);
 void jw_free(struct jw *w);
+/* Empty W for a new value, keeping its buffer. */
+void jw_reset(struct jw *w);
 
 /* "key": (the next value follows). KEY must be a string literal: it is one
  * of ours, so it is written as it is (not escaped), its length known. */

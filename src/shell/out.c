@@ -134,14 +134,16 @@ bool out_record(FILE *f, struct json_object *o)
 
 bool out_json(const struct session *s, struct json_object *o)
 {
+	/* The printer's buffer, kept from one object to the next (under
+	 * 64 KiB): a result per request otherwise costs a malloc and a free. */
+	static struct jw w;
 	struct printbuf *pb = NULL;
 	const char *text;
 	size_t len;
-	struct jw w;
 
 	/* Written by jw, not json-c: a request's result is printed as often as
 	 * requests are made, and json-c's printer costs more than the rest. */
-	jw_init(&w);
+	jw_reset(&w);
 	write_stamped(&w, o);
 	text = w.oom ? "null" : w.buf;
 	len = w.oom ? 4 : w.len;
@@ -158,7 +160,8 @@ bool out_json(const struct session *s, struct json_object *o)
 	putc('\n', stdout);
 	if (pb)
 		printbuf_free(pb);
-	jw_free(&w);
+	if (w.oom || w.cap > 65536)
+		jw_free(&w);
 	/* A terminal or a pipe (jq) wants each object as it is made. A file
 	 * gets them in blocks while requests are answered fast; a wait (or the
 	 * end, or a signal) writes out what is held (wire_set_idle). */

@@ -519,33 +519,75 @@ static bool is_expect(const struct tok_cmd *c)
 #define CHECK_ERRORS_MAX 20
 
 
-/* The commands of a source, tokenized once: checked, then run. */
+/* The commands of a source, tokenized once: checked, then run. Their
+ * tokens and texts are copied into two growing buffers (a command costs
+ * no allocation of its own); tok_list_done() makes the commands' views. */
 struct tok_list {
-	struct tok_cmd *v;
+	struct tok_list_at {
+		size_t first;	/* its first token in tok */
+		unsigned n, line;
+	} *at;
 	size_t n, cap;
+	struct tok *tok;
+	size_t ntok, tok_cap;
+	char *text;
+	size_t ntext, text_cap;
+	struct tok_cmd *cmd;	/* n, once done */
 };
 
-static bool tok_list_take(struct tok_list *l, struct tok_cmd *c)
+static bool grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct tok_cmd *v = realloc(l->v, cap * sizeof(*v));
+	size_t c = *cap ? *cap : 64;
+	void *q;
 
-		if (!v)
-			return false;
-		l->v = v;
-		l->cap = cap;
+	if (need <= *cap)
+		return true;
+	while (c < need)
+		c *= 2;
+	if (!(q = realloc(*p, c * size)))
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+static bool tok_list_take(struct tok_list *l, const struct tok_cmd *c)
+{
+	/* the arena up to the end of the last token's text */
+	size_t text = c->n ? c->v[c->n - 1].off + strlen(c->v[c->n - 1].text) + 1 : 0;
+
+	if (!grow((void **)&l->at, &l->cap, l->n + 1, sizeof(*l->at)) ||
+	    !grow((void **)&l->tok, &l->tok_cap, l->ntok + c->n, sizeof(*l->tok)) ||
+	    !grow((void **)&l->text, &l->text_cap, l->ntext + text, 1))
+		return false;
+	l->at[l->n++] = (struct tok_list_at){ .first = l->ntok, .n = c->n, .line = c->line };
+	for (unsigned i = 0; i < c->n; i++) {
+		l->tok[l->ntok] = c->v[i];
+		l->tok[l->ntok++].off = l->ntext + c->v[i].off;
 	}
-	l->v[l->n++] = *c;
-	*c = (struct tok_cmd){ 0 };
+	memcpy(l->text + l->ntext, c->arena, text);
+	l->ntext += text;
+	return true;
+}
+
+static bool tok_list_done(struct tok_list *l)
+{
+	if (l->n && !(l->cmd = calloc(l->n, sizeof(*l->cmd))))
+		return false;
+	for (size_t i = 0; i < l->ntok; i++)
+		l->tok[i].text = l->text + l->tok[i].off;
+	for (size_t i = 0; i < l->n; i++)
+		l->cmd[i] = (struct tok_cmd){ .v = l->tok + l->at[i].first, .n = l->at[i].n,
+					      .line = l->at[i].line };
 	return true;
 }
 
 static void tok_list_free(struct tok_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		tok_cmd_free(&l->v[i]);
-	free(l->v);
+	free(l->at);
+	free(l->tok);
+	free(l->text);
+	free(l->cmd);
 	*l = (struct tok_list){ 0 };
 }
 
@@ -623,6 +665,10 @@ static enum run_status precheck(struct session *s, const struct run_src *src, un
 
 	cmd_check_init(&st, s);
 	*errors += check_source(s, src, &st, s->depth, commands, keep);
+	if (keep && !*errors && !tok_list_done(keep)) {
+		report(s, src, NULL, ENOMEM, "out of memory", src->first_line, 1, 1, RUN_EXIT_INVALID);
+		++*errors;
+	}
 	return *errors ? RUN_INVALID : RUN_OK;
 }
 
@@ -647,7 +693,7 @@ enum run_status run_source(struct session *s, const struct run_src *src)
 		return ferror(stdout) ? RUN_OUTPUT_GONE : RUN_INVALID;
 	}
 	for (size_t i = 0; go && i < l.n; i++) {
-		const struct tok_cmd *c = &l.v[i];
+		const struct tok_cmd *c = &l.cmd[i];
 
 		if (p.set && !is_expect(c)) {
 			commit(src, &p);

@@ -38,6 +38,45 @@ is "$(printf '%s\n' "$OUT" | jq -c 'select(.command == "vring dump") | .ok')" fa
 is "$(printf '%s\n' "$OUT" | jq -r 'select(.command == "get-protocol-features") | .ok')" true "the script went on after the failure it expected"
 is "$ERR" "" "nothing on stderr when the expected failure came"
 
+# --- a result printed from text is the result a name keeps -------------
+# A request's result goes out straight from text, with no json-c tree,
+# unless a name keeps it: both ways must print the same object, members
+# added before the exchange (warnings) and after it (ack) in their places,
+# and an expect after the text-only one must see it all.
+cat >"$TMP/direct.vhu" <<'VHU'
+set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES
+set-protocol-features REPLY_ACK,CONFIG
+set-vring-num 0 3
+set-vring-num 0 3 as w
+set-vring-num 0 256
+set-vring-num 0 256 as a
+get-config size=8
+get-config size=8 as c
+get-features
+get-features as f
+VHU
+run_vhuctl --device blk "$S" -f "$TMP/direct.vhu"
+ran_ok "a script of requests with and without names"
+norm=$(printf '%s\n' "$OUT" | jq -c 'select(.command != "expect") | del(.rtt_us)')
+for i in 3 5 7 9; do
+	is "$(printf '%s\n' "$norm" | sed -n "$((i + 1))p")" "$(printf '%s\n' "$norm" | sed -n "${i}p")" \
+		"the same request, kept by a name or not, prints the same object: $(printf '%s\n' "$norm" | sed -n "${i}p" | jq -r '[.command, (keys_unsorted | join(","))] | join(" ")')"
+done
+is "$(printf '%s\n' "$OUT" | sed -n 3p | jq -r 'keys_unsorted | join(",")')" \
+	"command,warnings,request,reply,reply_expected,rtt_us,ack,ok,schema_version" \
+	"the members before and after the exchange are in their places"
+cat >"$TMP/direct2.vhu" <<'VHU'
+set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES
+set-protocol-features REPLY_ACK
+set-vring-num 0 3
+expect .warnings[0] contains power
+set-vring-num 0 256
+expect .ack.ok == true
+expect .reply.flags.names contains REPLY
+VHU
+run_vhuctl --device blk "$S" -f "$TMP/direct2.vhu"
+ran_ok "an expect looks into a result that went out as text only"
+
 # --- an expect that does not hold: its line, exit 4 --------------------
 printf 'get-queue-num\nexpect .reply.payload.u64 == 3\nget-features\n' >"$TMP/bad.vhu"
 run_vhuctl --device blk "$S" -f "$TMP/bad.vhu"

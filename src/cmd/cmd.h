@@ -10,6 +10,8 @@
 #include "cmd/session.h"
 #include "cmd/tok.h"
 
+struct jw;
+
 enum cmd_group {
 	GROUP_SESSION,
 	GROUP_REQUEST,
@@ -72,6 +74,13 @@ struct cmd_ctx {
 	struct vhu_err err;
 	int bad_tok;			/* argument index to point at, -1 none */
 	enum cmd_show show;		/* the result has a text form (help): when to show it */
+	/* When set, a request's exchange is written here, as the members of
+	 * the result, instead of being spliced into out: the front-end prints
+	 * such a result straight from text (out then holds only the other
+	 * members, direct_at of them written before the exchange). */
+	struct jw *direct;
+	bool direct_used;
+	unsigned direct_at;
 };
 
 /* All commands, request commands included; built once. */

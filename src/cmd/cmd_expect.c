@@ -358,7 +358,7 @@ static int cmd_expect(struct cmd_ctx *ctx)
 	jb_add(ctx->out, "assertion", json_object_new_string(assertion));
 	if (x.kind == EXPECT_PATH)
 		path_parse(x.path, x.name, &steps, &at);
-	res = x.name[0] ? session_named(s, x.name) : s->last_result;
+	res = x.name[0] ? session_named(s, x.name) : session_last_result(s);
 	if (!res) {
 		ctx->bad_tok = 0;
 		return vhu_errf(&ctx->err, x.name[0] ? EINVAL : VHU_EEXPECT,

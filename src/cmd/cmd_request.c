@@ -196,25 +196,34 @@ static void render_exchange(struct cmd_ctx *ctx, const struct conn_xfer *x)
 	const struct vhu_request *row = x->row;
 	const char *name = row ? row->name : NULL;
 	enum vhu_device dev = ctx->s->dev;
-	struct jw w;
+	bool direct = ctx->direct && !ctx->direct_used;
+	struct jw local, *w = direct ? ctx->direct : &local;
 
 	/* Written straight out: this runs for every request (see jw.h). */
-	jw_init(&w);
-	jw_key(&w, "request");
-	render_msg_jw(&w, &x->req, name, row ? row->req_kind : PL_OPAQUE, dev);
-	jw_key(&w, "reply");
+	if (direct)
+		jw_reset(w);
+	else
+		jw_init(w);
+	jw_key(w, "request");
+	render_msg_jw(w, &x->req, name, row ? row->req_kind : PL_OPAQUE, dev);
+	jw_key(w, "reply");
 	if (x->got_reply)
-		render_msg_jw(&w, &x->reply, name,
+		render_msg_jw(w, &x->reply, name,
 			      x->ack_expected ? PL_U64 : row ? row->reply_kind : PL_OPAQUE, dev);
 	else
-		jw_null(&w);
-	jw_key(&w, "reply_expected");
-	jw_bool(&w, x->reply_expected);
+		jw_null(w);
+	jw_key(w, "reply_expected");
+	jw_bool(w, x->reply_expected);
 	if (x->got_reply) {
-		jw_key(&w, "rtt_us");
-		jw_us(&w, x->rtt_ns);
+		jw_key(w, "rtt_us");
+		jw_us(w, x->rtt_ns);
 	}
-	jw_add_members(ctx->out, &w);
+	if (direct) {
+		ctx->direct_used = true;
+		ctx->direct_at = (unsigned)json_object_object_length(ctx->out);
+	} else {
+		jw_add_members(ctx->out, w);
+	}
 	for (unsigned i = 0; i < x->nwarn; i++)
 		request_add_warning(ctx->out, x->warn[i]);
 }

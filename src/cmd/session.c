@@ -114,6 +114,11 @@ void session_free(struct session *s)
 	s->shared_true = NULL;
 	json_object_put(s->last_result);
 	s->last_result = NULL;
+	jw_free(&s->last_text);
+	s->last_is_text = false;
+	jw_free(&s->direct);
+	json_object_put(s->direct_rest);
+	s->direct_rest = NULL;
 	for (unsigned i = 0; i < SESSION_NAMES; i++) {
 		json_object_put(s->named[i].o);
 		s->named[i].o = NULL;
@@ -257,6 +262,7 @@ bool session_keep_result(struct session *s, struct json_object *o, const char *n
 	bool ok = true;
 
 	s->last_result = o;
+	s->last_is_text = false;
 	if (name) {
 		for (unsigned i = 0; i < SESSION_NAMES; i++) {
 			if (s->named[i].o && strcmp(s->named[i].name, name) == 0) {
@@ -283,6 +289,49 @@ bool session_keep_result(struct session *s, struct json_object *o, const char *n
 			session_result_done(s, old);
 	}
 	return ok;
+}
+
+void session_keep_text(struct session *s, const char *text, size_t len)
+{
+	struct json_object *old = s->last_result;
+
+	s->last_result = NULL;
+	if (old) {
+		if (is_named(s, old))
+			json_object_put(old);	/* a name keeps it */
+		else
+			session_result_done(s, old);
+	}
+	jw_reset(&s->last_text);
+	jw_put_(&s->last_text, text, len);
+	s->last_is_text = !s->last_text.oom;
+}
+
+struct json_object *session_direct_rest(struct session *s)
+{
+	struct json_object *o = s->direct_rest ? s->direct_rest : json_object_new_object();
+
+	s->direct_rest = NULL;
+	return o;
+}
+
+void session_direct_done(struct session *s, struct json_object *rest)
+{
+	if (s->direct_rest) {
+		json_object_put(rest);
+		return;
+	}
+	jb_clear(rest);
+	s->direct_rest = rest;
+}
+
+struct json_object *session_last_result(struct session *s)
+{
+	if (s->last_is_text) {
+		s->last_result = json_tokener_parse(s->last_text.buf);
+		s->last_is_text = false;
+	}
+	return s->last_result;
 }
 
 struct json_object *session_named(const struct session *s, const char *name)

@@ -8,6 +8,7 @@
 
 #include "core/conn.h"
 #include "core/features.h"
+#include "core/jw.h"
 #include "core/mem.h"
 #include "core/vring.h"
 
@@ -126,6 +127,15 @@ struct session {
 	/* What 'expect' looks at: the last result, and results kept by name
 	 * ('get-queue-num as q'), each holding its own reference. */
 	struct json_object *last_result;
+	/* Or the last result as the text it was printed from, when no tree
+	 * was built for it (a request's result, printed straight out): made a
+	 * tree only when an expect looks at it (session_last_result). */
+	struct jw last_text;
+	bool last_is_text;
+	/* What a request's result is written with when it goes out as text:
+	 * the exchange, and the object for its other members. */
+	struct jw direct;
+	struct json_object *direct_rest;
 	struct named_result {
 		char name[SESSION_NAME_MAX + 1];
 		struct json_object *o;
@@ -164,6 +174,15 @@ void session_result_done(struct session *s, struct json_object *o);
 /* Result O (printed) becomes the last result, and NAME's too when NAME is
  * not NULL; the session takes O. False when every name slot is taken. */
 bool session_keep_result(struct session *s, struct json_object *o, const char *name);
+/* The text of the result just printed (TEXT, LEN bytes) becomes the last
+ * result; no tree of it is made until one is asked for. */
+void session_keep_text(struct session *s, const char *text, size_t len);
+/* An empty object for the members of a result printed straight from
+ * text (cmd_ctx.direct), and back when done with it. */
+struct json_object *session_direct_rest(struct session *s);
+void session_direct_done(struct session *s, struct json_object *rest);
+/* The last result (what 'expect' looks at), or NULL. */
+struct json_object *session_last_result(struct session *s);
 /* The result kept under NAME, or NULL. */
 struct json_object *session_named(const struct session *s, const char *name);
 /* Is NAME a name a result can be kept under: a letter or '_', then letters,

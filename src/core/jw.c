@@ -375,11 +375,7 @@ void jw_value(struct jw *w, struct json_object *o)
 				}
 				continue;
 			}
-			jw_sep_(w);
-			quoted(w, key);
-			jw_putc_(w, ':');
-			w->need_comma[w->depth] = false;
-			jw_value(w, val);
+			jw_member(w, key, val);
 		}
 		jw_end_obj(w);
 		return;
@@ -393,6 +389,15 @@ void jw_value(struct jw *w, struct json_object *o)
 		return;
 	}
 	}
+}
+
+void jw_member(struct jw *w, const char *key, struct json_object *val)
+{
+	jw_sep_(w);
+	quoted(w, key);
+	jw_putc_(w, ':');
+	w->need_comma[w->depth] = false;
+	jw_value(w, val);
 }
 
 /* json-c printing an object that holds spliced members: as jw_value does. */

@@ -139,6 +139,10 @@ struct json_object *jw_to_json(struct jw *w);
  * values and spliced members included. */
 void jw_value(struct jw *w, struct json_object *o);
 
+/* "KEY":VAL as the next member of the object being written (KEY escaped
+ * as needed, VAL as jw_value writes it). */
+void jw_member(struct jw *w, const char *key, struct json_object *val);
+
 /* Add the members MEMBERS wrote ("k":v,"k2":v2 at depth 0) to the object
  * OBJ, in place, after its current members: a result's bulk written
  * straight out, with json-c members still addable around it. At most one

@@ -594,8 +594,12 @@ static struct monitor *monitor_new(const struct monitor_host *host)
 		 * is made. */
 		mo->out.out_buffered = fstat(1, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)) &&
 				       !isatty(1);
-		if (mo->out.out_buffered)
-			setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		if (mo->out.out_buffered) {
+			/* glibc takes a size only with a buffer: NULL gets st_blksize */
+			static char buf[1 << 16];
+
+			setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+		}
 	}
 	mo->front = (struct mon_side){ .what = "front-end", .listen = true, .fd = -1 };
 	mo->back = (struct mon_side){ .what = "back-end", .fd = -1 };

@@ -132,24 +132,18 @@ bool out_record(FILE *f, struct json_object *o)
 	return !w.oom && !ferror(f);
 }
 
-bool out_json(const struct session *s, struct json_object *o)
-{
-	/* The printer's buffer, kept from one object to the next (under
-	 * 64 KiB): a result per request otherwise costs a malloc and a free. */
-	static struct jw w;
-	struct printbuf *pb = NULL;
-	const char *text;
-	size_t len;
+/* The printer's buffer, kept from one object to the next (under 64 KiB):
+ * a result per request otherwise costs a malloc and a free. */
+static struct jw out_w;
 
-	/* Written by jw, not json-c: a request's result is printed as often as
-	 * requests are made, and json-c's printer costs more than the rest. */
-	jw_reset(&w);
-	write_stamped(&w, o);
-	text = w.oom ? "null" : w.buf;
-	len = w.oom ? 4 : w.len;
+/* TEXT (compact JSON, LEN bytes) on stdout as the session prints JSON. */
+static bool print_json_text(const struct session *s, const char *text, size_t len)
+{
+	struct printbuf *pb = NULL;
+
 	log_copy(text, len);
-	if (s->out != OUT_COMPACT && !w.oom && (pb = printbuf_new())) {
-		jw_pretty(pb, w.buf, w.len, 0);
+	if (s->out != OUT_COMPACT && (pb = printbuf_new())) {
+		jw_pretty(pb, text, len, 0);
 		text = pb->buf;
 		len = (size_t)pb->bpos;
 	}
@@ -160,14 +154,60 @@ bool out_json(const struct session *s, struct json_object *o)
 	putc('\n', stdout);
 	if (pb)
 		printbuf_free(pb);
-	if (w.oom || w.cap > 65536)
-		jw_free(&w);
 	/* A terminal or a pipe (jq) wants each object as it is made. A file
 	 * gets them in blocks while requests are answered fast; a wait (or the
 	 * end, or a signal) writes out what is held (wire_set_idle). */
 	if (!s->out_buffered)
 		fflush(stdout);
 	return !ferror(stdout);
+}
+
+static void out_w_done(void)
+{
+	if (out_w.oom || out_w.cap > 65536)
+		jw_free(&out_w);
+}
+
+bool out_json(const struct session *s, struct json_object *o)
+{
+	bool ok;
+
+	/* Written by jw, not json-c: a request's result is printed as often as
+	 * requests are made, and json-c's printer costs more than the rest. */
+	jw_reset(&out_w);
+	write_stamped(&out_w, o);
+	ok = out_w.oom ? print_json_text(s, "null", 4) : print_json_text(s, out_w.buf, out_w.len);
+	out_w_done();
+	return ok;
+}
+
+bool out_direct(struct session *s, const char *name, struct json_object *rest, unsigned at,
+		const struct jw *members)
+{
+	static const char tail[] = "\"ok\":true,\"schema_version\":" TEXT(VHUCTL_SCHEMA_VERSION) "}";
+	unsigned i = 0;
+	bool ok;
+
+	jw_reset(&out_w);
+	jw_obj(&out_w);
+	jw_key(&out_w, "command");
+	jw_ident(&out_w, name);	/* a command name, from the table */
+	json_object_object_foreach(rest, key, val) {
+		if (i++ == at && members->len)
+			jw_raw(&out_w, members->buf, members->len);
+		jw_member(&out_w, key, val);
+	}
+	if (i <= at && members->len)
+		jw_raw(&out_w, members->buf, members->len);
+	jw_raw(&out_w, tail, sizeof(tail) - 1);
+	if (out_w.oom) {
+		out_w_done();
+		return print_json_text(s, "null", 4);
+	}
+	ok = print_json_text(s, out_w.buf, out_w.len);
+	session_keep_text(s, out_w.buf, out_w.len);
+	out_w_done();
+	return ok;
 }
 
 bool out_result(const struct session *s, struct json_object *o, enum cmd_show show)

@@ -25,6 +25,13 @@ bool out_print(const struct session *s, struct json_object *o);
  * session prints text). */
 bool out_json(const struct session *s, struct json_object *o);
 
+/* Print a successful request's result straight from text, as out_json
+ * prints the tree {"command": NAME, REST's members with the exchange
+ * MEMBERS wrote after the first AT of them, "ok": true}; the text becomes
+ * the session's last result (session_keep_text). */
+bool out_direct(struct session *s, const char *name, struct json_object *rest, unsigned at,
+		const struct jw *members);
+
 /* Print result O as its command asked (SHOW, cmd_ctx.show); nothing with
  * -q (s->quiet): failures are printed by the dispatcher, with out_print. */
 bool out_result(const struct session *s, struct json_object *o, enum cmd_show show);

@@ -429,6 +429,44 @@ static void blame_hangup(struct session *s, bool sent_here, struct vhu_err *e,
 		*note = NULL;	/* this very command */
 }
 
+/* A request's result can go out straight from text (out_direct) when the
+ * session prints JSON and no name keeps it: no tree is built for it, and
+ * an expect that looks at it makes one from the text. */
+static bool may_print_direct(const struct session *s, const struct run_src *src,
+			     const struct cmd_ctx *ctx, const struct tok *name)
+{
+	return ctx->cmd->req && !name && !src->quiet && !s->quiet && !s->text && s->out != OUT_TEXT &&
+	       ctx->show != SHOW_TEXT;
+}
+
+/* The tree of a result that was to go out as text (a failure, or a show
+ * that wants a tree): the rest's members, with the exchange spliced in. */
+static struct json_object *direct_tree(struct session *s, struct cmd_ctx *ctx)
+{
+	struct json_object *o = session_result(s, ctx->cmd->name), *rest = ctx->out;
+	unsigned i = 0;
+	struct jw m;
+
+	json_object_object_foreach(rest, key, val) {
+		if (ctx->direct_used && i == ctx->direct_at) {
+			jw_init(&m);
+			jw_put_(&m, s->direct.buf, s->direct.len);
+			jw_add_members(o, &m);
+		}
+		i++;
+		json_object_object_add(o, key, json_object_get(val));
+	}
+	if (ctx->direct_used && i <= ctx->direct_at) {
+		jw_init(&m);
+		jw_put_(&m, s->direct.buf, s->direct.len);
+		jw_add_members(o, &m);
+	}
+	session_direct_done(s, rest);
+	ctx->direct = NULL;
+	ctx->direct_used = false;
+	return ctx->out = o;
+}
+
 /* Run one tokenized command; returns false when the run must stop. A
  * failure leaves its message in *P (see commit()). */
 static bool run_one(struct session *s, const struct run_src *src, unsigned run,
@@ -450,10 +488,17 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 		return report_object(s, src, session_result(s, c->v[0].text), name ? name->text : NULL,
 				     ctx.err.code, ctx.err.msg, t->line, t->col, t->len, RUN_EXIT_INVALID, p);
 	}
-	ctx.out = session_result(s, ctx.cmd->name);
+	if (may_print_direct(s, src, &ctx, name)) {
+		ctx.out = session_direct_rest(s);
+		ctx.direct = &s->direct;
+	} else {
+		ctx.out = session_result(s, ctx.cmd->name);
+	}
 	was_connected = conn_connected(&s->conn);
 	last_ns = s->conn.last[0].ns;
 	r = cmd_run(&ctx);
+	if (ctx.direct && (r < 0 || !ctx.direct_used || !may_print_direct(s, src, &ctx, name)))
+		direct_tree(s, &ctx);
 	sent_here = s->conn.last[0].ns != last_ns;
 	if (sent_here)
 		note_sender(s, src, run, c);
@@ -483,7 +528,13 @@ static bool run_one(struct session *s, const struct run_src *src, unsigned run,
 	if (s->auto_reconnect && was_connected && !conn_connected(&s->conn) &&
 	    strcmp(ctx.cmd->name, "disconnect") != 0)
 		dropped = true;
-	if (ctx.out) {
+	if (ctx.direct) {
+		bool ok = out_direct(s, ctx.cmd->name, ctx.out, ctx.direct_at, &s->direct);
+
+		session_direct_done(s, ctx.out);
+		if (!ok)
+			return false;
+	} else if (ctx.out) {
 		bool ok = true;
 
 		jb_add(ctx.out, "ok", session_true(s));

@@ -170,7 +170,10 @@ static void output_setup(struct session *s, const struct options *o)
 	s->out_buffered = fstat(1, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)) && !tty;
 	/* A file is written in big blocks, and whenever a wait starts. */
 	if (s->out_buffered) {
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		/* glibc takes a size only with a buffer: NULL gets st_blksize */
+		static char buf[1 << 16];
+
+		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 		wire_set_idle(out_flush);
 	}
 }

@@ -285,10 +285,10 @@ D["version"] = obj({
 }, ["command", "ok", "schema_version", "version", "features"],
     desc="vhuctl --version: the version, and what the build has and follows: the json-c and readline it runs with, whether it was configured with sanitizers or for fuzzing, the revision of the vhost-user spec its tables follow, and the schema version.")
 # vhuctl monitor: an event per message relayed, and the sessions' events (vhuctl-json(7), EVENTS).
-MON_EV = ["monitor-ready", "connected", "connect-failed", "disconnected", "message"]
+MON_EV = ["monitor-ready", "connected", "connect-failed", "disconnected", "message", "fault"]
 SIDE = {"enum": ["front-end", "back-end", "backend-channel"]}
 D["monitor_event"] = {
-    "description": "vhuctl monitor: a message relayed (its direction, time, the message, the request a reply answers, what is wrong with it), or a session's side coming or going.",
+    "description": "vhuctl monitor: a message relayed (its direction, time, the message, the request a reply answers, what is wrong with it), a session's side coming or going, or a fault injected (--fault) into the message before it.",
     "type": "object", "required": ["event", "schema_version"],
     "properties": {"event": {"enum": MON_EV}, "schema_version": {"const": 1},
                    "front_end": STR, "back_end": STR, "side": SIDE, "socket": STR, "session": count, "reason": STR,
@@ -297,13 +297,15 @@ D["monitor_event"] = {
                    "time": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$"},
                    "message": R("message"),
                    "reply_to": obj({"name": {"type": "string", "pattern": "^[A-Z0-9_]+$"}, "seq": count, "rtt_us": US}, ["seq", "rtt_us"]),
-                   "warnings": R("warnings")},
+                   "warnings": R("warnings"),
+                   "rule": STR, "action": {"enum": ["drop", "close", "delay", "fail", "corrupt"]}, "detail": STR},
     "allOf": [
         {"if": {"properties": {"event": {"const": "monitor-ready"}}}, "then": {"required": ["front_end", "back_end"]}},
         {"if": {"properties": {"event": {"enum": ["connected", "connect-failed"]}}}, "then": {"required": ["side", "socket", "session"]}},
         {"if": {"properties": {"event": {"const": "connect-failed"}}}, "then": {"required": ["reason"]}},
         {"if": {"properties": {"event": {"const": "disconnected"}}}, "then": {"required": ["side", "session", "reason", "messages"]}},
         {"if": {"properties": {"event": {"const": "message"}}}, "then": {"required": ["session", "seq", "direction", "time", "message"]}},
+        {"if": {"properties": {"event": {"const": "fault"}}}, "then": {"required": ["session", "seq", "rule", "action"]}},
     ],
     "additionalProperties": False}
 # A monitor's event is told from the shell's by its name, or (disconnected) by its side.

@@ -140,6 +140,48 @@ is "$(jq -r 'select(.event == "disconnected") | .side' "$TMP/rec.jsonl" | head -
 "$VHUCTL" monitor -w "$TMP/no/such/dir/rec.jsonl" "$MON_SOCK" "$QSD_SOCK" >/dev/null 2>"$TMP/mon.err" </dev/null
 is "$?" 1 "-w into a directory that is not there: exit 1"
 like "$(cat "$TMP/mon.err")" "rec.jsonl: No such file or directory" "and says why"
+
+# --- fault injection: each rule fires once over the monitor's life ----------
+"$VHUCTL" monitor --fault 'NO_SUCH_REQUEST drop' "$MON_SOCK" "$QSD_SOCK" >/dev/null 2>"$TMP/mon.err" </dev/null
+is "$?" 2 "--fault with an unknown request: a usage error"
+like "$(cat "$TMP/mon.err")" "NO_SUCH_REQUEST': no front-end request of that name" "and says which word"
+"$VHUCTL" monitor --fault 'GET_FEATURES fail' "$MON_SOCK" "$QSD_SOCK" >/dev/null 2>"$TMP/mon.err" </dev/null
+like "$(cat "$TMP/mon.err")" "fail changes a reply: add 'reply'" "--fault: fail wants a reply"
+start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk \
+	--fault 'GET_QUEUE_NUM reply corrupt=12:7' --fault 'SET_VRING_NUM reply fail' \
+	--fault 'GET_FEATURES nth=2 delay=400' --fault 'GET_PROTOCOL_FEATURES nth=2 close' \
+	--fault 'GET_QUEUE_NUM reply nth=2 drop'
+run_vhuctl --device blk "$MON_SOCK" -c 'get-queue-num; set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES; set-protocol-features REPLY_ACK'
+ran_ok "a session through a monitor with faults"
+is "$(jcmd get-queue-num | jq -c .reply.payload.u64)" 7 "corrupt=12:7: the reply's first payload byte relayed as 7 (qsd has 1 queue)"
+run_vhuctl --device blk "$MON_SOCK" -c 'set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES; set-protocol-features REPLY_ACK; set-vring-num 0 256'
+is "$RC" 1 "fail: the front-end sees its request refused (exit 1)"
+is "$(jcmd set-vring-num | jq -c .ack)" '{"u64":1,"ok":false}' "fail: REPLY_ACK relayed as 1"
+run_vhuctl --device blk "$MON_SOCK" -c 'set-features VIRTIO_F_VERSION_1,VHOST_USER_F_PROTOCOL_FEATURES; set-protocol-features REPLY_ACK; set-vring-num 0 256; get-features; get-features; get-features'
+ran_ok "each rule fires once: the same request goes through unchanged in a later session"
+is "$(jcmd set-vring-num | jq -c .ack)" '{"u64":0,"ok":true}' "a fired rule stays fired"
+is "$(printf '%s\n' "$OUT" | jq -sc '[.[] | select(.command == "get-features") | .rtt_us >= 400000]')" "[false,true,false]" \
+	"delay=400 nth=2: the second GET_FEATURES waited 400 ms at least, the others did not"
+run_vhuctl --device blk -t 2000 "$MON_SOCK" -c 'get-protocol-features; get-protocol-features'
+is "$RC" 5 "close: the front-end finds the connection gone (exit 5)"
+is "$(printf '%s\n' "$OUT" | jq -sc '[.[] | select(.command == "get-protocol-features") | .error.code]')" '[null,"ECONNRESET"]' \
+	"close: at the request the rule names, the second"
+run_vhuctl --device blk -t 500 "$MON_SOCK" -c 'get-queue-num'
+is "$RC" 5 "drop: the front-end waits for a reply that never comes, and times out (exit 5)"
+run_vhuctl --device blk "$MON_SOCK" -c 'get-protocol-features; get-queue-num'
+ran_ok "after every fault, a session goes through whole"
+stop_monitor
+F=$(jq -c 'select(.event == "fault")' "$TMP/mon.out")
+is "$(printf '%s\n' "$F" | jq -r .action | tr '\n' ' ')" "corrupt fail delay close drop " "one fault event each, in order"
+is "$(printf '%s\n' "$F" | jq -r 'select(.action == "corrupt") | .detail')" "byte 12: 0x01 relayed as 0x07" "corrupt: the event says what changed"
+is "$(printf '%s\n' "$F" | jq -r 'select(.action == "fail") | .detail')" "u64 0x0 relayed as 0x1" "fail: the event says what changed"
+is "$(jq -r 'select(.event == "disconnected" and (.reason | startswith("closed by the monitor"))) | .reason' "$TMP/mon.out")" \
+	"closed by the monitor: fault 'GET_PROTOCOL_FEATURES nth=2 close'" "close: the session's end names the rule"
+s=$(printf '%s\n' "$F" | jq -r 'select(.action == "drop") | "\(.session) \(.seq)"')
+is "$(jq -r --argjson s "${s% *}" --argjson q "${s#* }" 'select(.event == "message" and .session == $s and .seq == $q) | [.direction, .message.name] | @tsv' "$TMP/mon.out")" \
+	"$(printf 'to_frontend\tGET_QUEUE_NUM')" "drop: the event names the message it dropped"
+out=$(python3 "${top_srcdir:-.}/tests/schema.py" "${top_srcdir:-.}/schema/vhuctl.schema.json" "$TMP/mon.out" 2>&1)
+ok $? "fault events follow the schema ($(printf '%s' "$out" | tail -n 1))"
 kill "$QSD_PID" 2>/dev/null
 wait "$QSD_PID" 2>/dev/null
 
@@ -202,7 +244,8 @@ guest_build
 GIMG=$TMP/guest.img
 truncate -s 1M "$GIMG"
 start_qsd "$GIMG" "$QSD_SOCK"
-start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once
+# A fault a real front-end meets: QEMU's GET_CONFIG answered 500 ms late.
+start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once --fault 'GET_CONFIG reply delay=500'
 t_guest=$(date +%s%N)
 guest_start_blk "$MON_SOCK" "$TMP/serial.log"
 wait_line "$TMP/serial.log" "GUEST-DONE" 180 "$GUEST_PID"
@@ -228,6 +271,10 @@ is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend" and 
 	"every reply to QEMU is paired with its request"
 is "$(printf '%s\n' "$M" | jq -r 'select(.message.name == "GET_CONFIG" and .direction == "to_frontend") | .message.payload.decoded.capacity')" 2048 \
 	"GET_CONFIG's reply decoded as a virtio_blk_config (capacity 2048 sectors)"
+is "$(jq -r 'select(.event == "fault") | .action' "$TMP/mon.out")" delay "the delay fault fired on QEMU's GET_CONFIG"
+ok "$(jq -r 'select(.event == "fault") | .seq' "$TMP/mon.out" | xargs -I{} jq -r --argjson q {} \
+	'select(.event == "message" and .seq == $q) | .message.name' "$TMP/mon.out" | grep -qx GET_CONFIG; echo $?)" \
+	"on the reply to GET_CONFIG"
 gone "$MON_PID" 10
 ok $? "--once: the monitor ends with QEMU's session"
 

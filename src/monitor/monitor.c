@@ -14,6 +14,7 @@
 #include "cmd/opt.h"
 #include "core/conn.h"
 #include "core/jb.h"
+#include "monitor/fault.h"
 #include "monitor/mevent.h"
 #include "monitor/monitor.h"
 #include "monitor/relay.h"
@@ -27,7 +28,7 @@ enum {
 };
 
 enum opt_id {
-	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON,
+	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON, OPT_FAULT,
 };
 
 static const struct opt_row opts[] = {
@@ -37,6 +38,9 @@ static const struct opt_row opts[] = {
 	  "output style (default: text on a terminal, a line a message; json otherwise)" },
 	{ "json", required_argument, OPT_JSON, "pretty|compact", "the same, as --output=json-pretty or json" },
 	{ "write", required_argument, OPT_WRITE, "FILE", "record every object to FILE too, a JSON line each, whatever is shown" },
+	{ "fault", required_argument, OPT_FAULT, "RULE",
+	  "inject a fault: REQUEST [reply] [channel] [nth=N] [count=N] and drop, close, delay=MS, fail "
+	  "or corrupt=OFFSET[:BYTE] (repeatable)" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
 };
 
@@ -67,6 +71,9 @@ struct monitor {
 	struct mon_track track;
 	struct vhu_msg msg;
 	bool printed;			/* since stdout was last flushed */
+	struct fault_rule faults[FAULT_RULES_MAX];
+	unsigned nfaults;
+	int64_t hold_until[MON_NDIRS];	/* a delay fault holds the direction till then */
 	sigset_t waitmask;		/* the signal mask while waiting */
 };
 
@@ -105,22 +112,38 @@ static bool print(struct monitor *mo, struct json_object *o)
  * microseconds) are written in big blocks, and none waits for long.
  * The stop signals are blocked but here, so that one that comes between
  * the look at wire_cancel and the wait still ends the wait. */
-static int mon_poll(struct monitor *mo, struct pollfd *p, nfds_t n)
+static struct timespec ns_timespec(int64_t ns)
 {
+	if (ns < 0)
+		ns = 0;
+	return (struct timespec){ .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+}
+
+/* ... and no longer than till UNTIL (a wire_now_ns() time; -1 none): 0 then. */
+static int mon_poll(struct monitor *mo, struct pollfd *p, nfds_t n, int64_t until)
+{
+	struct timespec ts;
+	int64_t now = wire_now_ns();
 	int r = 0;
 
 	if (mo->printed) {
-		struct timespec idle = { 0, WIRE_IDLE_MS * 1000000L };
+		int64_t idle = WIRE_IDLE_MS * 1000000L;
+		bool until_first = until >= 0 && until - now < idle;
 
-		r = ppoll(p, n, &idle, &mo->waitmask);
+		ts = ns_timespec(until_first ? until - now : idle);
+		r = ppoll(p, n, &ts, &mo->waitmask);
 		if (r != 0)
 			return r;
 		mo->host->flush();
 		if (mo->record)
 			fflush(mo->record);
 		mo->printed = false;
+		if (until_first)
+			return 0;
+		now = wire_now_ns();
 	}
-	return ppoll(p, n, NULL, &mo->waitmask);
+	ts = ns_timespec(until - now);
+	return ppoll(p, n, until >= 0 ? &ts : NULL, &mo->waitmask);
 }
 
 /* Until FD is readable: 0, or -ECANCELED when a signal stops the monitor. */
@@ -129,7 +152,7 @@ static int wait_readable(struct monitor *mo, int fd)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	while (!wire_cancel) {
-		int r = mon_poll(mo, &p, 1);
+		int r = mon_poll(mo, &p, 1, -1);
 
 		if (r > 0)
 			return 0;
@@ -297,6 +320,57 @@ static void end_at(struct mon_end *end, const struct mon_side *side, const char 
 		snprintf(end->reason, sizeof(end->reason), "%s", what);
 }
 
+/* A fault fired: the event that says so, after the message's. */
+static void fault_event(struct monitor *mo, const struct fault_rule *f, const char *detail)
+{
+	struct json_object *ev = event("fault");
+
+	jb_add(ev, "session", json_object_new_int((int)mo->sessions));
+	jb_add(ev, "seq", jb_u64(mo->track.seq));
+	jb_add(ev, "rule", json_object_new_string(f->text));
+	jb_add(ev, "action", json_object_new_string(fault_action_name(f->action)));
+	if (detail)
+		jb_add(ev, "detail", json_object_new_string(detail));
+	print(mo, ev);
+}
+
+/* Fault F fired on M, going D, before it is queued: drop and close take
+ * it (its fds closed), delay holds the direction. -1 when the session ends
+ * here (END says why). FAIL and CORRUPT change it once it is queued. */
+static int inject(struct monitor *mo, enum mon_dir d, struct vhu_msg *m, struct fault_rule *f,
+		  struct mon_end *end)
+{
+	char detail[120];
+
+	switch (f->action) {
+	case FAULT_DROP:
+		wire_close_fds(m);
+		fault_event(mo, f, "not relayed");
+		return 0;
+	case FAULT_CLOSE:
+		wire_close_fds(m);
+		fault_event(mo, f, "not relayed: the monitor ends the session here");
+		end->side = is_channel(d) ? NULL : d == MON_TO_BACKEND ? &mo->back : &mo->front;
+		snprintf(end->reason, sizeof(end->reason), "closed by the monitor: fault '%s'", f->text);
+		return -1;
+	case FAULT_DELAY:
+		mo->hold_until[d] = wire_now_ns() + (int64_t)f->delay_ms * 1000000;
+		snprintf(detail, sizeof(detail), "held %u ms, with what follows it this way", f->delay_ms);
+		fault_event(mo, f, detail);
+		return 0;
+	case FAULT_FAIL:
+	case FAULT_CORRUPT:
+		return 0;
+	}
+	return 0;
+}
+
+/* Is D held by a delay fault now? */
+static bool held(const struct monitor *mo, enum mon_dir d)
+{
+	return mo->hold_until[d] && wire_now_ns() < mo->hold_until[d];
+}
+
 /* Relay every whole message D's sender has: those read already, and (READ)
  * what one read brings. 0, or -1 when a side is gone (END says which). */
 static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end *end)
@@ -304,6 +378,7 @@ static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end
 	struct relay_dir *rd = &mo->dir[d];
 	struct vhu_msg *m = &mo->msg;
 	const struct mon_side *from = d == MON_TO_BACKEND ? &mo->front : &mo->back;
+	struct fault_rule *fault;
 
 	while (relay_can_read(rd)) {
 		int r = wire_recv_step(rd->from, &rd->rx, m, VHU_PAYLOAD_MAX, read);
@@ -322,14 +397,31 @@ static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end
 		print(mo, mevent_message(&mo->track, d, m, wire_now_ns()));
 		if (d == MON_TO_BACKEND)
 			channel_take(mo, m);
+		fault = mo->nfaults ? fault_match(mo->faults, mo->nfaults, d, m) : NULL;
+		if (fault && inject(mo, d, m, fault, end) < 0)
+			return -1;
+		if (fault && (fault->action == FAULT_DROP || fault->action == FAULT_CLOSE))
+			continue;
 		relay_push(rd, m);
+		if (fault && (fault->action == FAULT_FAIL || fault->action == FAULT_CORRUPT)) {
+			struct relay_qmsg *q = relay_last(rd);
+			char detail[120];
+
+			fault_rewrite(fault, q->buf, q->len, detail, sizeof(detail));
+			fault_event(mo, fault, detail);
+		}
 	}
 	return 0;
 }
 
 static int pump_out(struct monitor *mo, enum mon_dir d, struct mon_end *end)
 {
-	int r = relay_flush(&mo->dir[d]);
+	int r;
+
+	if (held(mo, d))
+		return 0;
+	mo->hold_until[d] = 0;
+	r = relay_flush(&mo->dir[d]);
 
 	if (r < 0) {
 		const struct mon_side *to = d == MON_TO_BACKEND ? &mo->back : &mo->front;
@@ -366,6 +458,7 @@ static void session_end(struct monitor *mo)
 	close_fd(&mo->front.fd);
 	close_fd(&mo->back.fd);
 	wire_dirs(mo);
+	memset(mo->hold_until, 0, sizeof(mo->hold_until));
 }
 
 /* A side (END) is gone: the session is over (true), or only the back-end
@@ -420,22 +513,29 @@ static int relay_loop(struct monitor *mo)
 	for (;;) {
 		struct pollfd p[MON_NDIRS];
 		struct mon_end end = { 0 };
+		int64_t until = -1;
 		int n;
 
 		if (wire_cancel)
 			return -ECANCELED;
 		for (int d = 0; d < MON_NDIRS; d++) {
 			struct relay_dir *rd = &mo->dir[d];
+			bool out = mo->dir[d ^ 1].to == rd->from && relay_has_output(&mo->dir[d ^ 1]);
 
 			/* p[d]: D's sender, to read; the opposite direction's
-			 * receiver is the same socket, to write. */
+			 * receiver is the same socket, to write (unless a delay
+			 * holds it: then the poll ends when the delay does). */
 			p[d].fd = rd->from;
 			p[d].events = relay_can_read(rd) ? POLLIN : 0;
 			p[d].revents = 0;
-			if (mo->dir[d ^ 1].to == rd->from && relay_has_output(&mo->dir[d ^ 1]))
+			if (out && held(mo, d ^ 1)) {
+				if (until < 0 || mo->hold_until[d ^ 1] < until)
+					until = mo->hold_until[d ^ 1];
+			} else if (out) {
 				p[d].events |= POLLOUT;
+			}
 		}
-		n = mon_poll(mo, p, MON_NDIRS);
+		n = mon_poll(mo, p, MON_NDIRS, until);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -526,6 +626,20 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		case OPT_WRITE:
 			mo->record_path = optarg;
 			break;
+		case OPT_FAULT: {
+			char err[200];
+
+			if (mo->nfaults == FAULT_RULES_MAX) {
+				fprintf(stderr, "vhuctl monitor: at most %d --fault rules\n", FAULT_RULES_MAX);
+				return -1;
+			}
+			if (fault_parse(optarg, &mo->faults[mo->nfaults], err, sizeof(err)) < 0) {
+				fprintf(stderr, "vhuctl monitor: --fault %s\n", err);
+				return -1;
+			}
+			mo->nfaults++;
+			break;
+		}
 		case OPT_DEVICE:
 			dev = features_device_by_name(optarg);
 			if (dev < 0) {

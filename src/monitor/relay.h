@@ -39,6 +39,11 @@ static inline bool relay_has_output(const struct relay_dir *d)
 {
 	return d->count > 0;
 }
+/* The message queued last: its bytes, the header first. */
+static inline struct relay_qmsg *relay_last(struct relay_dir *d)
+{
+	return &d->q[(d->head + d->count + RELAY_QUEUE - 1) % RELAY_QUEUE];
+}
 /* Queue M (its fds move into the queue). There is room (relay_can_read). */
 void relay_push(struct relay_dir *d, struct vhu_msg *m);
 /* Send what the socket takes now. 0 (all sent, or the socket is full),

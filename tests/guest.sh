@@ -74,15 +74,16 @@ INIT
 	rm -rf "$tmp"
 }
 
-# guest_start_blk SOCKET LOG: QEMU (q35, qboot, TCG) with a vhost-user-blk
-# device on SOCKET, its serial console in LOG; GUEST_PID.
+# guest_start_blk SOCKET LOG [CHARDEV-OPTIONS]: QEMU (q35, qboot, TCG) with a
+# vhost-user-blk device on SOCKET (",reconnect=1" and the like appended to
+# its -chardev), its serial console in LOG; GUEST_PID.
 guest_start_blk() {
 	command -v qemu-system-x86_64 >/dev/null || bail "qemu-system-x86_64 not installed"
 	: >"$2"
 	qemu-system-x86_64 -machine q35 -bios /usr/share/qemu/qboot.rom -accel tcg -cpu max \
 		-m 256 -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
 		-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" -append "console=ttyS0 quiet panic=-1" \
-		-chardev socket,id=c0,path="$1" -device vhost-user-blk-pci,chardev=c0 \
+		-chardev socket,id=c0,path="$1${3:-}" -device vhost-user-blk-pci,chardev=c0 \
 		-chardev file,id=ser0,path="$2" -serial chardev:ser0 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		</dev/null >"$2.qemu" 2>&1 &

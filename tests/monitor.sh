@@ -278,5 +278,27 @@ ok "$(jq -r 'select(.event == "fault") | .seq' "$TMP/mon.out" | xargs -I{} jq -r
 gone "$MON_PID" 10
 ok $? "--once: the monitor ends with QEMU's session"
 
+# --- (d) an injected disconnect: QEMU reconnects and the guest's I/O goes on --
+# The monitor ends the session at QEMU's first SET_VRING_KICK (the device
+# starting); QEMU, with reconnect=1, dials the monitor again, which serves
+# it a new session to the same qsd, and the guest's write and read finish.
+truncate -s 0 "$GIMG"
+truncate -s 1M "$GIMG"
+start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --fault 'SET_VRING_KICK close'
+guest_start_blk "$MON_SOCK" "$TMP/serial2.log" ",reconnect=1"
+wait_line "$TMP/serial2.log" "GUEST-DONE" 180 "$GUEST_PID"
+ok $? "the guest finished its I/O after the injected disconnect"
+like "$(cat "$TMP/serial2.log")" "GUEST-READ: guest-wrote-sector-0" "it read back the sector it wrote"
+is "$(head -c 20 "$GIMG")" "guest-wrote-sector-0" "and the image file holds it"
+gone "$GUEST_PID" 30
+ok $? "the guest powered off"
+stop_monitor
+is "$(jq -r 'select(.event == "disconnected" and .session == 1) | .reason' "$TMP/mon.out")" \
+	"closed by the monitor: fault 'SET_VRING_KICK close'" "session 1 ended at the fault"
+is "$(jq -r 'select(.event == "connected" and .side == "front-end") | .session' "$TMP/mon.out" | tr '\n' ' ')" "1 2 " \
+	"QEMU came back: a second session"
+like " $(msgs 2 | jq -r 'select(.direction == "to_backend") | .message.name' | tr '\n' ' ')" " SET_VRING_KICK " \
+	"and in it set the rings up again, kicks and all"
+
 echo "# real-front-end tests took $(( $(date +%s) - T0 )) s"
 done_testing

@@ -195,33 +195,39 @@ gone "$MON_PID" 10
 ok $? "--once: the monitor ends with its first session"
 
 # --- (a) DPDK virtio-user -> monitor -> dpdk-testpmd net_vhost ---------------
+# virtio_user_through SOCKET WHAT: DPDK virtio-user on SOCKET (the monitor's
+# front-end side) sends packets and counts those that come back.
+virtio_user_through() {
+	rm -f "$TMP/vu.in"
+	mkfifo "$TMP/vu.in"
+	: >"$TMP/vu.log"
+	stdbuf -oL -eL dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
+		--vdev "net_virtio_user0,path=$1,queues=1" -- -i --total-num-mbufs=2048 --forward-mode=io \
+		<>"$TMP/vu.in" >"$TMP/vu.log" 2>&1 &
+	VU_PID=$!
+	PIDS+=("$VU_PID")
+	wait_line "$TMP/vu.log" "Port 0: " 90 "$VU_PID" || bail "DPDK virtio-user did not start: $(tail -5 "$TMP/vu.log")"
+	echo "start tx_first" >"$TMP/vu.in"
+	# Ask for the port's statistics until packets have come back (bounded).
+	rx=0
+	for i in $(seq 30); do
+		echo "show port stats 0" >"$TMP/vu.in"
+		wait_lines "$TMP/vu.log" "$i" 30 'Tx-pps:' || break
+		rx=$(grep -o 'RX-packets: *[0-9]*' "$TMP/vu.log" | tail -1 | grep -o '[0-9]*$')
+		[ "${rx:-0}" -gt 0 ] && break
+	done
+	ok $(( ${rx:-0} > 0 ? 0 : 1 )) "$2: packets flowed through the rings set up through the monitor (virtio-user received $rx)"
+	echo "stop" >"$TMP/vu.in"
+	echo "quit" >"$TMP/vu.in"
+	gone "$VU_PID" 30
+	ok $? "$2: virtio-user quits"
+	wait_line "$TMP/mon.out" '"event":"disconnected"' 30 "$MON_PID"
+	ok $? "$2: the monitor saw the session end"
+}
 TP_SOCK=$TMP/tp.sock
 start_testpmd "$TP_SOCK" "" "--auto-start"
 start_monitor "$MON_SOCK" "$TP_SOCK" --device net --once
-mkfifo "$TMP/vu.in"
-: >"$TMP/vu.log"
-stdbuf -oL -eL dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 \
-	--vdev "net_virtio_user0,path=$MON_SOCK,queues=1" -- -i --total-num-mbufs=2048 --forward-mode=io \
-	<>"$TMP/vu.in" >"$TMP/vu.log" 2>&1 &
-VU_PID=$!
-PIDS+=("$VU_PID")
-wait_line "$TMP/vu.log" "Port 0: " 90 "$VU_PID" || bail "DPDK virtio-user did not start: $(tail -5 "$TMP/vu.log")"
-echo "start tx_first" >"$TMP/vu.in"
-# Ask for the port's statistics until packets have come back (bounded).
-rx=0
-for i in $(seq 30); do
-	echo "show port stats 0" >"$TMP/vu.in"
-	wait_lines "$TMP/vu.log" "$i" 30 'Tx-pps:' || break
-	rx=$(grep -o 'RX-packets: *[0-9]*' "$TMP/vu.log" | tail -1 | grep -o '[0-9]*$')
-	[ "${rx:-0}" -gt 0 ] && break
-done
-ok $(( ${rx:-0} > 0 ? 0 : 1 )) "packets flowed through the rings set up through the monitor (virtio-user received $rx)"
-echo "stop" >"$TMP/vu.in"
-echo "quit" >"$TMP/vu.in"
-gone "$VU_PID" 30
-ok $? "virtio-user quits"
-wait_line "$TMP/mon.out" '"event":"disconnected"' 30 "$MON_PID"
-ok $? "the monitor saw the session end"
+virtio_user_through "$MON_SOCK" "testpmd a server"
 M=$(msgs 1)
 req=$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_backend") | .message.name' | tr '\n' ' ')
 for n in SET_OWNER GET_FEATURES GET_PROTOCOL_FEATURES SET_PROTOCOL_FEATURES SET_FEATURES SET_MEM_TABLE \
@@ -234,6 +240,19 @@ is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_backend") | .m
 	"virtio-user's 5 fds all went through (frontends.md: 26 requests, 5 fds)"
 is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend" and (.reply_to | not))] | length')" 0 \
 	"every reply of testpmd is paired with its request"
+gone "$MON_PID" 10
+ok $? "--once: the monitor ends with the session"
+kill "$TESTPMD_PID" 2>/dev/null
+wait "$TESTPMD_PID" 2>/dev/null
+
+# --- (a') the back-end dials: testpmd client=1, the monitor listens for it ---
+# testpmd is started first (it removes its socket path), and dials every
+# second until the monitor's BACK socket is there.
+start_testpmd "$TP_SOCK" "client=1" "--auto-start"
+start_monitor "$MON_SOCK" "listen:$TP_SOCK" --device net --once
+virtio_user_through "$MON_SOCK" "testpmd a client"
+is "$(jq -r 'select(.event == "connected") | "\(.side) \(.socket)"' "$TMP/mon.out" | tr '\n' ',')" \
+	"front-end $MON_SOCK,back-end $TP_SOCK," "both sides came to the monitor: the front-end, then testpmd"
 gone "$MON_PID" 10
 ok $? "--once: the monitor ends with the session"
 kill "$TESTPMD_PID" 2>/dev/null
@@ -299,6 +318,25 @@ is "$(jq -r 'select(.event == "connected" and .side == "front-end") | .session' 
 	"QEMU came back: a second session"
 like " $(msgs 2 | jq -r 'select(.direction == "to_backend") | .message.name' | tr '\n' ' ')" " SET_VRING_KICK " \
 	"and in it set the rings up again, kicks and all"
+
+# --- (e) QEMU the server (server=on): the monitor dials both sides ----------
+truncate -s 0 "$GIMG"
+truncate -s 1M "$GIMG"
+QEMU_SOCK=$TMP/qemu.sock
+guest_start_blk "$QEMU_SOCK" "$TMP/serial3.log" ",server=on,wait=off"
+wait_path -S "$QEMU_SOCK" "$GUEST_PID" 60
+ok $? "QEMU listens on its vhost-user socket"
+start_monitor "connect:$QEMU_SOCK" "connect:$QSD_SOCK" --device blk
+wait_line "$TMP/serial3.log" "GUEST-DONE" 180 "$GUEST_PID"
+ok $? "the guest, its QEMU dialled by the monitor, did its I/O"
+like "$(cat "$TMP/serial3.log")" "GUEST-READ: guest-wrote-sector-0" "and read back the sector it wrote"
+is "$(head -c 20 "$GIMG")" "guest-wrote-sector-0" "which the image file holds"
+gone "$GUEST_PID" 30
+ok $? "the guest powered off"
+gone "$MON_PID" 10
+ok $? "a dialled front-end gone, the monitor ends (it does not dial again)"
+is "$(jq -r 'select(.event == "connected") | .side' "$TMP/mon.out" | tr '\n' ' ')" "front-end back-end " \
+	"the monitor connected to QEMU, then to qsd"
 
 echo "# real-front-end tests took $(( $(date +%s) - T0 )) s"
 done_testing

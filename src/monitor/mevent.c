@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core/jb.h"
+#include "core/jw.h"
 #include "core/proto.h"
 #include "core/render.h"
 #include "monitor/mevent.h"
@@ -30,15 +31,16 @@ void mevent_track_reset(struct mon_track *t, unsigned session)
 	t->session = session;
 }
 
-struct json_object *mevent_time(void)
+/* The time of now, "...T01:02:03.456789Z", into BUF (of 32 bytes). */
+static const char *time_text(char buf[32])
 {
 	/* The date and time of day are worked out once a second: a message
 	 * costs a few microseconds, and gmtime and strftime would be a good
 	 * part of them. */
 	static time_t last = (time_t)-1;
-	static char day[32];
+	static char day[24];
 	struct timespec ts;
-	char buf[48];
+	long us;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != last) {
@@ -48,26 +50,36 @@ struct json_object *mevent_time(void)
 		strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
 		last = ts.tv_sec;
 	}
-	snprintf(buf, sizeof(buf), "%.20s.%06ldZ", day, (long)(ts.tv_nsec / 1000) % 1000000);
-	return json_object_new_string(buf);
+	memcpy(buf, day, 19);
+	buf[19] = '.';
+	us = ts.tv_nsec / 1000 % 1000000;
+	for (int i = 25; i >= 20; i--, us /= 10)
+		buf[i] = (char)('0' + us % 10);
+	buf[26] = 'Z';
+	buf[27] = '\0';
+	return buf;
 }
+
+/* What is wrong with a message, gathered while it is looked at, and
+ * written last as its "warnings". */
+struct warnings {
+	char msg[6][256];
+	unsigned n;
+};
 
 __attribute__((format(printf, 2, 3)))
-static void warn(struct json_object *ev, const char *fmt, ...)
+static void warn(struct warnings *ev, const char *fmt, ...)
 {
-	struct json_object *a;
-	char buf[256];
 	va_list ap;
 
+	if (ev->n == sizeof(ev->msg) / sizeof(ev->msg[0]))
+		return;	/* a message has at most a handful; the first are kept */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(ev->msg[ev->n++], sizeof(ev->msg[0]), fmt, ap);
 	va_end(ap);
-	if (!json_object_object_get_ex(ev, "warnings", &a))
-		jb_add(ev, "warnings", a = json_object_new_array());
-	json_object_array_add(a, json_object_new_string(buf));
 }
 
-static void check_header(struct json_object *ev, const struct vhu_msg *m)
+static void check_header(struct warnings *ev, const struct vhu_msg *m)
 {
 	if ((m->flags & VHU_FLAG_VERSION_MASK) != VHU_FLAG_VERSION)
 		warn(ev, "flags 0x%x: version %u, not 1", m->flags, m->flags & VHU_FLAG_VERSION_MASK);
@@ -104,7 +116,7 @@ static int fds_wanted(const struct vhu_request *row, const struct vhu_msg *m)
 	return -1;
 }
 
-static void check_request(struct json_object *ev, const struct mon_track *t, const struct vhu_request *row,
+static void check_request(struct warnings *ev, const struct mon_track *t, const struct vhu_request *row,
 			  const struct vhu_msg *m, enum vhu_side side)
 {
 	int want;
@@ -182,7 +194,7 @@ static int pending_take(struct mon_pending *p, uint32_t request, uint64_t *seq, 
 	return -1;
 }
 
-static void check_reply(struct json_object *ev, const struct vhu_request *row, const struct vhu_msg *m,
+static void check_reply(struct warnings *ev, const struct vhu_request *row, const struct vhu_msg *m,
 			enum vhu_payload kind, bool paired, bool ack)
 {
 	uint32_t min, max;
@@ -209,24 +221,33 @@ static void track_request(struct mon_track *t, const struct vhu_msg *m)
 	}
 }
 
-struct json_object *mevent_message(struct mon_track *t, enum mon_dir dir, const struct vhu_msg *m,
-				   int64_t now)
+void mevent_message_jw(struct mon_track *t, enum mon_dir dir, const struct vhu_msg *m, int64_t now,
+		       struct jw *w)
 {
 	bool chan = dir == MON_CHAN_TO_FRONTEND || dir == MON_CHAN_TO_BACKEND;
 	bool from_requester = dir == MON_TO_BACKEND || dir == MON_CHAN_TO_FRONTEND;
 	enum vhu_side side = chan ? SIDE_BACKEND : SIDE_FRONTEND;
 	struct mon_pending *pend = chan ? &t->chan : &t->main;
 	const struct vhu_request *row = proto_request(side, m->request);
-	struct json_object *ev = json_object_new_object();
+	struct warnings ev = { .n = 0 };
 	enum vhu_payload kind;
 	uint64_t seq = ++t->seq;
+	char tbuf[32];
 
-	jb_add(ev, "event", json_object_new_string("message"));
-	jb_add(ev, "session", json_object_new_int((int)t->session));
-	jb_add(ev, "seq", jb_u64(seq));
-	jb_add(ev, "direction", json_object_new_string(mon_dir_names[dir]));
-	jb_add(ev, "time", mevent_time());
-	check_header(ev, m);
+	/* Written straight out, as a request's result is (jw.h): a message
+	 * costs the monitor a few microseconds, a json-c tree more. */
+	jw_obj(w);
+	jw_key(w, "event");
+	jw_ident(w, "message");
+	jw_key(w, "session");
+	jw_int(w, t->session);
+	jw_key(w, "seq");
+	jw_u64(w, seq);
+	jw_key(w, "direction");
+	jw_ident(w, mon_dir_names[dir]);
+	jw_key(w, "time");
+	jw_ident(w, time_text(tbuf));
+	check_header(&ev, m);
 	if (m->flags & VHU_FLAG_REPLY) {
 		uint64_t rseq = 0;
 		int64_t ns = 0;
@@ -236,33 +257,46 @@ struct json_object *mevent_message(struct mon_track *t, enum mon_dir dir, const 
 		if (!paired)
 			ack = !row || row->reply_kind == PL_NONE;
 		kind = ack ? PL_U64 : row ? row->reply_kind : PL_OPAQUE;
-		jb_add(ev, "message", render_msg(m, row ? row->name : NULL, kind, t->dev));
+		jw_key(w, "message");
+		render_msg_jw(w, m, row ? row->name : NULL, kind, t->dev);
 		if (paired) {
-			struct json_object *rt = json_object_new_object();
-
-			if (row)
-				jb_add(rt, "name", json_object_new_string(row->name));
-			jb_add(rt, "seq", jb_u64(rseq));
-			jb_add(rt, "rtt_us", jb_us(now - ns));
-			jb_add(ev, "reply_to", rt);
+			jw_key(w, "reply_to");
+			jw_obj(w);
+			if (row) {
+				jw_key(w, "name");
+				jw_ident(w, row->name);
+			}
+			jw_key(w, "seq");
+			jw_u64(w, rseq);
+			jw_key(w, "rtt_us");
+			jw_us(w, now - ns);
+			jw_end_obj(w);
 		}
 		if (from_requester)
-			warn(ev, "a reply from the side that sends the requests here");
-		check_reply(ev, row, m, kind, paired, ack);
-		return ev;
-	}
-	kind = row ? row->req_kind : PL_OPAQUE;
-	jb_add(ev, "message", render_msg(m, row ? row->name : NULL, kind, t->dev));
-	if (!from_requester) {
-		warn(ev, "a request without the REPLY flag from the side that answers here");
+			warn(&ev, "a reply from the side that sends the requests here");
+		check_reply(&ev, row, m, kind, paired, ack);
 	} else {
-		bool ack;
+		kind = row ? row->req_kind : PL_OPAQUE;
+		jw_key(w, "message");
+		render_msg_jw(w, m, row ? row->name : NULL, kind, t->dev);
+		if (!from_requester) {
+			warn(&ev, "a request without the REPLY flag from the side that answers here");
+		} else {
+			bool ack;
 
-		check_request(ev, t, row, m, side);
-		if (wants_reply(t, row, m, &ack))
-			pending_push(pend, m->request, seq, now, ack);
-		if (!chan)
-			track_request(t, m);
+			check_request(&ev, t, row, m, side);
+			if (wants_reply(t, row, m, &ack))
+				pending_push(pend, m->request, seq, now, ack);
+			if (!chan)
+				track_request(t, m);
+		}
 	}
-	return ev;
+	if (ev.n) {
+		jw_key(w, "warnings");
+		jw_arr(w);
+		for (unsigned i = 0; i < ev.n; i++)
+			jw_str(w, ev.msg[i]);
+		jw_end_arr(w);
+	}
+	jw_end_obj(w);
 }

@@ -46,11 +46,10 @@ struct mon_track {
 void mevent_track_reset(struct mon_track *t, unsigned session);
 
 /* The "message" event of M, which came in direction DIR at NOW (a
- * wire_now_ns() value); M's fds are described, not taken. */
-struct json_object *mevent_message(struct mon_track *t, enum mon_dir dir, const struct vhu_msg *m,
-				   int64_t now);
-
-/* The ISO 8601 UTC time of now, with microseconds ("...T01:02:03.456789Z"). */
-struct json_object *mevent_time(void);
+ * wire_now_ns() value), written into W as one object (no schema_version:
+ * the printer adds it); M's fds are described, not taken. */
+struct jw;
+void mevent_message_jw(struct mon_track *t, enum mon_dir dir, const struct vhu_msg *m, int64_t now,
+		       struct jw *w);
 
 #endif

@@ -14,6 +14,7 @@
 #include "cmd/opt.h"
 #include "core/conn.h"
 #include "core/jb.h"
+#include "core/jw.h"
 #include "monitor/fault.h"
 #include "monitor/mevent.h"
 #include "monitor/monitor.h"
@@ -71,6 +72,7 @@ struct monitor {
 	struct mon_track track;
 	struct vhu_msg msg;
 	bool printed;			/* since stdout was last flushed */
+	struct jw ev;			/* a message's event, written out */
 	struct fault_rule faults[FAULT_RULES_MAX];
 	unsigned nfaults;
 	int64_t hold_until[MON_NDIRS];	/* a delay fault holds the direction till then */
@@ -103,6 +105,28 @@ static bool print(struct monitor *mo, struct json_object *o)
 	ok = mo->host->print(&mo->out, o);
 
 	json_object_put(o);
+	mo->printed = true;
+	return ok;
+}
+
+/* A message's event, written as text (W): printed and recorded as it is
+ * when the session prints JSON; the text view wants its tree. */
+static bool print_text(struct monitor *mo, struct jw *w)
+{
+	bool ok;
+
+	if (w->oom)
+		return false;
+	if (mo->out.out == OUT_TEXT) {
+		struct json_object *o = json_tokener_parse(w->buf);
+
+		return o ? print(mo, o) : false;
+	}
+	if (mo->record && !mo->host->record_text(mo->record, w->buf, w->len) && !mo->record_failed) {
+		fprintf(stderr, "vhuctl monitor: %s: the recording could not be written\n", mo->record_path);
+		mo->record_failed = true;
+	}
+	ok = mo->host->print_text(&mo->out, w->buf, w->len);
 	mo->printed = true;
 	return ok;
 }
@@ -394,7 +418,9 @@ static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end
 			       -r, m->consumed);
 			return -1;
 		}
-		print(mo, mevent_message(&mo->track, d, m, wire_now_ns()));
+		jw_reset(&mo->ev);
+		mevent_message_jw(&mo->track, d, m, wire_now_ns(), &mo->ev);
+		print_text(mo, &mo->ev);
 		if (d == MON_TO_BACKEND)
 			channel_take(mo, m);
 		fault = mo->nfaults ? fault_match(mo->faults, mo->nfaults, d, m) : NULL;
@@ -765,6 +791,7 @@ out:
 	conn_unlisten(&mo->front.c);
 	conn_unlisten(&mo->back.c);
 	session_free(&mo->out);
+	jw_free(&mo->ev);
 	free(mo);
 	return st;
 }

@@ -15,6 +15,10 @@ struct monitor_host {
 	void (*flush)(void);	/* write out what stdout holds: a wait begins */
 	/* Write an object to a recording, a compact line in the contract. */
 	bool (*record)(FILE *f, struct json_object *o);
+	/* The same two for an object already written as compact JSON text
+	 * (a message event), when the session prints JSON. */
+	bool (*print_text)(const struct session *s, const char *text, size_t len);
+	bool (*record_text)(FILE *f, const char *text, size_t len);
 };
 
 /* vhuctl monitor [OPTIONS] FRONT BACK: ARGV[0] is "monitor". Returns the

@@ -82,19 +82,27 @@ static void stamp(struct json_object *o)
  * later cost more than the rest of printing a request's result). */
 #define TEXT_(x) #x
 #define TEXT(x) TEXT_(x)
-static void write_stamped(struct jw *w, struct json_object *o)
+
+/* "schema_version" as the last member of the object W holds. */
+static void stamp_text(struct jw *w)
 {
 	static const char member[] = "\"schema_version\":" TEXT(VHUCTL_SCHEMA_VERSION) "}";
 
-	jw_value(w, o);
-	if (!json_object_is_type(o, json_type_object) || json_object_object_get_ex(o, "schema_version", NULL) ||
-	    w->oom || !w->len || w->buf[w->len - 1] != '}' || !jw_room(w, sizeof(member)))
+	if (w->oom || !w->len || w->buf[w->len - 1] != '}' || !jw_room(w, sizeof(member)))
 		return;
 	w->len--;	/* the closing brace: the member goes before it */
 	if (w->buf[w->len - 1] != '{')
 		w->buf[w->len++] = ',';
 	memcpy(w->buf + w->len, member, sizeof(member));	/* with its NUL */
 	w->len += sizeof(member) - 1;
+}
+
+static void write_stamped(struct jw *w, struct json_object *o)
+{
+
+	jw_value(w, o);
+	if (json_object_is_type(o, json_type_object) && !json_object_object_get_ex(o, "schema_version", NULL))
+		stamp_text(w);
 }
 
 struct json_object *out_plain(struct json_object *o)
@@ -179,6 +187,35 @@ bool out_json(const struct session *s, struct json_object *o)
 	ok = out_w.oom ? print_json_text(s, "null", 4) : print_json_text(s, out_w.buf, out_w.len);
 	out_w_done();
 	return ok;
+}
+
+bool out_json_text(const struct session *s, const char *text, size_t len)
+{
+	bool ok;
+
+	jw_reset(&out_w);
+	jw_put_(&out_w, text, len);
+	stamp_text(&out_w);
+	ok = out_w.oom ? print_json_text(s, "null", 4) : print_json_text(s, out_w.buf, out_w.len);
+	out_w_done();
+	return ok;
+}
+
+bool out_record_text(FILE *f, const char *text, size_t len)
+{
+	static struct jw w;
+	bool ok;
+
+	jw_reset(&w);
+	jw_put_(&w, text, len);
+	stamp_text(&w);
+	if ((ok = !w.oom)) {
+		fwrite(w.buf, 1, w.len, f);
+		putc('\n', f);
+	}
+	if (w.oom || w.cap > 65536)
+		jw_free(&w);
+	return ok && !ferror(f);
 }
 
 bool out_direct(struct session *s, const char *name, struct json_object *rest, unsigned at,

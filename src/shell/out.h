@@ -32,6 +32,12 @@ bool out_json(const struct session *s, struct json_object *o);
 bool out_direct(struct session *s, const char *name, struct json_object *rest, unsigned at,
 		const struct jw *members);
 
+/* Print TEXT, one compact JSON object of LEN bytes, as out_json prints an
+ * object (schema_version added); and write it to a recording as
+ * out_record does. */
+bool out_json_text(const struct session *s, const char *text, size_t len);
+bool out_record_text(FILE *f, const char *text, size_t len);
+
 /* Print result O as its command asked (SHOW, cmd_ctx.show); nothing with
  * -q (s->quiet): failures are printed by the dispatcher, with out_print. */
 bool out_result(const struct session *s, struct json_object *o, enum cmd_show show);

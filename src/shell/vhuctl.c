@@ -431,7 +431,8 @@ static int run_check(int argc, char **argv)
  * signal is how a monitor is meant to end: it is not died of. */
 static int run_monitor(int argc, char **argv)
 {
-	static const struct monitor_host host = { .print = out_print, .flush = out_flush, .record = out_record };
+	static const struct monitor_host host = { .print = out_print, .flush = out_flush, .record = out_record,
+						  .print_text = out_json_text, .record_text = out_record_text };
 	int st = monitor_main(argc, argv, &host);
 
 	if (fflush(stdout) != 0 && st == 0)

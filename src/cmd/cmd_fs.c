@@ -209,6 +209,9 @@ static int fs_init(struct fs *fs, uint32_t minor, uint64_t flags, uint32_t max_r
 	if (r == 0 && v->major != 7)
 		r = vhu_errf(&fs->ctx->err, EPROTO, "INIT: the back-end answered FUSE %u.%u; vhuctl speaks 7",
 			     v->major, v->minor);
+	/* virtiofsd takes an INIT on a session that has one as the start of a
+	 * new one ("reinit"): one that fails leaves it with none. */
+	s->fs.init = false;
 	if (r == 0) {
 		s->fs.init = true;
 		s->fs.minor = v->minor < minor ? v->minor : minor;
@@ -437,6 +440,8 @@ static int cmd_fs_init(struct cmd_ctx *ctx)
 					"FUSE_MAX_PAGES, ..., or a mask)", (int)bad_len, bad);
 		}
 	}
+	if (!fl->set && minor < 36)
+		flags &= ~FS_INIT_EXT;	/* fuse_init_in has no flags2 before 7.36 */
 	jb_add(in, "major", json_object_new_int(7));
 	jb_add(in, "minor", json_object_new_int64(minor));
 	jb_add(in, "max_readahead", json_object_new_int64(ra));
@@ -782,7 +787,10 @@ static int cmd_fs_raw(struct cmd_ctx *ctx)
 		else if (dec)
 			jb_add(ctx->out, "decoded", dec);
 	}
-	/* An INIT that worked is this session's FUSE session, whoever sent it. */
+	/* An INIT that worked is this session's FUSE session, whoever sent it;
+	 * one the back-end refused leaves none (see fs_init). */
+	if (q.opcode == 26 && fs.answered)
+		ctx->s->fs.init = false;
 	if (r == 0 && q.opcode == 26 && json_object_object_get_ex(ctx->out, "decoded", &dec)) {
 		struct fuse_init_v v;
 
@@ -846,7 +854,9 @@ static const struct cmd_def defs[] = {
 	  "Offers FUSE 7.36 (virtiofsd takes 7.31 and up) with FUSE_MAX_PAGES and FUSE_INIT_EXT unless flags= says "
 	  "otherwise; the reply's fuse_out_header and fuse_init_out are decoded. The other fs commands send it "
 	  "themselves when the session has not. Each fs command FORGETs the nodes it looked up: vhuctl keeps no "
-	  "node cache. virtiofsd serves one front-end connection and then exits.",
+	  "node cache. An INIT on a session that has one starts it anew (virtiofsd: \"reinit\"); one the "
+	  "back-end refuses leaves none, and the next fs command sends INIT again. virtiofsd serves one "
+	  "front-end connection and then exits.",
 	  "fs init", "virtio-fs (virtio spec 5.11); FUSE: Linux include/uapi/linux/fuse.h", cmd_fs_init, NULL,
 	  cmd_timeout_budget, NULL },
 	{ "fs stat", GROUP_RINGS, stat_args, N(stat_args), "a file's attributes (LOOKUP each component, GETATTR)",

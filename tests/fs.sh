@@ -125,6 +125,24 @@ is "$(jcmd 'fs raw' | jq -c '[.ok, .requests[0].vring, .requests[0].used_len, ha
 is "$(printf '%s\n' "$OUT" | jq -c 'select(.command == "fs raw" and .requests[0].opcode_value == 99) | [.error.code, .requests[0].opcode]')" \
 	'["ENOSYS","unknown"]' "fs raw 99: an opcode virtiofsd does not know is ENOSYS"
 
+# The text view: fs ls long as ls -l has it, fs cat as a hexdump at the offset.
+start_virtiofsd "$S" "$TMP/share"
+run_vhuctl --device fs --output=text "$S" -c 'start; fs ls / long; fs ls /sub; fs cat /hello.txt offset=2'
+ran_ok "fs ls long, fs ls, fs cat in the text view"
+is "$(printf '%s\n' "$OUT" | awk '$NF == "hello.txt" && NF == 8 { print $1, $2, $5 }')" "$(stat -c '%A %h %s' "$TMP/share/hello.txt")" \
+	"fs ls / long (READDIRPLUS): a line as ls -l has it"
+is "$(printf '%s\n' "$OUT" | awk '$NF == "bin" { print $1, $2 }')" "-????????? $(stat -c %i "$TMP/share/sub/bin")" \
+	"fs ls: the type and inode of each entry"
+like "$OUT" "00000002: 5863 746c 2077 6173 2068 6572 650a        Xctl was here." "fs cat: a hexdump at the file offset"
+start_virtiofsd "$S" "$TMP/share"
+run_vhuctl --device fs "$S" -c 'start; fs ls / long'
+is "$(jcmd 'fs ls' | jq -c '[.requests[] | .opcode] | join(",")')" '"INIT,OPENDIR,READDIRPLUS,READDIRPLUS,RELEASEDIR,BATCH_FORGET"' \
+	"fs ls long: READDIRPLUS, then one BATCH_FORGET of the nodes it looked up"
+is "$(jcmd 'fs ls' | jq -r '.entries[] | select(.name == "hello.txt") | .entry.attr.size')" "$(stat -c %s "$TMP/share/hello.txt")" \
+	"fs ls long: each entry with its attributes"
+is "$(jcmd 'fs ls' | jq -r '[.entries[] | select(.name == "." or .name == "..") | .entry.nodeid] | join(",")')" "0,0" \
+	"fs ls long: . and .. come with nodeid 0, and are not forgotten"
+
 # Before FUSE_INIT virtiofsd answers EIO; an INIT it refuses (7.30: it
 # takes 7.31 and up) leaves the session without one, so the next command
 # sends INIT again.

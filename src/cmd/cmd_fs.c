@@ -26,6 +26,7 @@
 #define FS_LS_MAX 65536u		/* entries an ls collects at most */
 #define FS_DEPTH 64u			/* path components */
 #define FS_ROOM 4096u			/* fs raw: reply bytes by default */
+#define FS_BATCH 256u			/* nodes a BATCH_FORGET forgets */
 
 /* One fs command's FUSE traffic: every request it sent, and the nodes it
  * looked up, which it FORGETs when it is done (vhuctl keeps no node cache:
@@ -36,6 +37,8 @@ struct fs {
 	struct json_object *trace;	/* "requests" */
 	uint64_t nodes[FS_DEPTH + 1];
 	unsigned nnodes;
+	uint64_t *entries;		/* nodes READDIRPLUS looked up, one lookup each */
+	unsigned nentries, entries_cap;
 	bool answered;			/* the last error is the back-end's answer */
 };
 
@@ -244,17 +247,46 @@ static int fs_begin(struct fs *fs, struct cmd_ctx *ctx, bool init)
 
 /* FORGET every node the command looked up (one lookup each), on the
  * high-priority queue; not after the connection or the rings failed. */
+/* BATCH_FORGET of the nodes READDIRPLUS answered, FS_BATCH at a time. */
+static int forget_entries(struct fs *fs)
+{
+	uint8_t arg[8 + 16 * FS_BATCH];
+	int r = 0;
+
+	for (unsigned i = 0; i < fs->nentries && r == 0; i += FS_BATCH) {
+		unsigned n = fs->nentries - i < FS_BATCH ? fs->nentries - i : FS_BATCH;
+		struct fs_req q = { .opcode = 42, .arg = arg, .arg_len = 8 + 16 * n, .ring = FS_HIPRIO,
+				    .what = "BATCH_FORGET" };
+
+		fuse_put32(arg, n);	/* count */
+		fuse_put32(arg + 4, 0);
+		for (unsigned k = 0; k < n; k++) {
+			fuse_put64(arg + 8 + 16 * k, fs->entries[i + k]);
+			fuse_put64(arg + 16 + 16 * k, 1);	/* nlookup */
+		}
+		r = fs_call(fs, &q);
+		fs_req_free(&q);
+	}
+	return r;
+}
+
 static int fs_end(struct fs *fs, int r)
 {
 	struct vhu_err keep = fs->ctx->err;
+	int f;
 
-	if (r < 0 && !fs->answered)
+	if (r < 0 && !fs->answered) {
+		free(fs->entries);
 		return r;
-	for (unsigned i = 0; i < fs->nnodes; i++) {
+	}
+	if ((f = forget_entries(fs)) < 0 && r == 0)
+		r = f;
+	free(fs->entries);
+	fs->entries = NULL;
+	for (unsigned i = 0; f == 0 && i < fs->nnodes; i++) {
 		uint8_t arg[8];
 		struct fs_req q = { .opcode = 2, .nodeid = fs->nodes[i], .arg = arg, .arg_len = 8, .ring = FS_HIPRIO,
 				    .what = "FORGET" };
-		int f;
 
 		fuse_put64(arg, 1);	/* nlookup */
 		f = fs_call(fs, &q);
@@ -488,12 +520,28 @@ static int cmd_fs_stat(struct cmd_ctx *ctx)
 
 /* READDIR from OFF: the entries go into ENTRIES; *NEXT is the last one's
  * off, *GOT how many came (0: the end). */
-static int fs_readdir(struct fs *fs, uint64_t nodeid, uint64_t fh, uint64_t off, struct json_object *entries,
-		      uint64_t *next, unsigned *got)
+/* Keep node N, which a READDIRPLUS entry looked up, for BATCH_FORGET. */
+static int keep_entry(struct fs *fs, uint64_t n)
+{
+	if (fs->nentries == fs->entries_cap) {
+		unsigned cap = fs->entries_cap ? 2 * fs->entries_cap : 64;
+		uint64_t *e = realloc(fs->entries, cap * sizeof(*e));
+
+		if (!e)
+			return vhu_errf(&fs->ctx->err, ENOMEM, "out of memory");
+		fs->entries = e;
+		fs->entries_cap = cap;
+	}
+	fs->entries[fs->nentries++] = n;
+	return 0;
+}
+
+static int fs_readdir(struct fs *fs, uint64_t nodeid, uint64_t fh, uint64_t off, bool plus,
+		      struct json_object *entries, uint64_t *next, unsigned *got)
 {
 	uint8_t arg[40];
-	struct fs_req q = { .opcode = 28, .nodeid = nodeid, .arg = arg, .arg_len = 40, .reply = true,
-			    .room = FS_DIR_BUF, .ring = FS_REQUEST, .what = "READDIR" };
+	struct fs_req q = { .opcode = plus ? 44 : 28, .nodeid = nodeid, .arg = arg, .arg_len = 40, .reply = true,
+			    .room = FS_DIR_BUF, .ring = FS_REQUEST, .what = plus ? "READDIRPLUS" : "READDIR" };
 	struct fuse_dirent_v d;
 	uint32_t pos = 0;
 	int r;
@@ -505,8 +553,11 @@ static int fs_readdir(struct fs *fs, uint64_t nodeid, uint64_t fh, uint64_t off,
 		return r;
 	}
 	jb_add(q.entry, "offset", jb_hex(off));
-	while ((r = fuse_dirent_next(q.r.body, q.r.body_len, false, &pos, &d, &fs->ctx->err)) == 1 &&
+	while ((r = fuse_dirent_next(q.r.body, q.r.body_len, plus, &pos, &d, &fs->ctx->err)) == 1 &&
 	       json_object_array_length(entries) < FS_LS_MAX) {
+		/* "." and ".." come with nodeid 0: no lookup to forget */
+		if (plus && d.entry.nodeid && (r = keep_entry(fs, d.entry.nodeid)) < 0)
+			break;
 		json_object_array_add(entries, fuse_dirent_json(&d));
 		*next = d.off;
 		(*got)++;
@@ -539,7 +590,7 @@ static int cmd_fs_ls(struct cmd_ctx *ctx)
 	do {
 		uint64_t from = off;
 
-		r = fs_readdir(&fs, nodeid, fh, from, entries, &off, &got);
+		r = fs_readdir(&fs, nodeid, fh, from, args_u(&ctx->args, "long", 0), entries, &off, &got);
 		calls++;
 		if (r == 0 && got && off == from)
 			r = vhu_errf(&ctx->err, EPROTO, "READDIR at offset %llu: the last entry's off is %llu again, "
@@ -817,7 +868,11 @@ static const struct arg_spec init_args[] = {
 	TIMEOUT_ARG,
 };
 static const struct arg_spec stat_args[] = { PATH_ARG(true), TIMEOUT_ARG };
-static const struct arg_spec ls_args[] = { PATH_ARG(false), TIMEOUT_ARG };
+static const struct arg_spec ls_args[] = {
+	PATH_ARG(false),
+	{ .name = "long", .type = ARG_FLAG, .help = "READDIRPLUS: each entry with its attributes" },
+	TIMEOUT_ARG,
+};
 static const struct arg_spec cat_args[] = {
 	PATH_ARG(true),
 	{ .name = "offset", .type = ARG_U64, .key_only = true, .help = "first byte (default 0)" },
@@ -862,7 +917,9 @@ static const struct cmd_def defs[] = {
 	{ "fs stat", GROUP_RINGS, stat_args, N(stat_args), "a file's attributes (LOOKUP each component, GETATTR)",
 	  NULL, "fs stat /hello.txt", NULL, cmd_fs_stat, NULL, cmd_timeout_budget, NULL },
 	{ "fs ls", GROUP_RINGS, ls_args, N(ls_args), "a directory's entries (OPENDIR, READDIR, RELEASEDIR)",
-	  "READDIRs until one comes back empty (at most 65536 entries).", "fs ls /", NULL, cmd_fs_ls, NULL,
+	  "READDIRs until one comes back empty (at most 65536 entries). With long, READDIRPLUS: each entry "
+	  "with its fuse_entry_out (nodeid 0 for . and ..), the nodes it looked up forgotten with BATCH_FORGET.",
+	  "fs ls / long", NULL, cmd_fs_ls, NULL,
 	  cmd_timeout_budget, NULL },
 	{ "fs cat", GROUP_RINGS, cat_args, N(cat_args), "read a file (OPEN, READ, RELEASE)",
 	  "The bytes as hex and text, as blk read shows sectors; eof says whether the end of the file was reached.",

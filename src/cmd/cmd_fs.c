@@ -40,6 +40,8 @@ struct fs {
 	uint64_t *entries;		/* nodes READDIRPLUS looked up, one lookup each */
 	unsigned nentries, entries_cap;
 	bool answered;			/* the last error is the back-end's answer */
+	bool dead;			/* the last request got no used entry (or could
+					 * not be posted): clean-up would fare no better */
 };
 
 /* A request: its opcode and node, its argument (after fuse_in_header),
@@ -102,6 +104,7 @@ static int fs_call(struct fs *fs, struct fs_req *q)
 	int r;
 
 	fs->answered = false;
+	fs->dead = true;
 	q->entry = t;
 	json_object_array_add(fs->trace, t);
 	jb_add(t, "opcode", json_object_new_string(op_name(q->opcode)));
@@ -138,6 +141,7 @@ static int fs_call(struct fs *fs, struct fs_req *q)
 		cmd_other_used(ctx, vr, &u);
 	if (r < 1)
 		return r < 0 ? r : vhu_errf(&ctx->err, ETIMEDOUT, "%s: no used entry on ring %u", q->what, q->ring);
+	fs->dead = false;
 	jb_add(t, "rtt_us", jb_us(wire_now_ns() - t0));
 	jb_add(t, "used_len", json_object_new_int64(u.len));
 	if (q->reply) {
@@ -246,7 +250,7 @@ static int fs_begin(struct fs *fs, struct cmd_ctx *ctx, bool init)
 }
 
 /* FORGET every node the command looked up (one lookup each), on the
- * high-priority queue; not after the connection or the rings failed. */
+ * high-priority queue; not after a request got no used entry. */
 /* BATCH_FORGET of the nodes READDIRPLUS answered, FS_BATCH at a time. */
 static int forget_entries(struct fs *fs)
 {
@@ -275,7 +279,7 @@ static int fs_end(struct fs *fs, int r)
 	struct vhu_err keep = fs->ctx->err;
 	int f;
 
-	if (r < 0 && !fs->answered) {
+	if (r < 0 && fs->dead) {
 		free(fs->entries);
 		return r;
 	}
@@ -413,8 +417,8 @@ static int fs_release(struct fs *fs, uint32_t opcode, uint64_t nodeid, uint64_t 
 	bool answered = fs->answered;
 	int f;
 
-	if (r < 0 && !fs->answered)
-		return r;	/* the transport failed: the next request would too */
+	if (r < 0 && fs->dead)
+		return r;	/* the ring failed: the next request would too */
 	fuse_put64(arg, fh);
 	fuse_put32(arg + 8, flags);
 	f = fs_call(fs, &q);

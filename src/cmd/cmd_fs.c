@@ -910,31 +910,36 @@ static const struct arg_spec raw_args[] = {
 
 static const struct cmd_def defs[] = {
 	{ "fs init", GROUP_RINGS, init_args, N(init_args), "FUSE_INIT on the request queue: the FUSE session",
-	  "Offers FUSE 7.36 (virtiofsd takes 7.31 and up) with FUSE_MAX_PAGES and FUSE_INIT_EXT unless flags= says "
-	  "otherwise; the reply's fuse_out_header and fuse_init_out are decoded. The other fs commands send it "
-	  "themselves when the session has not. Each fs command FORGETs the nodes it looked up: vhuctl keeps no "
-	  "node cache. An INIT on a session that has one starts it anew (virtiofsd: \"reinit\"); one the "
-	  "back-end refuses leaves none, and the next fs command sends INIT again. virtiofsd serves one "
-	  "front-end connection and then exits.",
+	  "Offers FUSE 7.36 (virtiofsd takes 7.31 and up) with FUSE_MAX_PAGES and\n"
+	  "FUSE_INIT_EXT unless flags= says otherwise; the reply's fuse_out_header and\n"
+	  "fuse_init_out are decoded. The other fs commands send it themselves when the\n"
+	  "session has not. Each fs command FORGETs the nodes it looked up: vhuctl keeps\n"
+	  "no node cache. An INIT on a session that has one starts it anew (virtiofsd:\n"
+	  "\"reinit\"); one the back-end refuses leaves none, and the next fs command sends\n"
+	  "INIT again. virtiofsd serves one front-end connection and then exits.",
 	  "fs init", "virtio-fs (virtio spec 5.11); FUSE: Linux include/uapi/linux/fuse.h", cmd_fs_init, NULL,
 	  cmd_timeout_budget, NULL },
 	{ "fs stat", GROUP_RINGS, stat_args, N(stat_args), "a file's attributes (LOOKUP each component, GETATTR)",
 	  NULL, "fs stat /hello.txt", NULL, cmd_fs_stat, NULL, cmd_timeout_budget, NULL },
 	{ "fs ls", GROUP_RINGS, ls_args, N(ls_args), "a directory's entries (OPENDIR, READDIR, RELEASEDIR)",
-	  "READDIRs until one comes back empty (at most 65536 entries). With long, READDIRPLUS: each entry "
-	  "with its fuse_entry_out (nodeid 0 for . and ..), the nodes it looked up forgotten with BATCH_FORGET.",
+	  "READDIRs until one comes back empty (at most 65536 entries). With long,\n"
+	  "READDIRPLUS: each entry with its fuse_entry_out (nodeid 0 for . and ..), the\n"
+	  "nodes it looked up forgotten with BATCH_FORGET.",
 	  "fs ls / long", NULL, cmd_fs_ls, NULL,
 	  cmd_timeout_budget, NULL },
 	{ "fs cat", GROUP_RINGS, cat_args, N(cat_args), "read a file (OPEN, READ, RELEASE)",
-	  "The bytes as hex and text, as blk read shows sectors; eof says whether the end of the file was reached.",
+	  "The bytes as hex and text, as blk read shows sectors; eof says whether the end\n"
+	  "of the file was reached.",
 	  "fs cat /hello.txt offset=6 size=5", NULL, cmd_fs_cat, NULL, cmd_timeout_budget, NULL },
 	{ "fs write", GROUP_RINGS, write_args, N(write_args), "write a file, created when missing (CREATE or OPEN, WRITE, RELEASE)",
-	  "A missing file is created (mode 0644, owned by vhuctl's uid and gid as the back-end applies them); "
-	  "an existing one is written at offset= and not truncated.",
+	  "A missing file is created (mode 0644, owned by vhuctl's uid and gid as the\n"
+	  "back-end applies them); an existing one is written at offset= and not\n"
+	  "truncated.",
 	  "fs write /new.txt 68656c6c6f0a", NULL, cmd_fs_write, NULL, cmd_timeout_budget, NULL },
 	{ "fs raw", GROUP_RINGS, raw_args, N(raw_args), "send any FUSE request; the reply's header decoded, the rest as hex",
-	  "The opcode by name or number (LOOKUP 1, FORGET 2, GETATTR 3, ... TMPFILE 51). Sends what it is given and "
-	  "nothing before it: FUSE_INIT is fs init's, or yours. A reply of a known shape is decoded too.",
+	  "The opcode by name or number (LOOKUP 1, FORGET 2, GETATTR 3, ... TMPFILE 51).\n"
+	  "Sends what it is given and nothing before it: FUSE_INIT is fs init's, or\n"
+	  "yours. A reply of a known shape is decoded too.",
 	  "fs raw LOOKUP 68656c6c6f2e74787400 nodeid=1", NULL, cmd_fs_raw, NULL, cmd_timeout_budget, NULL },
 };
 

@@ -321,7 +321,7 @@ static int fs_lookup(struct fs *fs, uint64_t parent, const char *name, struct fu
 	if (r == 0)
 		r = body_parsed(fs, &q, fuse_parse_entry(q.r.body, q.r.body_len, e, &fs->ctx->err));
 	if (r == 0) {
-		jb_add(q.entry, "name", json_object_new_string(name));
+		jb_add(q.entry, "name", fuse_name_json((const uint8_t *)name, (uint32_t)strlen(name)));
 		if (e->nodeid && fs->nnodes < FS_DEPTH + 1)
 			fs->nodes[fs->nnodes++] = e->nodeid;
 		if (!e->nodeid) {	/* a negative entry: FUSE's way of caching ENOENT */
@@ -367,7 +367,7 @@ static int fs_walk(struct fs *fs, char *buf, size_t size, uint64_t *nodeid, stru
 
 	if ((r = split_path(fs, path, p->tok, buf, size, comp, &n)) < 0)
 		return r;
-	jb_add(fs->ctx->out, "path", json_object_new_string(path));
+	jb_add(fs->ctx->out, "path", fuse_name_json((const uint8_t *)path, (uint32_t)strlen(path)));
 	*nodeid = FUSE_ROOT_NODEID;
 	*looked = false;
 	if (last) {
@@ -709,7 +709,7 @@ static int fs_create(struct fs *fs, uint64_t parent, const char *name, uint64_t 
 		r = fuse_parse_open(q.r.body + FUSE_ENTRY_OUT_LEN, q.r.body_len - FUSE_ENTRY_OUT_LEN, &o, &fs->ctx->err);
 	r = body_parsed(fs, &q, r);
 	if (r == 0) {
-		jb_add(q.entry, "name", json_object_new_string(name));
+		jb_add(q.entry, "name", fuse_name_json((const uint8_t *)name, (uint32_t)strlen(name)));
 		if (e.nodeid && fs->nnodes < FS_DEPTH + 1)
 			fs->nodes[fs->nnodes++] = e.nodeid;
 		*nodeid = e.nodeid;

@@ -105,6 +105,33 @@ D["inflight_queue"] = obj({
 }, ["queue", "features", "version", "desc_num", "inflight"])
 D["frame"] = obj({"used_len": count, "hdr": R("bytes"), "len": count, "hex": R("bytes")}, ["used_len", "hdr", "len", "hex"])
 
+# virtio-fs: FUSE messages (src/core/fuse.c), the fs commands' parts
+ERRNO = {"type": "string", "pattern": "^E[A-Z0-9]+$"}
+D["fuse_out_header"] = obj({"len": count, "error": {"type": "integer", "minimum": -4095, "maximum": 0}, "errno": ERRNO, "unique": count},
+                           ["len", "error", "unique"], desc="A FUSE reply's fuse_out_header, checked: error 0 or a negative errno, with its name (errno) when not 0.")
+D["fuse_request"] = obj({"opcode": STR, "opcode_value": count, "nodeid": count, "unique": count, "len": count, "vring": count,
+                         "rtt_us": US, "used_len": count, "out_header": R("fuse_out_header"), "name": STR, "offset": R("hex"),
+                         "reply_hex": R("bytes"), "anomaly": STR},
+                        ["opcode", "opcode_value", "nodeid", "unique", "len", "vring"],
+                        desc="(fs) One FUSE request a command sent: its fuse_in_header (opcode by name, or unknown), the ring, the used entry's length, and the reply's header (none for FORGET); reply_hex when the reply did not check.")
+D["fuse_attr"] = obj({k: count for k in ["ino", "size", "blocks", "nlink", "uid", "gid", "rdev", "blksize", "atime", "atimensec",
+                                         "mtime", "mtimensec", "ctime", "ctimensec", "flags"]} |
+                     {"mode": {"type": "string", "pattern": "^0[0-7]*$"},
+                      "type": {"enum": ["regular", "directory", "symlink", "char", "block", "fifo", "socket", "unknown"]}},
+                     ["ino", "size", "blocks", "mode", "type", "nlink", "uid", "gid", "rdev", "blksize", "atime", "atimensec",
+                      "mtime", "mtimensec", "ctime", "ctimensec", "flags"],
+                     desc="(fs) A fuse_attr: its fields by their names in fuse.h, mode as an octal string, and the file type it says.")
+D["fuse_entry"] = obj({"nodeid": count, "generation": count, "entry_valid": count, "entry_valid_nsec": count, "attr_valid": count,
+                       "attr_valid_nsec": count, "attr": R("fuse_attr")},
+                      ["nodeid", "generation", "entry_valid", "entry_valid_nsec", "attr_valid", "attr_valid_nsec", "attr"])
+D["fuse_dirent"] = obj({"ino": count, "off": R("hex"), "type": D["fuse_attr"]["properties"]["type"], "type_value": count,
+                        "name": STR, "entry": R("fuse_entry")}, ["ino", "off", "type", "type_value", "name"],
+                       desc="(fs) A directory entry of a READDIR reply: off is the back-end's cookie; name with bytes that are neither printable ASCII nor UTF-8 as \\xNN, a backslash as \\\\.")
+D["fuse_init_out"] = obj({"major": count, "minor": count, "max_readahead": count, "flags": R("mask"), "max_background": count,
+                          "congestion_threshold": count, "max_write": count, "time_gran": count, "max_pages": count, "map_alignment": count},
+                         ["major", "minor", "max_readahead", "flags", "max_background", "congestion_threshold", "max_write"],
+                         desc="(fs init) fuse_init_out as the back-end sent it; flags holds flags2 as bits 32..63 when FUSE_INIT_EXT is set.")
+
 # command bodies: properties, and the ones a success always has
 def body(props, required=()):
     b = {"properties": props}
@@ -180,6 +207,22 @@ C["blk id"] = body(dict(blk, device_id=STR), ["used_len", "buffers", "status", "
 C["net send"] = body({"vring": count, "head": count, "id": count, "hdr_len": count, "frame_len": count, "other_used": arr(R("used_entry"))},
                      ["vring", "hdr_len", "frame_len"])
 C["net recv"] = body({"frames": arr(R("frame")), "other_used": arr(R("used_entry")), "since_send_us": US}, ["frames"])
+fsb = {"requests": arr(R("fuse_request")), "path": STR, "nodeid": count, "fh": count, "open_flags": R("mask"),
+       "other_used": arr(R("used_entry"))}
+C["fs init"] = body(dict(fsb, init_in=obj({"major": count, "minor": count, "max_readahead": count, "flags": R("mask")},
+                                          ["major", "minor", "max_readahead", "flags"]),
+                         out_header=R("fuse_out_header"), init_out=R("fuse_init_out"), negotiated_minor=count),
+                    ["requests", "init_in", "out_header", "init_out", "negotiated_minor"])
+C["fs stat"] = body(dict(fsb, attr_valid=count, attr=R("fuse_attr")), ["requests", "path", "nodeid", "attr"])
+C["fs ls"] = body(dict(fsb, entries=arr(R("fuse_dirent")), count=count, readdirs=count, truncated=BOOL),
+                  ["requests", "path", "nodeid", "fh", "entries", "count", "readdirs"])
+C["fs cat"] = body(dict(fsb, offset=count, reads=count, data=R("data"), eof=BOOL),
+                   ["requests", "path", "nodeid", "fh", "offset", "reads", "data", "eof"])
+C["fs write"] = body(dict(fsb, created=BOOL, offset=count, writes=count, bytes=count),
+                     ["requests", "path", "nodeid", "fh", "created", "offset", "writes", "bytes"])
+C["fs raw"] = body(dict(fsb, out_header=R("fuse_out_header"), body_hex=R("bytes"),
+                        decoded={"anyOf": [{"type": "object"}, {"type": "array"}], "description": "The reply body decoded, when the opcode's reply has a shape fuse.h gives."},
+                        decode_error=STR), ["requests"])
 C["log start"] = body({"steps": steps}, ["steps"])
 C["log dump"] = body({"dirty": arr(obj({"gpa": R("hex"), "pages": count}, ["gpa", "pages"])), "dirty_pages": count, "page_size": count,
                       "cleared": BOOL}, ["dirty", "dirty_pages", "page_size", "cleared"])

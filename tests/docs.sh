@@ -339,6 +339,7 @@ expect "'vhuctl -c \"get-features; set-ow' goes on after ';'" "get-features; set
 # The text of -c completes as the prompt does: vhuctl --complete answers.
 expect "'vhuctl -c \"set-vring-addr 0 ' offers key names" "set-vring-addr 0 desc=" vhuctl -c "'set-vring-addr 0 "
 expect "'vhuctl -c \"iotlb-msg type=acc' offers the enumeration's value" "iotlb-msg type=access-fail" vhuctl -c "'iotlb-msg type=acc"
+expect "'vhuctl -c \"fs raw LOO' offers a FUSE opcode from its table" "fs raw LOOKUP" vhuctl -c "'fs raw LOO"
 expect "'vhuctl --device=blk -c \"set-features VIRTIO_BLK_F_FL' offers the device's feature" \
 	"set-features VIRTIO_BLK_F_FLUSH" vhuctl --device=blk -c "'set-features VIRTIO_BLK_F_FL"
 mkdir -p "$tmp/data"; : >"$tmp/data/frame.bin"

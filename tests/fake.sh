@@ -437,4 +437,23 @@ like "$(jline 4 | jq -r .error.message)" "not connected: the back-end closed the
 is "$(jline 4 | jq -r .error.code)" ENOTCONN "…as ENOTCONN"
 like "$(jline 5 | jq -r .error.message)" "GET_FEATURES: not connected: the back-end closed the connection after SET_OWNER" "and so does a request"
 
+# fs: what virtiofsd will not do. A device that zeroes the reply buffer
+# (--rings): a fuse_out_header of len 0 is a clear error with the bytes,
+# and nothing is read past it; a device that never answers: the wait ends.
+start_fake --rings inorder "$S"
+run_vhuctl --device fs "$S" -c 'start; fs stat /hello.txt'
+is "$RC" 1 "fs: a malformed FUSE reply fails the command"
+f=$(jcmd 'fs stat')
+is "$(printf '%s' "$f" | jq -c '[.error.code, .requests[0].opcode, .requests[0].used_len, (.requests[0].reply_hex | length)]')" \
+	'["EBADMSG","INIT",80,160]' "fs: EBADMSG, the reply's 80 bytes shown as hex"
+like "$ERR" "INIT: malformed reply: fuse_out_header.len 0 is shorter than the header itself (16)" "fs: the error names the field"
+ok $(printf '%s' "$ERR" | grep -q Sanitizer; echo $((!$?))) "fs: no sanitizer report"
+stop_fake
+start_fake "$S"
+run_vhuctl --device fs "$S" -c 'start; fs init timeout=300'
+is "$(jcmd 'fs init' | jq -c '[.error.code, .requests[0].opcode, has("out_header")]')" '["ETIMEDOUT","INIT",false]' \
+	"fs init timeout=300 against a device that never answers: ETIMEDOUT"
+like "$ERR" "no used entry on ring 1 within 300 ms" "fs: the wait is bounded by timeout="
+stop_fake
+
 done_testing

@@ -53,6 +53,7 @@ void session_drop_connection_state(struct session *s)
 	s->backend_requests = 0;
 	s->iotlb_pending = 0;
 	s->config_pending = false;
+	s->fs = (struct fs_state){ 0 };	/* a FUSE session lives as long as its connection */
 }
 
 void session_note_sent(struct session *s, const struct vhu_msg *m)

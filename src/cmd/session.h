@@ -109,6 +109,14 @@ struct session {
 	bool rings_stopped;		/* 'stop' ran since the rings were set up */
 	bool interactive;		/* the REPL, with a terminal on stdout */
 	uint64_t max_mem_slots;		/* GET_MAX_MEM_SLOTS answer, 0 unknown */
+	/* The FUSE session of a virtio-fs device (the fs commands): whether
+	 * FUSE_INIT was answered, what it settled, and the next unique. */
+	struct fs_state {
+		bool init;
+		uint32_t minor, max_write, max_pages;
+		uint64_t flags;
+		uint64_t unique;
+	} fs;
 	unsigned backend_events;
 	unsigned backend_stalls;	/* answers the back-end did not take in time */
 	uint64_t backend_requests;	/* served on the channel since connecting */

@@ -67,6 +67,14 @@ static const struct { int code; const char *name; } errno_names[] = {
 	{ ENOTSUP, "ENOTSUP" }, { EINTR, "EINTR" }, { ECANCELED, "ECANCELED" },
 	{ EBADF, "EBADF" }, { EISCONN, "EISCONN" }, { E2BIG, "E2BIG" },
 	{ ENOTSOCK, "ENOTSOCK" }, { EMFILE, "EMFILE" }, { EIO, "EIO" },
+	/* what a file system answers (virtio-fs: fuse_out_header.error) */
+	{ EPERM, "EPERM" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
+	{ ENOSYS, "ENOSYS" }, { ENOTEMPTY, "ENOTEMPTY" }, { ENAMETOOLONG, "ENAMETOOLONG" },
+	{ EROFS, "EROFS" }, { EXDEV, "EXDEV" }, { ESTALE, "ESTALE" }, { EAGAIN, "EAGAIN" },
+	{ EBUSY, "EBUSY" }, { EFBIG, "EFBIG" }, { ENODATA, "ENODATA" }, { ENXIO, "ENXIO" },
+	{ EOVERFLOW, "EOVERFLOW" }, { ENOTTY, "ENOTTY" }, { EMLINK, "EMLINK" },
+	{ ETXTBSY, "ETXTBSY" }, { ENODEV, "ENODEV" }, { EDQUOT, "EDQUOT" }, { ESPIPE, "ESPIPE" },
+	{ ENFILE, "ENFILE" }, { ENOLCK, "ENOLCK" }, { EDEADLK, "EDEADLK" }, { ESRCH, "ESRCH" },
 	{ VHU_EEXPECT, "EEXPECT" },
 };
 

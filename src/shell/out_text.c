@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "shell/out.h"
 
@@ -735,21 +736,108 @@ static void text_ring_dump(struct tx *t, struct json_object *o)
 	show_members(t, 2, o);
 }
 
-/* mem read: a hexdump at the guest address. */
-static void text_mem_read(struct tx *t, struct json_object *o)
+/* Bytes read (mem read, fs cat): "COMMAND PLACE: N bytes", then a hexdump
+ * numbered from BASE, then the other members. */
+static void text_data_at(struct tx *t, struct json_object *o, const char *place, uint64_t base)
 {
 	struct json_object *d = member(o, "data");
 
-	if (!str(o, "gpa") || !is_data(d)) {
+	name(t, str(o, "command"));
+	fprintf(t->f, " %s: %d bytes\n", place, json_object_get_int(member(d, "len")));
+	hexdump(t->f, 0, base, str(d, "hex"));
+	mark(t, "data");
+	show_members(t, 2, o);
+}
+
+/* mem read: a hexdump at the guest address. */
+static void text_mem_read(struct tx *t, struct json_object *o)
+{
+	if (!str(o, "gpa") || !is_data(member(o, "data"))) {
 		show_members(t, 0, o);
 		return;
 	}
-	name(t, "mem read");
-	fprintf(t->f, " %s: %d bytes\n", str(o, "gpa"), json_object_get_int(member(d, "len")));
-	hexdump(t->f, 0, hex_u64(str(o, "gpa")), str(d, "hex"));
 	mark(t, "gpa");
-	mark(t, "data");
+	text_data_at(t, o, str(o, "gpa"), hex_u64(str(o, "gpa")));
+}
+
+/* "drwxr-xr-x" from a mode (fuse_attr's, an octal string), or from a
+ * dirent's type alone (the rest '?'). */
+static void put_perms(FILE *f, struct json_object *attr, const char *type)
+{
+	static const char kinds[] = "?pc?d?b?-?l?s???";
+	static const char *const types[] = { "fifo", "char", "directory", "block", "regular", "symlink", "socket" };
+	static const char tl[] = "pcdb-ls";
+	const char *m = str(attr, "mode");
+	unsigned long mode = m ? strtoul(m, NULL, 8) : 0;
+	char out[11] = "??????????";
+
+	if (m) {
+		out[0] = kinds[(mode >> 12) & 15];
+		for (int i = 0; i < 9; i++)
+			out[1 + i] = mode & (0400u >> i) ? "rwx"[i % 3] : '-';
+	} else {
+		for (size_t i = 0; type && i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcmp(type, types[i]) == 0)
+				out[0] = tl[i];
+	}
+	fputs(out, f);
+}
+
+/* fs ls: a line an entry, as ls -l has them when READDIRPLUS gave the
+ * attributes (times in UTC), else type, inode and name. */
+static void text_fs_ls(struct tx *t, struct json_object *o)
+{
+	struct json_object *es = array(o, "entries");
+
+	if (!es || !str(o, "path")) {
+		show_members(t, 0, o);
+		return;
+	}
+	name(t, "fs ls");
+	fprintf(t->f, " %s: %zu entries\n", str(o, "path"), json_object_array_length(es));
+	for (size_t i = 0; i < json_object_array_length(es); i++) {
+		struct json_object *e = json_object_array_get_idx(es, i), *en = member(e, "entry"),
+				   *a = member(en, "attr");
+
+		if (!json_object_get_int64(member(en, "nodeid")))
+			a = NULL;	/* "." and "..": READDIRPLUS looks them up not */
+
+		fputs("  ", t->f);
+		put_perms(t->f, a, str(e, "type"));
+		if (a) {
+			time_t mt = (time_t)json_object_get_int64(member(a, "mtime"));
+			struct tm tm;
+			char when[32] = "?";
+
+			if (gmtime_r(&mt, &tm))
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+			fprintf(t->f, " %3s %5s %5s %10s %s", json_object_get_string(member(a, "nlink")),
+				json_object_get_string(member(a, "uid")), json_object_get_string(member(a, "gid")),
+				json_object_get_string(member(a, "size")), when);
+		} else {
+			fprintf(t->f, " %10s", json_object_get_string(member(e, "ino")));
+		}
+		fprintf(t->f, " %s\n", str(e, "name"));
+	}
+	mark(t, "path");
+	mark(t, "entries");
+	mark(t, "count");
 	show_members(t, 2, o);
+}
+
+/* fs cat: a hexdump at the file offset. */
+static void text_fs_cat(struct tx *t, struct json_object *o)
+{
+	char place[4200];
+
+	if (!str(o, "path") || !member(o, "offset") || !is_data(member(o, "data"))) {
+		show_members(t, 0, o);
+		return;
+	}
+	snprintf(place, sizeof(place), "%s at offset %s", str(o, "path"), json_object_get_string(member(o, "offset")));
+	mark(t, "path");
+	mark(t, "offset");
+	text_data_at(t, o, place, (uint64_t)json_object_get_int64(member(o, "offset")));
 }
 
 /* --version: "vhuctl 0.1.0", then what the build has. */
@@ -839,6 +927,8 @@ static const struct renderer {
 	{ "help", NULL, text_help },
 	{ "vring dump", NULL, text_ring_dump },
 	{ "mem read", NULL, text_mem_read },
+	{ "fs ls", NULL, text_fs_ls },
+	{ "fs cat", NULL, text_fs_cat },
 	{ "version", NULL, text_version },
 	{ "status", NULL, text_members },
 	{ "expect", NULL, text_expect },

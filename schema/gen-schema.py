@@ -22,7 +22,9 @@ D["mask"] = obj({"value": R("hex"), "names": arr({"type": "string"}),
 D["data"] = obj({"len": count, "hex": R("bytes"), "text": STR}, ["len", "hex", "text"],
                 desc="Bytes read from guest memory: hex, and text (the printable prefix).")
 D["fd"] = obj({"fd": INT, "type": {"enum": ["eventfd", "memfd", "socket", "pipe", "userfaultfd", "dmabuf", "file", "unknown"]},
-               "target": STR, "size": count}, ["fd", "type"], desc="A file descriptor that came with a message or that vhuctl keeps: what it is (fstat, /proc/self/fd).")
+               "target": STR, "size": count,
+               "seals": {"type": "array", "items": {"enum": ["SEAL", "SHRINK", "GROW", "WRITE", "FUTURE_WRITE"]}}},
+              ["fd", "type"], desc="A file descriptor that came with a message or that vhuctl keeps: what it is (fstat, /proc/self/fd), its size and, for a file (a memfd), the seals on it (F_GET_SEALS).")
 D["error"] = obj({"code": {"type": "string", "pattern": "^E[A-Z0-9]+$"}, "message": STR,
                   "file": STR, "line": {"type": "integer", "minimum": 1}, "col": {"type": "integer", "minimum": 1}},
                  ["code", "message"], desc="What went wrong: an errno name, a message, and where (file, line, col) for a command of a script or command line.")
@@ -160,6 +162,17 @@ C["status"] = body({
     "read_ahead": obj({"bytes": count, "fd_count": count}, ["bytes", "fd_count"]),
     "messages": obj({"sent": count, "received": count}, ["sent", "received"]),
 }, ["connected", "mode", "replayable", "device", "timeout_ms", "features", "protocol_features", "memory", "rings", "open_fds", "messages"])
+# vhuctl monitor --control: the view of the session's memory and rings.
+C["view"] = body({
+    "features": R("mask"),
+    "regions": arr(obj({"index": count, "guest_phys_addr": R("hex"), "memory_size": count, "userspace_addr": R("hex"),
+                        "mmap_offset": count, "mapped": BOOL, "reason": STR},
+                       ["index", "guest_phys_addr", "memory_size", "userspace_addr", "mmap_offset", "mapped"])),
+    "rings": arr(obj({"index": count, "size": count, "base": count, "layout": {"enum": ["split", "packed"]}, "stopped": BOOL,
+                      "desc_user_addr": R("hex"), "avail_user_addr": R("hex"), "used_user_addr": R("hex"),
+                      "avail_idx": count, "used_idx": count, "in_flight": count, "kick_fds": count, "call_fds": count},
+                     ["index", "layout", "stopped", "kick_fds", "call_fds"])),
+}, ["regions", "rings"])
 C["ack"] = body({"enabled": BOOL, "reply_ack": BOOL}, ["enabled", "reply_ack"])
 C["sync"] = body({"enabled": BOOL}, ["enabled"])
 C["config-watch"] = body({"enabled": BOOL}, ["enabled"])
@@ -171,8 +184,8 @@ C["iotlb"] = body({"mode": {"enum": ["auto", "manual"]}}, ["mode"])
 C["source"] = body({})
 C["sleep"] = body({"slept_ms": count}, ["slept_ms"])
 C["expect"] = body({"assertion": STR, "found": {}}, ["assertion"])
-# results of vhuctl itself, not of a command
-NOT_COMMANDS = ["check-script", "check-list"]
+# results of vhuctl itself, not of a command (view: of vhuctl monitor --control)
+NOT_COMMANDS = ["check-script", "check-list", "view"]
 C["check-script"] = body({"checked": count, "errors": count}, ["checked", "errors"])
 C["check-list"] = body({"cases": arr(obj({"case": STR, "group": STR, "level": {"enum": ["MUST", "SHOULD", "MAY"]}, "section": STR,
                                          "title": STR, "requirement": STR, "device": STR},

@@ -141,6 +141,52 @@ is "$(jq -r 'select(.event == "disconnected") | .side' "$TMP/rec.jsonl" | head -
 is "$?" 1 "-w into a directory that is not there: exit 1"
 like "$(cat "$TMP/mon.err")" "rec.jsonl: No such file or directory" "and says why"
 
+# --- --control: the live memory and rings of a session, read-only -----------
+# ctl COMMAND...: each command on the control socket, its answer line each
+ctl() {
+	python3 - "$TMP/ctl.sock" "$@" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+for c in sys.argv[2:]:
+    f.write(c + "\n")
+    f.flush()
+    sys.stdout.write(f.readline())
+PY
+}
+start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --control "$TMP/ctl.sock"
+mkfifo "$TMP/vh.in"
+"$VHUCTL" --device blk "$MON_SOCK" <>"$TMP/vh.in" >"$TMP/vh.out" 2>"$TMP/vh.err" &
+VH_PID=$!
+PIDS+=("$VH_PID")
+printf 'start\nblk read 0\nblk read 1\nsleep 1\n' >"$TMP/vh.in"
+wait_line "$TMP/vh.out" '"command":"sleep"' 30 "$VH_PID" || bail "vhuctl did not start its rings: $(cat "$TMP/vh.err")"
+V=$(ctl view "vring dump 0" "mem read 0x0 16" "vring dump 3" "mem read 0x7fffffff0000 4" "frobnicate")
+is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | .regions[] | [.mapped, .memory_size]')" "[true,4194304]" \
+	"view: vhuctl's region, its memfd sealed, is mapped"
+is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | .rings[0] | [.index, .size, .avail_idx, .used_idx, .in_flight]')" \
+	"[0,256,2,2,0]" "view: ring 0 as it is in memory: two requests made available and used"
+is "$(printf '%s\n' "$V" | jq -c 'select(.command == "vring dump") | select(.ok) | .ring | [.avail.idx, .used.idx, .descriptors[1].len, (.anomalies | length)]')" \
+	"[2,2,512,0]" "vring dump 0: the ring from the guest memory the front-end handed over"
+is "$(printf '%s\n' "$V" | jq -r 'select(.command == "mem read") | select(.ok) | .data.hex')" \
+	"$(printf '%s\n' "$V" | jq -c 'select(.command == "vring dump") | select(.ok) | .ring.descriptors[0]' | python3 -c '
+import json, struct, sys
+d = json.load(sys.stdin)
+print(struct.pack("<QIHH", int(d["addr"], 16), d["len"], int(d["flags"]["value"], 16), d["next"]).hex())')" \
+	"mem read 0x0 16: the first descriptor, as it is in memory"
+is "$(printf '%s\n' "$V" | jq -r 'select(.ok == false) | .error.code' | tr '\n' ' ')" "ENOENT EFAULT EINVAL " \
+	"a ring never set up, an address in no region, an unknown command: errors"
+out=$(printf '%s\n' "$V" >"$TMP/ctl.jsonl"; python3 "${top_srcdir:-.}/tests/schema.py" "${top_srcdir:-.}/schema/vhuctl.schema.json" "$TMP/ctl.jsonl" 2>&1)
+ok $? "the control socket's answers follow the schema ($(printf '%s' "$out" | tail -n 1))"
+printf 'quit\n' >"$TMP/vh.in"
+gone "$VH_PID" 10
+ok $? "vhuctl quits"
+wait_line "$TMP/mon.out" '"event":"disconnected"' 30 "$MON_PID"
+is "$(ctl view | jq -c '[.regions, .rings]')" "[[],[]]" "the session gone, the view is empty (and its mappings gone)"
+stop_monitor
+
 # --- fault injection: each rule fires once over the monitor's life ----------
 "$VHUCTL" monitor --fault 'NO_SUCH_REQUEST drop' "$MON_SOCK" "$QSD_SOCK" >/dev/null 2>"$TMP/mon.err" </dev/null
 is "$?" 2 "--fault with an unknown request: a usage error"
@@ -264,11 +310,22 @@ GIMG=$TMP/guest.img
 truncate -s 1M "$GIMG"
 start_qsd "$GIMG" "$QSD_SOCK"
 # A fault a real front-end meets: QEMU's GET_CONFIG answered 500 ms late.
-start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once --fault 'GET_CONFIG reply delay=500'
+# And its rings looked into while it runs: the disable of its ring at
+# power-off is held 5 s (what follows it waits behind), so that the
+# session, and the guest's memory, are still there when we look.
+start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once --fault 'GET_CONFIG reply delay=500' \
+	--fault 'SET_VRING_ENABLE nth=2 delay=5000' --control "$TMP/ctl.sock"
 t_guest=$(date +%s%N)
 guest_start_blk "$MON_SOCK" "$TMP/serial.log"
 wait_line "$TMP/serial.log" "GUEST-DONE" 180 "$GUEST_PID"
 ok $? "the guest booted, wrote and read its disk through the monitor, and says so"
+V=$(ctl view "vring dump 0")
+is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | [.regions[] | .mapped]')" "[true]" \
+	"view: QEMU's guest memory (a sealed memfd) is mapped"
+u=$(printf '%s\n' "$V" | jq -r 'select(.command == "view") | .rings[0].used_idx')
+ok "$([ "${u:-0}" -ge 2 ]; echo $?)" "view: the guest's ring 0 has used entries in memory (used_idx $u)"
+is "$(printf '%s\n' "$V" | jq -c 'select(.command == "vring dump") | [.ok, .ring.used.idx == '"${u:-0}"', (.ring.anomalies | length)]')" \
+	"[true,true,0]" "vring dump 0: the live ring of the guest, decoded, nothing amiss"
 echo "# guest boot to its marker: $(( ($(date +%s%N) - t_guest) / 1000000 )) ms"
 like "$(cat "$TMP/serial.log")" "GUEST-READ: guest-wrote-sector-0" "the guest read back the sector it wrote"
 is "$(head -c 20 "$GIMG")" "guest-wrote-sector-0" "and the image file holds it"
@@ -290,8 +347,8 @@ is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend" and 
 	"every reply to QEMU is paired with its request"
 is "$(printf '%s\n' "$M" | jq -r 'select(.message.name == "GET_CONFIG" and .direction == "to_frontend") | .message.payload.decoded.capacity')" 2048 \
 	"GET_CONFIG's reply decoded as a virtio_blk_config (capacity 2048 sectors)"
-is "$(jq -r 'select(.event == "fault") | .action' "$TMP/mon.out")" delay "the delay fault fired on QEMU's GET_CONFIG"
-ok "$(jq -r 'select(.event == "fault") | .seq' "$TMP/mon.out" | xargs -I{} jq -r --argjson q {} \
+is "$(jq -r 'select(.event == "fault") | .action' "$TMP/mon.out" | tr '\n' ' ')" "delay delay " "both delay faults fired"
+ok "$(jq -r 'select(.event == "fault" and (.rule | startswith("GET_CONFIG"))) | .seq' "$TMP/mon.out" | xargs -I{} jq -r --argjson q {} \
 	'select(.event == "message" and .seq == $q) | .message.name' "$TMP/mon.out" | grep -qx GET_CONFIG; echo $?)" \
 	"on the reply to GET_CONFIG"
 gone "$MON_PID" 10

@@ -1,5 +1,6 @@
 /* render.c - JSON views of messages, payloads, flags and feature masks. */
 #include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -449,8 +450,24 @@ static void w_fd(struct jw *w, int fd)
 	jw_key(w, "type");
 	jw_str(w, type);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		int sl = fcntl(fd, F_GET_SEALS);
+
 		jw_key(w, "size");
 		jw_u64(w, (uint64_t)st.st_size);
+		/* whether the sender can shrink it under whoever maps it */
+		if (sl >= 0) {
+			static const struct render_bit seal_names[] = {
+				{ 0, "SEAL" }, { 1, "SHRINK" }, { 2, "GROW" }, { 3, "WRITE" }, { 4, "FUTURE_WRITE" },
+				{ 0, NULL }
+			};
+
+			jw_key(w, "seals");
+			jw_arr(w);
+			for (const struct render_bit *b = seal_names; b->name; b++)
+				if (sl >> b->bit & 1)
+					jw_ident(w, b->name);
+			jw_end_arr(w);
+		}
 	}
 	jw_end_obj(w);
 }

@@ -17,6 +17,7 @@
 #include "core/jw.h"
 #include "monitor/fault.h"
 #include "monitor/mevent.h"
+#include "monitor/mview.h"
 #include "monitor/monitor.h"
 #include "monitor/relay.h"
 
@@ -30,6 +31,7 @@ enum {
 
 enum opt_id {
 	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON, OPT_FAULT,
+	OPT_CONTROL,
 };
 
 static const struct opt_row opts[] = {
@@ -42,6 +44,9 @@ static const struct opt_row opts[] = {
 	{ "fault", required_argument, OPT_FAULT, "RULE",
 	  "inject a fault: REQUEST [reply] [channel] [nth=N] [count=N] and drop, close, delay=MS, fail "
 	  "or corrupt=OFFSET[:BYTE] (repeatable)" },
+	{ "control", required_argument, OPT_CONTROL, "PATH",
+	  "serve read-only commands on the session's memory and rings on the unix socket PATH, a line each: "
+	  "view, vring dump N, mem read GPA SIZE" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
 };
 
@@ -73,6 +78,15 @@ struct monitor {
 	struct vhu_msg msg;
 	bool printed;			/* since stdout was last flushed */
 	struct jw ev;			/* a message's event, written out */
+	/* --control: the view of the session's memory and rings, and the
+	 * socket that serves commands on it (one client at a time). */
+	struct mview view;
+	const char *control_path;
+	struct conn control;
+	int ctl_fd;
+	FILE *ctl_out;
+	char ctl_line[512];
+	size_t ctl_len;
 	struct fault_rule faults[FAULT_RULES_MAX];
 	unsigned nfaults;
 	int64_t hold_until[MON_NDIRS];	/* a delay fault holds the direction till then */
@@ -170,18 +184,29 @@ static int mon_poll(struct monitor *mo, struct pollfd *p, nfds_t n, int64_t unti
 	return ppoll(p, n, until >= 0 ? &ts : NULL, &mo->waitmask);
 }
 
-/* Until FD is readable: 0, or -ECANCELED when a signal stops the monitor. */
+static void control_accept(struct monitor *mo);
+static void control_read(struct monitor *mo);
+
+/* Until FD is readable: 0, or -ECANCELED when a signal stops the monitor.
+ * The control socket is served meanwhile. */
 static int wait_readable(struct monitor *mo, int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
 	while (!wire_cancel) {
-		int r = mon_poll(mo, &p, 1, -1);
+		struct pollfd p[3] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = mo->ctl_fd < 0 ? mo->control.listen_fd : -1, .events = POLLIN },
+			{ .fd = mo->ctl_fd, .events = POLLIN },
+		};
+		int r = mon_poll(mo, p, 3, -1);
 
-		if (r > 0)
-			return 0;
 		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (r > 0 && p[0].revents)
+			return 0;
+		if (r > 0 && p[1].revents)
+			control_accept(mo);
+		else if (r > 0 && p[2].revents)
+			control_read(mo);
 	}
 	return -ECANCELED;
 }
@@ -428,6 +453,8 @@ static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end
 			return -1;
 		if (fault && (fault->action == FAULT_DROP || fault->action == FAULT_CLOSE))
 			continue;
+		if (d == MON_TO_BACKEND && mo->control_path)
+			mview_note(&mo->view, m);	/* what the back-end gets, fds and all */
 		relay_push(rd, m);
 		if (fault && (fault->action == FAULT_FAIL || fault->action == FAULT_CORRUPT)) {
 			struct relay_qmsg *q = relay_last(rd);
@@ -485,6 +512,7 @@ static void session_end(struct monitor *mo)
 	close_fd(&mo->back.fd);
 	wire_dirs(mo);
 	memset(mo->hold_until, 0, sizeof(mo->hold_until));
+	mview_reset(&mo->view);
 }
 
 /* A side (END) is gone: the session is over (true), or only the back-end
@@ -533,11 +561,97 @@ static int serve_fd(struct monitor *mo, const struct pollfd *p, enum mon_dir d, 
 	return r;
 }
 
+static void control_close(struct monitor *mo)
+{
+	if (mo->ctl_out)
+		fclose(mo->ctl_out);	/* and its fd */
+	else if (mo->ctl_fd >= 0)
+		close(mo->ctl_fd);
+	mo->ctl_out = NULL;
+	mo->ctl_fd = -1;
+	mo->ctl_len = 0;
+}
+
+static void control_accept(struct monitor *mo)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	int fd = accept4(mo->control.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	/* A client that does not read its answers is dropped, not waited for. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	mo->ctl_fd = fd;
+	mo->ctl_out = fdopen(fd, "w");
+	if (!mo->ctl_out)
+		control_close(mo);
+}
+
+/* One command line: its result, or its error, as a line to the client. */
+static bool control_run(struct monitor *mo, const char *line)
+{
+	struct vhu_err e = { 0 };
+	struct json_object *o = mview_command(&mo->view, line, &e);
+	bool ok;
+
+	if (o) {
+		jb_add(o, "ok", json_object_new_boolean(1));
+	} else {
+		struct json_object *err = json_object_new_object();
+		char word[32];
+
+		/* the command's name: one word, or two for vring dump, mem read */
+		if (strncmp(line, "vring ", 6) == 0 || strncmp(line, "mem ", 4) == 0)
+			snprintf(word, sizeof(word), "%s", strncmp(line, "vring ", 6) == 0 ? "vring dump" : "mem read");
+		else
+			snprintf(word, sizeof(word), "%.*s", (int)strcspn(line, " \t"), line);
+		o = jb_add(json_object_new_object(), "command", json_object_new_string(word));
+		jb_add(o, "ok", json_object_new_boolean(0));
+		jb_add(err, "code", json_object_new_string(vhu_errno_name(e.code)));
+		jb_add(err, "message", json_object_new_string(e.msg));
+		jb_add(o, "error", err);
+	}
+	ok = mo->host->record(mo->ctl_out, o) && fflush(mo->ctl_out) == 0;
+	json_object_put(o);
+	return ok;
+}
+
+/* The client's bytes: a line each command. A line too long, or a client
+ * that is gone or does not take its answers, is closed. */
+static void control_read(struct monitor *mo)
+{
+	ssize_t n = recv(mo->ctl_fd, mo->ctl_line + mo->ctl_len, sizeof(mo->ctl_line) - 1 - mo->ctl_len,
+			 MSG_DONTWAIT);
+	char *nl;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		control_close(mo);
+		return;
+	}
+	mo->ctl_len += (size_t)n;
+	mo->ctl_line[mo->ctl_len] = '\0';
+	while ((nl = memchr(mo->ctl_line, '\n', mo->ctl_len))) {
+		*nl = '\0';
+		if (mo->ctl_line[strspn(mo->ctl_line, " \t\r")] && !control_run(mo, mo->ctl_line)) {
+			control_close(mo);
+			return;
+		}
+		mo->ctl_len -= (size_t)(nl + 1 - mo->ctl_line);
+		memmove(mo->ctl_line, nl + 1, mo->ctl_len);
+	}
+	if (mo->ctl_len == sizeof(mo->ctl_line) - 1) {
+		control_run(mo, "");	/* a line too long: answered as an error, then closed */
+		control_close(mo);
+	}
+}
+
 /* Relay until a side goes (0) or a signal stops the monitor (-ECANCELED). */
 static int relay_loop(struct monitor *mo)
 {
 	for (;;) {
-		struct pollfd p[MON_NDIRS];
+		struct pollfd p[MON_NDIRS + 2];
 		struct mon_end end = { 0 };
 		int64_t until = -1;
 		int n;
@@ -561,11 +675,18 @@ static int relay_loop(struct monitor *mo)
 				p[d].events |= POLLOUT;
 			}
 		}
-		n = mon_poll(mo, p, MON_NDIRS, until);
+		/* the control socket: a client, or a listener for one */
+		p[MON_NDIRS] = (struct pollfd){ .fd = mo->ctl_fd < 0 ? mo->control.listen_fd : -1, .events = POLLIN };
+		p[MON_NDIRS + 1] = (struct pollfd){ .fd = mo->ctl_fd, .events = POLLIN };
+		n = mon_poll(mo, p, MON_NDIRS + 2, until);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
+		if (p[MON_NDIRS].revents)
+			control_accept(mo);
+		else if (p[MON_NDIRS + 1].revents)
+			control_read(mo);
 		for (int d = 0; d < MON_NDIRS; d++) {
 			if (p[d].fd < 0 || !p[d].revents || serve_fd(mo, &p[d], d, &end) == 0)
 				continue;
@@ -651,6 +772,9 @@ static int parse(struct monitor *mo, int argc, char **argv)
 			break;
 		case OPT_WRITE:
 			mo->record_path = optarg;
+			break;
+		case OPT_CONTROL:
+			mo->control_path = optarg;
 			break;
 		case OPT_FAULT: {
 			char err[200];
@@ -746,6 +870,9 @@ static struct monitor *monitor_new(const struct monitor_host *host)
 	conn_init(&mo->front.c);
 	conn_init(&mo->back.c);
 	mo->chan_front = mo->chan_back = -1;
+	conn_init(&mo->control);
+	mo->ctl_fd = -1;
+	mview_init(&mo->view, DEV_NONE);
 	for (int d = 0; d < MON_NDIRS; d++)
 		relay_init(&mo->dir[d]);
 	return mo;
@@ -774,6 +901,16 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 		st = MON_FAILED;
 		goto out;
 	}
+	if (mo->control_path) {
+		struct vhu_err e = { 0 };
+
+		mo->view.dev = mo->track.dev;	/* --device */
+		if (conn_listen(&mo->control, mo->control_path, &e) < 0) {
+			fprintf(stderr, "vhuctl monitor: --control: %s\n", e.msg);
+			st = MON_FAILED;
+			goto out;
+		}
+	}
 	ready(mo);
 	block_stop_signals(mo);
 	for (;;) {
@@ -790,6 +927,10 @@ out:
 		fprintf(stderr, "vhuctl monitor: %s: the recording could not be written\n", mo->record_path);
 	conn_unlisten(&mo->front.c);
 	conn_unlisten(&mo->back.c);
+	control_close(mo);
+	if (mo->control_path)
+		conn_unlisten(&mo->control);
+	mview_reset(&mo->view);
 	session_free(&mo->out);
 	jw_free(&mo->ev);
 	free(mo);

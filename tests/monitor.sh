@@ -353,6 +353,21 @@ ok "$(jq -r 'select(.event == "fault" and (.rule | startswith("GET_CONFIG"))) | 
 	"on the reply to GET_CONFIG"
 gone "$MON_PID" 10
 ok $? "--once: the monitor ends with QEMU's session"
+# The recording, made a vhuctl script, sent again to qsd with no VM: the
+# same answers, but for GET_VRING_BASE (the guest's I/O is not replayed).
+"$VHUCTL" monitor --script "$TMP/mon.out" >"$TMP/replay.vhu" 2>"$TMP/script.err"
+ok $? "--script: QEMU's session as a vhuctl script ($(tail -n 1 "$TMP/replay.vhu"))"
+is "$(tail -n 1 "$TMP/replay.vhu")" "# 22 requests converted, 0 not" "every one of QEMU's 22 requests converted"
+run_vhuctl --device blk "$QSD_SOCK" -f "$TMP/replay.vhu"
+ran_ok "the script runs against qemu-storage-daemon, no VM"
+rec=$(jq -c 'select(.event == "message" and .direction == "to_frontend") | [.message.name, .message.payload]' "$TMP/mon.out")
+rep=$(printf '%s\n' "$OUT" | jq -c 'select(.reply != null) | [.request.name, .reply.payload]')
+is "$(diff <(printf '%s\n' "$rec") <(printf '%s\n' "$rep") | grep -c '^[<>]')" 2 "the back-end's answers are the recorded ones but one"
+is "$(diff <(printf '%s\n' "$rec") <(printf '%s\n' "$rep") | sed -n 's/^> //p' | jq -r '.[0]')" GET_VRING_BASE \
+	"and that one is GET_VRING_BASE: the ring's index the guest's I/O moved"
+"$VHUCTL" monitor --script "$TMP/mon.out" --session 7 >/dev/null 2>"$TMP/script.err"
+is "$?" 1 "--script of a session not recorded: exit 1"
+like "$(cat "$TMP/script.err")" "no front-end request of session 7" "and says so"
 
 # --- (d) an injected disconnect: QEMU reconnects and the guest's I/O goes on --
 # The monitor ends the session at QEMU's first SET_VRING_KICK (the device

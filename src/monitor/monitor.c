@@ -20,6 +20,7 @@
 #include "monitor/mview.h"
 #include "monitor/monitor.h"
 #include "monitor/relay.h"
+#include "monitor/toscript.h"
 
 #define REQ_SET_BACKEND_REQ_FD 21u
 
@@ -31,7 +32,7 @@ enum {
 
 enum opt_id {
 	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON, OPT_FAULT,
-	OPT_CONTROL,
+	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION,
 };
 
 static const struct opt_row opts[] = {
@@ -47,6 +48,9 @@ static const struct opt_row opts[] = {
 	{ "control", required_argument, OPT_CONTROL, "PATH",
 	  "serve read-only commands on the session's memory and rings on the unix socket PATH, a line each: "
 	  "view, vring dump N, mem read GPA SIZE" },
+	{ "script", required_argument, OPT_SCRIPT, "FILE",
+	  "print a recording's (-w FILE) front-end requests as a vhuctl script that sends them again, and exit" },
+	{ "session", required_argument, OPT_SESSION, "N", "the recorded session --script converts (default 1)" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
 };
 
@@ -82,6 +86,8 @@ struct monitor {
 	 * socket that serves commands on it (one client at a time). */
 	struct mview view;
 	const char *control_path;
+	const char *script_path;	/* --script: convert, do not relay */
+	unsigned script_session;
 	struct conn control;
 	int ctl_fd;
 	FILE *ctl_out;
@@ -776,6 +782,20 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		case OPT_CONTROL:
 			mo->control_path = optarg;
 			break;
+		case OPT_SCRIPT:
+			mo->script_path = optarg;
+			break;
+		case OPT_SESSION: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || n == 0 || n > 1000000) {
+				fprintf(stderr, "vhuctl monitor: --session wants a session number from 1, not '%s'\n", optarg);
+				return -1;
+			}
+			mo->script_session = (unsigned)n;
+			break;
+		}
 		case OPT_FAULT: {
 			char err[200];
 
@@ -827,6 +847,13 @@ static int parse(struct monitor *mo, int argc, char **argv)
 			fprintf(stderr, "Try 'vhuctl monitor --help'.\n");
 			return -1;
 		}
+	}
+	if (mo->script_path) {
+		if (argc != optind) {
+			fprintf(stderr, "vhuctl monitor: --script takes no FRONT and BACK\n");
+			return -1;
+		}
+		return 0;
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "vhuctl monitor: wants FRONT and BACK (try 'vhuctl monitor --help')\n");
@@ -890,6 +917,18 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 		session_free(&mo->out);
 		free(mo);
 		return r > 0 ? MON_OK : MON_USAGE;
+	}
+	if (mo->script_path) {
+		char err[600];
+
+		st = toscript(mo->script_path, mo->script_session ? mo->script_session : 1, stdout, err, sizeof(err))
+			< 0 ? MON_FAILED : MON_OK;
+		if (st != MON_OK)
+			fprintf(stderr, "vhuctl monitor: --script %s\n", err);
+		fflush(stdout);
+		session_free(&mo->out);
+		free(mo);
+		return st;
 	}
 	if (mo->record_path && !(mo->record = fopen(mo->record_path, "we"))) {
 		fprintf(stderr, "vhuctl monitor: %s: %s\n", mo->record_path, strerror(errno));

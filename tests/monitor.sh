@@ -142,19 +142,10 @@ is "$?" 1 "-w into a directory that is not there: exit 1"
 like "$(cat "$TMP/mon.err")" "rec.jsonl: No such file or directory" "and says why"
 
 # --- --control: the live memory and rings of a session, read-only -----------
-# ctl COMMAND...: each command on the control socket, its answer line each
+# ctl COMMAND...: each command on the control socket, through vhuctl
+# monitor --query, its answer line each
 ctl() {
-	python3 - "$TMP/ctl.sock" "$@" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-for c in sys.argv[2:]:
-    f.write(c + "\n")
-    f.flush()
-    sys.stdout.write(f.readline())
-PY
+	"$VHUCTL" monitor --query "$TMP/ctl.sock" "$@"
 }
 start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --control "$TMP/ctl.sock"
 mkfifo "$TMP/vh.in"
@@ -178,6 +169,10 @@ print(struct.pack("<QIHH", int(d["addr"], 16), d["len"], int(d["flags"]["value"]
 	"mem read 0x0 16: the first descriptor, as it is in memory"
 is "$(printf '%s\n' "$V" | jq -r 'select(.ok == false) | .error.code' | tr '\n' ' ')" "ENOENT EFAULT EINVAL " \
 	"a ring never set up, an address in no region, an unknown command: errors"
+ctl view >/dev/null
+is "$?" 0 "--query: exit 0 when every answer is ok"
+ctl view "vring dump 3" >/dev/null
+is "$?" 1 "--query: exit 1 when one is an error"
 out=$(printf '%s\n' "$V" >"$TMP/ctl.jsonl"; python3 "${top_srcdir:-.}/tests/schema.py" "${top_srcdir:-.}/schema/vhuctl.schema.json" "$TMP/ctl.jsonl" 2>&1)
 ok $? "the control socket's answers follow the schema ($(printf '%s' "$out" | tail -n 1))"
 printf 'quit\n' >"$TMP/vh.in"

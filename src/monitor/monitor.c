@@ -32,7 +32,7 @@ enum {
 
 enum opt_id {
 	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON, OPT_FAULT,
-	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION,
+	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION, OPT_QUERY,
 };
 
 static const struct opt_row opts[] = {
@@ -48,6 +48,8 @@ static const struct opt_row opts[] = {
 	{ "control", required_argument, OPT_CONTROL, "PATH",
 	  "serve read-only commands on the session's memory and rings on the unix socket PATH, a line each: "
 	  "view, vring dump N, mem read GPA SIZE" },
+	{ "query", required_argument, OPT_QUERY, "PATH",
+	  "send each COMMAND argument to the --control socket PATH of a running monitor, print the answers, and exit" },
 	{ "script", required_argument, OPT_SCRIPT, "FILE",
 	  "print a recording's (-w FILE) front-end requests as a vhuctl script that sends them again, and exit" },
 	{ "session", required_argument, OPT_SESSION, "N", "the recorded session --script converts (default 1)" },
@@ -86,6 +88,9 @@ struct monitor {
 	 * socket that serves commands on it (one client at a time). */
 	struct mview view;
 	const char *control_path;
+	const char *query_path;		/* --query: a client of --control */
+	char **query;
+	int nquery;
 	const char *script_path;	/* --script: convert, do not relay */
 	unsigned script_session;
 	struct conn control;
@@ -101,7 +106,9 @@ struct monitor {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vhuctl monitor [OPTIONS] FRONT BACK\n\n"
+	fprintf(f, "Usage: vhuctl monitor [OPTIONS] FRONT BACK\n"
+		"       vhuctl monitor --query CONTROL COMMAND...\n"
+		"       vhuctl monitor --script RECORDING [--session N]\n\n"
 		"Relay a vhost-user session between a front-end (QEMU, DPDK virtio-user,\n"
 		"vhuctl) and a back-end, and print every message that goes either way,\n"
 		"the back-end channel's too, as one JSON object each.\n\n"
@@ -785,6 +792,9 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		case OPT_SCRIPT:
 			mo->script_path = optarg;
 			break;
+		case OPT_QUERY:
+			mo->query_path = optarg;
+			break;
 		case OPT_SESSION: {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -848,6 +858,15 @@ static int parse(struct monitor *mo, int argc, char **argv)
 			return -1;
 		}
 	}
+	if (mo->query_path) {
+		if (argc == optind) {
+			fprintf(stderr, "vhuctl monitor: --query wants a COMMAND (view, vring dump N, mem read GPA SIZE)\n");
+			return -1;
+		}
+		mo->query = argv + optind;
+		mo->nquery = argc - optind;
+		return 0;
+	}
 	if (mo->script_path) {
 		if (argc != optind) {
 			fprintf(stderr, "vhuctl monitor: --script takes no FRONT and BACK\n");
@@ -866,6 +885,48 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		return -1;
 	}
 	return 0;
+}
+
+/* --query: each command to the control socket, its answer printed as any
+ * object of vhuctl is. 0 when every answer is ok. */
+static int query(struct monitor *mo)
+{
+	struct vhu_err e = { 0 };
+	struct timeval tv = { .tv_sec = 10 };
+	struct conn c;
+	FILE *in;
+	char *line = NULL;
+	size_t cap = 0;
+	int st = MON_OK;
+
+	conn_init(&c);
+	if (conn_connect(&c, mo->query_path, -1, &e) < 0) {
+		fprintf(stderr, "vhuctl monitor: --query: %s\n", e.msg);
+		return MON_FAILED;
+	}
+	setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	in = fdopen(dup(c.fd), "r");
+	for (int i = 0; in && i < mo->nquery; i++) {
+		struct json_object *o, *ok;
+
+		if (strchr(mo->query[i], '\n') || dprintf(c.fd, "%s\n", mo->query[i]) < 0 ||
+		    getline(&line, &cap, in) <= 0 || !(o = json_tokener_parse(line))) {
+			fprintf(stderr, "vhuctl monitor: --query: no answer to '%s'\n", mo->query[i]);
+			st = MON_FAILED;
+			break;
+		}
+		if (!json_object_object_get_ex(o, "ok", &ok) || !json_object_get_boolean(ok))
+			st = MON_FAILED;
+		json_object_object_del(o, "schema_version");	/* the printer adds its own */
+		mo->host->print(&mo->out, o);
+		json_object_put(o);
+	}
+	mo->host->flush();
+	free(line);
+	if (in)
+		fclose(in);
+	conn_close(&c);
+	return st;
 }
 
 static struct monitor *monitor_new(const struct monitor_host *host)
@@ -917,6 +978,12 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 		session_free(&mo->out);
 		free(mo);
 		return r > 0 ? MON_OK : MON_USAGE;
+	}
+	if (mo->query_path) {
+		st = query(mo);
+		session_free(&mo->out);
+		free(mo);
+		return st;
 	}
 	if (mo->script_path) {
 		char err[600];

@@ -4,6 +4,7 @@
 # modules and an /init that writes a sector of /dev/vda, reads it back,
 # prints a marker and powers off. Built once into $top_builddir/tests/guest/
 # and reused for as long as the kernel, busybox and this file are the same.
+# The same initramfs does blk, net or fs, as the kernel command line says.
 
 # guest_build: sets GUEST_KERNEL and GUEST_INITRD, building what is missing.
 # Fails the test (bail) when something it needs is not there.
@@ -42,7 +43,8 @@ sys.exit(1)
 PY
 	mkdir -p "$tmp/root/bin" "$tmp/root/lib/modules" "$tmp/root/proc" "$tmp/root/sys" "$tmp/root/dev"
 	cp /bin/busybox "$tmp/root/bin/"
-	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk \
+		failover net_failover virtio_net fuse virtiofs; do
 		f=$(find "/lib/modules/$kver" -name "$m.ko*" | head -n 1)
 		[ -n "$f" ] || bail "module $m not found for $kver"
 		case $f in
@@ -57,13 +59,32 @@ PY
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci; do
 	insmod /lib/modules/$m.ko
 done
-for i in $(seq 50); do [ -b /dev/vda ] && break; sleep 0.1; done
-printf 'guest-wrote-sector-0' | dd of=/dev/vda bs=512 count=1 conv=sync,fsync 2>/dev/null
-echo 3 >/proc/sys/vm/drop_caches
-echo "GUEST-READ: $(dd if=/dev/vda bs=512 count=1 iflag=direct 2>/dev/null | head -c 20)"
+# what to do: vhuctl=blk (the default), net or fs on the kernel command line
+mode=$(sed -n 's/.*vhuctl=\([a-z]*\).*/\1/p' /proc/cmdline)
+case ${mode:-blk} in
+blk)
+	insmod /lib/modules/virtio_blk.ko
+	for i in $(seq 50); do [ -b /dev/vda ] && break; sleep 0.1; done
+	printf 'guest-wrote-sector-0' | dd of=/dev/vda bs=512 count=1 conv=sync,fsync 2>/dev/null
+	echo 3 >/proc/sys/vm/drop_caches
+	echo "GUEST-READ: $(dd if=/dev/vda bs=512 count=1 iflag=direct 2>/dev/null | head -c 20)"
+	;;
+net)
+	for m in failover net_failover virtio_net; do insmod /lib/modules/$m.ko; done
+	for i in $(seq 50); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
+	ip link set eth0 up
+	ip addr add 10.11.12.2/24 dev eth0
+	echo "GUEST-PING: $(ping -c 3 -W 5 10.11.12.1 2>&1 | grep -c 'bytes from')"
+	;;
+fs)
+	for m in fuse virtiofs; do insmod /lib/modules/$m.ko; done
+	mkdir -p /mnt
+	mount -t virtiofs myfs /mnt && echo "GUEST-CAT: $(cat /mnt/hello.txt)"
+	;;
+esac
 echo GUEST-DONE
 poweroff -f
 INIT
@@ -74,19 +95,40 @@ INIT
 	rm -rf "$tmp"
 }
 
-# guest_start_blk SOCKET LOG [CHARDEV-OPTIONS]: QEMU (q35, qboot, TCG) with a
-# vhost-user-blk device on SOCKET (",reconnect=1" and the like appended to
-# its -chardev), its serial console in LOG; GUEST_PID.
-guest_start_blk() {
+# guest_start MODE LOG DEVICE...: QEMU (q35, qboot, TCG) with the DEVICE
+# arguments, the guest doing MODE's I/O (blk, net, fs), its serial console
+# in LOG; GUEST_PID.
+guest_start() {
+	local mode=$1 log=$2; shift 2
 	command -v qemu-system-x86_64 >/dev/null || bail "qemu-system-x86_64 not installed"
-	: >"$2"
+	: >"$log"
 	qemu-system-x86_64 -machine q35 -bios /usr/share/qemu/qboot.rom -accel tcg -cpu max \
 		-m 256 -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
-		-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" -append "console=ttyS0 quiet panic=-1" \
-		-chardev socket,id=c0,path="$1${3:-}" -device vhost-user-blk-pci,chardev=c0 \
-		-chardev file,id=ser0,path="$2" -serial chardev:ser0 \
+		-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" -append "console=ttyS0 quiet panic=-1 vhuctl=$mode" \
+		"$@" -chardev file,id=ser0,path="$log" -serial chardev:ser0 \
 		-nodefaults -no-user-config -display none -no-reboot \
-		</dev/null >"$2.qemu" 2>&1 &
+		</dev/null >"$log.qemu" 2>&1 &
 	GUEST_PID=$!
 	PIDS+=("$GUEST_PID")
+}
+
+# guest_start_blk SOCKET LOG [CHARDEV-OPTIONS]: a vhost-user-blk device on
+# SOCKET (",reconnect=1" and the like appended to its -chardev); the guest
+# writes sector 0 and reads it back (GUEST-READ:).
+guest_start_blk() {
+	guest_start blk "$2" -chardev socket,id=c0,path="$1${3:-}" -device vhost-user-blk-pci,chardev=c0
+}
+
+# guest_start_net SOCKET LOG: virtio-net on a vhost-user netdev on SOCKET
+# (vectors=0: QEMU 7.2 under TCG crashes with MSI-X); the guest, 10.11.12.2,
+# pings 10.11.12.1 three times and says how many came back (GUEST-PING:).
+guest_start_net() {
+	guest_start net "$2" -chardev socket,id=c0,path="$1" -netdev vhost-user,id=n0,chardev=c0 \
+		-device virtio-net-pci,netdev=n0,vectors=0
+}
+
+# guest_start_fs SOCKET LOG: vhost-user-fs on SOCKET, tag myfs; the guest
+# mounts it and prints /hello.txt (GUEST-CAT:).
+guest_start_fs() {
+	guest_start fs "$2" -chardev socket,id=c0,path="$1" -device vhost-user-fs-pci,chardev=c0,tag=myfs
 }

@@ -386,6 +386,45 @@ is "$(jq -r 'select(.event == "connected" and .side == "front-end") | .session' 
 like " $(msgs 2 | jq -r 'select(.direction == "to_backend") | .message.name' | tr '\n' ' ')" " SET_VRING_KICK " \
 	"and in it set the rings up again, kicks and all"
 
+# --- (f) a QEMU guest's virtio-net -> monitor -> dpdk-testpmd (icmpecho) -----
+start_testpmd "$TP_SOCK" "" "--auto-start --forward-mode=icmpecho"
+start_monitor "$MON_SOCK" "$TP_SOCK" --device net --once
+guest_start_net "$MON_SOCK" "$TMP/serial-net.log"
+wait_line "$TMP/serial-net.log" "GUEST-DONE" 180 "$GUEST_PID"
+ok $? "the net guest pinged through the monitor and says so"
+is "$(sed -n 's/.*GUEST-PING: \([0-9]*\).*/\1/p' "$TMP/serial-net.log")" 3 "testpmd answered the guest's 3 pings"
+gone "$GUEST_PID" 30
+ok $? "the net guest powered off"
+wait_line "$TMP/mon.out" '"event":"disconnected"' 30 "$MON_PID"
+M=$(msgs 1)
+is "$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_frontend" and .reply_to.name == "SET_BACKEND_REQ_FD") | .message.payload.u64')" 0 \
+	"testpmd took the monitor's back-end channel"
+req=$(printf '%s\n' "$M" | jq -r 'select(.direction == "to_backend") | .message.name' | tr '\n' ' ')
+like " $req" " SET_STATUS " "QEMU's net stream holds SET_STATUS"
+is "$(printf '%s\n' "$M" | jq -s '[.[] | select(.direction == "to_frontend" and (.reply_to | not))] | length')" 0 \
+	"every reply of testpmd is paired with its request"
+gone "$MON_PID" 10
+ok $? "--once: the monitor ends with the session"
+kill "$TESTPMD_PID" 2>/dev/null
+wait "$TESTPMD_PID" 2>/dev/null
+
+# --- (g) a QEMU guest's vhost-user-fs -> monitor -> virtiofsd ---------------
+mkdir -p "$TMP/share"
+echo "shared through the monitor" >"$TMP/share/hello.txt"
+FS_SOCK=$TMP/fs.sock
+start_virtiofsd "$FS_SOCK" "$TMP/share"
+start_monitor "$MON_SOCK" "$FS_SOCK" --device fs --once
+guest_start_fs "$MON_SOCK" "$TMP/serial-fs.log"
+wait_line "$TMP/serial-fs.log" "GUEST-DONE" 180 "$GUEST_PID"
+ok $? "the fs guest mounted virtiofs through the monitor"
+like "$(cat "$TMP/serial-fs.log")" "GUEST-CAT: shared through the monitor" "and read the file the host wrote"
+gone "$GUEST_PID" 30
+ok $? "the fs guest powered off"
+gone "$MON_PID" 10
+ok $? "--once: the monitor ends with the session"
+is "$(msgs 1 | jq -s '[.[] | select(.direction == "to_backend" and .message.name == "SET_VRING_KICK")] | length')" 2 \
+	"QEMU set up hiprio and one request queue of virtiofsd"
+
 # --- (e) QEMU the server (server=on): the monitor dials both sides ----------
 truncate -s 0 "$GIMG"
 truncate -s 1M "$GIMG"

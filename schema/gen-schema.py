@@ -170,7 +170,10 @@ C["view"] = body({
                        ["index", "guest_phys_addr", "memory_size", "userspace_addr", "mmap_offset", "mapped"])),
     "rings": arr(obj({"index": count, "size": count, "base": count, "layout": {"enum": ["split", "packed"]}, "stopped": BOOL,
                       "desc_user_addr": R("hex"), "avail_user_addr": R("hex"), "used_user_addr": R("hex"),
-                      "avail_idx": count, "used_idx": count, "in_flight": count, "kick_fds": count, "call_fds": count},
+                      "avail_idx": count, "used_idx": count, "in_flight": count, "kick_fds": count, "call_fds": count,
+                      "kicks": count, "calls": count,
+                      "kick_to_call_us": obj({"samples": count, "median": count, "p99": count, "max": count},
+                                             ["samples", "median", "p99", "max"])},
                      ["index", "layout", "stopped", "kick_fds", "call_fds"])),
 }, ["regions", "rings"])
 C["ack"] = body({"enabled": BOOL, "reply_ack": BOOL}, ["enabled", "reply_ack"])

@@ -147,7 +147,7 @@ like "$(cat "$TMP/mon.err")" "rec.jsonl: No such file or directory" "and says wh
 ctl() {
 	"$VHUCTL" monitor --query "$TMP/ctl.sock" "$@"
 }
-start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --control "$TMP/ctl.sock"
+start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --control "$TMP/ctl.sock" --notify
 mkfifo "$TMP/vh.in"
 "$VHUCTL" --device blk "$MON_SOCK" <>"$TMP/vh.in" >"$TMP/vh.out" 2>"$TMP/vh.err" &
 VH_PID=$!
@@ -159,6 +159,8 @@ is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | .regions[] | [.ma
 	"view: vhuctl's region, its memfd sealed, is mapped"
 is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | .rings[0] | [.index, .size, .avail_idx, .used_idx, .in_flight]')" \
 	"[0,256,2,2,0]" "view: ring 0 as it is in memory: two requests made available and used"
+is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | .rings[0] | [.kicks, .kick_to_call_us.samples, .calls >= 2]')" \
+	"[2,2,true]" "--notify: vhuctl's two kicks went through the monitor, each answered by a call it timed"
 is "$(printf '%s\n' "$V" | jq -c 'select(.command == "vring dump") | select(.ok) | .ring | [.avail.idx, .used.idx, .descriptors[1].len, (.anomalies | length)]')" \
 	"[2,2,512,0]" "vring dump 0: the ring from the guest memory the front-end handed over"
 is "$(printf '%s\n' "$V" | jq -r 'select(.command == "mem read") | select(.ok) | .data.hex')" \
@@ -309,7 +311,7 @@ start_qsd "$GIMG" "$QSD_SOCK"
 # power-off is held 5 s (what follows it waits behind), so that the
 # session, and the guest's memory, are still there when we look.
 start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once --fault 'GET_CONFIG reply delay=500' \
-	--fault 'SET_VRING_ENABLE nth=2 delay=5000' --control "$TMP/ctl.sock"
+	--fault 'SET_VRING_ENABLE nth=2 delay=5000' --control "$TMP/ctl.sock" --notify
 t_guest=$(date +%s%N)
 guest_start_blk "$MON_SOCK" "$TMP/serial.log"
 wait_line "$TMP/serial.log" "GUEST-DONE" 180 "$GUEST_PID"
@@ -321,6 +323,9 @@ u=$(printf '%s\n' "$V" | jq -r 'select(.command == "view") | .rings[0].used_idx'
 ok "$([ "${u:-0}" -ge 2 ]; echo $?)" "view: the guest's ring 0 has used entries in memory (used_idx $u)"
 is "$(printf '%s\n' "$V" | jq -c 'select(.command == "vring dump") | [.ok, .ring.used.idx == '"${u:-0}"', (.ring.anomalies | length)]')" \
 	"[true,true,0]" "vring dump 0: the live ring of the guest, decoded, nothing amiss"
+k=$(printf '%s\n' "$V" | jq -r 'select(.command == "view") | .rings[0].kicks')
+ok "$([ "${k:-0}" -ge 1 ]; echo $?)" "--notify: the guest's kicks went through the monitor ($k), and its I/O was done"
+printf '%s\n' "$V" | jq -r 'select(.command == "view") | .rings[0] | "# QEMU guest, ring 0: \(.kicks) kicks, \(.calls) calls, kick to call median \(.kick_to_call_us.median) us, p99 \(.kick_to_call_us.p99) us"'
 echo "# guest boot to its marker: $(( ($(date +%s%N) - t_guest) / 1000000 )) ms"
 like "$(cat "$TMP/serial.log")" "GUEST-READ: guest-wrote-sector-0" "the guest read back the sector it wrote"
 is "$(head -c 20 "$GIMG")" "guest-wrote-sector-0" "and the image file holds it"

@@ -18,6 +18,7 @@
 #include "monitor/fault.h"
 #include "monitor/mevent.h"
 #include "monitor/mview.h"
+#include "monitor/notify.h"
 #include "monitor/monitor.h"
 #include "monitor/relay.h"
 #include "monitor/toscript.h"
@@ -32,7 +33,7 @@ enum {
 
 enum opt_id {
 	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON, OPT_FAULT,
-	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION, OPT_QUERY,
+	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION, OPT_QUERY, OPT_NOTIFY,
 };
 
 static const struct opt_row opts[] = {
@@ -42,6 +43,8 @@ static const struct opt_row opts[] = {
 	  "output style (default: text on a terminal, a line a message; json otherwise)" },
 	{ "json", required_argument, OPT_JSON, "pretty|compact", "the same, as --output=json-pretty or json" },
 	{ "write", required_argument, OPT_WRITE, "FILE", "record every object to FILE too, a JSON line each, whatever is shown" },
+	{ "notify", no_argument, OPT_NOTIFY, NULL,
+	  "pass the rings' kicks and calls through the monitor: counted, kick-to-call latency measured (a hop more)" },
 	{ "fault", required_argument, OPT_FAULT, "RULE",
 	  "inject a fault: REQUEST [reply] [channel] [nth=N] [count=N] and drop, close, delay=MS, fail "
 	  "or corrupt=OFFSET[:BYTE] (repeatable)" },
@@ -87,6 +90,7 @@ struct monitor {
 	/* --control: the view of the session's memory and rings, and the
 	 * socket that serves commands on it (one client at a time). */
 	struct mview view;
+	struct notify *notify;		/* --notify */
 	const char *control_path;
 	const char *query_path;		/* --query: a client of --control */
 	char **query;
@@ -468,6 +472,8 @@ static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end
 			continue;
 		if (d == MON_TO_BACKEND && mo->control_path)
 			mview_note(&mo->view, m);	/* what the back-end gets, fds and all */
+		if (d == MON_TO_BACKEND && mo->notify)
+			notify_take(mo->notify, m);
 		relay_push(rd, m);
 		if (fault && (fault->action == FAULT_FAIL || fault->action == FAULT_CORRUPT)) {
 			struct relay_qmsg *q = relay_last(rd);
@@ -526,6 +532,8 @@ static void session_end(struct monitor *mo)
 	wire_dirs(mo);
 	memset(mo->hold_until, 0, sizeof(mo->hold_until));
 	mview_reset(&mo->view);
+	if (mo->notify)
+		notify_reset(mo->notify);
 }
 
 /* A side (END) is gone: the session is over (true), or only the back-end
@@ -608,6 +616,16 @@ static bool control_run(struct monitor *mo, const char *line)
 	bool ok;
 
 	if (o) {
+		struct json_object *rings;
+
+		if (mo->notify && json_object_object_get_ex(o, "rings", &rings)) {
+			for (size_t i = 0; i < json_object_array_length(rings); i++) {
+				struct json_object *r = json_object_array_get_idx(rings, i), *idx;
+
+				if (json_object_object_get_ex(r, "index", &idx))
+					notify_ring_json(mo->notify, (unsigned)json_object_get_int(idx), r);
+			}
+		}
 		jb_add(o, "ok", json_object_new_boolean(1));
 	} else {
 		struct json_object *err = json_object_new_object();
@@ -664,7 +682,8 @@ static void control_read(struct monitor *mo)
 static int relay_loop(struct monitor *mo)
 {
 	for (;;) {
-		struct pollfd p[MON_NDIRS + 2];
+		struct pollfd p[MON_NDIRS + 2 + 2 * NOTIFY_RINGS];
+		unsigned nn = 0;
 		struct mon_end end = { 0 };
 		int64_t until = -1;
 		int n;
@@ -691,11 +710,15 @@ static int relay_loop(struct monitor *mo)
 		/* the control socket: a client, or a listener for one */
 		p[MON_NDIRS] = (struct pollfd){ .fd = mo->ctl_fd < 0 ? mo->control.listen_fd : -1, .events = POLLIN };
 		p[MON_NDIRS + 1] = (struct pollfd){ .fd = mo->ctl_fd, .events = POLLIN };
-		n = mon_poll(mo, p, MON_NDIRS + 2, until);
+		if (mo->notify)
+			nn = notify_pollfds(mo->notify, p + MON_NDIRS + 2, 2 * NOTIFY_RINGS);
+		n = mon_poll(mo, p, MON_NDIRS + 2 + nn, until);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
+		if (nn)
+			notify_serve(mo->notify, p + MON_NDIRS + 2, nn);
 		if (p[MON_NDIRS].revents)
 			control_accept(mo);
 		else if (p[MON_NDIRS + 1].revents)
@@ -788,6 +811,13 @@ static int parse(struct monitor *mo, int argc, char **argv)
 			break;
 		case OPT_CONTROL:
 			mo->control_path = optarg;
+			break;
+		case OPT_NOTIFY:
+			if (!mo->notify && !(mo->notify = malloc(sizeof(*mo->notify)))) {
+				fprintf(stderr, "vhuctl monitor: out of memory\n");
+				return -1;
+			}
+			notify_init(mo->notify);
 			break;
 		case OPT_SCRIPT:
 			mo->script_path = optarg;
@@ -976,12 +1006,14 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 	r = parse(mo, argc, argv);
 	if (r != 0) {
 		session_free(&mo->out);
+		free(mo->notify);
 		free(mo);
 		return r > 0 ? MON_OK : MON_USAGE;
 	}
 	if (mo->query_path) {
 		st = query(mo);
 		session_free(&mo->out);
+		free(mo->notify);
 		free(mo);
 		return st;
 	}
@@ -994,12 +1026,14 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 			fprintf(stderr, "vhuctl monitor: --script %s\n", err);
 		fflush(stdout);
 		session_free(&mo->out);
+		free(mo->notify);
 		free(mo);
 		return st;
 	}
 	if (mo->record_path && !(mo->record = fopen(mo->record_path, "we"))) {
 		fprintf(stderr, "vhuctl monitor: %s: %s\n", mo->record_path, strerror(errno));
 		session_free(&mo->out);
+		free(mo->notify);
 		free(mo);
 		return MON_FAILED;
 	}
@@ -1037,6 +1071,9 @@ out:
 	if (mo->control_path)
 		conn_unlisten(&mo->control);
 	mview_reset(&mo->view);
+	if (mo->notify)
+		notify_reset(mo->notify);
+	free(mo->notify);
 	session_free(&mo->out);
 	jw_free(&mo->ev);
 	free(mo);

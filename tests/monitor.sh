@@ -228,6 +228,38 @@ ok $? "fault events follow the schema ($(printf '%s' "$out" | tail -n 1))"
 kill "$QSD_PID" 2>/dev/null
 wait "$QSD_PID" 2>/dev/null
 
+# --- the back-end channel's traffic, both ways, through the monitor ----------
+# (the fake back-end: no real one sends these on demand) Ten back-end
+# requests come to vhuctl through the monitor's socketpair; the two that
+# want an answer get it back through it.
+U=00112233445566778899aabbccddeeff
+FK_SOCK=$TMP/fake.sock
+start_fake "$FK_SOCK" ok ok ok ok \
+	"backend=1,payload=0000100000000000001000000000000000000000000000000301000000000000" \
+	"backend=2,flags=0x9,wait" \
+	"backend=3,fds=1,payload=000000000000000000100000000000000000000000000000" \
+	"backend=4,payload=0100000000000000" "backend=5,payload=0100000000000000" \
+	"backend=6,payload=$U" "backend=7,payload=$U" "backend=8,payload=$U,wait" \
+	"backend=9,fds=1,payload=00000000000000000000000000000000000000000000000000100000000000000100000000000000" \
+	"backend=10,payload=00000000000000000000000000000000001000000000000000000000000000000000000000000000"
+start_monitor "$MON_SOCK" "$FK_SOCK" --device blk --once
+cmds="mem add 2M gpa=0x100000; get-protocol-features; set-protocol-features REPLY_ACK,BACKEND_REQ; set-backend-req-fd"
+for _ in $(seq 10); do cmds="$cmds; get-features"; done
+run_vhuctl --device blk "$MON_SOCK" -c "$cmds; backend-wait count=10"
+ran_ok "a session whose back-end uses its channel, through the monitor"
+is "$(printf '%s\n' "$OUT" | jq -c 'select(.event == "backend-request")' | wc -l)" 10 "vhuctl got the ten back-end requests"
+gone "$MON_PID" 10
+ok $? "--once: the monitor ends with the session"
+C=$(jq -c 'select(.event == "message" and (.direction | startswith("backend_channel")))' "$TMP/mon.out")
+is "$(printf '%s\n' "$C" | jq -r 'select(.direction == "backend_channel_to_frontend") | .message.name' | tr '\n' ' ')" \
+	"BACKEND_IOTLB_MSG BACKEND_CONFIG_CHANGE_MSG BACKEND_VRING_HOST_NOTIFIER_MSG BACKEND_VRING_CALL BACKEND_VRING_ERR BACKEND_SHARED_OBJECT_ADD BACKEND_SHARED_OBJECT_REMOVE BACKEND_SHARED_OBJECT_LOOKUP BACKEND_SHMEM_MAP BACKEND_SHMEM_UNMAP " \
+	"the monitor relayed and decoded each back-end request on the channel"
+is "$(printf '%s\n' "$C" | jq -r 'select(.direction == "backend_channel_to_backend") | "\(.reply_to.name)=\(.message.payload.u64)"' | tr '\n' ' ')" \
+	"BACKEND_CONFIG_CHANGE_MSG=0 BACKEND_SHARED_OBJECT_LOOKUP=1 " "and the front-end's answers on it, paired with their requests"
+like "$(cat "$TMP/fake.log")" "backend-reply req=8 flags=0x5 size=8 payload=0100000000000000" "the answers reached the back-end"
+is "$(printf '%s\n' "$C" | jq -c 'select(.message.name == "BACKEND_VRING_HOST_NOTIFIER_MSG") | [.message.fds[0].type]')" '["file"]' \
+	"the host notifier's fd described as it went through"
+
 # --- connect-failed: no back-end, the front-end is hung up on ---------------
 start_monitor "$MON_SOCK" "$TMP/nobody.sock" --once
 run_vhuctl "$MON_SOCK" -c 'get-features'

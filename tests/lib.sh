@@ -237,6 +237,18 @@ testpmd_ready() {
 	esac
 }
 
+# start_monitor FRONT BACK [OPTIONS...]: the monitor, its objects in
+# $TMP/mon.out; returns once it says monitor-ready.
+start_monitor() {
+	local front=$1 back=$2; shift 2
+	: >"$TMP/mon.out"
+	"$VHUCTL" monitor "$@" "$front" "$back" >"$TMP/mon.out" 2>"$TMP/mon.err" </dev/null &
+	MON_PID=$!
+	PIDS+=("$MON_PID")
+	wait_line "$TMP/mon.out" '"event":"monitor-ready"' 30 "$MON_PID" ||
+		bail "vhuctl monitor did not start: $(cat "$TMP/mon.err")"
+}
+
 # start_fake [--OPTION VALUE...] SOCKET [ACTIONS...]: the scriptable fake
 # back-end, logging to $TMP/fake.log
 start_fake() {

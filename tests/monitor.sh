@@ -7,18 +7,6 @@
 
 T0=$(date +%s)
 
-# start_monitor FRONT BACK [OPTIONS...]: the monitor, its objects in
-# $TMP/mon.out; returns once it says monitor-ready.
-start_monitor() {
-	local front=$1 back=$2; shift 2
-	: >"$TMP/mon.out"
-	"$VHUCTL" monitor "$@" "$front" "$back" >"$TMP/mon.out" 2>"$TMP/mon.err" </dev/null &
-	MON_PID=$!
-	PIDS+=("$MON_PID")
-	wait_line "$TMP/mon.out" '"event":"monitor-ready"' 30 "$MON_PID" ||
-		bail "vhuctl monitor did not start: $(cat "$TMP/mon.err")"
-}
-
 # stop_monitor: SIGTERM, and it must go within 10 s
 stop_monitor() {
 	kill -TERM "$MON_PID" 2>/dev/null

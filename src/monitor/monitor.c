@@ -19,6 +19,7 @@
 #include "monitor/mevent.h"
 #include "monitor/mview.h"
 #include "monitor/notify.h"
+#include "monitor/pcap.h"
 #include "monitor/monitor.h"
 #include "monitor/relay.h"
 #include "monitor/toscript.h"
@@ -33,7 +34,7 @@ enum {
 
 enum opt_id {
 	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON, OPT_FAULT,
-	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION, OPT_QUERY, OPT_NOTIFY,
+	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION, OPT_QUERY, OPT_NOTIFY, OPT_PCAP,
 };
 
 static const struct opt_row opts[] = {
@@ -43,6 +44,8 @@ static const struct opt_row opts[] = {
 	  "output style (default: text on a terminal, a line a message; json otherwise)" },
 	{ "json", required_argument, OPT_JSON, "pretty|compact", "the same, as --output=json-pretty or json" },
 	{ "write", required_argument, OPT_WRITE, "FILE", "record every object to FILE too, a JSON line each, whatever is shown" },
+	{ "pcap", required_argument, OPT_PCAP, "FILE",
+	  "write every message as it came to FILE, pcapng, for Wireshark with vhuctl's dissector (vhost-user.lua)" },
 	{ "notify", no_argument, OPT_NOTIFY, NULL,
 	  "pass the rings' kicks and calls through the monitor: counted, kick-to-call latency measured (a hop more)" },
 	{ "fault", required_argument, OPT_FAULT, "RULE",
@@ -91,6 +94,8 @@ struct monitor {
 	 * socket that serves commands on it (one client at a time). */
 	struct mview view;
 	struct notify *notify;		/* --notify */
+	const char *pcap_path;		/* --pcap */
+	struct pcap_out pcap;
 	const char *control_path;
 	const char *query_path;		/* --query: a client of --control */
 	char **query;
@@ -192,6 +197,8 @@ static int mon_poll(struct monitor *mo, struct pollfd *p, nfds_t n, int64_t unti
 		mo->host->flush();
 		if (mo->record)
 			fflush(mo->record);
+		if (mo->pcap_path)
+			pcap_flush(&mo->pcap);
 		mo->printed = false;
 		if (until_first)
 			return 0;
@@ -463,6 +470,8 @@ static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end
 		jw_reset(&mo->ev);
 		mevent_message_jw(&mo->track, d, m, wire_now_ns(), &mo->ev);
 		print_text(mo, &mo->ev);
+		if (mo->pcap_path)
+			pcap_message(&mo->pcap, d, mo->sessions, mo->track.seq, m);	/* as it came */
 		if (d == MON_TO_BACKEND)
 			channel_take(mo, m);
 		fault = mo->nfaults ? fault_match(mo->faults, mo->nfaults, d, m) : NULL;
@@ -812,6 +821,9 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		case OPT_CONTROL:
 			mo->control_path = optarg;
 			break;
+		case OPT_PCAP:
+			mo->pcap_path = optarg;
+			break;
 		case OPT_NOTIFY:
 			if (!mo->notify && !(mo->notify = malloc(sizeof(*mo->notify)))) {
 				fprintf(stderr, "vhuctl monitor: out of memory\n");
@@ -1030,6 +1042,17 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 		free(mo);
 		return st;
 	}
+	if (mo->pcap_path) {
+		char err[600];
+
+		if (pcap_open(&mo->pcap, mo->pcap_path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vhuctl monitor: --pcap %s\n", err);
+			session_free(&mo->out);
+			free(mo->notify);
+			free(mo);
+			return MON_FAILED;
+		}
+	}
 	if (mo->record_path && !(mo->record = fopen(mo->record_path, "we"))) {
 		fprintf(stderr, "vhuctl monitor: %s: %s\n", mo->record_path, strerror(errno));
 		session_free(&mo->out);
@@ -1065,6 +1088,8 @@ out:
 	mo->host->flush();
 	if (mo->record && fclose(mo->record) != 0 && !mo->record_failed)
 		fprintf(stderr, "vhuctl monitor: %s: the recording could not be written\n", mo->record_path);
+	if (mo->pcap_path && !pcap_close(&mo->pcap))
+		fprintf(stderr, "vhuctl monitor: %s: the capture could not be written whole\n", mo->pcap_path);
 	conn_unlisten(&mo->front.c);
 	conn_unlisten(&mo->back.c);
 	control_close(mo);

@@ -27,7 +27,7 @@ enum opt_id {
 	OPT_OUTPUT = 'o', OPT_QUIET = 'q',
 	OPT_JSON = 256, OPT_DEVICE, OPT_KEEP_GOING, OPT_ECHO, OPT_SYNC, OPT_NO_ACK, OPT_COLOR,
 	OPT_LIST_COMMANDS, OPT_COMPLETE, OPT_LISTEN, OPT_WAIT, OPT_RECONNECT, OPT_NO_PAGER,
-	OPT_LIST_EXIT_CODES, OPT_CHECK = 'n',
+	OPT_LIST_EXIT_CODES, OPT_LIST_REQUESTS, OPT_CHECK = 'n',
 };
 
 /* One row per option: getopt's table and --help both come from here. */
@@ -53,6 +53,7 @@ static const struct opt_row opts[] = {
 	{ "version", no_argument, OPT_VERSION, NULL, "show the version" },
 	{ "list-commands", no_argument, OPT_LIST_COMMANDS, NULL, NULL },	/* for shell completion */
 	{ "list-exit-codes", no_argument, OPT_LIST_EXIT_CODES, NULL, NULL },	/* for the man page */
+	{ "list-requests", no_argument, OPT_LIST_REQUESTS, NULL, NULL },	/* for the dissector */
 	{ "complete", required_argument, OPT_COMPLETE, "LINE", NULL },	/* the same, for any word */
 };
 
@@ -77,6 +78,21 @@ static void usage(FILE *f)
 
 		for (unsigned i = 0; i < n; i++)
 			fprintf(f, "  %d  %-10s  %s\n", x[i].status, x[i].name, x[i].meaning);
+	}
+}
+
+/* The request tables: side, number, name, payload kind, reply's kind. */
+static void list_requests(void)
+{
+	static const enum vhu_side sides[] = { SIDE_FRONTEND, SIDE_BACKEND };
+
+	for (unsigned k = 0; k < 2; k++) {
+		unsigned n;
+		const struct vhu_request *t = proto_requests(sides[k], &n);
+
+		for (unsigned i = 0; i < n; i++)
+			printf("%s\t%u\t%s\t%s\t%s\n", k ? "backend" : "frontend", t[i].num, t[i].name,
+			       proto_payload_name(t[i].req_kind), proto_payload_name(t[i].reply_kind));
 	}
 }
 
@@ -113,7 +129,7 @@ struct options {
 	int color;		/* -1 auto, 0 never, 1 always */
 	int output;		/* enum out_mode, -1 auto */
 	bool list_commands;
-	bool list_exit_codes;
+	bool list_exit_codes, list_requests;
 	bool check;		/* -n: check the commands, run none */
 	const char *complete;	/* --complete LINE: what the prompt would offer */
 	bool no_pager;
@@ -278,6 +294,7 @@ static int parse_options(int argc, char **argv, struct session *s, struct option
 		case OPT_NO_ACK: s->ack = false; break;
 		case OPT_LIST_COMMANDS: o->list_commands = true; break;
 		case OPT_LIST_EXIT_CODES: o->list_exit_codes = true; break;
+		case OPT_LIST_REQUESTS: o->list_requests = true; break;
 		case OPT_CHECK: o->check = true; break;
 		case OPT_COMPLETE: o->complete = optarg; break;
 		case OPT_NO_PAGER: o->no_pager = true; break;
@@ -465,6 +482,10 @@ int main(int argc, char **argv)
 	}
 	if (o.list_exit_codes) {
 		list_exit_codes();
+		return 0;
+	}
+	if (o.list_requests) {
+		list_requests();
 		return 0;
 	}
 	if (o.complete) {

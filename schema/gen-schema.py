@@ -225,21 +225,21 @@ C["fs raw"] = body(dict(fsb, out_header=R("fuse_out_header"), body_hex=R("bytes"
                         decode_error=STR), ["requests"])
 D["gpu_fields"] = obj({k: count for k in ("scanout_id", "x", "y", "width", "height", "hot_x", "hot_y", "data_len", "fd_width",
                                           "fd_height", "fd_stride", "fd_flags", "fd_drm_fourcc")} |
-                     {"features": R("hex"), "modifier": R("hex")},
+                     {"features": R("mask"), "modifier": R("hex")},
                      desc="(gpu-request) A vhost-user-gpu message's payload by the names of docs/interop/vhost-user-gpu.rst.")
-D["gpu_message"] = obj({"name": {"type": "string", "pattern": "^[A-Z0-9_]+$"}, "number": count, "flags": R("hex"), "size": count,
+D["gpu_message"] = obj({"name": {"type": "string", "pattern": "^[A-Z0-9_]+$"}, "number": count, "flags": count, "size": count,
                         "fields": R("gpu_fields"), "payload_error": STR}, ["number", "flags", "size"],
                        desc="(gpu-request) A message the back-end sent on the gpu socket: its header, and its payload decoded (or why not).")
-D["gpu_ctrl_hdr"] = obj({"type": STR, "type_value": R("hex"), "flags": R("hex"), "fence_id": count, "ctx_id": count},
+D["gpu_ctrl_hdr"] = obj({"type": STR, "type_value": count, "flags": count, "fence_id": count, "ctx_id": count},
                         ["type", "type_value", "flags", "fence_id", "ctx_id"],
                         desc="(gpu) The virtio_gpu_ctrl_hdr of a response: its type by name (RESP_OK_NODATA, RESP_ERR_...) and value.")
 D["gpu_rect"] = obj({"x": count, "y": count, "width": count, "height": count}, ["x", "y", "width", "height"])
 gpub = {"request_type": STR, "used_len": count, "response": R("gpu_ctrl_hdr"), "anomaly": STR, "other_used": arr(R("used_entry"))}
-C["gpu socket"] = body({"steps": steps, "protocol_features_offered": R("hex"), "protocol_features": R("hex"),
+C["gpu socket"] = body({"steps": steps, "protocol_features_offered": R("mask"), "protocol_features": R("mask"),
                         "displays": arr(obj({"width": count, "height": count}, ["width", "height"])), "edid": BOOL},
                        ["steps", "protocol_features_offered", "protocol_features", "displays", "edid"])
 C["gpu display-info"] = body(dict(gpub, pmodes=arr(obj({"scanout": count, "x": count, "y": count, "width": count, "height": count,
-                                                         "enabled": BOOL, "flags": R("hex")},
+                                                         "enabled": BOOL, "flags": count},
                                                         ["scanout", "x", "y", "width", "height", "enabled", "flags"]))),
                              ["request_type", "used_len", "response", "pmodes"])
 C["gpu create"] = body(dict(gpub, resource=count, format=STR), ["resource", "format", "request_type"])
@@ -322,8 +322,8 @@ D["event"] = {
     "properties": {"event": {"enum": EV}, "schema_version": {"const": 1}, "warnings": R("warnings"), "reason": STR, "socket": STR,
                    "message": R("message"), "request": R("message"), "result": R("step"), "fds_closed": count,
                    "answered": nullable(count), "answer_error": STR, "action": STR, "channel_closed": BOOL, "iova": R("hex"),
-                   "gpu_message": R("gpu_message"), "answer": {"enum": ["u64", "RESP_OK_DISPLAY_INFO", "RESP_OK_EDID", "RESP_ERR_UNSPEC", "empty"]},
-                   "answer_bytes": count, "protocol_features": R("hex")},
+                   "gpu_message": R("gpu_message"), "answer_type": {"enum": ["u64", "RESP_OK_DISPLAY_INFO", "RESP_OK_EDID", "RESP_ERR_UNSPEC", "empty"]},
+                   "answer_bytes": count, "protocol_features": R("mask")},
     "allOf": [
         {"if": {"properties": {"event": {"const": "unsolicited"}}}, "then": {"required": ["message"]}},
         {"if": {"properties": {"event": {"const": "backend-request"}}}, "then": {"required": ["request"]}},

@@ -65,17 +65,17 @@ is "$(printf '%s\n' "$OUT" | jq -s 'map(select(.command and (.ok | not))) | map(
 	"every other command succeeds"
 # the gpu socket's handshake
 g=$(gpu_event GET_PROTOCOL_FEATURES)
-is "$(printf '%s' "$g" | jq -c '[.gpu_message.number, .gpu_message.size, .answer, .protocol_features, .answer_bytes]')" \
-	'[1,0,"u64","0x1",8]' "GET_PROTOCOL_FEATURES decoded and answered with the EDID protocol feature"
+is "$(printf '%s' "$g" | jq -c '[.gpu_message.number, .gpu_message.size, .answer_type, .protocol_features.names, .answer_bytes]')" \
+	'[1,0,"u64",["VHOST_USER_GPU_PROTOCOL_F_EDID"],8]' "GET_PROTOCOL_FEATURES decoded and answered with the EDID protocol feature"
 g=$(gpu_event SET_PROTOCOL_FEATURES)
-is "$(printf '%s' "$g" | jq -c '[.gpu_message.number, .gpu_message.size, (.gpu_message.fields.features | test("^0x"))]')" \
+is "$(printf '%s' "$g" | jq -c '[.gpu_message.number, .gpu_message.size, (.gpu_message.fields.features.value | test("^0x"))]')" \
 	'[2,8,true]' "SET_PROTOCOL_FEATURES decoded"
 st=$(jcmd 'gpu socket')
-is "$(printf '%s' "$st" | jq -c '[.steps[0].command, .protocol_features_offered, .displays]')" \
+is "$(printf '%s' "$st" | jq -c '[.steps[0].command, .protocol_features_offered.value, .displays]')" \
 	'["gpu-set-socket","0x1",[{"width":64,"height":48}]]' "gpu socket: GPU_SET_SOCKET sent, the handshake waited for"
 # GET_DISPLAY_INFO: asked on the gpu socket, answered from displays=
 g=$(gpu_event GET_DISPLAY_INFO)
-is "$(printf '%s' "$g" | jq -c '[.answer, .answer_bytes]')" '["RESP_OK_DISPLAY_INFO",408]' \
+is "$(printf '%s' "$g" | jq -c '[.answer_type, .answer_bytes]')" '["RESP_OK_DISPLAY_INFO",408]' \
 	"the back-end's GET_DISPLAY_INFO is answered with a virtio_gpu_resp_display_info"
 d=$(jcmd 'gpu display-info')
 is "$(printf '%s' "$d" | jq -c '[.response.type, .used_len, .pmodes[0].width, .pmodes[0].height, .pmodes[0].enabled, .pmodes[1].enabled, (.pmodes | length)]')" \
@@ -126,7 +126,7 @@ like "$(jcmd 'gpu display-info' | jq -r .error.message)" "gpu socket" "the error
 start_vhost_user_gpu "$S"
 run_vhuctl --device gpu "$S" -c 'gpu socket displays=800x600,640x480 edid=off; start; gpu display-info'
 ran_ok "gpu socket displays= edid=off"
-is "$(jcmd 'gpu socket' | jq -c '[.protocol_features_offered, .edid]')" '["0x0",false]' "edid=off: no EDID protocol feature offered"
+is "$(jcmd 'gpu socket' | jq -c '[.protocol_features_offered.names, .edid]')" '[[],false]' "edid=off: no EDID protocol feature offered"
 is "$(jcmd 'gpu display-info' | jq -c '[.pmodes[0].width, .pmodes[0].height, .pmodes[1].width, .pmodes[1].height, .pmodes[1].enabled, .pmodes[2].enabled]')" \
 	'[800,600,640,480,true,false]' "gpu display-info answers both displays"
 

@@ -10,6 +10,7 @@
 #include "cmd/gpu.h"
 #include "cmd/rings.h"
 #include "core/jb.h"
+#include "core/render.h"
 
 #define GPU_CTRL 0		/* controlq */
 #define GPU_ROOM 4096u		/* gpu raw: response bytes by default */
@@ -106,7 +107,7 @@ static int answer(struct session *s, const struct gpu_req_def *row, const struct
 	case GPU_R_U64:
 		gpu_put64(buf, g->protocol_offer);
 		len = 8;
-		jb_add(ev, "protocol_features", jb_hex(g->protocol_offer));
+		jb_add(ev, "protocol_features", render_mask(g->protocol_offer, gpu_protocol_feature_names));
 		what = "u64";
 		break;
 	case GPU_R_DISPLAY_INFO:
@@ -130,7 +131,7 @@ static int answer(struct session *s, const struct gpu_req_def *row, const struct
 		break;
 	}
 	if (what)
-		jb_add(ev, "answer", json_object_new_string(what));
+		jb_add(ev, "answer_type", json_object_new_string(what));
 	if (gpu_msg_reply(gpu_fd(s), m->request, buf, len, deadline, &e) < 0) {
 		jb_add(ev, "answer_error", json_object_new_string(e.msg));
 		return -e.code;
@@ -176,7 +177,7 @@ static int serve(struct session *s)
 	if (row)
 		jb_add(req, "name", json_object_new_string(row->name));
 	jb_add(req, "number", json_object_new_int64(m.request));
-	jb_add(req, "flags", jb_hex(m.flags));
+	jb_add(req, "flags", json_object_new_int64(m.flags));
 	jb_add(req, "size", json_object_new_int64(m.size));
 	jb_add(ev, "gpu_message", req);
 	if (m.nfds)
@@ -296,8 +297,8 @@ static int cmd_gpu_socket(struct cmd_ctx *ctx)
 	if (!s->gpu || !s->gpu->protocol_set)
 		return vhu_errf(&ctx->err, ETIMEDOUT, "the back-end did not finish the gpu socket's handshake "
 				"(SET_PROTOCOL_FEATURES) within %d ms", ms);
-	jb_add(ctx->out, "protocol_features_offered", jb_hex(g->protocol_offer));
-	jb_add(ctx->out, "protocol_features", jb_hex(g->protocol));
+	jb_add(ctx->out, "protocol_features_offered", render_mask(g->protocol_offer, gpu_protocol_feature_names));
+	jb_add(ctx->out, "protocol_features", render_mask(g->protocol, gpu_protocol_feature_names));
 	a = json_object_new_array();
 	for (unsigned i = 0; i < g->nmodes; i++) {
 		struct json_object *o = json_object_new_object();

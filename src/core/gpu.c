@@ -8,6 +8,7 @@
 
 #include "core/gpu.h"
 #include "core/jb.h"
+#include "core/render.h"
 #include "core/wire.h"
 
 #define CURSOR_LEN (12u + 8u + 64u * 64u * 4u)
@@ -31,6 +32,12 @@ static const struct gpu_req_def reqs[] = {
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct render_bit gpu_protocol_feature_names[] = {
+	{ GPU_PROTOCOL_F_EDID, "VHOST_USER_GPU_PROTOCOL_F_EDID" },
+	{ GPU_PROTOCOL_F_DMABUF2, "VHOST_USER_GPU_PROTOCOL_F_DMABUF2" },
+	{ 0, NULL },
+};
 
 const struct gpu_req_def *gpu_req(uint32_t num)
 {
@@ -243,7 +250,7 @@ int gpu_msg_decode(const struct gpu_req_def *row, const struct gpu_msg *m, struc
 	o = json_object_new_object();
 	switch (row->num) {
 	case 2:
-		jb_add(o, "features", jb_hex(get64(p)));
+		jb_add(o, "features", render_mask(get64(p), gpu_protocol_feature_names));
 		break;
 	case 4:
 	case 5:
@@ -455,8 +462,8 @@ int gpu_resp_decode(const uint8_t *p, uint32_t len, uint32_t *type, struct json_
 	name = gpu_name_of(gpu_ctrl_types, *type);
 	*hdr = json_object_new_object();
 	jb_add(*hdr, "type", json_object_new_string(name ? name : "unknown"));
-	jb_add(*hdr, "type_value", jb_hex(*type));
-	jb_add(*hdr, "flags", jb_hex(gpu_get32(p + 4)));
+	jb_add(*hdr, "type_value", json_object_new_int64(*type));
+	jb_add(*hdr, "flags", json_object_new_int64(gpu_get32(p + 4)));
 	jb_add(*hdr, "fence_id", jb_u64(get64(p + 8)));
 	jb_add(*hdr, "ctx_id", json_object_new_int64(gpu_get32(p + 16)));
 	if (*type != GPU_RESP_OK_DISPLAY_INFO)
@@ -475,7 +482,7 @@ int gpu_resp_decode(const uint8_t *p, uint32_t len, uint32_t *type, struct json_
 		jb_add(o, "width", json_object_new_int64(gpu_get32(pm + 8)));
 		jb_add(o, "height", json_object_new_int64(gpu_get32(pm + 12)));
 		jb_add(o, "enabled", json_object_new_boolean(gpu_get32(pm + 16) != 0));
-		jb_add(o, "flags", jb_hex(gpu_get32(pm + 20)));
+		jb_add(o, "flags", json_object_new_int64(gpu_get32(pm + 20)));
 		json_object_array_add(*body, o);
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "core/err.h"
+#include "core/render.h"
 
 /* --- the gpu socket (docs/interop/vhost-user-gpu.rst) --------------------- */
 
@@ -23,6 +24,9 @@
 #define GPU_DISPLAY_INFO_LEN 408u	/* virtio_gpu_resp_display_info */
 #define GPU_RESP_EDID_LEN 1056u		/* virtio_gpu_resp_edid */
 #define GPU_EDID_LEN 128u		/* the base block vhuctl makes */
+
+/* VHOST_USER_GPU_PROTOCOL_F_* by bit. */
+extern const struct render_bit gpu_protocol_feature_names[];
 
 enum gpu_reply { GPU_R_NONE, GPU_R_U64, GPU_R_DISPLAY_INFO, GPU_R_EDID, GPU_R_EMPTY };
 

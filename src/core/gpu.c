@@ -268,14 +268,15 @@ int gpu_msg_decode(const struct gpu_req_def *row, const struct gpu_msg *m, struc
 	case 10:
 		put_u32s(o, p, upd, 5);
 		if (row->num == 8) {
-			uint64_t want = (uint64_t)gpu_get32(p + 12) * gpu_get32(p + 16) * 4;
+			/* w * h fits 64 bits; times 4 it might not: compare pixels. */
+			uint64_t px = (uint64_t)gpu_get32(p + 12) * gpu_get32(p + 16), data = m->size - 20u;
 
-			jb_add(o, "data_len", json_object_new_int64(m->size - 20));
-			if (want != m->size - 20u) {
+			jb_add(o, "data_len", json_object_new_int64(data));
+			if (data % 4 || px != data / 4) {
 				json_object_put(o);
 				return vhu_errf(e, EBADMSG, "UPDATE: %u x %u pixels need %llu bytes of data, the payload "
-						"has %u", gpu_get32(p + 12), gpu_get32(p + 16), (unsigned long long)want,
-						m->size - 20);
+						"has %u", gpu_get32(p + 12), gpu_get32(p + 16),
+						px > UINT64_MAX / 4 ? UINT64_MAX : (unsigned long long)px * 4, m->size - 20);
 			}
 		}
 		break;

@@ -11,18 +11,6 @@
 #include "core/wire.h"
 #include "../tap.h"
 
-/* A heap copy of exactly LEN bytes: the sanitizer catches a read past it. */
-static uint8_t *exact(const uint8_t *src, uint32_t len)
-{
-	uint8_t *c = malloc(len ? len : 1);
-
-	if (!c)
-		abort();
-	if (len)
-		memcpy(c, src, len);
-	return c;
-}
-
 static const char *member(struct json_object *o, const char *k)
 {
 	struct json_object *v;
@@ -33,7 +21,7 @@ static const char *member(struct json_object *o, const char *k)
 /* Decode a message of REQUEST with LEN bytes of P: the return value, *O. */
 static int decode(uint32_t request, const uint8_t *p, uint32_t len, struct json_object **o, struct vhu_err *e)
 {
-	struct gpu_msg m = { .request = request, .size = len, .payload = exact(p, len), .fd = -1 };
+	struct gpu_msg m = { .request = request, .size = len, .payload = tap_exact(p, len), .fd = -1 };
 	int r = gpu_msg_decode(gpu_req(request), &m, o, e);
 
 	free(m.payload);
@@ -171,7 +159,7 @@ static void test_resp(void)
 	uint8_t *c;
 
 	gpu_display_info(b, modes, 2);
-	c = exact(b, sizeof(b));
+	c = tap_exact(b, sizeof(b));
 	tap_is_int(gpu_resp_decode(c, sizeof(b), &type, &hdr, &body, &e), 0, "RESP_OK_DISPLAY_INFO decodes");
 	tap_is_str(member(hdr, "type"), "\"RESP_OK_DISPLAY_INFO\"", "its type by name");
 	tap_is_int(json_object_array_length(body), 16, "16 pmodes");
@@ -181,18 +169,18 @@ static void test_resp(void)
 	json_object_put(hdr);
 	json_object_put(body);
 	free(c);
-	c = exact(b, GPU_DISPLAY_INFO_LEN - 1);
+	c = tap_exact(b, GPU_DISPLAY_INFO_LEN - 1);
 	tap_is_int(gpu_resp_decode(c, GPU_DISPLAY_INFO_LEN - 1, &type, &hdr, &body, &e), -EBADMSG,
 		   "RESP_OK_DISPLAY_INFO one byte short: EBADMSG");
 	tap_ok(hdr != NULL && body == NULL, "its header decoded, no pmodes");
 	json_object_put(hdr);
 	free(c);
-	c = exact(b, 23);
+	c = tap_exact(b, 23);
 	tap_is_int(gpu_resp_decode(c, 23, &type, &hdr, &body, &e), -EBADMSG, "23 bytes: shorter than virtio_gpu_ctrl_hdr");
 	tap_ok(hdr == NULL, "nothing decoded");
 	free(c);
 	gpu_put_hdr(b, 0x1203);
-	c = exact(b, 24);
+	c = tap_exact(b, 24);
 	tap_is_int(gpu_resp_decode(c, 24, &type, &hdr, &body, &e), 0, "an ERR_* decodes (the caller makes it an error)");
 	tap_is_str(member(hdr, "type"), "\"RESP_ERR_INVALID_RESOURCE_ID\"", "ERR_INVALID_RESOURCE_ID by name");
 	json_object_put(hdr);

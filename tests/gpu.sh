@@ -152,6 +152,28 @@ is "$(jcmd status | jq -c '[.connected, (.kept_fds | has("gpu-socket"))]')" '[tr
 	"the connection stays; the gpu socket's fd is closed"
 stop_fake
 
+# what the real back-end (QEMU 7.2) never asks: GET_EDID, DMABUF_UPDATE; each
+# answered as the spec says, read back by the fake ("wait")
+start_fake "$F" ok backend=1,wait backend=11,payload=00000000,wait backend=11,payload=05000000,wait \
+	backend=10,payload=0000000000000000000000000000000000000000,wait backend=3,wait
+run_vhuctl --keep-going "$F" -c 'gpu-set-socket; get-features; get-features; get-features; get-features; get-features; get-features'
+ran_ok "the gpu socket's questions answered between requests"
+replies=$(grep '^backend-reply' "$TMP/fake.log")
+is "$(printf '%s\n' "$replies" | sed -n 1p)" "backend-reply req=1 flags=0x4 size=8 payload=0100000000000000" \
+	"GET_PROTOCOL_FEATURES: a reply (flags 0x4) of u64 VHOST_USER_GPU_PROTOCOL_F_EDID"
+edid=$(printf '%s\n' "$replies" | sed -n 2p)
+like "$edid" "backend-reply req=11 flags=0x4 size=1056 payload=04110000" "GET_EDID: a virtio_gpu_resp_edid, RESP_OK_EDID"
+is "$(printf '%s' "${edid#*payload=}" | python3 -c '
+import sys; b = bytes.fromhex(sys.stdin.read().strip()); e = b[32:160]
+print(int.from_bytes(b[24:28], "little"), e[:8].hex(), sum(e) % 256, e[56] | (e[58] >> 4) << 8, e[59] | (e[61] >> 4) << 8)')" \
+	"128 00ffffffffffff00 0 1024 768" "the EDID: 128 bytes, its header, its checksum, the 1024x768 display's timing"
+like "$(printf '%s\n' "$replies" | sed -n 3p)" "backend-reply req=11 flags=0x4 size=1056 payload=00120000" \
+	"GET_EDID of a scanout with no display: RESP_ERR_UNSPEC"
+is "$(printf '%s\n' "$replies" | sed -n 4p)" "backend-reply req=10 flags=0x4 size=0 payload=" "DMABUF_UPDATE: the empty acknowledgement"
+like "$(printf '%s\n' "$replies" | sed -n 5p)" "backend-reply req=3 flags=0x4 size=408 payload=01110000" \
+	"GET_DISPLAY_INFO: RESP_OK_DISPLAY_INFO"
+stop_fake
+
 # a header cut short, then the socket closed
 start_fake "$F" ok backend=3,short=5
 run_vhuctl --keep-going "$F" -c 'status; gpu-set-socket; get-features; get-features; status'

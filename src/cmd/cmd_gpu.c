@@ -17,7 +17,7 @@
 #define GPU_WAITER 1		/* wire waiter slot of the gpu socket */
 #define GPU_PAGE 4096u
 
-static int gpu_fd(const struct session *s)
+int gpu_socket_fd(const struct session *s)
 {
 	return session_kept_fd(s, "gpu-socket");
 }
@@ -132,7 +132,7 @@ static int answer(struct session *s, const struct gpu_req_def *row, const struct
 	}
 	if (what)
 		jb_add(ev, "answer_type", json_object_new_string(what));
-	if (gpu_msg_reply(gpu_fd(s), m->request, buf, len, deadline, &e) < 0) {
+	if (gpu_msg_reply(gpu_socket_fd(s), m->request, buf, len, deadline, &e) < 0) {
 		jb_add(ev, "answer_error", json_object_new_string(e.msg));
 		return -e.code;
 	}
@@ -163,7 +163,7 @@ static int serve(struct session *s)
 		return -ENOMEM;
 	}
 	jb_add(ev, "event", json_object_new_string("gpu-request"));
-	if ((r = gpu_msg_read(gpu_fd(s), &m, deadline, &e)) < 0) {
+	if ((r = gpu_msg_read(gpu_socket_fd(s), &m, deadline, &e)) < 0) {
 		/* Closed, cut short or unframed: nothing after it can be read. */
 		jb_add(ev, "event", json_object_new_string("gpu-socket-closed"));
 		jb_add(ev, "reason", json_object_new_string(e.msg));
@@ -228,7 +228,7 @@ static void on_readable(void *arg)
 void gpu_attach(struct session *s)
 {
 	if (state(s))
-		wire_set_waiter_at(GPU_WAITER, gpu_fd(s), on_readable, s);
+		wire_set_waiter_at(GPU_WAITER, gpu_socket_fd(s), on_readable, s);
 }
 
 /* --- gpu socket ---------------------------------------------------------------- */
@@ -285,8 +285,8 @@ static int cmd_gpu_socket(struct cmd_ctx *ctx)
 	 * that, serving the socket (the waiter), so that what follows finds
 	 * the handshake done. */
 	deadline = wire_bound(ms, s->deadline);
-	while (!g->protocol_set && gpu_fd(s) >= 0) {
-		if ((r = wire_wait(gpu_fd(s), deadline)) < 0)
+	while (!g->protocol_set && gpu_socket_fd(s) >= 0) {
+		if ((r = wire_wait(gpu_socket_fd(s), deadline)) < 0)
 			break;
 		if (r == 0)
 			serve(s);
@@ -339,7 +339,7 @@ static int gpu_call(struct cmd_ctx *ctx, const uint8_t *cmd, uint32_t len, const
 		*resp = NULL;
 	if ((r = cmd_timeout_arg(ctx, &ms)) < 0)
 		return r;
-	if (gpu_fd(s) < 0)
+	if (gpu_socket_fd(s) < 0)
 		return vhu_errf(&ctx->err, ENOTCONN, "no gpu socket: run 'gpu socket' first (the back-end answers "
 				"display commands only once it has one)");
 	if (!(vr = cmd_ring(ctx, GPU_CTRL)))
@@ -715,7 +715,7 @@ out:
 
 void gpu_poll(struct session *s)
 {
-	for (unsigned n = 0; n < 64 && gpu_fd(s) >= 0 && wire_readable(gpu_fd(s)) &&
+	for (unsigned n = 0; n < 64 && gpu_socket_fd(s) >= 0 && wire_readable(gpu_socket_fd(s)) &&
 			     (s->deadline < 0 || wire_now_ns() < s->deadline); n++)
 		serve(s);
 }

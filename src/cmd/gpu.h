@@ -6,6 +6,8 @@
 
 /* Serve the kept "gpu-socket" from now on, while any wait is in progress. */
 void gpu_attach(struct session *s);
+/* The gpu socket's fd, -1 none. */
+int gpu_socket_fd(const struct session *s);
 /* Serve what is waiting on the gpu socket now (bounded), without waiting. */
 void gpu_poll(struct session *s);
 

@@ -238,10 +238,9 @@ gpub = {"request_type": STR, "used_len": count, "response": R("gpu_ctrl_hdr"), "
 C["gpu socket"] = body({"steps": steps, "protocol_features_offered": R("mask"), "protocol_features": R("mask"),
                         "displays": arr(obj({"width": count, "height": count}, ["width", "height"])), "edid": BOOL},
                        ["steps", "protocol_features_offered", "protocol_features", "displays", "edid"])
-C["gpu display-info"] = body(dict(gpub, pmodes=arr(obj({"scanout": count, "x": count, "y": count, "width": count, "height": count,
-                                                         "enabled": BOOL, "flags": count},
-                                                        ["scanout", "x", "y", "width", "height", "enabled", "flags"]))),
-                             ["request_type", "used_len", "response", "pmodes"])
+PMODES = arr(obj({"scanout": count, "x": count, "y": count, "width": count, "height": count, "enabled": BOOL, "flags": count},
+                 ["scanout", "x", "y", "width", "height", "enabled", "flags"]))
+C["gpu display-info"] = body(dict(gpub, pmodes=PMODES), ["request_type", "used_len", "response", "pmodes"])
 C["gpu create"] = body(dict(gpub, resource=count, format=STR), ["resource", "format", "request_type"])
 C["gpu attach"] = body(dict(gpub, resource=count, addr=R("hex"), len=count), ["resource", "addr", "len", "request_type"])
 C["gpu fill"] = body({"resource": count, "addr": R("hex"), "bytes": count, "pattern": {"enum": ["stripes", "gradient", "file"]},
@@ -249,7 +248,7 @@ C["gpu fill"] = body({"resource": count, "addr": R("hex"), "bytes": count, "patt
 C["gpu transfer"] = body(dict(gpub, resource=count, rect=R("gpu_rect")), ["resource", "rect", "request_type"])
 C["gpu flush"] = body(dict(gpub, resource=count, rect=R("gpu_rect")), ["resource", "rect", "request_type"])
 C["gpu scanout"] = body(dict(gpub, scanout=count, resource=count, rect=R("gpu_rect")), ["scanout", "resource", "rect", "request_type"])
-C["gpu raw"] = body(dict(gpub, body_hex=R("bytes")), ["request_type"])
+C["gpu raw"] = body(dict(gpub, body_hex=R("bytes"), pmodes=PMODES), ["request_type"])
 C["gpu screenshot"] = body({"path": STR, "scanout": count, "width": count, "height": count, "updates": count, "bytes": count},
                            ["path", "scanout", "width", "height", "updates", "bytes"])
 C["log start"] = body({"steps": steps}, ["steps"])

@@ -57,11 +57,15 @@ gpu transfer 1 0 0 32 48
 gpu flush 1 0 0 32 48
 gpu screenshot $SHOT2
 gpu create 1 8 8
+gpu raw CMD_MOVE_CURSOR 000000000a000000140000000000000001000000000000000000000000000000 vring=1
+gpu raw CMD_MOVE_CURSOR 000000000a000000140000000000000000000000000000000000000000000000 vring=1
+gpu raw CMD_GET_DISPLAY_INFO reply=408
+gpu raw 2457
 status
 VHU
 run_vhuctl --device gpu --keep-going "$S" -f "$TMP/gpu.vhu"
-is "$RC" 1 "the session runs to its end, the one command that should fail failing"
-is "$(printf '%s\n' "$OUT" | jq -s 'map(select(.command and (.ok | not))) | map(.command)' -c)" '["gpu create"]' \
+is "$RC" 1 "the session runs to its end, the two commands that should fail failing"
+is "$(printf '%s\n' "$OUT" | jq -s 'map(select(.command and (.ok | not))) | map(.command)' -c)" '["gpu create","gpu raw"]' \
 	"every other command succeeds"
 # the gpu socket's handshake
 g=$(gpu_event GET_PROTOCOL_FEATURES)
@@ -110,6 +114,17 @@ is "$(printf '%s' "$e" | jq -c '[.error.code, .response.type]')" '["EPROTO","RES
 	"gpu create of a resource that exists: RESP_ERR_INVALID_RESOURCE_ID, an EPROTO error"
 like "$(printf '%s' "$e" | jq -r .error.message)" "CMD_RESOURCE_CREATE_2D: the back-end answered RESP_ERR_INVALID_RESOURCE_ID" \
 	"the error names the command and the response"
+# gpu raw: the cursor queue, answered on the gpu socket; any control command
+is "$(gpu_event CURSOR_POS | jq -c .gpu_message.fields)" '{"scanout_id":0,"x":10,"y":20}' \
+	"CMD_MOVE_CURSOR of a resource on the cursor queue: the back-end sends CURSOR_POS"
+is "$(gpu_event CURSOR_POS_HIDE | jq -c .gpu_message.fields)" '{"scanout_id":0,"x":10,"y":20}' \
+	"CMD_MOVE_CURSOR of resource 0: CURSOR_POS_HIDE"
+is "$(printf '%s\n' "$OUT" | jq -s -c 'map(select(.command == "gpu raw")) | map([.ok, .used_len])')" '[[true,0],[true,0],[true,408],[false,24]]' \
+	"gpu raw: the cursor queue's used entries carry nothing, GET_DISPLAY_INFO's 408 bytes"
+is "$(printf '%s\n' "$OUT" | jq -s -r 'map(select(.command == "gpu raw"))[2].body_hex | length')" 768 \
+	"gpu raw: the 384 bytes after the header as body_hex"
+is "$(printf '%s\n' "$OUT" | jq -s -c 'map(select(.command == "gpu raw"))[3] | [.response.type, .error.code]')" '["RESP_ERR_UNSPEC","EPROTO"]' \
+	"gpu raw of a type the back-end does not know: RESP_ERR_UNSPEC, an error"
 is "$(printf '%s\n' "$OUT" | jq -s 'map(select(.event == "gpu-request" and (.warnings or .gpu_message.payload_error))) | length')" 0 \
 	"no message of the real back-end draws a warning"
 is "$(jcmd status | jq -c '.kept_fds | has("gpu-socket")')" true "the gpu socket is kept while the connection lasts"

@@ -315,9 +315,11 @@ static int cmd_gpu_socket(struct cmd_ctx *ctx)
 /* --- the control queue ----------------------------------------------------------- */
 
 /* Post command CMD (LEN bytes; more buffers in EXTRA/EXTRA_LEN) on the
- * control queue with ROOM bytes for the response; the response decoded
- * into ctx->out ("response"). An ERR_* is -EPROTO with its name. *RESP, when
- * not NULL, gets a copy of the response (*RESP_LEN bytes). */
+ * control queue (or the ring of the vring argument: 1 is the cursor queue)
+ * with ROOM bytes for the response; the response decoded into ctx->out
+ * ("response"). An ERR_* is -EPROTO with its name. ROOM 0: no response
+ * buffer, as the cursor queue takes none. *RESP, when not NULL, gets a copy
+ * of the response (*RESP_LEN bytes). */
 static int gpu_call(struct cmd_ctx *ctx, const uint8_t *cmd, uint32_t len, const uint8_t *extra, uint32_t extra_len,
 		    uint32_t room, uint8_t **resp, uint32_t *resp_len)
 {
@@ -333,6 +335,7 @@ static int gpu_call(struct cmd_ctx *ctx, const uint8_t *cmd, uint32_t len, const
 	const uint8_t *p;
 	uint32_t type, got;
 	uint16_t head, old;
+	unsigned ring = (unsigned)args_u(&ctx->args, "vring", GPU_CTRL);
 	int ms, r;
 
 	if (resp)
@@ -342,14 +345,15 @@ static int gpu_call(struct cmd_ctx *ctx, const uint8_t *cmd, uint32_t len, const
 	if (gpu_socket_fd(s) < 0)
 		return vhu_errf(&ctx->err, ENOTCONN, "no gpu socket: run 'gpu socket' first (the back-end answers "
 				"display commands only once it has one)");
-	if (!(vr = cmd_ring(ctx, GPU_CTRL)))
+	if (!(vr = cmd_ring(ctx, ring)))
 		return -ctx->err.code;
 	jb_add(ctx->out, "request_type", json_object_new_string(name ? name : "unknown"));
 	if (extra_len) {
 		segs[n] = (struct vring_seg){ .len = extra_len };
 		data[n++] = extra;
 	}
-	segs[n++] = (struct vring_seg){ .len = room, .write = true };
+	if (room)
+		segs[n++] = (struct vring_seg){ .len = room, .write = true };
 	old = vr->avail_idx;
 	if ((r = vring_post(vr, &s->mem, segs, data, n, false, &head, &ctx->err)) < 0)
 		return r;
@@ -358,8 +362,16 @@ static int gpu_call(struct cmd_ctx *ctx, const uint8_t *cmd, uint32_t len, const
 	while ((r = cmd_wait_used(ctx, vr, ms, &u)) == 1 && u.id != head)
 		cmd_other_used(ctx, vr, &u);
 	if (r < 1)
-		return r < 0 ? r : vhu_errf(&ctx->err, ETIMEDOUT, "%s: no used entry on ring 0 within %d ms",
-					    name ? name : "the command", ms);
+		return r < 0 ? r : vhu_errf(&ctx->err, ETIMEDOUT, "%s: no used entry on ring %u within %d ms",
+					    name ? name : "the command", ring, ms);
+	jb_add(ctx->out, "used_len", json_object_new_int64(u.len));
+	if (!room) {
+		vring_release(vr, &s->mem, head);
+		if (u.len)
+			jb_add(ctx->out, "anomaly", json_object_new_string("the used entry says bytes were written into a "
+									  "command that has no device-writable buffer"));
+		return 0;
+	}
 	/* Read once: the back-end can change guest memory under us. */
 	got = u.len < room ? u.len : room;
 	p = mem_gpa_ptr(&s->mem, segs[n - 1].gpa, room);
@@ -369,7 +381,6 @@ static int gpu_call(struct cmd_ctx *ctx, const uint8_t *cmd, uint32_t len, const
 	vring_release(vr, &s->mem, head);
 	if (!copy)
 		return vhu_errf(&ctx->err, ENOMEM, "out of memory");
-	jb_add(ctx->out, "used_len", json_object_new_int64(u.len));
 	if (u.len > room)
 		jb_add(ctx->out, "anomaly", json_object_new_string("the used entry says more was written than the response buffer holds"));
 	r = gpu_resp_decode(copy, got, &type, &hdr, &body, &ctx->err);
@@ -645,7 +656,10 @@ static int cmd_gpu_raw(struct cmd_ctx *ctx)
 	gpu_put_hdr(c, type);
 	if (pl->set)
 		memcpy(c + GPU_CTRL_HDR_LEN, pl->bytes, pl->nbytes);
-	if (room < GPU_CTRL_HDR_LEN)
+	/* The cursor queue answers nothing: no response buffer, unless told. */
+	if (!args_get(&ctx->args, "reply")->set && args_u(&ctx->args, "vring", GPU_CTRL) == 1)
+		room = 0;
+	else if (room < GPU_CTRL_HDR_LEN)
 		room = GPU_CTRL_HDR_LEN;
 	r = gpu_call(ctx, c, len, NULL, 0, room, &resp, &got);
 	if (r == 0 && got > GPU_CTRL_HDR_LEN)
@@ -764,7 +778,9 @@ static const struct arg_spec raw_args[] = {
 	  .help = "virtio_gpu_ctrl_type without VIRTIO_GPU_ (CMD_GET_DISPLAY_INFO), or a number" },
 	{ .name = "payload", .type = ARG_HEX, .help = "the bytes after virtio_gpu_ctrl_hdr, hex" },
 	{ .name = "reply", .type = ARG_U32, .key_only = true, .max = MEM_IO_MAX,
-	  .help = "bytes for the response (default 4096)" },
+	  .help = "bytes for the response (default 4096; none on the cursor queue)" },
+	{ .name = "vring", .type = ARG_U32, .key_only = true, .max = SESSION_RINGS - 1,
+	  .help = "ring (default 0, the control queue; 1, the cursor queue, for CMD_UPDATE_CURSOR and CMD_MOVE_CURSOR)" },
 	TIMEOUT_ARG,
 };
 static const struct arg_spec shot_args[] = {
@@ -801,8 +817,12 @@ static const struct cmd_def defs[] = {
 	  "gpu scanout 0 1", NULL, cmd_gpu_scanout, NULL, cmd_timeout_budget, NULL },
 	{ "gpu flush", GROUP_RINGS, rect_res_args, N(rect_res_args), "CMD_RESOURCE_FLUSH: the back-end sends UPDATE",
 	  NULL, "gpu flush 1", NULL, cmd_gpu_flush, NULL, cmd_timeout_budget, NULL },
-	{ "gpu raw", GROUP_RINGS, raw_args, N(raw_args), "send any control command; the response's header decoded",
-	  NULL, "gpu raw CMD_GET_DISPLAY_INFO reply=408", SPEC, cmd_gpu_raw, NULL, cmd_timeout_budget, NULL },
+	{ "gpu raw", GROUP_RINGS, raw_args, N(raw_args), "send any control or cursor command; the response's header decoded",
+	  "The type by name or number, then the bytes after virtio_gpu_ctrl_hdr as\n"
+	  "they are; what the response holds after its header as body_hex. On the\n"
+	  "cursor queue (vring=1) there is no response: the back-end answers on the\n"
+	  "gpu socket (CURSOR_POS, CURSOR_POS_HIDE, CURSOR_UPDATE).",
+	  "gpu raw CMD_GET_DISPLAY_INFO reply=408", SPEC, cmd_gpu_raw, NULL, cmd_timeout_budget, NULL },
 	{ "gpu screenshot", GROUP_RINGS, shot_args, N(shot_args), "write what the back-end scanned out as a PNG",
 	  "The pixels of the SCANOUT and UPDATE messages the gpu socket received, as\n"
 	  "8-bit RGB (an uncompressed PNG).", "gpu screenshot /tmp/shot.png", NULL, cmd_gpu_screenshot, NULL, NULL,

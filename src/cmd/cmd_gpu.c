@@ -460,7 +460,7 @@ static int cmd_gpu_attach(struct cmd_ctx *ctx)
 {
 	const struct arg_val *rv = args_get(&ctx->args, "resource");
 	struct gpu_resource *res = find_res(ctx, (uint32_t)rv->u, rv->tok);
-	uint8_t c[32], ent[16];
+	uint8_t c[32], ent[16], *p;
 	uint64_t size, gpa;
 	int r;
 
@@ -475,7 +475,11 @@ static int cmd_gpu_attach(struct cmd_ctx *ctx)
 	if ((r = mem_alloc(&ctx->s->mem, size, GPU_PAGE, &gpa)) < 0)
 		return vhu_errf(&ctx->err, ENOMEM, "no room for %" PRIu64 " bytes of backing in guest memory "
 				"(mem add, or a bigger start mem=)", size);
-	memset(mem_gpa_ptr(&ctx->s->mem, gpa, size), 0, size);
+	if (!(p = mem_gpa_ptr(&ctx->s->mem, gpa, size))) {	/* allocated, so never: but checked */
+		mem_release(&ctx->s->mem, gpa, size);
+		return vhu_errf(&ctx->err, EFAULT, "the backing at 0x%" PRIx64 " is not in guest memory", gpa);
+	}
+	memset(p, 0, size);
 	gpu_put_hdr(c, 0x0106);
 	gpu_put32(c + 24, res->id);
 	gpu_put32(c + 28, 1);	/* nr_entries: the backing is one piece */

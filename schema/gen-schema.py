@@ -239,6 +239,34 @@ C["fs write"] = body(dict(fsb, created=BOOL, offset=count, writes=count, bytes=c
 C["fs raw"] = body(dict(fsb, out_header=R("fuse_out_header"), body_hex=R("bytes"),
                         decoded={"anyOf": [{"type": "object"}, {"type": "array"}], "description": "The reply body decoded, when the opcode's reply has a shape fuse.h gives."},
                         decode_error=STR), ["requests"])
+D["gpu_fields"] = obj({k: count for k in ("scanout_id", "x", "y", "width", "height", "hot_x", "hot_y", "data_len", "fd_width",
+                                          "fd_height", "fd_stride", "fd_flags", "fd_drm_fourcc")} |
+                     {"features": R("mask"), "modifier": R("hex")},
+                     desc="(gpu-request) A vhost-user-gpu message's payload by the names of docs/interop/vhost-user-gpu.rst.")
+D["gpu_message"] = obj({"name": {"type": "string", "pattern": "^[A-Z0-9_]+$"}, "number": count, "flags": count, "size": count,
+                        "fields": R("gpu_fields"), "payload_error": STR}, ["number", "flags", "size"],
+                       desc="(gpu-request) A message the back-end sent on the gpu socket: its header, and its payload decoded (or why not).")
+D["gpu_ctrl_hdr"] = obj({"type": STR, "type_value": count, "flags": count, "fence_id": count, "ctx_id": count},
+                        ["type", "type_value", "flags", "fence_id", "ctx_id"],
+                        desc="(gpu) The virtio_gpu_ctrl_hdr of a response: its type by name (RESP_OK_NODATA, RESP_ERR_...) and value.")
+D["gpu_rect"] = obj({"x": count, "y": count, "width": count, "height": count}, ["x", "y", "width", "height"])
+gpub = {"request_type": STR, "used_len": count, "response": R("gpu_ctrl_hdr"), "anomaly": STR, "other_used": arr(R("used_entry"))}
+C["gpu socket"] = body({"steps": steps, "protocol_features_offered": R("mask"), "protocol_features": R("mask"),
+                        "displays": arr(obj({"width": count, "height": count}, ["width", "height"])), "edid": BOOL},
+                       ["steps", "protocol_features_offered", "protocol_features", "displays", "edid"])
+PMODES = arr(obj({"scanout": count, "x": count, "y": count, "width": count, "height": count, "enabled": BOOL, "flags": count},
+                 ["scanout", "x", "y", "width", "height", "enabled", "flags"]))
+C["gpu display-info"] = body(dict(gpub, pmodes=PMODES), ["request_type", "used_len", "response", "pmodes"])
+C["gpu create"] = body(dict(gpub, resource=count, format=STR), ["resource", "format", "request_type"])
+C["gpu attach"] = body(dict(gpub, resource=count, addr=R("hex"), len=count), ["resource", "addr", "len", "request_type"])
+C["gpu fill"] = body({"resource": count, "addr": R("hex"), "bytes": count, "pattern": {"enum": ["stripes", "gradient", "file"]},
+                      "file_bytes": count}, ["resource", "addr", "bytes", "pattern"])
+C["gpu transfer"] = body(dict(gpub, resource=count, rect=R("gpu_rect")), ["resource", "rect", "request_type"])
+C["gpu flush"] = body(dict(gpub, resource=count, rect=R("gpu_rect")), ["resource", "rect", "request_type"])
+C["gpu scanout"] = body(dict(gpub, scanout=count, resource=count, rect=R("gpu_rect")), ["scanout", "resource", "rect", "request_type"])
+C["gpu raw"] = body(dict(gpub, body_hex=R("bytes"), pmodes=PMODES), ["request_type"])
+C["gpu screenshot"] = body({"path": STR, "scanout": count, "width": count, "height": count, "updates": count, "bytes": count},
+                           ["path", "scanout", "width", "height", "updates", "bytes"])
 C["log start"] = body({"steps": steps}, ["steps"])
 C["log dump"] = body({"dirty": arr(obj({"gpa": R("hex"), "pages": count}, ["gpa", "pages"])), "dirty_pages": count, "page_size": count,
                       "cleared": BOOL}, ["dirty", "dirty_pages", "page_size", "cleared"])
@@ -302,18 +330,21 @@ D["result"] = {"description": "The result of one command: printed once it is fin
 D["step"] = {"description": "One command run as a step of a bigger one (start, stop, log, device-state, vring setup) or for the back-end channel: its whole result, as if typed, without schema_version.",
              "$ref": "#/$defs/any_result", "required": ["command"], "not": {"required": ["schema_version"]}}
 EV = ["answer", "reconnected", "reconnect-failed", "backend-request", "backend-channel-closed", "iotlb-miss-unanswered",
-      "disconnected", "error", "unsolicited"]
+      "disconnected", "error", "unsolicited", "gpu-request", "gpu-socket-closed"]
 D["event"] = {
     "description": "Something that happened on its own, between or during commands: printed when it happens.",
     "type": "object", "required": ["event", "schema_version"],
     "properties": {"event": {"enum": EV}, "schema_version": {"const": 1}, "warnings": R("warnings"), "reason": STR, "socket": STR,
                    "message": R("message"), "request": R("message"), "result": R("step"), "fds_closed": count,
-                   "answered": nullable(count), "answer_error": STR, "action": STR, "channel_closed": BOOL, "iova": R("hex")},
+                   "answered": nullable(count), "answer_error": STR, "action": STR, "channel_closed": BOOL, "iova": R("hex"),
+                   "gpu_message": R("gpu_message"), "answer_type": {"enum": ["u64", "RESP_OK_DISPLAY_INFO", "RESP_OK_EDID", "RESP_ERR_UNSPEC", "empty"]},
+                   "answer_bytes": count, "protocol_features": R("mask")},
     "allOf": [
         {"if": {"properties": {"event": {"const": "unsolicited"}}}, "then": {"required": ["message"]}},
         {"if": {"properties": {"event": {"const": "backend-request"}}}, "then": {"required": ["request"]}},
+        {"if": {"properties": {"event": {"const": "gpu-request"}}}, "then": {"required": ["gpu_message"]}},
         {"if": {"properties": {"event": {"enum": ["answer", "reconnected", "reconnect-failed"]}}}, "then": {"required": ["result"]}},
-        {"if": {"properties": {"event": {"enum": ["disconnected", "error", "backend-channel-closed", "iotlb-miss-unanswered", "reconnect-failed"]}}}, "then": {"required": ["reason"]}},
+        {"if": {"properties": {"event": {"enum": ["disconnected", "error", "backend-channel-closed", "iotlb-miss-unanswered", "reconnect-failed", "gpu-socket-closed"]}}}, "then": {"required": ["reason"]}},
     ],
     "additionalProperties": False}
 # vhuctl check: an event per case as it ends, then the summary (vhuctl-json(7), EVENTS).

@@ -59,6 +59,9 @@
  *     back-end channel (replacing and closing any previous one); with any
  *     other fd count the fds are closed and the channel is left as it was
  *     (a warning goes to stderr).
+ *   - GPU_SET_SOCKET(33) carrying exactly one fd: the same, that fd is the
+ *     channel `backend=' sends on (a gpu socket takes no reply, so nothing
+ *     else of it is done: no vhost-user-gpu handshake is started).
  *   - SET_INFLIGHT_FD(32) and SET_DEVICE_STATE_FD(42) carrying exactly one
  *     fd hold it until their action is done (`ok' uses it, see below); it
  *     is closed then whatever the action (for other fd counts the fds are
@@ -123,11 +126,16 @@
  *                  request on the back-end channel (nothing is sent when
  *                  `ok' closes the connection).  SPEC is
  *                    ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N]
+ *                      [,size=N][,short=N]
  *                  ID: request number, decimal (any u32, so unknown ones
  *                  can be sent too); flags: header flags (default 0x1);
  *                  payload: the payload bytes as hex, even length, at most
  *                  4096 bytes (default none); the header size is the payload
- *                  length; fds: attach N fds of /dev/null (0-253, default 0).
+ *                  length, or N with size=N (a header that lies); fds:
+ *                  attach N fds of /dev/null (0-253, default 0); short=N
+ *                  (1-11): only the first N bytes of the header are sent,
+ *                  then the channel is closed (logged as
+ *                    backend-sent short=<n>).
  *                  Log lines, after the triggering message's own line:
  *                    backend-sent req=<num> flags=0x<hex> size=<n> fds=<n>
  *                  or, when nothing could be sent,
@@ -329,6 +337,7 @@
 #define REQ_SET_INFLIGHT_FD		32
 #define REQ_GET_MAX_MEM_SLOTS		36
 #define REQ_SET_BACKEND_REQ_FD		21
+#define REQ_GPU_SET_SOCKET		33
 #define REQ_SET_STATUS			39
 #define REQ_GET_STATUS			40
 #define REQ_SET_DEVICE_STATE_FD		42
@@ -369,6 +378,9 @@ struct backend_spec {
 	uint32_t nfds;		/* /dev/null fds to attach */
 	bool wait;		/* read the front-end's reply */
 	uint32_t flood;		/* send it this many times, reading nothing (0: once) */
+	bool size_set;		/* size=N: the header's size field */
+	uint32_t size_field;
+	uint32_t short_hdr;	/* short=N: N header bytes, then close (0: whole) */
 	uint8_t *payload;
 };
 
@@ -1444,11 +1456,11 @@ static void close_channel(struct session *s)
  */
 static void keep_channel(struct session *s, struct msg *m)
 {
-	if (m->request != REQ_SET_BACKEND_REQ_FD)
+	if (m->request != REQ_SET_BACKEND_REQ_FD && m->request != REQ_GPU_SET_SOCKET)
 		return;
 	if (m->nfds != 1 || m->nheld != 1) {
-		warnx_("SET_BACKEND_REQ_FD with %u fds, channel unchanged",
-		       m->nfds);
+		warnx_("%s with %u fds, channel unchanged",
+		       m->request == REQ_GPU_SET_SOCKET ? "GPU_SET_SOCKET" : "SET_BACKEND_REQ_FD", m->nfds);
 		return;
 	}
 	close_channel(s);
@@ -1523,6 +1535,15 @@ static void send_backend(struct session *s, const struct backend_spec *b)
 		log_line("backend-sent none (open failed)");
 		return;
 	}
+	if (b->short_hdr) {
+		uint32_t h[3] = { b->request, b->flags, b->size_set ? b->size_field : b->size };
+		ssize_t n = send(s->chan_fd, h, b->short_hdr, MSG_NOSIGNAL);
+
+		close_fds(fds, b->nfds);
+		log_line("backend-sent short=%zd", n);
+		close_channel(s);
+		return;
+	}
 	if (b->flood) {
 		uint32_t n = 0;
 
@@ -1533,7 +1554,7 @@ static void send_backend(struct session *s, const struct backend_spec *b)
 		log_line("backend-flood sent=%u", n);
 		return;
 	}
-	if (send_msg(s->chan_fd, b->request, b->flags, b->size, b->payload,
+	if (send_msg(s->chan_fd, b->request, b->flags, b->size_set ? b->size_field : b->size, b->payload,
 		     b->size, fds, (int)b->nfds) < 0) {
 		close_fds(fds, b->nfds);
 		log_line("backend-sent none (send failed)");
@@ -1919,7 +1940,7 @@ static int parse_payload(const char *s, struct backend_spec *b)
 	return 0;
 }
 
-/* Parse the SPEC of `backend=SPEC': ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N] */
+/* Parse the SPEC of `backend=SPEC': ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N][,size=N][,short=N] */
 static int parse_backend(const char *spec, struct action *a)
 {
 	struct backend_spec *b = calloc(1, sizeof(*b));
@@ -1947,6 +1968,14 @@ static int parse_backend(const char *spec, struct action *a)
 				goto out;
 		} else if (strcmp(tok, "wait") == 0) {
 			b->wait = true;
+		} else if (strncmp(tok, "size=", 5) == 0) {
+			if (parse_u32(tok + 5, tok + strlen(tok), &b->size_field) < 0)
+				goto out;
+			b->size_set = true;
+		} else if (strncmp(tok, "short=", 6) == 0) {
+			if (parse_u32(tok + 6, tok + strlen(tok), &b->short_hdr) < 0 ||
+			    b->short_hdr == 0 || b->short_hdr >= HDR_SIZE)
+				goto out;
 		} else if (strncmp(tok, "flood=", 6) == 0) {
 			if (parse_u32(tok + 6, tok + strlen(tok), &b->flood) < 0 ||
 			    b->flood == 0 || b->flood > 100000)
@@ -2008,7 +2037,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
 	      "short-inflight|shrink-inflight|"
 	      "delay=MS|drip=MS|exit|crash|nack|\n"
-	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N]\n",
+	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N][,size=N][,short=N]\n",
 	      stderr);
 	exit(2);
 }

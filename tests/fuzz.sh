@@ -7,7 +7,7 @@
 # and a target or corpus that is missing, is a 'not ok'.
 . "${top_srcdir:-.}/tests/lib.sh"
 
-TARGETS="fuzz-wire fuzz-codec fuzz-devcfg fuzz-vring fuzz-inflight fuzz-fuse fuzz-cmdline"
+TARGETS="fuzz-wire fuzz-codec fuzz-devcfg fuzz-vring fuzz-inflight fuzz-fuse fuzz-gpu fuzz-cmdline"
 FUZZ_RUN=${FUZZ_RUN:-driver}
 
 for t in $TARGETS; do

@@ -191,6 +191,25 @@ start_virtiofsd() {
 		bail "virtiofsd did not start: $(tail -5 "$TMP/virtiofsd.log")"
 }
 
+# start_vhost_user_gpu SOCKET: QEMU's vhost-user-gpu (qemu-system-gui). It
+# serves one front-end connection, then exits: start one per connection. It
+# prints nothing when it listens: what is waited for is its socket in
+# /proc/net/unix with the listening flag (__SO_ACCEPTCON, 00010000).
+start_vhost_user_gpu() {
+	local sock=$1 bin=/usr/lib/qemu/vhost-user-gpu
+	[ -x "$bin" ] || bail "vhost-user-gpu not installed (apt-get install qemu-system-gui)"
+	rm -f "$sock"
+	stdbuf -oL -eL "$bin" -s "$sock" </dev/null >"$TMP/vugpu.log" 2>&1 &
+	VUGPU_PID=$!
+	PIDS+=("$VUGPU_PID")
+	for _ in $(seq 600); do
+		grep -q " 00010000 0001 01 [0-9]* $sock\$" /proc/net/unix && return 0
+		kill -0 "$VUGPU_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	bail "vhost-user-gpu did not start: $(tail -5 "$TMP/vugpu.log")"
+}
+
 # gone PID SECONDS: 0 once PID has exited, 1 if it still runs after SECONDS
 gone() {
 	for _ in $(seq $(($2 * 20))); do

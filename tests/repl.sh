@@ -265,6 +265,17 @@ ok $? "a mistyped sub-command at the prompt: did you mean"
 $TM send-keys -t t 'quit' Enter
 wait_for "vhuctl exited"
 
+# The gpu socket is served at the prompt too: a message that comes while
+# nothing runs is shown then (the fake sends it right after GPU_SET_SOCKET).
+start_fake "$S" backend=7,payload=000000000800000008000000
+start "$S"
+$TM send-keys -t t 'gpu-set-socket' Enter
+wait_for "gpu_message={name=SCANOUT number=7"
+ok $? "a gpu socket message at the prompt is served and shown, no command needed"
+$TM send-keys -t t 'quit' Enter
+wait_for "vhuctl exited"
+stop_fake
+
 # The terminal goes away under a session (its window closed): vhuctl ends,
 # by SIGHUP, or by the end of input when SIGHUP is ignored (nohup).
 for how in "" "trap '' HUP;"; do

@@ -2,7 +2,9 @@
 #ifndef VHUCTL_TAP_H
 #define VHUCTL_TAP_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -36,6 +38,20 @@ static int tap_ok(int cond, const char *fmt, ...)
 	if (!tap_ok(c_, __VA_ARGS__)) \
 		printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
 } while (0)
+
+/* A heap copy of exactly LEN bytes, so that the sanitizer catches any read
+ * past what was handed over. */
+__attribute__((unused))
+static uint8_t *tap_exact(const uint8_t *src, uint32_t len)
+{
+	uint8_t *c = malloc(len ? len : 1);
+
+	if (!c)
+		abort();
+	if (len)
+		memcpy(c, src, len);
+	return c;
+}
 
 __attribute__((unused))
 static int tap_done(void)

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cmd/backend.h"
+#include "cmd/gpu.h"
 #include "cmd/cmd.h"
 #include "core/jb.h"
 #include "core/jw.h"
@@ -22,7 +23,7 @@ const struct cmd_def *cmd_table(unsigned *n)
 	/* Every group's table, in the order help lists them. */
 	static const struct cmd_def *(*const groups[])(unsigned *n) = {
 		cmd_conn_defs, cmd_session_defs, cmd_raw_defs, cmd_mem_defs, cmd_start_defs, cmd_vring_defs,
-		cmd_dev_defs, cmd_fs_defs, cmd_flow_defs, cmd_expect_defs, cmd_help_defs,
+		cmd_dev_defs, cmd_fs_defs, cmd_gpu_defs, cmd_flow_defs, cmd_expect_defs, cmd_help_defs,
 	};
 
 	if (!ntable) {
@@ -401,9 +402,10 @@ int cmd_run(struct cmd_ctx *ctx)
 	}
 	owner = start_deadline(ctx);
 	stalls = ctx->s->backend_stalls;
-	/* Serve the back-end channel and answer what it asked of the main socket
-	 * before the next request goes out. */
+	/* Serve the back-end channel and the gpu socket, and answer what they
+	 * asked of the main socket before the next request goes out. */
 	backend_poll(ctx->s);
+	gpu_poll(ctx->s);
 	backend_flush(ctx->s);
 	if (owner && ctx->s->deadline >= 0 && wire_now_ns() >= ctx->s->deadline) {
 		r = vhu_errf(&ctx->err, ETIMEDOUT, "the timeout passed while answering requests on the "

@@ -158,6 +158,8 @@ const struct cmd_def *cmd_start_defs(unsigned *n);
 const struct cmd_def *cmd_dev_defs(unsigned *n);
 /* virtio-fs: FUSE requests (cmd_fs.c). */
 const struct cmd_def *cmd_fs_defs(unsigned *n);
+/* virtio-gpu: the gpu socket and the control queue (cmd_gpu.c). */
+const struct cmd_def *cmd_gpu_defs(unsigned *n);
 /* expect (cmd_expect.c). */
 const struct cmd_def *cmd_expect_defs(unsigned *n);
 /* Inflight area and device-state transfer (cmd_flows.c). */

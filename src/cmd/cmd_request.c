@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/backend.h"
+#include "cmd/gpu.h"
 #include "cmd/cmd.h"
 #include "cmd/rings.h"
 #include "core/codec.h"
@@ -244,6 +245,8 @@ int request_exchange(struct cmd_ctx *ctx, struct conn_xfer *x, struct fd_plan *p
 	}
 	if (x->req.request == 21 && x->row && ctx->s->conn.sent != sent_before)
 		backend_attach(ctx->s);	/* serve the channel from now on */
+	if (x->req.request == 33 && x->row && ctx->s->conn.sent != sent_before)
+		gpu_attach(ctx->s);	/* serve the gpu socket from now on */
 	if (r == 0 && x->got_reply)
 		r = check_reply_payload(ctx, x, pv);
 	if (x->got_reply && x->reply.nfds) {

@@ -50,10 +50,22 @@ void session_drop_connection_state(struct session *s)
 		s->kept[i].name[0] = '\0';
 	}
 	wire_set_waiter(-1, NULL, NULL);	/* the back-end channel went with them */
+	wire_set_waiter_at(1, -1, NULL, NULL);	/* and the gpu socket */
+	session_gpu_drop(s);
 	s->backend_requests = 0;
 	s->iotlb_pending = 0;
 	s->config_pending = false;
 	s->fs = (struct fs_state){ 0 };	/* a FUSE session lives as long as its connection */
+}
+
+void session_gpu_drop(struct session *s)
+{
+	if (!s->gpu)
+		return;
+	for (unsigned i = 0; i < GPU_SCANOUTS; i++)
+		free(s->gpu->scanout[i].pix);
+	free(s->gpu);
+	s->gpu = NULL;
 }
 
 void session_note_sent(struct session *s, const struct vhu_msg *m)

@@ -8,6 +8,7 @@
 
 #include "core/conn.h"
 #include "core/features.h"
+#include "core/gpu.h"
 #include "core/jw.h"
 #include "core/mem.h"
 #include "core/vring.h"
@@ -117,6 +118,9 @@ struct session {
 		uint64_t flags;
 		uint64_t unique;
 	} fs;
+	/* The vhost-user-gpu socket (GPU_SET_SOCKET) as vhuctl serves it, and
+	 * the resources the gpu commands made (cmd_gpu.c); NULL until used. */
+	struct gpu_state *gpu;
 	unsigned backend_events;
 	unsigned backend_stalls;	/* answers the back-end did not take in time */
 	uint64_t backend_requests;	/* served on the channel since connecting */
@@ -159,6 +163,37 @@ struct session {
 	/* How an event that happens on its own is shown (the REPL redraws around it). */
 	void (*emit)(struct session *s, struct json_object *event);
 };
+
+/* A resource 'gpu create' made, and its backing once 'gpu attach' gave it. */
+struct gpu_resource {
+	uint32_t id, width, height, format;
+	uint64_t gpa, size;		/* size 0: no backing */
+};
+
+/* What the back-end scanned out, as the gpu socket said it (SCANOUT, UPDATE). */
+struct gpu_scanout {
+	uint32_t width, height;
+	uint32_t format;		/* of the resource 'gpu scanout' put there */
+	uint8_t *pix;			/* width * height * 4, as UPDATE sent them */
+	uint64_t updates;
+};
+
+#define GPU_RESOURCES 32u
+struct gpu_state {
+	uint64_t protocol_offer;	/* what GET_PROTOCOL_FEATURES is answered */
+	bool protocol_set;		/* SET_PROTOCOL_FEATURES came */
+	uint64_t protocol;		/* and what it set */
+	struct gpu_mode modes[GPU_SCANOUTS];	/* GET_DISPLAY_INFO's answer */
+	unsigned nmodes;
+	bool edid;			/* GET_EDID answered with an EDID (else ERR_UNSPEC) */
+	struct gpu_scanout scanout[GPU_SCANOUTS];
+	struct gpu_resource res[GPU_RESOURCES];
+	unsigned nres;
+	uint64_t requests;		/* served on the gpu socket */
+	uint64_t errors;		/* messages that did not decode */
+};
+/* Forget the gpu socket's state (the connection went). */
+void session_gpu_drop(struct session *s);
 
 void session_init(struct session *s);
 void session_free(struct session *s);

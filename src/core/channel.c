@@ -9,18 +9,6 @@
 
 /* Answer M with VAL. 0 when sent (or nothing to send), -errno otherwise;
  * -EPIPE when half of it went, which leaves the channel unframed. */
-/* "warnings": [...], as every result has them. */
-static void add_warning(struct json_object *ev, const char *msg)
-{
-	struct json_object *a;
-
-	if (!json_object_object_get_ex(ev, "warnings", &a)) {
-		a = json_object_new_array();
-		json_object_object_add(ev, "warnings", a);
-	}
-	json_object_array_add(a, json_object_new_string(msg));
-}
-
 static int answer(struct channel *ch, const struct vhu_request *row, const struct vhu_msg *m,
 		  bool decoded, uint64_t val, struct json_object *ev)
 {
@@ -82,11 +70,11 @@ int channel_serve(struct channel *ch)
 	row = proto_request(SIDE_BACKEND, m->request);
 	jb_add(ev, "request", render_msg(m, row ? row->name : NULL, row ? row->req_kind : PL_OPAQUE, ch->dev));
 	if (!row)
-		add_warning(ev, "request number not in the back-end table");
+		jb_warn(ev, "request number not in the back-end table");
 	if (m->fds_truncated)
-		add_warning(ev, "more than 32 fds attached: the kernel closed the rest");
+		jb_warn(ev, "more than 32 fds attached: the kernel closed the rest");
 	else if (row && m->nfds > (row->fds == FD_NONE ? 0u : 1u))
-		add_warning(ev, "more fds than the request takes (all closed)");
+		jb_warn(ev, "more fds than the request takes (all closed)");
 	/* Looked at (render_msg did, with fstat), then closed: none is kept. */
 	if (m->nfds)
 		jb_add(ev, "fds_closed", json_object_new_int((int)m->nfds));

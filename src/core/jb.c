@@ -103,3 +103,14 @@ void jb_clear(struct json_object *obj)
 		lh_table_delete_entry(t, t->head);
 	json_object_set_serializer(obj, NULL, NULL, NULL);	/* json-c's own again */
 }
+
+void jb_warn(struct json_object *obj, const char *msg)
+{
+	struct json_object *a;
+
+	if (!json_object_object_get_ex(obj, "warnings", &a)) {
+		a = json_object_new_array();
+		json_object_object_add(obj, "warnings", a);
+	}
+	json_object_array_add(a, json_object_new_string(msg));
+}

@@ -25,6 +25,9 @@ struct json_object *jb_names1(const char *name);
  * json_object_object_add. */
 struct json_object *jb_add(struct json_object *obj, const char *key,
 			   struct json_object *val);
+/* Add MSG to OBJ's "warnings" array (made when missing), as every result
+ * and event has them. */
+void jb_warn(struct json_object *obj, const char *msg);
 /* Remove every member of the object OBJ (and a serializer set on it), to
  * use it again: cheaper than a new object and its 16-bucket table. */
 void jb_clear(struct json_object *obj);

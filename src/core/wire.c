@@ -34,18 +34,33 @@ int64_t wire_bound(int timeout_ms, int64_t limit)
 	return own < 0 || limit < own ? limit : own;
 }
 
-/* Another fd to serve while we wait (the back-end channel): a back-end that
- * needs an answer there before it answers us must not deadlock us. */
-static int waiter_fd = -1;
-static void (*waiter_fn)(void *);
-static void *waiter_arg;
+/* Other fds to serve while we wait (the back-end channel, a gpu socket): a
+ * back-end that needs an answer there before it answers us must not
+ * deadlock us. */
+static struct waiter {
+	int fd;
+	void (*fn)(void *);
+	void *arg;
+} waiters[WIRE_WAITERS] = { { .fd = -1 }, { .fd = -1 } };
 static bool in_waiter;
+
+void wire_set_waiter_at(unsigned slot, int fd, void (*fn)(void *arg), void *arg)
+{
+	if (slot < WIRE_WAITERS)
+		waiters[slot] = (struct waiter){ .fd = fd, .fn = fn, .arg = arg };
+}
 
 void wire_set_waiter(int fd, void (*fn)(void *arg), void *arg)
 {
-	waiter_fd = fd;
-	waiter_fn = fn;
-	waiter_arg = arg;
+	wire_set_waiter_at(0, fd, fn, arg);
+}
+
+static bool any_waiter(void)
+{
+	for (unsigned i = 0; i < WIRE_WAITERS; i++)
+		if (waiters[i].fd >= 0)
+			return true;
+	return false;
 }
 
 static void (*idle_fn)(void);
@@ -65,10 +80,7 @@ static int wait_fd2(int sock, short events, int64_t deadline, bool back_after_wa
 	bool idle_called = idle_fn == NULL;
 
 	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = sock, .events = events },
-			{ .fd = waiter_fd, .events = POLLIN },
-		};
+		struct pollfd p[1 + WIRE_WAITERS] = { { .fd = sock, .events = events } };
 		bool expired = false, serve;
 		int ms = -1, r;
 
@@ -80,23 +92,33 @@ static int wait_fd2(int sock, short events, int64_t deadline, bool back_after_wa
 			expired = left <= 0;
 			ms = expired ? 0 : (int)((left + 999999) / 1000000);
 		}
-		serve = waiter_fd >= 0 && waiter_fd != sock && !in_waiter && !expired;
+		serve = !in_waiter && !expired;
+		/* A waiter that is SOCK, or none, polls nothing (fd -1). */
+		for (unsigned i = 0; i < WIRE_WAITERS; i++)
+			p[1 + i] = (struct pollfd){ .fd = serve && waiters[i].fd != sock ? waiters[i].fd : -1,
+						    .events = POLLIN };
 		/* A short first look, then the results held so far go out. */
 		if (!idle_called && (ms < 0 || ms > WIRE_IDLE_MS)) {
-			r = poll(p, serve ? 2 : 1, WIRE_IDLE_MS);
+			r = poll(p, 1 + WIRE_WAITERS, WIRE_IDLE_MS);
 			if (r == 0) {
 				idle_called = true;
 				idle_fn();
 				continue;
 			}
 		} else {
-			r = poll(p, serve ? 2 : 1, ms);
+			r = poll(p, 1 + WIRE_WAITERS, ms);
 		}
-		if (r > 0 && serve && p[1].revents) {
+		if (r > 0 && serve) {
+			bool served = false;
+
 			in_waiter = true;
-			waiter_fn(waiter_arg);
+			for (unsigned i = 0; i < WIRE_WAITERS; i++)
+				if (p[1 + i].fd >= 0 && p[1 + i].revents && waiters[i].fd == p[1 + i].fd) {
+					waiters[i].fn(waiters[i].arg);
+					served = true;
+				}
 			in_waiter = false;
-			if (back_after_waiter && !p[0].revents)
+			if (served && back_after_waiter && !p[0].revents)
 				return 1;
 		}
 		if (r > 0 && p[0].revents)
@@ -278,7 +300,7 @@ static int read_some(int sock, struct wire_rx *rx, uint32_t want, int64_t deadli
 		 * nothing else needs serving meanwhile: one syscall instead of
 		 * try-poll-read. Otherwise try first and poll only when nothing is
 		 * there. A signal (Ctrl-C) interrupts either. */
-		bool block = *may_block && (waiter_fd < 0 || in_waiter);
+		bool block = *may_block && (!any_waiter() || in_waiter);
 		ssize_t n;
 		int r;
 

@@ -61,6 +61,10 @@ void wire_set_idle(void (*fn)(void));
 /* While any wait is in progress, call FN(ARG) whenever FD is readable
  * (FD -1: none). Not re-entered from within FN. */
 void wire_set_waiter(int fd, void (*fn)(void *arg), void *arg);
+/* The same for waiter SLOT (0 is wire_set_waiter's: the back-end channel;
+ * 1 the gpu socket). Each is served when readable. */
+#define WIRE_WAITERS 2u
+void wire_set_waiter_at(unsigned slot, int fd, void (*fn)(void *arg), void *arg);
 /* Wait for FD (-1: none) to be readable, serving the waiter meanwhile:
  * 0 readable, 1 the waiter was served (look again), -ETIMEDOUT, -ECANCELED.
  * A deadline that has passed still looks at FD once (and serves nothing). */

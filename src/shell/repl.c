@@ -14,6 +14,7 @@
 #include <readline/readline.h>
 
 #include "cmd/backend.h"
+#include "cmd/gpu.h"
 #include "cmd/cmd.h"
 #include "core/jb.h"
 #include "shell/complete.h"
@@ -242,14 +243,15 @@ enum run_status repl_run(struct session *s)
 	rl_callback_handler_install(prompt(), on_line);
 	rl_callback_installed = true;
 	while (!s->quit) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = 0, .events = POLLIN },
 			{ .fd = s->conn.fd, .events = POLLIN },
 			{ .fd = backend_fd(s), .events = POLLIN },
+			{ .fd = gpu_socket_fd(s), .events = POLLIN },
 		};
 		/* A message read already (behind a reply) is not on the socket. */
 		bool buffered = conn_connected(&s->conn) && s->conn.rx.len;
-		int r = poll(p, 3, buffered ? 0 : -1);
+		int r = poll(p, 4, buffered ? 0 : -1);
 
 		if (run_signal)		/* SIGTERM or SIGHUP: the session ends */
 			break;
@@ -274,6 +276,10 @@ enum run_status repl_run(struct session *s)
 			backend_on_readable(s);
 			backend_flush(s);
 		}
+		/* The gpu socket at the prompt too: a back-end blocked writing an
+		 * UPDATE waits for nobody's next command. */
+		if (!s->quit && p[3].revents && gpu_socket_fd(s) >= 0)
+			gpu_poll(s);
 	}
 	rl_callback_handler_remove();
 	return worst;

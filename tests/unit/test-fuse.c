@@ -8,19 +8,6 @@
 #include "core/fuse.h"
 #include "../tap.h"
 
-/* A heap copy of exactly LEN bytes, so that the sanitizer catches any read
- * past what was handed over. */
-static uint8_t *exact(const uint8_t *src, uint32_t len)
-{
-	uint8_t *c = malloc(len ? len : 1);
-
-	if (!c)
-		abort();
-	if (len)
-		memcpy(c, src, len);
-	return c;
-}
-
 static void out_header(uint8_t *b, uint32_t len, int32_t error, uint64_t unique)
 {
 	fuse_put32(b, len);
@@ -32,7 +19,7 @@ static void out_header(uint8_t *b, uint32_t len, int32_t error, uint64_t unique)
 static int check(const uint8_t *buf, uint32_t buf_len, uint32_t used, uint64_t unique, struct fuse_reply *r,
 		 struct vhu_err *e)
 {
-	uint8_t *c = exact(buf, buf_len);
+	uint8_t *c = tap_exact(buf, buf_len);
 	int rc = fuse_reply_check(c, buf_len, used, unique, r, e);
 
 	free(c);
@@ -98,7 +85,7 @@ static uint32_t dirent(uint8_t *p, uint64_t ino, uint64_t off, uint32_t namelen,
  * decoded, the result of the last call. */
 static int walk(const uint8_t *b, uint32_t len, unsigned *n, struct vhu_err *e)
 {
-	uint8_t *c = exact(b, len);
+	uint8_t *c = tap_exact(b, len);
 	struct fuse_dirent_v d;
 	uint32_t pos = 0;
 	int r;
@@ -147,10 +134,10 @@ static void test_bodies(void)
 	struct json_object *o;
 	uint8_t *c;
 
-	c = exact(b, FUSE_ENTRY_OUT_LEN - 1);
+	c = tap_exact(b, FUSE_ENTRY_OUT_LEN - 1);
 	tap_is_int(fuse_parse_entry(c, FUSE_ENTRY_OUT_LEN - 1, &en, &e), -EBADMSG, "a short fuse_entry_out: EBADMSG");
 	free(c);
-	c = exact(b, 23);
+	c = tap_exact(b, 23);
 	tap_is_int(fuse_parse_init(c, 23, &in, &e), -EBADMSG, "fuse_init_out shorter than 24 bytes: EBADMSG");
 	free(c);
 	/* 7.22's 24 bytes: no time_gran, max_pages, flags2 */
@@ -158,7 +145,7 @@ static void test_bodies(void)
 	fuse_put32(b + 4, 22);
 	fuse_put32(b + 12, 1u << 30);	/* FUSE_INIT_EXT, yet no flags2 sent */
 	fuse_put32(b + 20, 4096);
-	c = exact(b, 24);
+	c = tap_exact(b, 24);
 	tap_is_int(fuse_parse_init(c, 24, &in, &e), 0, "a 24-byte fuse_init_out decodes");
 	free(c);
 	tap_is_int(in.max_write, 4096, "max_write");
@@ -166,11 +153,11 @@ static void test_bodies(void)
 	o = fuse_init_json(&in);
 	tap_ok(!json_object_object_get_ex(o, "max_pages", NULL), "what was not sent is not shown");
 	json_object_put(o);
-	c = exact(b, FUSE_ENTRY_OUT_LEN + 3);
+	c = tap_exact(b, FUSE_ENTRY_OUT_LEN + 3);
 	tap_is_int(fuse_body_json(FUSE_R_CREATE, c, FUSE_ENTRY_OUT_LEN + 3, &o, &e), -EBADMSG,
 		   "CREATE's reply with a short fuse_open_out: EBADMSG");
 	free(c);
-	c = exact(b, 7);
+	c = tap_exact(b, 7);
 	tap_is_int(fuse_body_json(FUSE_R_WRITE, c, 7, &o, &e), -EBADMSG, "a short fuse_write_out: EBADMSG");
 	free(c);
 }

@@ -223,6 +223,24 @@ C["blk id"] = body(dict(blk, device_id=STR), ["used_len", "buffers", "status", "
 C["net send"] = body({"vring": count, "head": count, "id": count, "hdr_len": count, "frame_len": count, "other_used": arr(R("used_entry"))},
                      ["vring", "hdr_len", "frame_len"])
 C["net recv"] = body({"frames": arr(R("frame")), "other_used": arr(R("used_entry")), "since_send_us": US}, ["frames"])
+NUM = {"type": "number", "minimum": 0}
+PCTS = ["min", "mean", "p50", "p90", "p99", "p99_9", "max"]
+D["latency"] = obj({k: US for k in PCTS}, PCTS, desc="Latency percentiles from a log-bucketed histogram (within 1.6 % above the value recorded).")
+D["bench_start"] = obj({"features": R("mask"), "protocol_features": R("mask"), "queues": count, "queues_reported": count,
+                        "layout": {"enum": ["split", "packed"]}}, ["features", "queues", "layout"],
+                       desc="What a bench did to bring the device up ('start', without its steps).")
+bench = {"start": R("bench_start"), "start_steps": steps, "config_steps": steps, "elapsed_s": NUM, "latency_us": R("latency"),
+         "kicks": count, "calls": count, "cpu": count, "max_rss_kb": count, "interrupted": BOOL, "poll": BOOL}
+C["bench blk"] = body(dict(bench, rw={"enum": ["read", "write", "randread", "randwrite", "rw", "randrw"]}, bs=count, iodepth=count,
+                           queues=count, size=count, verify=BOOL, ios=count, reads=count, writes=count, verified=count,
+                           verify_reads=count, bytes=count, iops=count, mb_s=NUM, in_flight=count),
+                      ["rw", "bs", "iodepth", "queues", "size", "ios", "reads", "writes", "bytes", "elapsed_s", "iops", "mb_s",
+                       "latency_us", "kicks", "calls"])
+C["bench net"] = body(dict(bench, size=count, burst=count, sent=count, tx_done=count, tx_pps=count, tx_mb_s=NUM, received=count,
+                           lost=count, rx_pps=count, foreign=count),
+                      ["size", "burst", "sent", "tx_done", "elapsed_s", "tx_pps", "kicks", "calls"])
+C["bench request"] = body(dict(bench, request={"type": "string", "pattern": "^[A-Z0-9_]+$"}, count=count, per_second=count),
+                          ["request", "count", "elapsed_s", "per_second", "latency_us"])
 fsb = {"requests": arr(R("fuse_request")), "path": STR, "nodeid": count, "fh": count, "open_flags": R("mask"),
        "other_used": arr(R("used_entry"))}
 C["fs init"] = body(dict(fsb, init_in=obj({"major": count, "minor": count, "max_readahead": count, "flags": R("mask")},

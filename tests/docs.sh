@@ -360,6 +360,10 @@ expect "'vhuctl mo' offers monitor" monitor vhuctl mo
 expect "'vhuctl monitor --ou' offers --output=" --output= vhuctl monitor --ou
 expect "'vhuctl monitor -o ' offers text" text vhuctl monitor -o ""
 expect "'vhuctl monitor ' offers listen:" listen: vhuctl monitor ""
+expect "'vhuctl be' offers bench" bench vhuctl be
+expect "'vhuctl bench ' offers blk" blk vhuctl bench ""
+expect "'vhuctl bench blk S rw=randr' offers randread" randread vhuctl bench blk /tmp/x.sock rw = randr
+expect "'vhuctl bench blk S io' offers iodepth=" iodepth= vhuctl bench blk /tmp/x.sock io
 
 # Sockets for SOCKET: only with a way to make one.
 if command -v python3 >/dev/null 2>&1 &&

@@ -57,7 +57,7 @@ is "$(printf '%s\n' "$OUT" | head -n 1)" "usage: get-features [header-flags=N] [
 like "$OUT" "Sends VHOST_USER_GET_FEATURES (front-end request 1): no payload, always answered." "format=text: the request in words"
 run_vhuctl -c 'help format=text'
 is "$(printf '%s\n' "$OUT" | tail -n 1)" \
-	"'help COMMAND' shows a command's arguments; 'help GROUP' lists a group's commands (GROUP: mem, vring, blk, net, fs, gpu, log, inflight, device-state)." \
+	"'help COMMAND' shows a command's arguments; 'help GROUP' lists a group's commands (GROUP: mem, vring, blk, net, bench, fs, gpu, log, inflight, device-state)." \
 	"format=text: the list ends naming the groups"
 run_vhuctl --json=pretty -c 'help get-features format=json'
 is "$(printf '%s\n' "$OUT" | jq -r .topic)" get-features "format=json: JSON"
@@ -67,7 +67,7 @@ like "$ERR" "bad value 'yaml' for 'format' (one of: auto, text, json" "format= t
 # Groups: the first word of two-word commands, alone, after help, or with
 # --help, lists that group's commands from the table.
 groups=$(cut -f1 "$TMP/list" | sed -n 's/ .*//p' | uniq)
-is "$(printf '%s\n' $groups | tr '\n' ' ')" "mem vring blk net fs gpu log inflight device-state " "the groups of two-word commands"
+is "$(printf '%s\n' $groups | tr '\n' ' ')" "mem vring blk net bench fs gpu log inflight device-state " "the groups of two-word commands"
 bad=
 for g in $groups; do
 	want=$(awk -F'\t' -v g="$g" 'index($1, g " ") == 1 { print $1 "\t" $2 }' "$TMP/list")

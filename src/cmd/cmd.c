@@ -23,7 +23,7 @@ const struct cmd_def *cmd_table(unsigned *n)
 	/* Every group's table, in the order help lists them. */
 	static const struct cmd_def *(*const groups[])(unsigned *n) = {
 		cmd_conn_defs, cmd_session_defs, cmd_raw_defs, cmd_mem_defs, cmd_start_defs, cmd_vring_defs,
-		cmd_dev_defs, cmd_fs_defs, cmd_gpu_defs, cmd_flow_defs, cmd_expect_defs, cmd_help_defs,
+		cmd_dev_defs, cmd_bench_defs, cmd_fs_defs, cmd_gpu_defs, cmd_flow_defs, cmd_expect_defs, cmd_help_defs,
 	};
 
 	if (!ntable) {

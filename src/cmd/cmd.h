@@ -156,6 +156,8 @@ const struct cmd_def *cmd_mem_defs(unsigned *n);
 const struct cmd_def *cmd_start_defs(unsigned *n);
 /* blk and net on top of the rings (cmd_dev.c). */
 const struct cmd_def *cmd_dev_defs(unsigned *n);
+/* bench blk, net and request (cmd_bench.c, bench_blk.c, bench_net.c). */
+const struct cmd_def *cmd_bench_defs(unsigned *n);
 /* virtio-fs: FUSE requests (cmd_fs.c). */
 const struct cmd_def *cmd_fs_defs(unsigned *n);
 /* virtio-gpu: the gpu socket and the control queue (cmd_gpu.c). */

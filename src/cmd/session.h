@@ -162,6 +162,9 @@ struct session {
 	char gone_why[900];		/* why the connection went, once it did */
 	/* How an event that happens on its own is shown (the REPL redraws around it). */
 	void (*emit)(struct session *s, struct json_object *event);
+	/* A long command's progress line, once a second (bench); NULL when
+	 * nobody watches (no terminal). LINE NULL: the command is done. */
+	void (*progress)(struct session *s, const char *line);
 };
 
 /* A resource 'gpu create' made, and its backing once 'gpu attach' gave it. */

@@ -57,7 +57,7 @@ void vhu_err_clear(struct vhu_err *e)
 }
 
 static const struct { int code; const char *name; } errno_names[] = {
-	{ EPROTO, "EPROTO" }, { EBADMSG, "EBADMSG" },
+	{ EPROTO, "EPROTO" }, { EBADMSG, "EBADMSG" }, { EILSEQ, "EILSEQ" },
 	{ ETIMEDOUT, "ETIMEDOUT" }, { ECONNRESET, "ECONNRESET" },
 	{ EFAULT, "EFAULT" }, { ELOOP, "ELOOP" }, { EINVAL, "EINVAL" },
 	{ ENOTCONN, "ENOTCONN" }, { EMSGSIZE, "EMSGSIZE" },

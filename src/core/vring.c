@@ -196,7 +196,7 @@ int vring_init(struct vring *vr, struct mem *m, unsigned index, uint16_t size,
 
 static void free_chain(struct vring *vr, struct mem *m, struct vring_chain *c)
 {
-	for (uint16_t i = 0; i < c->nseg; i++)
+	for (uint16_t i = 0; i < c->nseg && !c->fixed; i++)
 		mem_release(m, c->seg[i].gpa, c->seg[i].len ? c->seg[i].len : 1);
 	if (c->indirect)
 		mem_release(m, c->indirect_gpa, 16 * (uint64_t)c->nseg);
@@ -363,14 +363,10 @@ static int post_packed(struct vring *vr, struct mem *m, struct vring_chain *c,
 	return 0;
 }
 
-int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
-	       const uint8_t *const *data, unsigned n, bool indirect,
-	       uint16_t *head, struct vhu_err *e)
+/* Room for a chain of NDESC descriptors (and a buffer id)? */
+static int check_room(const struct vring *vr, unsigned n, unsigned ndesc, struct vhu_err *e)
 {
-	unsigned ndesc = indirect ? 1 : n, used_slots = 0;
-	struct vring_chain tmp = { 0 };
-	uint16_t id;
-	int r;
+	unsigned used_slots = 0;
 
 	if (!vr->active)
 		return vhu_errf(e, EINVAL, "ring %u is not set up", vr->index);
@@ -381,6 +377,37 @@ int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
 			used_slots += vr->chains[i].busy ? vr->chains[i].ndesc : 0;
 	if ((vr->packed ? vr->size - used_slots : vr->nfree) < ndesc || vr->nfree == 0)
 		return vhu_errf(e, ENOSPC, "ring %u is full (%u chains in flight)", vr->index, vring_in_flight(vr));
+	return 0;
+}
+
+/* Place chain TMP (its buffers ready) in the ring and make it available. */
+static void place(struct vring *vr, struct mem *m, struct vring_chain *tmp, unsigned n, bool indirect,
+		  uint16_t *head)
+{
+	uint16_t id;
+
+	if (vr->packed) {
+		id = vr->free[--vr->nfree];
+		post_packed(vr, m, tmp, n, indirect, id);
+		*head = id;
+	} else {
+		post_split(vr, m, tmp, n, indirect, head);
+		id = *head;
+	}
+	tmp->busy = true;
+	vr->chains[id] = *tmp;
+	vr->posted++;
+}
+
+int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
+	       const uint8_t *const *data, unsigned n, bool indirect,
+	       uint16_t *head, struct vhu_err *e)
+{
+	struct vring_chain tmp = { 0 };
+	int r;
+
+	if ((r = check_room(vr, n, indirect ? 1 : n, e)) < 0)
+		return r;
 	r = alloc_bufs(m, &tmp, segs, data, n, e);
 	if (r == 0 && indirect) {
 		if (mem_alloc(m, 16 * (uint64_t)n, 16, &tmp.indirect_gpa) < 0)
@@ -392,18 +419,46 @@ int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
 		free_chain(vr, m, &tmp);
 		return r;
 	}
-	if (vr->packed) {
-		id = vr->free[--vr->nfree];
-		post_packed(vr, m, &tmp, n, indirect, id);
-		*head = id;
-	} else {
-		post_split(vr, m, &tmp, n, indirect, head);
-		id = *head;
-	}
-	tmp.busy = true;
-	vr->chains[id] = tmp;
-	vr->posted++;
+	place(vr, m, &tmp, n, indirect, head);
 	return 0;
+}
+
+int vring_post_bufs(struct vring *vr, struct mem *m, const struct vring_seg *segs, unsigned n,
+		    uint16_t *head, struct vhu_err *e)
+{
+	struct vring_chain tmp = { .fixed = true };
+	int r;
+
+	if ((r = check_room(vr, n, n, e)) < 0)
+		return r;
+	if (!(tmp.seg = malloc(n * sizeof(*tmp.seg))))
+		return vhu_errf(e, ENOMEM, "out of memory");
+	memcpy(tmp.seg, segs, n * sizeof(*tmp.seg));
+	tmp.nseg = (uint16_t)n;
+	place(vr, m, &tmp, n, false, head);
+	return 0;
+}
+
+void vring_give_bufs(struct vring *vr, uint16_t id)
+{
+	if (id < vr->size && vr->chains[id].busy)
+		vr->chains[id].fixed = false;
+}
+
+void vring_set_interrupts(struct vring *vr, struct mem *m, bool on)
+{
+	if (!vr->active)
+		return;
+	if (vr->packed) {
+		wr16(m, vr->avail + 2, on ? 0 : 1);	/* driver event flags: enable / disable */
+	} else if (vr->event_idx) {
+		vr->quiet = !on;
+		if (on)
+			wr16(m, vr->avail + 4 + 2 * (uint64_t)vr->size, vr->last_used);
+	} else {
+		wr16(m, vr->avail, on ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 static int get_used_split(struct vring *vr, struct mem *m, struct vring_used *u, struct vhu_err *e)
@@ -424,7 +479,7 @@ static int get_used_split(struct vring *vr, struct mem *m, struct vring_used *u,
 	vring_rd32(m, vr->used + 4 + 8 * (uint64_t)slot, &id);
 	vring_rd32(m, vr->used + 8 + 8 * (uint64_t)slot, &len);
 	vr->last_used++;
-	if (vr->event_idx)	/* used_event: tell me about every entry */
+	if (vr->event_idx && !vr->quiet)	/* used_event: tell me about every entry */
 		wr16(m, vr->avail + 4 + 2 * (uint64_t)vr->size, vr->last_used);
 	if (id >= vr->size || !vr->chains[id].busy)
 		return vhu_errf(e, EPROTO, "ring %u: used entry %u names descriptor %u, which is not in flight",
@@ -479,6 +534,19 @@ int vring_get_used(struct vring *vr, struct mem *m, struct vring_used *u, struct
 	if (!vr->active)
 		return vhu_errf(e, EINVAL, "ring %u is not set up", vr->index);
 	return vr->packed ? get_used_packed(vr, m, u, e) : get_used_split(vr, m, u, e);
+}
+
+bool vring_has_used(const struct vring *vr, const struct mem *m)
+{
+	uint16_t v;
+
+	if (!vr->active)
+		return false;
+	if (!vr->packed)
+		return vring_rd16(m, vr->used + 2, &v) && v != vr->last_used;
+	if (!vring_rd16(m, vr->desc + 16 * (uint64_t)vr->last_used_pk + 14, &v))
+		return false;
+	return !!(v & VRING_PACKED_F_AVAIL) == !!(v & VRING_PACKED_F_USED) && !!(v & VRING_PACKED_F_USED) == vr->used_wrap;
 }
 
 void vring_set_tag(struct vring *vr, uint16_t id, uint32_t tag)

@@ -39,6 +39,7 @@ struct vring_chain {
 	uint16_t used_floor;	/* split: used.idx when it was made available; an
 				 * entry before that cannot be its completion */
 	uint32_t tag;		/* the poster's mark (vring_set_tag), 0 by default */
+	bool fixed;		/* the buffers are the poster's (vring_post_bufs) */
 };
 
 struct vring {
@@ -64,6 +65,7 @@ struct vring {
 	struct mem_extent held[12];
 	unsigned nheld;
 	unsigned shape;			/* the caller's mark of what it was built from */
+	bool quiet;			/* EVENT_IDX: used_event is left behind (no calls) */
 };
 
 struct vring_used {
@@ -95,6 +97,20 @@ uint32_t vring_base(const struct vring *vr);
 int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
 	       const uint8_t *const *data, unsigned n, bool indirect,
 	       uint16_t *head, struct vhu_err *e);
+/* vring_post for buffers the caller placed in guest memory and filled:
+ * SEGS' gpa are used as they are, nothing is allocated or copied, and
+ * vring_release leaves the buffers to the caller (a benchmark posts the
+ * same ones again and again). */
+int vring_post_bufs(struct vring *vr, struct mem *m, const struct vring_seg *segs, unsigned n,
+		    uint16_t *head, struct vhu_err *e);
+/* The buffers of chain ID (posted with vring_post_bufs) become the
+ * ring's: vring_release frees them, as it frees vring_post's. For a poster
+ * that ends while the device still holds its chains. */
+void vring_give_bufs(struct vring *vr, uint16_t id);
+/* Ask the device for used-buffer notifications (ON) or not: the avail
+ * ring's NO_INTERRUPT flag, used_event with EVENT_IDX (left behind while
+ * off), the driver event area's flags on a packed ring. */
+void vring_set_interrupts(struct vring *vr, struct mem *m, bool on);
 /* Mark the chain in flight as ID (head or buffer id) with TAG: whoever
  * collects used entries can tell its own chains from the others'. */
 void vring_set_tag(struct vring *vr, uint16_t id, uint32_t tag);
@@ -103,6 +119,9 @@ void vring_set_tag(struct vring *vr, uint16_t id, uint32_t tag);
  * its chain was made available: a repeated id; an index jump). Entries come
  * in the device's order, which need not be the order of posting. */
 int vring_get_used(struct vring *vr, struct mem *m, struct vring_used *u, struct vhu_err *e);
+/* Has the device used something that vring_get_used would return? A look
+ * at the index or flags, nothing consumed. */
+bool vring_has_used(const struct vring *vr, const struct mem *m);
 /* Give back the buffers and descriptors of a used chain. */
 void vring_release(struct vring *vr, struct mem *m, uint16_t id);
 /* Should the driver notify the device now (EVENT_IDX / NO_NOTIFY honoured)? */

@@ -918,6 +918,47 @@ static void text_expect(struct tx *t, struct json_object *o)
 	fputc('\n', t->f);
 }
 
+/* bench: the figures in a line, the latency percentiles as a table, then
+ * the rest member by member. */
+static void text_bench(struct tx *t, struct json_object *o)
+{
+	static const char *const pct[] = { "min", "mean", "p50", "p90", "p99", "p99_9", "max" };
+	static const char *const blk[] = { "rw", "bs", "iodepth", "queues", "ios", "iops", "mb_s", "elapsed_s" };
+	static const char *const net[] = { "size", "burst", "sent", "tx_pps", "received", "rx_pps", "lost", "elapsed_s" };
+	static const char *const req[] = { "request", "count", "per_second", "elapsed_s" };
+	struct json_object *lat = member(o, "latency_us");
+	const char *c = str(o, "command");
+	const char *const *keys = blk;
+	size_t nk = sizeof(blk) / sizeof(blk[0]);
+
+	if (strcmp(c, "bench net") == 0)
+		keys = net, nk = sizeof(net) / sizeof(net[0]);
+	else if (strcmp(c, "bench request") == 0)
+		keys = req, nk = sizeof(req) / sizeof(req[0]);
+	if (!member(o, "elapsed_s")) {
+		show_members(t, 0, o);
+		return;
+	}
+	name(t, c);
+	for (size_t i = 0; i < nk; i++)
+		if (member(o, keys[i])) {
+			fprintf(t->f, " %s=%s", keys[i], json_object_get_string(member(o, keys[i])));
+			mark(t, keys[i]);
+		}
+	fputc('\n', t->f);
+	if (lat) {
+		fputs("  latency_us", t->f);
+		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
+			fprintf(t->f, " %9s", pct[i]);
+		fputs("\n            ", t->f);
+		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
+			fprintf(t->f, " %9.1f", json_object_get_double(member(lat, pct[i])));
+		fputc('\n', t->f);
+		mark(t, "latency_us");
+	}
+	show_members(t, 2, o);
+}
+
 /* The renderers, by command; then by the kind of object. */
 static const struct renderer {
 	const char *command;
@@ -932,6 +973,9 @@ static const struct renderer {
 	{ "version", NULL, text_version },
 	{ "status", NULL, text_members },
 	{ "expect", NULL, text_expect },
+	{ "bench blk", NULL, text_bench },
+	{ "bench net", NULL, text_bench },
+	{ "bench request", NULL, text_bench },
 	{ NULL, is_request_result, text_request },	/* every request command, and raw */
 };
 

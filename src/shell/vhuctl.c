@@ -1,5 +1,7 @@
 /* vhuctl.c - command-line entry: options, then one-shot, script or interactive runs. */
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include "cmd/opt.h"
 #include "core/jb.h"
 #include "core/proto.h"
+#include "core/vring.h"
 #include "shell/complete.h"
 #include "shell/out.h"
 #include "shell/repl.h"
@@ -63,7 +66,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vhuctl [OPTIONS] [SOCKET]\n"
 		"       vhuctl check [CHECK-OPTIONS] SOCKET    (vhuctl check --help)\n"
-		"       vhuctl monitor [MONITOR-OPTIONS] FRONT BACK    (vhuctl monitor --help)\n\n"
+		"       vhuctl monitor [MONITOR-OPTIONS] FRONT BACK    (vhuctl monitor --help)\n"
+		"       vhuctl bench blk|net|request [OPTIONS] SOCKET [ARGS]    (vhuctl bench --help)\n\n"
 		"A vhost-user front-end for debugging back-ends: connect to SOCKET, send any\n"
 		"request, and see what was sent and what came back: as text on a terminal,\n"
 		"as JSON otherwise (--output).\n\n"
@@ -457,12 +461,141 @@ static int run_monitor(int argc, char **argv)
 	return st;
 }
 
+/* The progress line of a long command (bench), on a terminal. */
+static void progress_stderr(struct session *s, const char *line)
+{
+	(void)s;
+	if (line)
+		fprintf(stderr, "\r%s\033[K", line);
+	else
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+static int vhuctl_main(int argc, char **argv);
+
+/* An argument of bench as one token of a command line: quoted when it
+ * holds what the tokenizer would split or read. */
+static void bench_word(char *buf, size_t len, size_t *n, const char *w)
+{
+	bool plain = *w != 0;
+
+	for (const char *p = w; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("=-_.,:/+@", *p)))
+			plain = false;
+	if (*n + 1 < len)
+		buf[(*n)++] = ' ';
+	if (!plain && *n + 1 < len)
+		buf[(*n)++] = '"';
+	for (const char *p = w; *p && *n + 3 < len; p++) {
+		if (!plain && (*p == '"' || *p == '\\'))
+			buf[(*n)++] = '\\';
+		buf[(*n)++] = *p;
+	}
+	if (!plain && *n + 1 < len)
+		buf[(*n)++] = '"';
+	buf[*n < len ? *n : len - 1] = 0;
+}
+
+static void bench_usage(FILE *f)
+{
+	fprintf(f, "Usage: vhuctl bench blk [OPTIONS] SOCKET [rw=..] [bs=..] [iodepth=..] [queues=..] [time=..|count=..]\n"
+		"                        [size=..] [rwmixread=..] [seed=..] [verify] [poll] [packed]\n"
+		"       vhuctl bench net [OPTIONS] SOCKET [size=..] [burst=..] [time=..|count=..] [rx=on|off] [poll] [packed]\n"
+		"       vhuctl bench request [OPTIONS] SOCKET 'REQUEST [ARGS]' [time=..|count=..]\n\n"
+		"Connects, then runs 'bench blk', 'bench net' or 'bench request' (which bring the\n"
+		"device up as 'start' does, with the memory and ring size the queue depth needs) and\n"
+		"prints its result: one JSON object, or a table with --output=text. OPTIONS are vhuctl's own\n"
+		"(--output, -t, -q, ...). A progress line goes to stderr on a terminal, once a\n"
+		"second. 'vhuctl -c \"help bench blk\"' explains the arguments.\n");
+}
+
+/* Does option A take the next word as its value (-t MS, --output MODE)? */
+static bool opt_takes_word(const char *a)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].has_arg == required_argument &&
+		    (a[1] != '-' ? opts[i].id == a[1] && !a[2] : strcmp(a + 2, opts[i].name) == 0))
+			return true;
+	return false;
+}
+
+/* vhuctl [OPTIONS] bench KIND [OPTIONS] SOCKET [ARGS]: vhuctl [OPTIONS]
+ * SOCKET -c 'bench KIND ARGS', the device named after KIND. ARGV[AT] is
+ * "bench"; the words before it are options. */
+static int run_bench(int argc, char **argv, int at)
+{
+	const char *kind = at + 1 < argc ? argv[at + 1] : "", *sock = NULL, *dev = NULL;
+	char script[4096], *nargv[64];
+	size_t n = 0;
+	int nargc = 0;
+
+	if (strcmp(kind, "--help") == 0 || strcmp(kind, "-h") == 0) {
+		bench_usage(stdout);
+		return 0;
+	}
+	if (strcmp(kind, "blk") == 0 || strcmp(kind, "net") == 0)
+		dev = kind;
+	else if (strcmp(kind, "request") != 0) {
+		bench_usage(stderr);
+		return usage_error("bench: blk, net or request, not '%s'", kind);
+	}
+	nargv[nargc++] = argv[0];
+	if (dev) {
+		nargv[nargc++] = (char *)"--device";
+		nargv[nargc++] = (char *)dev;
+	}
+	n = (size_t)snprintf(script, sizeof(script), "bench %s", kind);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (i == at || i == at + 1)
+			continue;
+		if (a[0] == '-' && a[1]) {	/* no argument of bench starts so */
+			if (nargc + 5 >= (int)(sizeof(nargv) / sizeof(nargv[0])))
+				return usage_error("bench: too many options");
+			nargv[nargc++] = argv[i];
+			if (opt_takes_word(a)) {
+				if (i + 1 >= argc)
+					return usage_error("option '%s' requires an argument", a);
+				nargv[nargc++] = argv[++i];
+			}
+		} else if (i < at) {
+			return usage_error("bench: '%s' before 'bench' is not an option", a);
+		} else if (!sock) {
+			sock = a;
+		} else {
+			bench_word(script, sizeof(script), &n, a);
+		}
+	}
+	if (!sock)
+		return usage_error("bench %s: no SOCKET", kind);
+	if (n + 1 >= sizeof(script))
+		return usage_error("bench: the arguments are too long");
+	nargv[nargc++] = (char *)sock;
+	nargv[nargc++] = (char *)"-c";
+	nargv[nargc++] = script;
+	nargv[nargc] = NULL;
+	return vhuctl_main(nargc, nargv);
+}
+
+/* Where "bench" is, after options only (their values too): 0 for none. */
+static int bench_at(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "bench") == 0)
+			return i;
+		if (argv[i][0] != '-' || !argv[i][1] || strcmp(argv[i], "--") == 0)
+			return 0;
+		if (opt_takes_word(argv[i]))
+			i++;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct session s;
-	struct options o = { .color = -1, .output = -1 };
-	enum run_status st = RUN_OK, worst = RUN_OK;
-	bool keep = false;
+	int at;
 
 	signal(SIGPIPE, SIG_IGN);
 	out_init();
@@ -471,6 +604,18 @@ int main(int argc, char **argv)
 		return run_check(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "monitor") == 0)
 		return run_monitor(argc - 1, argv + 1);
+	if ((at = bench_at(argc, argv)) > 0)
+		return run_bench(argc, argv, at);
+	return vhuctl_main(argc, argv);
+}
+
+static int vhuctl_main(int argc, char **argv)
+{
+	struct session s;
+	struct options o = { .color = -1, .output = -1 };
+	enum run_status st = RUN_OK, worst = RUN_OK;
+	bool keep = false;
+
 	session_init(&s);
 	s.emit = out_event;
 	s.runner = &run_runner;
@@ -498,6 +643,8 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		return usage_error("one SOCKET at most (got '%s' too)", argv[optind + 1]);
 	keep = s.keep_going;
+	if (isatty(2) && !s.quiet)
+		s.progress = progress_stderr;
 	if (o.check)
 		return check_only(&s, &o);
 	if (optind < argc || o.listen) {

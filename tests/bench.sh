@@ -142,13 +142,18 @@ is "$(printf '%s' "$nb" | monotone)" true "round-trip percentiles monotone"
 run_vhuctl --device net "$N" -c 'bench net count=3000 size=1514 burst=8'
 ran_ok "bench net with full-size frames"
 nb2=$(jcmd "bench net")
+run_vhuctl --device net "$N" -c 'bench net count=1000 rx=off'
+ran_ok "bench net rx=off (a back-end that only receives)"
+nb3=$(jcmd "bench net")
+is "$(printf '%s' "$nb3" | jq -c '[.sent, .tx_done, has("received"), has("latency_us")]')" '[1000,1000,false,false]' \
+	"rx=off: 1000 frames sent and given back, no receive side"
 kill -INT "$TESTPMD_PID"
 wait_line "$TMP/testpmd.log" "Accumulated forward statistics" 30 || bail "testpmd printed no statistics"
 wait_line "$TMP/testpmd.log" "TX-packets:" 30 || bail "testpmd printed no TX count"
 stats=$(sed -n '/Accumulated forward statistics/,/+++++$/p' "$TMP/testpmd.log")
 rxp=$(printf '%s\n' "$stats" | sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' | head -1)
 txp=$(printf '%s\n' "$stats" | sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' | head -1)
-sent=$(( $(printf '%s' "$nb" | jq .sent) + $(printf '%s' "$nb2" | jq .sent) ))
+sent=$(( $(printf '%s' "$nb" | jq .sent) + $(printf '%s' "$nb2" | jq .sent) + 1000 ))
 recv=$(( $(printf '%s' "$nb" | jq .received) + $(printf '%s' "$nb2" | jq .received) ))
 is "$rxp" "$sent" "testpmd received exactly the frames bench net sent ($sent)"
 is "$txp" "$recv" "and bench net received exactly the frames testpmd sent back ($recv)"

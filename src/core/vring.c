@@ -200,8 +200,10 @@ static void free_chain(struct vring *vr, struct mem *m, struct vring_chain *c)
 		mem_release(m, c->seg[i].gpa, c->seg[i].len ? c->seg[i].len : 1);
 	if (c->indirect)
 		mem_release(m, c->indirect_gpa, 16 * (uint64_t)c->nseg);
-	free(c->seg);
-	free(c->didx);
+	if (c->seg != c->seg_in)
+		free(c->seg);
+	if (c->didx != c->didx_in)
+		free(c->didx);
 	memset(c, 0, sizeof(*c));
 	(void)vr;
 }
@@ -256,7 +258,7 @@ static void write_desc(const struct mem *m, uint64_t at, uint64_t addr, uint32_t
 static int alloc_bufs(struct mem *m, struct vring_chain *c, struct vring_seg *segs,
 		      const uint8_t *const *data, unsigned n, struct vhu_err *e)
 {
-	c->seg = calloc(n, sizeof(*c->seg));
+	c->seg = n <= VRING_INLINE ? c->seg_in : calloc(n, sizeof(*c->seg));
 	if (!c->seg)
 		return vhu_errf(e, ENOMEM, "out of memory");
 	for (unsigned i = 0; i < n; i++) {
@@ -308,7 +310,7 @@ static int post_split(struct vring *vr, struct mem *m, struct vring_chain *c,
 	 * be one that a completed chain had (the free list hands it out again). */
 	if (!vring_rd16(m, vr->used + 2, &c->used_floor))
 		c->used_floor = vr->last_used;
-	c->didx = malloc(ndesc * sizeof(*c->didx));
+	c->didx = ndesc <= VRING_INLINE ? c->didx_in : malloc(ndesc * sizeof(*c->didx));
 	if (c->didx)
 		memcpy(c->didx, idx, ndesc * sizeof(*c->didx));
 	/* Descriptors before the ring entry, the entry before the index. */
@@ -396,6 +398,11 @@ static void place(struct vring *vr, struct mem *m, struct vring_chain *tmp, unsi
 	}
 	tmp->busy = true;
 	vr->chains[id] = *tmp;
+	/* the inline arrays moved with the chain: so do the pointers at them */
+	if (tmp->seg == tmp->seg_in)
+		vr->chains[id].seg = vr->chains[id].seg_in;
+	if (tmp->didx == tmp->didx_in)
+		vr->chains[id].didx = vr->chains[id].didx_in;
 	vr->posted++;
 }
 
@@ -431,7 +438,7 @@ int vring_post_bufs(struct vring *vr, struct mem *m, const struct vring_seg *seg
 
 	if ((r = check_room(vr, n, n, e)) < 0)
 		return r;
-	if (!(tmp.seg = malloc(n * sizeof(*tmp.seg))))
+	if (!(tmp.seg = n <= VRING_INLINE ? tmp.seg_in : malloc(n * sizeof(*tmp.seg))))
 		return vhu_errf(e, ENOMEM, "out of memory");
 	memcpy(tmp.seg, segs, n * sizeof(*tmp.seg));
 	tmp.nseg = (uint16_t)n;

@@ -10,6 +10,7 @@
 
 #define VRING_SIZE_MAX 32768u
 #define VRING_SEGS_MAX 64u
+#define VRING_INLINE 3u		/* a blk request: header, data, status */
 
 /* Descriptor flags, split and packed. */
 #define VRING_DESC_F_NEXT	1u
@@ -40,6 +41,10 @@ struct vring_chain {
 				 * entry before that cannot be its completion */
 	uint32_t tag;		/* the poster's mark (vring_set_tag), 0 by default */
 	bool fixed;		/* the buffers are the poster's (vring_post_bufs) */
+	/* Where seg and didx point for a chain of at most VRING_INLINE
+	 * buffers: no allocation per request for the usual chain. */
+	struct vring_seg seg_in[VRING_INLINE];
+	uint16_t didx_in[VRING_INLINE];
 };
 
 struct vring {

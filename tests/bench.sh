@@ -70,6 +70,17 @@ run_vhuctl --device blk "$S" -c 'bench blk count=500 poll iodepth=4'
 ran_ok "bench blk poll"
 is "$(jcmd "bench blk" | jq -c '[.ios, .poll, .calls]')" '[500,true,0]' "poll: 500 requests, no call waited on"
 
+# EVENT_IDX, as guest drivers negotiate it: notifications suppressed both ways
+run_vhuctl --device blk "$S" -c 'bench blk count=2000 iodepth=16 event-idx; bench blk count=500 packed event-idx; stop'
+is "$RC/$(jcmd "bench blk" | jq -c '[.ios, (.start.features.names | index("VIRTIO_F_EVENT_IDX") != null)]')" '0/[2000,true]' \
+	"event-idx: VIRTIO_F_EVENT_IDX negotiated, 2000 requests"
+is "$(jcmd stop | jq '.bases[0].num')" 2500 "GET_VRING_BASE: 2000 + 500 requests"
+like "$(printf '%s\n' "$OUT" | jq -s -c '[.[] | select(.command == "bench blk")][1].warnings')" "the device was up already" \
+	"packed on a device up already: a warning says it does not apply"
+run_vhuctl --device blk "$S" -c 'bench blk count=1000 iodepth=8 packed'
+is "$RC" 1 "packed against qemu-storage-daemon, which offers no packed rings, fails"
+like "$ERR" "the back-end does not offer VIRTIO_F_RING_PACKED" "saying so"
+
 # the front-end form, and its text view
 run_vhuctl bench blk "$S" count=200 iodepth=2 --output=text
 ran_ok "vhuctl bench blk SOCKET ... --output=text"
@@ -142,6 +153,11 @@ is "$(printf '%s' "$nb" | monotone)" true "round-trip percentiles monotone"
 run_vhuctl --device net "$N" -c 'bench net count=3000 size=1514 burst=8'
 ran_ok "bench net with full-size frames"
 nb2=$(jcmd "bench net")
+run_vhuctl --device net "$N" -c 'bench net count=4000 packed event-idx'
+ran_ok "bench net on packed rings, EVENT_IDX negotiated (testpmd offers both)"
+nb4=$(jcmd "bench net")
+is "$(printf '%s' "$nb4" | jq -c '[.sent, .tx_done, .start.layout, .received + .lost]')" '[4000,4000,"packed",4000]' \
+	"packed: 4000 frames sent, each given back, each received or lost"
 run_vhuctl --device net "$N" -c 'bench net count=1000 rx=off'
 ran_ok "bench net rx=off (a back-end that only receives)"
 nb3=$(jcmd "bench net")
@@ -153,8 +169,8 @@ wait_line "$TMP/testpmd.log" "TX-packets:" 30 || bail "testpmd printed no TX cou
 stats=$(sed -n '/Accumulated forward statistics/,/+++++$/p' "$TMP/testpmd.log")
 rxp=$(printf '%s\n' "$stats" | sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' | head -1)
 txp=$(printf '%s\n' "$stats" | sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' | head -1)
-sent=$(( $(printf '%s' "$nb" | jq .sent) + $(printf '%s' "$nb2" | jq .sent) + 1000 ))
-recv=$(( $(printf '%s' "$nb" | jq .received) + $(printf '%s' "$nb2" | jq .received) ))
+sent=$(( $(printf '%s' "$nb" | jq .sent) + $(printf '%s' "$nb2" | jq .sent) + 4000 + 1000 ))
+recv=$(( $(printf '%s' "$nb" | jq .received) + $(printf '%s' "$nb2" | jq .received) + $(printf '%s' "$nb4" | jq .received) ))
 is "$rxp" "$sent" "testpmd received exactly the frames bench net sent ($sent)"
 is "$txp" "$recv" "and bench net received exactly the frames testpmd sent back ($recv)"
 

@@ -122,21 +122,27 @@ int bench_bring_up(struct cmd_ctx *ctx, unsigned queues, unsigned ring, uint64_t
 {
 	struct session *s = ctx->s;
 	struct json_object *steps, *st;
-	bool packed = args_get(&ctx->args, "packed")->set;
+	const char *packed = args_get(&ctx->args, "packed")->set ? " packed" : "";
+	const char *event_idx = args_get(&ctx->args, "event-idx")->set ? " event-idx" : "";
 	int r = 0;
 
 	for (unsigned q = 0; q < queues; q++)
-		if (s->vr[q] || s->sent[q].num_set || s->sent[q].addr_set)
-			return 0;	/* set up already: as it is */
+		if (s->vr[q] || s->sent[q].num_set || s->sent[q].addr_set) {
+			/* set up already: as it is */
+			if (*packed || *event_idx)
+				jb_warn(ctx->out, "the device was up already: packed and event-idx apply only when bench "
+					"brings it up");
+			return 0;
+		}
 	if (cmd_need_conn(ctx) < 0)
 		return -ENOTCONN;
 	steps = json_object_new_array();
 	if (s->mem.n == 0)
 		r = cmd_step(ctx, steps, "mem add %" PRIu64 "M", need / (1 << 20) + 4);
 	if (r == 0 && s->dev == DEV_NET)
-		r = cmd_step(ctx, steps, "start%s", packed ? " packed" : "");
+		r = cmd_step(ctx, steps, "start%s%s", packed, event_idx);
 	else if (r == 0)
-		r = cmd_step(ctx, steps, "start queues=%u size=%u%s", queues, ring, packed ? " packed" : "");
+		r = cmd_step(ctx, steps, "start queues=%u size=%u%s%s", queues, ring, packed, event_idx);
 	if (r < 0) {
 		jb_add(ctx->out, "start_steps", steps);
 		return r;
@@ -250,6 +256,7 @@ static const struct arg_spec blk_args[] = {
 	{ .name = "verify", .type = ARG_FLAG, .help = "write a pattern, read it back and check it (reads check what was written)" },
 	{ .name = "poll", .type = ARG_FLAG, .help = "busy-poll the used rings, with used-buffer notifications off" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "when bench brings the device up: packed rings" },
+	{ .name = "event-idx", .type = ARG_FLAG, .help = "when bench brings the device up: VIRTIO_F_EVENT_IDX, if offered" },
 };
 
 static const struct arg_spec request_args[] = {
@@ -267,6 +274,7 @@ static const struct arg_spec net_args[] = {
 	  .help = "expect the frames back (a forwarding back-end) and measure round trips (default on)" },
 	{ .name = "poll", .type = ARG_FLAG, .help = "busy-poll the used rings, with used-buffer notifications off" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "when bench brings the device up: packed rings" },
+	{ .name = "event-idx", .type = ARG_FLAG, .help = "when bench brings the device up: VIRTIO_F_EVENT_IDX, if offered" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -33,6 +33,8 @@ static int cmd_start(struct cmd_ctx *ctx)
 		want |= BIT(F_RING_PACKED);
 	if (s->dev == DEV_BLK)
 		want |= BIT(9) | BIT(6) | BIT(12);	/* FLUSH, BLK_SIZE, MQ */
+	if (args_get(&ctx->args, "event-idx")->set)
+		want |= BIT(F_EVENT_IDX);
 	if (fa->set)
 		want = fa->u;
 	want &= fa->set ? ~UINT64_C(0) : c->features;
@@ -125,6 +127,7 @@ static const struct arg_spec start_args[] = {
 	{ .name = "queues", .type = ARG_U32, .key_only = true, .help = "rings to set up (default: the device's, fs: every queue the back-end reports)" },
 	{ .name = "size", .type = ARG_U32, .key_only = true, .max = VRING_SIZE_MAX, .help = "ring size (default 256)" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "negotiate and use packed rings" },
+	{ .name = "event-idx", .type = ARG_FLAG, .help = "negotiate VIRTIO_F_EVENT_IDX when offered (as guest drivers do)" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -942,7 +942,10 @@ static void text_bench(struct tx *t, struct json_object *o)
 	name(t, c);
 	for (size_t i = 0; i < nk; i++)
 		if (member(o, keys[i])) {
-			fprintf(t->f, " %s=%s", keys[i], json_object_get_string(member(o, keys[i])));
+			if (strcmp(keys[i], "request") == 0)	/* the request's name alone */
+				fprintf(t->f, " %s", json_object_get_string(member(o, keys[i])));
+			else
+				fprintf(t->f, " %s=%s", keys[i], json_object_get_string(member(o, keys[i])));
 			mark(t, keys[i]);
 		}
 	fputc('\n', t->f);

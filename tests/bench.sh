@@ -107,6 +107,31 @@ run_vhuctl "$S" -c 'bench request "mem add 1M" count=5'
 is "$RC" 1 "bench request of a command that is no request fails"
 like "$ERR" "is not a protocol request" "and says so"
 
+# --- a back-end that misbehaves: a clear error, never a hang ------------------------
+F=$TMP/fake.sock
+start_fake "$F"	# it answers the handshake, and never processes a ring
+for mode in "" poll; do
+	run_vhuctl -t 1000 --device blk "$F" -c "bench blk count=10 size=1M $mode"
+	is "$RC/$(jcmd "bench blk" | jq -r .error.code)" 5/ETIMEDOUT "a back-end that never uses a request: ETIMEDOUT${mode:+ ($mode)}"
+	like "$ERR" "no request completed within 1000 ms (1 in flight)" "saying how long and how many"
+done
+stop_fake
+start_fake --rings repeat "$F"	# it writes a used entry twice
+run_vhuctl --device blk "$F" -c 'bench blk count=10 size=1M'
+is "$RC/$(jcmd "bench blk" | jq -r .error.code)" 1/EPROTO "a used entry for a chain not in flight: EPROTO"
+like "$ERR" "which is not in flight" "naming it"
+stop_fake
+for mode in "" poll; do
+	start_fake --rings inorder "$F"
+	"$VHUCTL" --device blk "$F" -c "bench blk time=30 size=1M $mode" >"$TMP/gone.out" 2>"$TMP/gone.err" </dev/null &
+	bp=$!
+	wait_line "$TMP/fake.log" "ring-used ring=0" 30 "$bp" || bail "the fake back-end used no request"
+	stop_fake	# the back-end dies in the middle of the run
+	wait "$bp"
+	is "$?/$(jq -r .error.code "$TMP/gone.out")" 5/ECONNRESET "the back-end dying mid-run: ECONNRESET${mode:+ ($mode)}"
+	is "$(jq '.ios > 0' "$TMP/gone.out")" true "with the figures of what was done until then"
+done
+
 # --- a signal ends the run with its result -----------------------------------------
 # The run is under way once block 0 of the image holds vhuctl's pattern.
 dd if=/dev/zero of="$IMG" bs=4096 count=1 conv=notrunc 2>/dev/null

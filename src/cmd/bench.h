@@ -16,6 +16,10 @@ int bench_parse_time(const char *s, int64_t *ns);
 int bench_limits(struct cmd_ctx *ctx, int64_t def_ns, int64_t *ns, uint64_t *count);
 /* {"min","mean","p50","p90","p99","p99_9","max"} in microseconds. */
 struct json_object *bench_latency_json(const struct hist *h);
+/* A look (no wait) at the connection while polling rings: -ECONNRESET
+ * when the back-end hung up; what it asked on the back-end channel is
+ * answered. */
+int bench_peer_gone(struct cmd_ctx *ctx);
 /* A number with DECIMALS decimals, printed so. */
 struct json_object *bench_num(double v, int decimals);
 /* The progress line, if someone watches (session.progress). */

@@ -341,7 +341,7 @@ static void progress(struct blk_bench *b, int64_t now, uint64_t *last_done, int6
 static int run(struct blk_bench *b)
 {
 	struct session *s = b->s;
-	int64_t now = wire_now_ns(), last_t = now;
+	int64_t now = wire_now_ns(), last_t = now, last_done_t = now;
 	uint64_t last_done = 0;
 	unsigned spins = 0;
 	int r;
@@ -376,17 +376,20 @@ static int run(struct blk_bench *b)
 		}
 		if ((r = reap(b, &now)) < 0)
 			return r;
+		if (r > 0)
+			last_done_t = now;
 		if (r == 0) {
 			if (b->poll) {
-				if (++spins % 1024 == 0) {
-					now = wire_now_ns();
-					if (wire_cancel)
-						b->stop = b->interrupted = true;
-					if (!conn_connected(&s->conn))
-						return vhu_errf(&b->ctx->err, ECONNRESET, "the back-end closed the connection");
-				} else {
+				if (++spins % 1024 != 0)
 					continue;
-				}
+				now = wire_now_ns();
+				if (wire_cancel)
+					b->stop = b->interrupted = true;
+				if ((r = bench_peer_gone(b->ctx)) < 0)
+					return r;
+				if (now - last_done_t > (int64_t)s->conn.timeout_ms * 1000000)
+					return vhu_errf(&b->ctx->err, ETIMEDOUT, "no request completed within %d ms (%u in flight)",
+							s->conn.timeout_ms, in);
 			} else {
 				r = wait_calls(b, &last_t);
 				if (r == -ECANCELED) {

@@ -285,8 +285,8 @@ static int run(struct net_bench *b)
 			if ((r = wait_calls(b, more ? now + 10000000 : drain_end)) < 0)
 				return r;
 			now = wire_now_ns();
-		} else if (!conn_connected(&s->conn)) {
-			return vhu_errf(&b->ctx->err, ECONNRESET, "the back-end closed the connection");
+		} else if ((r = bench_peer_gone(b->ctx)) < 0) {
+			return r;
 		}
 		if (now - last_t >= 1000000000LL) {
 			double dt = (now - last_t) / 1e9;

@@ -77,6 +77,21 @@ struct json_object *bench_num(double v, int decimals)
 	return json_object_new_double_s(strtod(t, NULL), t);
 }
 
+int bench_peer_gone(struct cmd_ctx *ctx)
+{
+	struct session *s = ctx->s;
+	struct pollfd pf = { .fd = s->conn.fd, .events = POLLIN };
+
+	if (!conn_connected(&s->conn))
+		return vhu_errf(&ctx->err, ECONNRESET, "the back-end closed the connection");
+	if (poll(&pf, 1, 0) <= 0)
+		return 0;
+	if (pf.revents & (POLLHUP | POLLERR))
+		return vhu_errf(&ctx->err, ECONNRESET, "the back-end closed the connection");
+	backend_flush(s);	/* it asked something on the channel, or said something */
+	return conn_connected(&s->conn) ? 0 : vhu_errf(&ctx->err, ECONNRESET, "the back-end closed the connection");
+}
+
 void bench_progress(struct session *s, const char *fmt, ...)
 {
 	char line[200];

@@ -163,6 +163,7 @@ int ck_blk_bad_request(struct ck *k);
 int ck_robust_raw(struct ck *k);
 int ck_gating_answered(struct ck *k);
 int ck_refusal(struct ck *k);
+int ck_refused_answered(struct ck *k);
 int ck_ring_hostile(struct ck *k);
 int ck_status_roundtrip(struct ck *k);
 int ck_inflight_get(struct ck *k);

@@ -238,19 +238,17 @@ int ck_gating_inband(struct ck *k)
 	return ck_warn(k, "the connection closed", "the back-end went on: GET_FEATURES answered");
 }
 
-/* A request sent without its protocol feature that has a reply of its
- * own: a refusal is the connection closed, an error in the reply (a
- * non-zero low byte of a u64, an inflight area of no bytes) or a reply
- * vhuctl refuses; an answer as if negotiated is a warning; silence leaves
- * the front-end waiting for the reply it is owed. */
-int ck_gating_answered(struct ck *k)
+/* What came back for a request with a reply of its own that the back-end
+ * should refuse: the connection closed, an error in the reply (a non-zero
+ * low byte of a u64, an inflight area of no bytes) or a reply vhuctl
+ * refuses pass; silence leaves the front-end waiting for the reply it is
+ * owed; an answer as if valid fails when MUST_REFUSE, else warns (WHY). */
+static int judge_answered(struct ck *k, struct json_object *r, bool must_refuse, const char *why)
 {
-	struct json_object *r, *u;
+	struct json_object *u;
 	char d[400];
 	uint64_t v;
 
-	if (script(k, 0, &r) != 0)
-		return 0;
 	if (ck_disconnected(k))
 		return ck_pass(k, "refused: the back-end closed the connection");
 	if (!ck_ok(r) && strcmp(ck_err_code(r), "ETIMEDOUT") == 0)
@@ -266,8 +264,31 @@ int ck_gating_answered(struct ck *k)
 		return ck_warn(k, "the connection closed (a refusal that can be told from an answer)",
 			       "answered with a status: a refusal cannot be told from an answer, and the rule "
 			       "binds the front-end");
-	return ck_warn(k, "a refusal (an error in the reply), or the connection closed",
-		       "answered as if negotiated: the rule binds the front-end, and a back-end that checks it protects itself");
+	if (must_refuse)
+		return ck_fail(k, "a refusal (an error in the reply), or the connection closed", "accepted%s", why);
+	return ck_warn(k, "a refusal (an error in the reply), or the connection closed", "answered as if negotiated%s", why);
+}
+
+/* A request sent without its protocol feature that has a reply of its
+ * own (only REPLY_ACK negotiated). */
+int ck_gating_answered(struct ck *k)
+{
+	struct json_object *r;
+
+	if (script(k, 0, &r) != 0)
+		return 0;
+	return judge_answered(k, r, false, ": the rule binds the front-end, and a back-end that checks it protects itself");
+}
+
+/* A request with a reply of its own and a value the back-end cannot
+ * honour, its feature negotiated: it must say so in the reply. */
+int ck_refused_answered(struct ck *k)
+{
+	struct json_object *r;
+
+	if (script(k, k->c->pfeatures, &r) != 0)
+		return 0;
+	return judge_answered(k, r, true, ": a value the request does not have, taken as valid");
 }
 
 /* A request the back-end cannot carry out, with NEED_REPLY: refused,

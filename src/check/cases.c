@@ -93,6 +93,9 @@
 	"``VHOST_USER_PROTOCOL_F_DEVICE_STATE`` feature."
 #define S_STATE_FD "The value returned is both an indication for success, and whether a file descriptor for a " \
 	"back-end-provided channel is returned: Bits 0–7 are 0 on success, and non-zero on error."
+#define S_STATE_PHASE "Migration phase: Currently, the only supported phase is the period after the transfer of " \
+	"memory-mapped regions before switch-over to the destination, when both the source and destination " \
+	"devices are suspended (:ref:`Suspended device state <suspended_device_state>`)."
 #define S_STATE_CHECK "The value returned indicates success or error; 0 is success, any non-zero value is an error."
 #define S_BACKEND_WHEN "This request should be sent only when ``VHOST_USER_F_PROTOCOL_FEATURES`` has been " \
 	"negotiated, and protocol feature bit ``VHOST_USER_PROTOCOL_F_BACKEND_REQ`` bit is present in " \
@@ -356,6 +359,10 @@ static const struct ck_case cases[] = {
 	{ "device-state.load", "device-state", "the state saved loads back: CHECK_DEVICE_STATE 0",
 	  VU "VHOST_USER_CHECK_DEVICE_STATE", CK_MUST, S_STATE_CHECK, PF(PF_DEVICE_STATE), 0, DEV_NONE, 0,
 	  ck_state_transfer, "load", 0 },
+
+	{ "device-state.unknown-phase", "device-state", "SET_DEVICE_STATE_FD for phase 1, which does not exist, is refused",
+	  VU "Migrating back-end state", CK_MUST, S_STATE_PHASE, PF(PF_DEVICE_STATE), 0, DEV_NONE, 0,
+	  ck_refused_answered, "mem:set-device-state-fd save phase=1", 0 },
 
 	/* --- the back-end channel --------------------------------------------- */
 	{ "backend-req.without-feature", "backend-req",

@@ -20,6 +20,13 @@ verdict() {
 case_json() {
 	printf '%s\n' "$OUT" | jq -c --arg c "$1" 'select(.case == $c)'
 }
+# verdicts RE: "ID VERDICT" of the cases of OUT whose id matches RE, on one line
+verdicts() {
+	printf '%s\n' "$OUT" | jq -r --arg re "$1" 'select(.case and (.case | test($re))) | "\(.case) \(.verdict)"' |
+		tr '\n' ' ' | sed 's/ $//'
+}
+# The cases this suite grew by in issue #12, to hold their verdicts per back-end.
+NEW='^(rings-hostile|status|inflight|device-state|backend-req|net|fs)[.]|^reply-ack[.]set-(vring-endian|inflight-fd|config|log-base)$|^robustness[.](set-features-short|set-vring-addr-short|mem-table-zero-regions|vring-enable-index-huge|vring-base-index-huge|set-config-oversize|add-mem-reg-short)$'
 summary() {
 	printf '%s\n' "$OUT" | jq -c 'select(.event == "check-summary")'
 }
@@ -128,11 +135,23 @@ is "$(case_json robustness.vring-index-truncated | jq -c '[.verdict, .crash]')" 
 	"qsd --exec: SET_VRING_NUM for ring 0x10000: killed by SIGSEGV, during this case"
 is "$(case_json robustness.vring-index-huge | jq -c '[.verdict, .crash]')" '["fail","killed by SIGSEGV"]' \
 	"qsd --exec: GET_VRING_BASE for ring 0xffffffff too"
-is "$(summary | jq -c '[.crashes[].case]')" '["robustness.vring-index-truncated","robustness.vring-index-huge"]' \
+is "$(summary | jq -c '[.crashes[].case]')" '["robustness.vring-index-truncated","robustness.vring-index-huge","robustness.vring-base-index-huge"]' \
 	"qsd --exec: the summary names the cases that crashed it, and no other"
+# The new cases: libvhost-user (QEMU 7.2) survives every hostile ring (vu_panic
+# closes the connection, or the chain is used); it indexes dev->vq[] with
+# SET_VRING_BASE's index unchecked (vu_set_vring_base_exec): SIGSEGV; its
+# SET_LOG_BASE reply echoes NEED_REPLY and is the u64 mmap_size it was sent;
+# it acknowledges with u64 0 what it refused (vu_dispatch acks when the
+# handler asks for no reply): SET_BACKEND_REQ_FD without an fd.
+is "$(verdicts "$NEW")" "reply-ack.set-vring-endian skip reply-ack.set-inflight-fd skip reply-ack.set-config pass reply-ack.set-log-base warn rings-hostile.loop pass rings-hostile.outside pass rings-hostile.next-range pass rings-hostile.head-range pass rings-hostile.indirect-len pass rings-hostile.nested-indirect pass rings-hostile.too-long pass rings-hostile.idx-jump pass status.get-status-returns-set skip status.get-status-after-reset skip status.without-feature pass inflight.get-inflight-fd skip inflight.without-feature warn inflight.set-huge-queues skip inflight.set-no-fd skip inflight.get-extra-fds skip inflight.get-huge skip device-state.set-without-feature pass device-state.check-without-feature pass device-state.save skip device-state.load skip device-state.unknown-phase skip backend-req.without-feature warn backend-req.no-fd warn net.tx-used skip net.tx-used-while-disabled skip fs.init skip fs.init-again skip fs.getattr-root skip robustness.set-features-short pass robustness.set-vring-addr-short pass robustness.mem-table-zero-regions pass robustness.vring-enable-index-huge pass robustness.vring-base-index-huge fail robustness.set-config-oversize pass robustness.add-mem-reg-short pass" \
+	"qsd --exec: the verdicts of the new cases"
+like "$(case_json reply-ack.set-log-base | jq -r .reason)" "vu_set_log_base_exec" "qsd --exec: SET_LOG_BASE's reply warns, saying why"
+like "$(case_json reply-ack.set-log-base | jq -r .reason)" "reply flags 0xd" "qsd --exec: and that its flags echo NEED_REPLY"
+is "$(case_json robustness.vring-base-index-huge | jq -c '[.verdict, .crash]')" '["fail","killed by SIGSEGV"]' \
+	"qsd --exec: SET_VRING_BASE for ring 0x10000: killed by SIGSEGV"
 is "$(case_json robustness.vring-num-huge | jq -c '[.verdict, .restarted]')" '["pass",true]' \
 	"qsd --exec: the case after a crash runs on a back-end started anew"
-is "$(summary | jq .backend_starts)" 3 "qsd --exec: started three times"
+is "$(summary | jq .backend_starts)" 4 "qsd --exec: started four times"
 is "$(md5sum <"$IMG")" "$before" "qsd --exec: the image as it was"
 t=$(summary | jq '.duration_us / 1000000 | floor')
 ok $((t >= 30)) "qsd --exec: the whole suite in under 30 s (${t} s)"
@@ -151,8 +170,14 @@ is "$skips" "$(summary | jq .counts.skip)" "TAP: a skip is a SKIP"
 TP="dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 --vdev net_vhost0,iface={sock},queues=1 -- --total-num-mbufs=2048 --forward-mode=io --no-flush-rx --stats-period 3600"
 command -v dpdk-testpmd >/dev/null || bail "dpdk-testpmd not installed (apt-get install dpdk-dev librte-net-vhost23 librte-mempool-ring23)"
 run_check --output=json --device net --start-timeout 90000 --exec "$TP" --exec-log "$TMP/testpmd-exec.log"
-is "$(summary | jq -c '[.counts.fail, .counts.missing, .crashes, .backend_starts]')" '[0,0,[],1]' \
-	"testpmd: no case fails, none is missing, it never crashes"
+is "$(summary | jq -c '[.counts.fail, .counts.missing, .crashes, .backend_starts]')" '[1,0,[],1]' \
+	"testpmd: one case fails, none is missing, it never crashes"
+# The one: DPDK does not consume a disabled transmit ring (lib/vhost/virtio_net.c,
+# rte_vhost_dequeue_burst: "if (unlikely(!vq->enabled)) goto out_access_unlock").
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.verdict == "fail") | .case')" net.tx-used-while-disabled \
+	"testpmd: the failure is a disabled ring's TX left unconsumed"
+is "$(verdicts "$NEW")" "reply-ack.set-vring-endian skip reply-ack.set-inflight-fd skip reply-ack.set-config skip reply-ack.set-log-base pass rings-hostile.loop pass rings-hostile.outside pass rings-hostile.next-range pass rings-hostile.head-range pass rings-hostile.indirect-len pass rings-hostile.nested-indirect pass rings-hostile.too-long pass rings-hostile.idx-jump pass status.get-status-returns-set pass status.get-status-after-reset pass status.without-feature warn inflight.get-inflight-fd skip inflight.without-feature warn inflight.set-huge-queues skip inflight.set-no-fd skip inflight.get-extra-fds skip inflight.get-huge skip device-state.set-without-feature pass device-state.check-without-feature pass device-state.save skip device-state.load skip device-state.unknown-phase skip backend-req.without-feature warn backend-req.no-fd pass net.tx-used pass net.tx-used-while-disabled fail fs.init skip fs.init-again skip fs.getattr-root skip robustness.set-features-short pass robustness.set-vring-addr-short pass robustness.mem-table-zero-regions pass robustness.vring-enable-index-huge pass robustness.vring-base-index-huge pass robustness.set-config-oversize skip robustness.add-mem-reg-short skip" \
+	"testpmd: the verdicts of the new cases"
 for c in handshake.get-features-answered handshake.reply-flags reply-ack.set-vring-num reply-ack.set-status reply-ack.send-rarp \
 	 reply-ack.net-set-mtu gating.reset-device rings.get-vring-base robustness.vring-index-truncated robustness.log-base-overflow; do
 	v=$(verdict $c)
@@ -176,6 +201,20 @@ done
 # (fv_queue_cleanup_thread: qidx < vud->nqueues): SIGABRT.
 is "$(case_json rings.get-vring-base | jq -c '[.verdict, .crash]')" '["fail","killed by SIGABRT"]' \
 	"virtiofsd: GET_VRING_BASE of a ring never started: killed by SIGABRT"
+# The new cases. virtiofsd asserts on requests libvhost-user lets through:
+# a chain whose readable part is shorter than fuse_in_header (the nested
+# indirect table, read as a 32-byte buffer: fuse_virtio.c fv_queue_worker
+# "too short for in_header", assert(0)) and a request whose unique is 0 (the
+# 65-descriptor chain of zeros: virtio_send_msg assert(out->unique)).
+# GET_INFLIGHT_FD, which it never offered, makes libvhost-user call
+# memfd_create, which virtiofsd's seccomp whitelist lacks: SIGSYS. The rest
+# end in vu_panic, which virtiofsd's fv_panic turns into exit(1): pass or
+# warn, as the exit is seen during the case or after it.
+is "$(printf '%s\n' "$OUT" | jq -r --arg re "$NEW" 'select(.case and (.case | test($re)) and .verdict == "fail") | "\(.case) \(.crash)"' | tr '\n' ',')" \
+	"rings-hostile.nested-indirect killed by SIGABRT,rings-hostile.too-long killed by SIGABRT,inflight.without-feature killed by SIGSYS,robustness.vring-base-index-huge killed by SIGSEGV," \
+	"virtiofsd: the new cases that fail, each a crash"
+is "$(verdicts '^fs[.]')" "fs.init pass fs.init-again pass fs.getattr-root pass" "virtiofsd: FUSE_INIT (twice) and GETATTR of the root answered"
+is "$(verdict reply-ack.set-log-base)" warn "virtiofsd: SET_LOG_BASE's reply warns (libvhost-user)"
 
 # --- the fake back-end, breaking rules on purpose ----------------------------------
 FS=$TMP/fake.sock
@@ -228,6 +267,103 @@ like "$(case_json handshake.mq-offered | jq -r .reason)" "did not end within 300
 is "$(printf '%s\n' "$OUT" | jq -s -c '[.[] | select(.case) | .duration_us > 2000000] | any')" false \
 	"silent fake: no case took 2 s (the request's timeout was 20 s)"
 ok $((ms >= 20000)) "silent fake: the run is over in $ms ms, not 7 x 20 s"
+stop_fake
+
+# --- the new cases against the fake: each passes where it keeps the rule... ------
+ALLPF=0x9926b	# MQ LOG_SHMFD REPLY_ACK BACKEND_REQ CROSS_ENDIAN CONFIG INFLIGHT MEM_SLOTS STATUS DEVICE_STATE
+FAKE_ALL="$FAKE_BACKEND --rings inorder --features 0x140000800 --protocol-features $ALLPF"
+run_check --output=json --device blk --exec "$FAKE_ALL {sock}"
+is "$(verdicts "$NEW")" "reply-ack.set-vring-endian pass reply-ack.set-inflight-fd pass reply-ack.set-config pass reply-ack.set-log-base pass rings-hostile.loop pass rings-hostile.outside pass rings-hostile.next-range pass rings-hostile.head-range pass rings-hostile.indirect-len pass rings-hostile.nested-indirect pass rings-hostile.too-long pass rings-hostile.idx-jump pass status.get-status-returns-set pass status.get-status-after-reset pass status.without-feature warn inflight.get-inflight-fd pass inflight.without-feature warn inflight.set-huge-queues pass inflight.set-no-fd pass inflight.get-extra-fds pass inflight.get-huge pass device-state.set-without-feature warn device-state.check-without-feature warn device-state.save pass device-state.load pass device-state.unknown-phase pass backend-req.without-feature warn backend-req.no-fd warn net.tx-used skip net.tx-used-while-disabled skip fs.init skip fs.init-again skip fs.getattr-root skip robustness.set-features-short pass robustness.set-vring-addr-short pass robustness.mem-table-zero-regions pass robustness.vring-enable-index-huge pass robustness.vring-base-index-huge pass robustness.set-config-oversize pass robustness.add-mem-reg-short pass" \
+	"fake, rules kept: the new cases pass (the gating ones warn: it answers what it was not asked to support)"
+is "$(summary | jq -c '.crashes')" '[]' "fake, rules kept: never crashes"
+
+# ...and fails where it breaks it. Hostile rings: --rings fragile aborts on each.
+run_check --output=json --device blk --group rings-hostile --exec "$FAKE_BACKEND --rings fragile {sock}"
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.case) | "\(.verdict) \(.crash)"' | sort -u)" "fail killed by SIGABRT" \
+	"fake --rings fragile: every hostile-ring case fails, the crash named"
+is "$(summary | jq '.crashes | length')" 8 "fake --rings fragile: all 8 crash it"
+# --rings stall: the back-end stuck in the chain answers nothing more.
+start_fake --rings stall "$FS"
+run_check --output=json --device blk --case rings-hostile.loop "$FS"
+is "$(verdict rings-hostile.loop)" fail "fake --rings stall: a back-end that hangs on the loop fails"
+like "$(case_json rings-hostile.loop | jq -r .reason)" "hangs" "fake --rings stall: the reason says it hangs"
+stop_fake
+
+# Gating of requests with a reply of their own: silence fails, a close passes.
+GATED="--case status.without-feature --case inflight.without-feature --case device-state.set-without-feature --case device-state.check-without-feature"
+start_fake --protocol-features $ALLPF --on 40=noreply --on 31=noreply --on 42=noreply --on 43=noreply "$FS"
+run_check --output=json $GATED "$FS"
+is "$(verdicts .)" "status.without-feature fail inflight.without-feature fail device-state.set-without-feature fail device-state.check-without-feature fail" \
+	"fake, no reply to a request sent without its feature: the gating cases fail"
+stop_fake
+start_fake --protocol-features $ALLPF --on 40=close --on 31=close --on 42=close --on 43=close "$FS"
+run_check --output=json $GATED "$FS"
+is "$(verdicts .)" "status.without-feature pass inflight.without-feature pass device-state.set-without-feature pass device-state.check-without-feature pass" \
+	"fake closing on a request sent without its feature: the gating cases pass"
+stop_fake
+
+# Status, inflight and device state, answered wrongly.
+start_fake --protocol-features $ALLPF --on 40=u64=0x1 --on 31=u64=0 --on 43=u64=1 "$FS"
+run_check --output=json --group status --case inflight.get-inflight-fd --case device-state.save --case device-state.load "$FS"
+is "$(verdicts '^(status[.]get|inflight|device-state)')" "status.get-status-returns-set fail status.get-status-after-reset fail inflight.get-inflight-fd fail device-state.save fail device-state.load fail" \
+	"fake answering GET_STATUS 1, GET_INFLIGHT_FD with a bare u64, CHECK_DEVICE_STATE 1: those cases fail"
+like "$(case_json status.get-status-returns-set | jq -r .actual)" "set 0xb, GET_STATUS answered 0x1" "fake: the status case says what was set and what came"
+stop_fake
+
+# A phase of the transfer that does not exist, taken as valid: fail.
+start_fake --protocol-features $ALLPF --on 42=u64=0x100 "$FS"
+run_check --output=json --case device-state.unknown-phase "$FS"
+is "$(verdict device-state.unknown-phase)" fail "fake accepting SET_DEVICE_STATE_FD for phase 1: fail"
+stop_fake
+
+# The back-end channel: the fake acknowledges both with u64 0 (SHOULDs: warnings,
+# failures with --strict); refused, they pass.
+start_fake --protocol-features $ALLPF "$FS"
+run_check --output=json --strict --group backend-req "$FS"
+is "$(verdicts .)" "backend-req.without-feature fail backend-req.no-fd fail" "fake acking SET_BACKEND_REQ_FD it cannot use: --strict fails both"
+stop_fake
+start_fake --protocol-features $ALLPF --on 21=nack "$FS"
+run_check --output=json --group backend-req "$FS"
+is "$(verdicts .)" "backend-req.without-feature pass backend-req.no-fd pass" "fake refusing them: both pass"
+stop_fake
+
+# REPLY_ACK rows refused, and SET_LOG_BASE answered as libvhost-user does, or not at all.
+start_fake --features 0x140000800 --protocol-features $ALLPF --on 23=nack --on 32=nack --on 25=nack --on 6=u64=0x1000 "$FS"
+run_check --output=json --device blk --case reply-ack.set-vring-endian --case reply-ack.set-inflight-fd --case reply-ack.set-config --case reply-ack.set-log-base "$FS"
+is "$(verdicts .)" "reply-ack.set-vring-endian fail reply-ack.set-inflight-fd fail reply-ack.set-config fail reply-ack.set-log-base warn" \
+	"fake nacking SET_VRING_ENDIAN, SET_INFLIGHT_FD, SET_CONFIG: fail; SET_LOG_BASE answered u64 0x1000: warn"
+stop_fake
+start_fake --protocol-features $ALLPF --on 6=noreply "$FS"
+run_check --output=json --case reply-ack.set-log-base "$FS"
+is "$(verdict reply-ack.set-log-base)" fail "fake not answering SET_LOG_BASE: fail"
+stop_fake
+
+# The robustness rows: a back-end that crashes on the message fails each.
+crashes() { printf '%s\n' "$OUT" | jq -r 'select(.case) | "\(.case) \(.verdict) \(.crash)"' | tr '\n' ','; }
+run_check --output=json --group inflight --exec "$FAKE_BACKEND --protocol-features $ALLPF --on 31=crash --on 32=crash {sock}"
+is "$(crashes)" "inflight.get-inflight-fd fail killed by SIGABRT,inflight.without-feature fail killed by SIGABRT,inflight.set-huge-queues fail killed by SIGABRT,inflight.set-no-fd fail killed by SIGABRT,inflight.get-extra-fds fail killed by SIGABRT,inflight.get-huge fail killed by SIGABRT," \
+	"fake crashing on GET/SET_INFLIGHT_FD: every inflight case fails"
+run_check --output=json --case robustness.set-features-short --exec "$FAKE_BACKEND --on 2=crash {sock}"
+is "$(crashes)" "robustness.set-features-short fail killed by SIGABRT," "fake crashing on SET_FEATURES: set-features-short fails"
+run_check --output=json --case robustness.mem-table-zero-regions --exec "$FAKE_BACKEND --on 5=crash {sock}"
+is "$(crashes)" "robustness.mem-table-zero-regions fail killed by SIGABRT," "fake crashing on SET_MEM_TABLE: mem-table-zero-regions fails"
+run_check --output=json --case robustness.set-vring-addr-short --case robustness.vring-enable-index-huge --case robustness.vring-base-index-huge \
+	--case robustness.set-config-oversize --case robustness.add-mem-reg-short \
+	--exec "$FAKE_BACKEND --on 9=crash --on 18=crash --on 10=crash --on 25=crash --on 37=crash {sock}"
+is "$(crashes)" "robustness.set-vring-addr-short fail killed by SIGABRT,robustness.vring-enable-index-huge fail killed by SIGABRT,robustness.vring-base-index-huge fail killed by SIGABRT,robustness.set-config-oversize fail killed by SIGABRT,robustness.add-mem-reg-short fail killed by SIGABRT," \
+	"fake crashing on each malformed message: each robustness case fails"
+
+# net and fs: the fake serving rings passes net and (answering zeros) fails fs;
+# one that serves no ring fails net.
+start_fake --rings inorder "$FS"
+run_check --output=json --device net --group net "$FS"
+is "$(verdicts .)" "net.tx-used pass net.tx-used-while-disabled pass" "fake serving its rings: a frame sent is used, disabled or not"
+run_check --output=json --device fs --group fs "$FS"
+is "$(verdicts .)" "fs.init fail fs.init-again fail fs.getattr-root fail" "fake answering FUSE requests with zeros: the fs cases fail"
+stop_fake
+start_fake "$FS"
+run_check --output=json --device net --group net "$FS"
+is "$(verdicts .)" "net.tx-used fail net.tx-used-while-disabled fail" "fake serving no ring: a frame sent is never used"
 stop_fake
 
 done_testing

@@ -247,6 +247,15 @@ fi
 check "CHECK lists every case of vhuctl check --list, with its level, section and title" \
 	"$(diff "$tmp/check-cases" "$tmp/man-check-cases" | sed -n 's/^< /--list has, the man page not: /p; s/^> /the man page has, --list not: /p')"
 
+# docs/check-matrix.md (dev/gen-matrix): a row for each case of --list, in
+# its order, and for nothing else; and a verdict (not missing) in every back-end's column.
+MATRIX=$top_srcdir/docs/check-matrix.md
+sed -n 's/^| `\([^`]*\)` |.*/\1/p' "$MATRIX" >"$tmp/matrix-cases" 2>/dev/null
+check "docs/check-matrix.md has a row for every case of vhuctl check --list, in order, and no other (dev/gen-matrix)" \
+	"$(diff <("$VHUCTL" check --list | cut -f1) "$tmp/matrix-cases" | sed -n 's/^< /--list has, the matrix not: /p; s/^> /the matrix has, --list not: /p')"
+check "every cell of docs/check-matrix.md has a verdict" \
+	"$(grep '^| `' "$MATRIX" | awk -F' [|] ' '{ for (i = 3; i <= 5; i++) if ($i !~ /^(pass|skip|[*][*](fail|warn)[*][*])/) print $2 ": column " i ": " $i }')"
+
 # EXIT STATUS has an entry for each status vhuctl's table has, and no other.
 "$VHUCTL" --list-exit-codes | cut -f1 | sort >"$tmp/exit-codes"
 section "EXIT STATUS" | awk 'prev == ".TP" && /^\.B [0-9]+$/ { print $2 } { prev = $0 }' | sort >"$tmp/man-exit-codes"

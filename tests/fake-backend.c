@@ -41,6 +41,17 @@
  *                      inorder  in the order the chains were made available
  *                      reverse  the chains of one kick, newest first
  *                      repeat   in order, each used entry written twice
+ *                      fragile  in order, but a chain no driver may make
+ *                               (a loop, a next or head past the table, an
+ *                               address outside memory, a nested indirect
+ *                               table, an indirect length not a multiple of
+ *                               16, a chain longer than the ring, avail.idx
+ *                               moved by more than the ring size) is logged
+ *                               as `ring-bad <what>' and abort()s the process
+ *                      stall    the same, but instead of aborting the process
+ *                               serves nothing more, ever (SIGTERM kills it)
+ *                    The other modes skip what they cannot use of such a
+ *                    chain (and log `ring-bad <what>' too).
  *                    Each used entry written is logged as
  *                      ring-used ring=<index> id=<head> len=<n>
  *                    Without --rings, nothing of this is done.
@@ -118,6 +129,8 @@
  *                  bytes every MS ms (each wait for the pipe is still
  *                  bounded by 5 s, and a save stops when the reader closes).
  *   exit           exit with status 0 (no reply).
+ *   u64=HEX        reply u64 HEX (flags 0x5, the request's number), whatever
+ *                  the request and whether or not a reply is due.
  *   crash          abort(): die of SIGABRT at once (no reply, the socket
  *                  file is left behind), as a back-end with a bug would.
  *   nack           the reply `ok' would send, but a REPLY_ACK u64 0 becomes
@@ -367,6 +380,7 @@ enum act_kind {
 	ACT_EXIT,
 	ACT_CRASH,
 	ACT_NACK,
+	ACT_U64,
 	ACT_BACKEND,
 };
 
@@ -388,6 +402,7 @@ struct action {
 	enum act_kind kind;
 	uint32_t count;		/* messages still to apply it to */
 	uint32_t delay_ms;
+	uint64_t u64;		/* u64=HEX */
 	const struct backend_spec *backend;
 };
 
@@ -1692,6 +1707,12 @@ static int do_action(int fd, const struct action *a, struct session *s,
 		quit(0);
 	case ACT_CRASH:
 		abort();
+	case ACT_U64:
+		r.request = m->request;
+		r.flags = REPLY_FLAGS;
+		r.fd = -1;
+		reply_u64(&r, a->u64);
+		return send_reply(fd, &r);
 	case ACT_NACK:
 		ret = build_reply(s, m, &r);
 		if (ret < 0)
@@ -2011,6 +2032,10 @@ static int parse_action(const char *arg, struct action *a)
 	}
 	if (strncmp(p, "backend=", 8) == 0)
 		return parse_backend(p + 8, a);
+	if (strncmp(p, "u64=", 4) == 0) {
+		a->kind = ACT_U64;
+		return parse_hex(p + 4, &a->u64);
+	}
 	if (strncmp(p, "delay=", 6) == 0) {
 		a->kind = ACT_DELAY;
 		return parse_u32(p + 6, p + strlen(p), &a->delay_ms);
@@ -2032,11 +2057,11 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: fake-backend [--log FILE] [--pidfile FILE] "
 	      "[--features HEX] [--protocol-features HEX]\n"
-	      "                    [--on REQ=ACTION]... [--rings inorder|reverse|repeat] SOCKET [ACTION...]\n"
+	      "                    [--on REQ=ACTION]... [--rings inorder|reverse|repeat|fragile|stall] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
 	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
 	      "short-inflight|shrink-inflight|"
-	      "delay=MS|drip=MS|exit|crash|nack|\n"
+	      "delay=MS|drip=MS|exit|crash|nack|u64=HEX|\n"
 	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N][,size=N][,short=N]\n",
 	      stderr);
 	exit(2);

@@ -17,6 +17,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ int rings_parse_mode(const char *s, enum rings_mode *mode)
 {
 	static const char *const names[] = {
 		[RINGS_INORDER] = "inorder", [RINGS_REVERSE] = "reverse", [RINGS_REPEAT] = "repeat",
+		[RINGS_FRAGILE] = "fragile", [RINGS_STALL] = "stall",
 	};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -223,40 +225,78 @@ unsigned rings_pollfds(const struct fake_rings *r, struct pollfd *p, unsigned *w
 	return n;
 }
 
+/* A chain no driver may make (WHAT): logged as "ring-bad WHAT"; then a
+ * fragile device dies of it and a stalling one serves nothing more (until
+ * SIGTERM, which then kills it); the others skip what they cannot use. */
+static void bad(const struct fake_rings *r, const char *what)
+{
+	r->log("ring-bad %s", what);
+	if (r->mode == RINGS_FRAGILE)
+		abort();
+	if (r->mode == RINGS_STALL) {
+		signal(SIGTERM, SIG_DFL);
+		for (;;)
+			pause();
+	}
+}
+
 /* Walk the chain from HEAD (into one indirect table at most), zero its
  * device-writable buffers; returns their total length. */
 static uint32_t take_chain(const struct fake_rings *r, const uint8_t *desc, uint16_t num,
 			   uint16_t head)
 {
 	const uint8_t *table = desc;
-	uint32_t len = 0, tsize = num, i = head, hops = 0;
+	uint32_t len = 0, tsize = num, i = head, hops = 0, total = 0;
 
-	while (i < tsize && hops++ <= tsize) {
-		const uint8_t *d = table + 16 * (size_t)i;
-		uint64_t addr = ld64(d);
-		uint32_t dlen = ld32(d + 8);
-		uint16_t flags = ld16(d + 12);
+	while (hops++ <= tsize) {
+		const uint8_t *d;
+		uint64_t addr;
+		uint32_t dlen;
+		uint16_t flags;
 		uint8_t *p;
 
-		if ((flags & DESC_F_INDIRECT) && table == desc) {
+		if (i >= tsize) {
+			bad(r, "next past the table");
+			break;
+		}
+		if (++total > num) {
+			bad(r, "chain longer than the ring");
+			break;
+		}
+		d = table + 16 * (size_t)i;
+		addr = ld64(d);
+		dlen = ld32(d + 8);
+		flags = ld16(d + 12);
+		if ((flags & DESC_F_INDIRECT) && table != desc) {
+			bad(r, "nested indirect table");
+			break;
+		}
+		if (flags & DESC_F_INDIRECT) {
+			if (dlen % 16)
+				bad(r, "indirect table length not a multiple of 16");
 			table = translate(r, addr, dlen, false);
-			if (!table)
+			if (!table) {
+				bad(r, "address outside memory");
 				break;
+			}
 			tsize = dlen / 16;
 			i = 0;
 			hops = 0;
 			continue;
 		}
-		if (flags & DESC_F_WRITE) {
-			p = translate(r, addr, dlen, false);
-			if (p)
-				memset(p, 0, dlen);
+		p = translate(r, addr, dlen, false);
+		if (!p)
+			bad(r, "address outside memory");
+		if ((flags & DESC_F_WRITE) && p) {
+			memset(p, 0, dlen);
 			len += dlen;
 		}
 		if (!(flags & DESC_F_NEXT))
-			break;
+			return len;
 		i = ld16(d + 14);
 	}
+	if (hops > tsize)
+		bad(r, "descriptor loop");
 	return len;
 }
 
@@ -294,8 +334,12 @@ void rings_kicked(struct fake_rings *r, unsigned ring)
 		return;
 	le = __atomic_load_n((uint16_t *)(avail + 2), __ATOMIC_ACQUIRE);
 	aidx = le16toh(le);
+	if ((uint16_t)(aidx - q->last_avail) > q->num)
+		bad(r, "avail.idx moved by more than the ring size");
 	while (q->last_avail != aidx && n < q->num) {
 		heads[n] = ld16(avail + 4 + 2 * (size_t)(q->last_avail % q->num));
+		if (heads[n] >= q->num)
+			bad(r, "head past the table");
 		lens[n] = heads[n] < q->num ? take_chain(r, desc, q->num, heads[n]) : 0;
 		n++;
 		q->last_avail++;

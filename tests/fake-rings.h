@@ -10,11 +10,13 @@ enum rings_mode {
 	RINGS_INORDER,	/* each at once, in the order they were made available */
 	RINGS_REVERSE,	/* the chains of one kick, newest first */
 	RINGS_REPEAT,	/* in order, each used entry written twice */
+	RINGS_FRAGILE,	/* in order, but a chain no driver may make aborts the process */
+	RINGS_STALL,	/* in order, but such a chain stops the process serving anything */
 };
 
 struct fake_rings;
 
-/* Parse MODE ("inorder", "reverse", "repeat"): 0, or -1. */
+/* Parse MODE ("inorder", "reverse", "repeat", "fragile", "stall"): 0, or -1. */
 int rings_parse_mode(const char *s, enum rings_mode *mode);
 /* LOG receives one line per used entry written (no newline). NULL when out of memory. */
 struct fake_rings *rings_new(enum rings_mode mode, void (*log)(const char *fmt, ...));

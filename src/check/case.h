@@ -15,7 +15,7 @@ enum ck_level { CK_MUST, CK_SHOULD, CK_MAY };
 /* Protocol feature bits the cases name (VHOST_USER_PROTOCOL_F_*). */
 enum {
 	PF_MQ = 0, PF_LOG_SHMFD = 1, PF_RARP = 2, PF_REPLY_ACK = 3, PF_MTU = 4, PF_BACKEND_REQ = 5,
-	PF_CONFIG = 9, PF_RESET_DEVICE = 13, PF_INBAND = 14, PF_MEM_SLOTS = 15, PF_STATUS = 16,
+	PF_CROSS_ENDIAN = 6, PF_CONFIG = 9, PF_INFLIGHT = 12, PF_RESET_DEVICE = 13, PF_INBAND = 14, PF_MEM_SLOTS = 15, PF_STATUS = 16, PF_DEVICE_STATE = 19,
 };
 
 struct ck;
@@ -113,6 +113,8 @@ int ck_warn(struct ck *k, const char *expected, const char *fmt, ...) __attribut
 int ck_fail_step(struct ck *k, struct json_object *res, const char *expected);
 
 /* Reading a step's result. */
+/* RES's member at PATH ("reply.payload.u64"): NULL when absent. */
+struct json_object *ck_get(struct json_object *res, const char *path);
 bool ck_ok(struct json_object *res);
 const char *ck_err_code(struct json_object *res);	/* "ETIMEDOUT", or "" */
 const char *ck_err_msg(struct json_object *res);
@@ -159,5 +161,16 @@ int ck_ring_base_after_io(struct ck *k);
 int ck_blk_io(struct ck *k);
 int ck_blk_bad_request(struct ck *k);
 int ck_robust_raw(struct ck *k);
+int ck_gating_answered(struct ck *k);
+int ck_refusal(struct ck *k);
+int ck_refused_answered(struct ck *k);
+int ck_ring_hostile(struct ck *k);
+int ck_status_roundtrip(struct ck *k);
+int ck_inflight_get(struct ck *k);
+int ck_state_transfer(struct ck *k);
+int ck_log_base_reply(struct ck *k);
+int ck_net_tx(struct ck *k);
+int ck_fs_init(struct ck *k);
+int ck_fs_stat_root(struct ck *k);
 
 #endif

@@ -238,6 +238,70 @@ int ck_gating_inband(struct ck *k)
 	return ck_warn(k, "the connection closed", "the back-end went on: GET_FEATURES answered");
 }
 
+/* What came back for a request with a reply of its own that the back-end
+ * should refuse: the connection closed, an error in the reply (a non-zero
+ * low byte of a u64, an inflight area of no bytes) or a reply vhuctl
+ * refuses pass; silence leaves the front-end waiting for the reply it is
+ * owed; an answer as if valid fails when MUST_REFUSE, else warns (WHY). */
+static int judge_answered(struct ck *k, struct json_object *r, bool must_refuse, const char *why)
+{
+	struct json_object *u;
+	char d[400];
+	uint64_t v;
+
+	if (ck_disconnected(k))
+		return ck_pass(k, "refused: the back-end closed the connection");
+	if (!ck_ok(r) && strcmp(ck_err_code(r), "ETIMEDOUT") == 0)
+		return ck_fail(k, "a reply (the request has one of its own), or the connection closed",
+			       "no reply and the connection left open: a front-end waiting for the reply hangs");
+	if (!ck_ok(r))
+		return ck_pass(k, "refused: %s", ck_describe(r, d, sizeof(d)));
+	if ((u = ck_get(r, "reply.payload.u64")) && ((uint64_t)json_object_get_uint64(u) & 0xff))
+		return ck_pass(k, "refused with u64 0x%" PRIx64, (uint64_t)json_object_get_uint64(u));
+	if (ck_reply_num(r, "mmap_size", &v) && v == 0)
+		return ck_pass(k, "refused: an inflight area of 0 bytes");
+	if (ck_get(r, "reply.payload.names"))	/* GET_STATUS: any u64 is a status */
+		return ck_warn(k, "the connection closed (a refusal that can be told from an answer)",
+			       "answered with a status: a refusal cannot be told from an answer, and the rule "
+			       "binds the front-end");
+	if (must_refuse)
+		return ck_fail(k, "a refusal (an error in the reply), or the connection closed", "accepted%s", why);
+	return ck_warn(k, "a refusal (an error in the reply), or the connection closed", "answered as if negotiated%s", why);
+}
+
+/* A request sent without its protocol feature that has a reply of its
+ * own (only REPLY_ACK negotiated). */
+int ck_gating_answered(struct ck *k)
+{
+	struct json_object *r;
+
+	if (script(k, 0, &r) != 0)
+		return 0;
+	return judge_answered(k, r, false, ": the rule binds the front-end, and a back-end that checks it protects itself");
+}
+
+/* A request with a reply of its own and a value the back-end cannot
+ * honour, its feature negotiated: it must say so in the reply. */
+int ck_refused_answered(struct ck *k)
+{
+	struct json_object *r;
+
+	if (script(k, k->c->pfeatures, &r) != 0)
+		return 0;
+	return judge_answered(k, r, true, ": a value the request does not have, taken as valid");
+}
+
+/* A request the back-end cannot carry out, with NEED_REPLY: refused,
+ * or closed (judge_refusal). */
+int ck_refusal(struct ck *k)
+{
+	struct json_object *r;
+
+	if (script(k, k->c->pfeatures, &r) != 0)
+		return 0;
+	return judge_refusal(k, r, ": the request could not be carried out, and u64 0 says it was");
+}
+
 /* --- REPLY_ACK ------------------------------------------------------------ */
 
 int ck_reply_ack_row(struct ck *k)

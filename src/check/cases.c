@@ -10,6 +10,8 @@
  * rows check one sentence. */
 #define VU "vhost-user.rst, "
 #define BLK "virtio-spec blk, "
+#define VQ "virtio-spec split-ring, "
+#define FS "virtio-spec fs, "
 
 #define S_REPLIES "Most of the requests don't require replies. Here is a list of the ones that do:"
 #define S_REPLY_BIT "Bit 2 is the reply flag - needs to be sent on each reply from the back-end"
@@ -79,6 +81,56 @@
 #define B_RO "A device MUST set the \\field{status} byte to VIRTIO_BLK_S_IOERR for a write request if the " \
 	"VIRTIO_BLK_F_RO feature if offered, and MUST NOT write any data."
 
+#define S_GET_STATUS_WHEN "When the ``VHOST_USER_PROTOCOL_F_STATUS`` protocol feature has been successfully " \
+	"negotiated, this message is submitted by the front-end to query the back-end for its device status as " \
+	"defined in the Virtio specification."
+#define S_GET_INFLIGHT "When ``VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD`` protocol feature has been successfully " \
+	"negotiated, this message is submitted by the front-end to get a shared buffer from back-end."
+#define S_SET_INFLIGHT "When ``VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD`` protocol feature has been successfully " \
+	"negotiated, this message is submitted by the front-end to send the shared inflight buffer back to the " \
+	"back-end so that the back-end could get inflight I/O after a crash or restart."
+#define S_STATE_NEEDS "Using this function requires prior negotiation of the " \
+	"``VHOST_USER_PROTOCOL_F_DEVICE_STATE`` feature."
+#define S_STATE_FD "The value returned is both an indication for success, and whether a file descriptor for a " \
+	"back-end-provided channel is returned: Bits 0–7 are 0 on success, and non-zero on error."
+#define S_STATE_PHASE "Migration phase: Currently, the only supported phase is the period after the transfer of " \
+	"memory-mapped regions before switch-over to the destination, when both the source and destination " \
+	"devices are suspended (:ref:`Suspended device state <suspended_device_state>`)."
+#define S_STATE_CHECK "The value returned indicates success or error; 0 is success, any non-zero value is an error."
+#define S_BACKEND_WHEN "This request should be sent only when ``VHOST_USER_F_PROTOCOL_FEATURES`` has been " \
+	"negotiated, and protocol feature bit ``VHOST_USER_PROTOCOL_F_BACKEND_REQ`` bit is present in " \
+	"``VHOST_USER_GET_PROTOCOL_FEATURES``."
+#define S_BACKEND_FD "Set the socket file descriptor for back-end initiated requests. It is passed in the " \
+	"ancillary data."
+#define S_NET_DISABLED "For example, for a networking device, in the disabled state the back-end must not supply " \
+	"any new RX packets, but must process and discard any TX packets."
+#define S_CONFIG_SET "When ``VHOST_USER_PROTOCOL_F_CONFIG`` is negotiated, this message is submitted by the " \
+	"vhost-user front-end when the Guest changes the virtio device configuration space and also can be used " \
+	"for live migration on the destination host."
+/* virtio-spec split-ring.tex and virtio-fs.tex (oasis-tcs/virtio-spec).
+ * The split-ring sentences bind the driver; what they ask of the
+ * back-end is to survive a driver that breaks them, which the spec words
+ * as a may (refuse the chain, mark it used, close): those rows are MAY. */
+#define V_LOOP "Drivers MUST NOT add a descriptor chain longer than $2^{32}$ bytes in total; this implies that " \
+	"loops in the descriptor chain are forbidden!"
+#define V_ADDR "\\field{addr} is a physical address, and the buffers can be chained via \\field{next}."
+#define V_TABLE "The number of descriptors in the table is defined by the queue size for this virtqueue: this " \
+	"is the maximum possible descriptor chain length."
+#define V_INDIRECT_LEN "\\field{addr} and \\field{len} refer to the indirect table address and length in bytes, " \
+	"respectively."
+#define V_NESTED "The driver MUST NOT set the VIRTQ_DESC_F_INDIRECT flag within an indirect descriptor (ie. only " \
+	"one table per descriptor)."
+#define V_TOO_LONG "A driver MUST NOT create a descriptor chain longer than the Queue Size of the device."
+#define V_QSIZE "Queue Size corresponds to the maximum number of buffers in the virtqueue"
+#define V_USED "When the device has finished a buffer, it writes the descriptor index into the used ring, and " \
+	"sends a used buffer notification."
+#define V_HEAD "each ring entry refers to the head of a descriptor chain."
+#define V_FS_INIT "The FUSE session is started by sending a FUSE\\_INIT request as defined by the FUSE protocol " \
+	"on one request virtqueue."
+#define V_FS_REINIT "The next FUSE\\_INIT message terminates the current session and starts a new session with " \
+	"the possibility of changing endianness."
+#define V_FS_REQ "Normal requests are made available by the driver on request queues and are used by the device."
+
 #define F(bit) PF(bit)
 #define F_PROTOCOL F(30)
 #define ACK PF(PF_REPLY_ACK)
@@ -93,6 +145,22 @@
 #define RB(name, title, stage_and_line, pf) \
 	{ "robustness." name, "robustness", title, VU "Communication", CK_MAY, S_MAY_CLOSE, (pf), 0, DEV_NONE, 0, \
 	  ck_robust_raw, stage_and_line, CK_SURVIVE }
+
+/* A robustness row of another group: the message the row's script sends
+ * (after its stage); refused or closed, and the back-end survives. */
+#define RBG(group, name, title, stage_and_line, pf) \
+	{ group "." name, group, title, VU "Communication", CK_MAY, S_MAY_CLOSE, (pf), 0, DEV_NONE, 0, \
+	  ck_robust_raw, stage_and_line, CK_SURVIVE }
+/* A hostile-ring row: the chain ARG made available on the request ring. */
+#define HR(name, title, sentence) \
+	{ "rings-hostile." name, "rings-hostile", title ": the back-end survives", VQ "Driver Requirements", CK_MAY, \
+	  sentence, 0, 0, DEV_NONE, 0, ck_ring_hostile, name, CK_SURVIVE }
+/* A request of GROUP sent without its protocol feature negotiated (only
+ * REPLY_ACK is): refused, since it has a reply of its own, in that reply. */
+#define GATE(group, name, title, req, sentence, script) \
+	{ group "." name, group, title, VU req, CK_MUST, sentence, ACK, 0, DEV_NONE, 0, ck_gating_answered, script, 0 }
+/* The inflight payload for 1 queue of 64 entries, as hex. */
+#define INFLIGHT_1_64 "000000000000000000000000000000000100400000000000"
 
 static const struct ck_case cases[] = {
 	/* --- handshake ------------------------------------------------------ */
@@ -167,6 +235,17 @@ static const struct ck_case cases[] = {
 	RA("send-rarp", "acked:send-rarp 52:54:00:12:34:56", PF(PF_RARP), 0),
 	RA("net-set-mtu", "acked:net-set-mtu 1500", PF(PF_MTU), F(3)),
 	RA("reset-device", "acked:reset-device", PF(PF_RESET_DEVICE), 0),
+	RA("set-vring-endian", "owner:set-vring-num 0 64;set-vring-endian 0 0", PF(PF_CROSS_ENDIAN), 0),
+	RA("set-inflight-fd", "owner:get-inflight-fd num_queues=1 queue_size=64;set-inflight-fd num_queues=1 queue_size=64",
+	   PF(PF_INFLIGHT), 0),
+	{ "reply-ack.set-config", "reply-ack",
+	  "REPLY_ACK: SET_CONFIG of blk's writeback byte (as it is) with NEED_REPLY is acknowledged with u64 0",
+	  VU "VHOST_USER_SET_CONFIG", CK_MUST, S_ACK, ACK | PF(PF_CONFIG), F(11), DEV_BLK, 0, ck_reply_ack_row,
+	  "acked:set-config data=01 offset=32", 0 },
+	{ "reply-ack.set-log-base", "reply-ack",
+	  "SET_LOG_BASE with NEED_REPLY gets its one reply, no payload or u64 0, and no second",
+	  VU "VHOST_USER_PROTOCOL_F_REPLY_ACK", CK_MUST, S_NO_CHANGE, ACK | PF(PF_LOG_SHMFD), 0, DEV_NONE, 0,
+	  ck_log_base_reply, NULL, 0 },
 
 	/* --- configuration space --------------------------------------------- */
 	{ "config.get-config-size", "config", "GET_CONFIG is answered with as many bytes as asked for",
@@ -231,6 +310,83 @@ static const struct ck_case cases[] = {
 	{ "blk.read-only-write", "blk", "VIRTIO_BLK_T_OUT with VIRTIO_BLK_F_RO offered: status IOERR",
 	  BLK "Device Requirements: Device Operation", CK_MUST, B_RO, 0, F(5), DEV_BLK, 0, ck_blk_io, "ro", 0 },
 
+	/* --- hostile rings: chains a driver must never make ------------------ */
+	HR("loop", "a chain whose last descriptor points back at its head", V_LOOP),
+	HR("outside", "a descriptor whose address is in no memory region", V_ADDR),
+	HR("next-range", "a descriptor whose next is past the table (71 of 64)", V_TABLE),
+	HR("head-range", "an available ring entry naming descriptor 67 of 64", V_HEAD),
+	HR("indirect-len", "an indirect table of 24 bytes (not a multiple of 16)", V_INDIRECT_LEN),
+	HR("nested-indirect", "an indirect table whose descriptor is itself INDIRECT", V_NESTED),
+	HR("too-long", "a chain of 65 descriptors (in an indirect table) on a ring of 64", V_TOO_LONG),
+	HR("idx-jump", "avail.idx moved by 69 on a ring of 64", V_QSIZE),
+
+	/* --- device status ---------------------------------------------------- */
+	{ "status.get-status-returns-set", "status", "GET_STATUS answers what SET_STATUS set (ACKNOWLEDGE|DRIVER|FEATURES_OK)",
+	  VU "VHOST_USER_GET_STATUS", CK_MUST, S_GET_STATUS_WHEN, PF(PF_STATUS), 0, DEV_NONE, 0, ck_status_roundtrip,
+	  "0xb", 0 },
+	{ "status.get-status-after-reset", "status", "after SET_STATUS 0 (a reset), GET_STATUS answers 0",
+	  VU "VHOST_USER_GET_STATUS", CK_MUST, S_GET_STATUS_WHEN, PF(PF_STATUS), 0, DEV_NONE, 0, ck_status_roundtrip,
+	  "0", 0 },
+	GATE("status", "without-feature", "GET_STATUS without VHOST_USER_PROTOCOL_F_STATUS negotiated is refused",
+	     "VHOST_USER_GET_STATUS", S_GET_STATUS_WHEN, "acked:get-status"),
+
+	/* --- the inflight area ------------------------------------------------ */
+	{ "inflight.get-inflight-fd", "inflight", "GET_INFLIGHT_FD for 1 queue of 64 is answered with an fd and mmap_size > 0",
+	  VU "VHOST_USER_GET_INFLIGHT_FD", CK_MUST, S_GET_INFLIGHT, PF(PF_INFLIGHT), 0, DEV_NONE, 0, ck_inflight_get,
+	  NULL, 0 },
+	GATE("inflight", "without-feature", "GET_INFLIGHT_FD without VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD negotiated is refused",
+	     "VHOST_USER_GET_INFLIGHT_FD", S_GET_INFLIGHT, "owner:get-inflight-fd num_queues=1 queue_size=64"),
+	RBG("inflight", "set-huge-queues", "SET_INFLIGHT_FD for 65535 queues with a 4 KiB area (CVE-2021-3839's shape)",
+	    "owner:set-inflight-fd num_queues=65535 queue_size=64 mmap_size=4096", PF(PF_INFLIGHT)),
+	RBG("inflight", "set-no-fd", "SET_INFLIGHT_FD without its fd",
+	    "owner:raw SET_INFLIGHT_FD header-flags=0x9 payload=" INFLIGHT_1_64, PF(PF_INFLIGHT)),
+	RBG("inflight", "get-extra-fds", "GET_INFLIGHT_FD with 2 fds attached, which it must close (CVE-2022-0669's shape)",
+	    "owner:raw GET_INFLIGHT_FD payload=" INFLIGHT_1_64 " fds=2", PF(PF_INFLIGHT)),
+	RBG("inflight", "get-huge", "GET_INFLIGHT_FD for 256 queues of 65535 entries (CVE-2020-10726's shape)",
+	    "owner:get-inflight-fd num_queues=256 queue_size=65535", PF(PF_INFLIGHT)),
+
+	/* --- device state ----------------------------------------------------- */
+	GATE("device-state", "set-without-feature",
+	     "SET_DEVICE_STATE_FD without VHOST_USER_PROTOCOL_F_DEVICE_STATE negotiated is refused",
+	     "VHOST_USER_SET_DEVICE_STATE_FD", S_STATE_NEEDS, "mem:set-device-state-fd save"),
+	GATE("device-state", "check-without-feature",
+	     "CHECK_DEVICE_STATE without VHOST_USER_PROTOCOL_F_DEVICE_STATE negotiated is refused",
+	     "VHOST_USER_CHECK_DEVICE_STATE", S_STATE_NEEDS, "mem:check-device-state"),
+	{ "device-state.save", "device-state",
+	  "a save while stopped: SET_DEVICE_STATE_FD succeeds, the state is read to EOF, CHECK_DEVICE_STATE 0",
+	  VU "VHOST_USER_SET_DEVICE_STATE_FD", CK_MUST, S_STATE_FD, PF(PF_DEVICE_STATE), 0, DEV_NONE, 0,
+	  ck_state_transfer, "save", 0 },
+	{ "device-state.load", "device-state", "the state saved loads back: CHECK_DEVICE_STATE 0",
+	  VU "VHOST_USER_CHECK_DEVICE_STATE", CK_MUST, S_STATE_CHECK, PF(PF_DEVICE_STATE), 0, DEV_NONE, 0,
+	  ck_state_transfer, "load", 0 },
+
+	{ "device-state.unknown-phase", "device-state", "SET_DEVICE_STATE_FD for phase 1, which does not exist, is refused",
+	  VU "Migrating back-end state", CK_MUST, S_STATE_PHASE, PF(PF_DEVICE_STATE), 0, DEV_NONE, 0,
+	  ck_refused_answered, "mem:set-device-state-fd save phase=1", 0 },
+
+	/* --- the back-end channel --------------------------------------------- */
+	{ "backend-req.without-feature", "backend-req",
+	  "SET_BACKEND_REQ_FD without VHOST_USER_PROTOCOL_F_BACKEND_REQ negotiated is refused",
+	  VU "VHOST_USER_SET_BACKEND_REQ_FD", CK_SHOULD, S_BACKEND_WHEN, ACK, 0, DEV_NONE, 0, ck_gating,
+	  "owner:set-backend-req-fd", 0 },
+	{ "backend-req.no-fd", "backend-req", "SET_BACKEND_REQ_FD without its socket fd is refused",
+	  VU "VHOST_USER_SET_BACKEND_REQ_FD", CK_SHOULD, S_BACKEND_FD, ACK | PF(PF_BACKEND_REQ), 0, DEV_NONE, 0,
+	  ck_refusal, "owner:raw SET_BACKEND_REQ_FD header-flags=0x9", CK_SURVIVE },
+
+	/* --- the net data path ------------------------------------------------ */
+	{ "net.tx-used", "net", "a frame made available on the transmit ring (1) is used",
+	  VQ "Split Virtqueues", CK_MUST, V_USED, 0, 0, DEV_NET, 0, ck_net_tx, "enabled", 0 },
+	{ "net.tx-used-while-disabled", "net", "a frame on the transmit ring, started but disabled, is still used (discarded)",
+	  VU "Ring states", CK_MUST, S_NET_DISABLED, 0, F_PROTOCOL, DEV_NET, 0, ck_net_tx, "disabled", 0 },
+
+	/* --- the fs data path ------------------------------------------------- */
+	{ "fs.init", "fs", "FUSE_INIT on the request queue is answered: error 0, major 7",
+	  FS "Device Initialization", CK_MUST, V_FS_INIT, 0, 0, DEV_FS, 0, ck_fs_init, "once", 0 },
+	{ "fs.init-again", "fs", "a second FUSE_INIT starts a new session: answered, major 7",
+	  FS "Device Operation", CK_MUST, V_FS_REINIT, 0, 0, DEV_FS, 0, ck_fs_init, "again", 0 },
+	{ "fs.getattr-root", "fs", "GETATTR of the root (nodeid 1) on the request queue is answered",
+	  FS "Device Operation", CK_MUST, V_FS_REQ, 0, 0, DEV_FS, 0, ck_fs_stat_root, NULL, 0 },
+
 	/* --- robustness: malformed messages ---------------------------------- */
 	RB("request-0", "request 0 (VHOST_USER_NONE)", "owner:raw 0", 0),
 	RB("unknown-request", "an unknown request number (99)", "owner:raw 99", 0),
@@ -259,6 +415,17 @@ static const struct ck_case cases[] = {
 	   "acked:mem add 1M;raw SET_MEM_TABLE payload=%T9 memfd=0", 0),
 	RB("get-config-oversize", "GET_CONFIG asking for 300 bytes with a 12-byte payload",
 	   "proto:raw GET_CONFIG payload=000000002c01000000000000", PF(PF_CONFIG)),
+	RB("set-features-short", "SET_FEATURES with 4 payload bytes instead of 8", "owner:raw SET_FEATURES payload=00000000", 0),
+	RB("set-vring-addr-short", "SET_VRING_ADDR with 8 payload bytes instead of 40",
+	   "mem:raw SET_VRING_ADDR payload=0000000000000000", 0),
+	RB("mem-table-zero-regions", "SET_MEM_TABLE of 0 regions", "acked:raw SET_MEM_TABLE payload=0000000000000000", 0),
+	RB("vring-enable-index-huge", "SET_VRING_ENABLE 1 for ring 0xffff",
+	   "mem:raw SET_VRING_ENABLE payload=ffff000001000000", 0),
+	RB("vring-base-index-huge", "SET_VRING_BASE for ring 0x10000", "mem:raw SET_VRING_BASE payload=0000010000000000", 0),
+	RB("set-config-oversize", "SET_CONFIG announcing 300 bytes with 1 sent",
+	   "proto:raw SET_CONFIG payload=000000002c0100000000000001", PF(PF_CONFIG)),
+	RB("add-mem-reg-short", "ADD_MEM_REG with 8 payload bytes instead of 40, and its fd",
+	   "acked:mem add 1M;raw ADD_MEM_REG payload=0000000000000000 memfd=0", PF(PF_MEM_SLOTS)),
 	RB("log-base-overflow", "SET_LOG_BASE whose size and offset overflow (CVE-2020-10722's shape)",
 	   "acked:mem add 1M;raw SET_LOG_BASE payload=0000ffffffffffff0000020000000000 memfd=0", PF(PF_LOG_SHMFD)),
 };
@@ -271,6 +438,13 @@ static const struct ck_group groups[] = {
 	{ "memory", "memory table rules" },
 	{ "rings", "ring set-up, enable and stop rules" },
 	{ "blk", "the blk data path" },
+	{ "rings-hostile", "chains a driver must never make: the back-end survives them" },
+	{ "status", "device status (VHOST_USER_PROTOCOL_F_STATUS)" },
+	{ "inflight", "the inflight area (VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD)" },
+	{ "device-state", "device state transfer (VHOST_USER_PROTOCOL_F_DEVICE_STATE)" },
+	{ "backend-req", "the back-end channel (VHOST_USER_PROTOCOL_F_BACKEND_REQ)" },
+	{ "net", "the net data path" },
+	{ "fs", "the fs data path (FUSE)" },
 	{ "robustness", "malformed messages: refused or closed, and the back-end survives" },
 };
 

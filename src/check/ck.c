@@ -149,7 +149,7 @@ int ck_fail_step(struct ck *k, struct json_object *res, const char *expected)
 
 /* --- reading results ------------------------------------------------------ */
 
-static struct json_object *member(struct json_object *o, const char *path)
+struct json_object *ck_get(struct json_object *o, const char *path)
 {
 	char key[48];
 
@@ -167,19 +167,19 @@ static struct json_object *member(struct json_object *o, const char *path)
 
 bool ck_ok(struct json_object *res)
 {
-	return json_object_get_boolean(member(res, "ok"));
+	return json_object_get_boolean(ck_get(res, "ok"));
 }
 
 const char *ck_err_code(struct json_object *res)
 {
-	const char *s = json_object_get_string(member(res, "error.code"));
+	const char *s = json_object_get_string(ck_get(res, "error.code"));
 
 	return s ? s : "";
 }
 
 const char *ck_err_msg(struct json_object *res)
 {
-	const char *s = json_object_get_string(member(res, "error.message"));
+	const char *s = json_object_get_string(ck_get(res, "error.message"));
 
 	return s ? s : "";
 }
@@ -191,7 +191,7 @@ bool ck_disconnected(const struct ck *k)
 
 bool ck_ack(struct json_object *res, uint64_t *u64)
 {
-	struct json_object *a = member(res, "ack.u64");
+	struct json_object *a = ck_get(res, "ack.u64");
 
 	if (!a)
 		return false;
@@ -201,7 +201,7 @@ bool ck_ack(struct json_object *res, uint64_t *u64)
 
 bool ck_reply_num(struct json_object *res, const char *name, uint64_t *v)
 {
-	struct json_object *p = member(member(res, "reply.payload"), name);
+	struct json_object *p = ck_get(ck_get(res, "reply.payload"), name);
 
 	if (!p || !json_object_is_type(p, json_type_int))
 		return false;
@@ -211,21 +211,21 @@ bool ck_reply_num(struct json_object *res, const char *name, uint64_t *v)
 
 const char *ck_outcome(struct json_object *res)
 {
-	const char *s = json_object_get_string(member(res, "outcome"));
+	const char *s = json_object_get_string(ck_get(res, "outcome"));
 
 	return s ? s : "";
 }
 
 const char *ck_describe(struct json_object *res, char *buf, size_t len)
 {
-	const char *cmd = json_object_get_string(member(res, "command"));
+	const char *cmd = json_object_get_string(ck_get(res, "command"));
 	uint64_t v;
 
 	if (!ck_ok(res))
 		snprintf(buf, len, "%s: %s (%s)", cmd ? cmd : "?", ck_err_msg(res), ck_err_code(res));
 	else if (ck_ack(res, &v))
 		snprintf(buf, len, "%s: REPLY_ACK u64 %" PRIu64, cmd, v);
-	else if (member(res, "outcome"))
+	else if (ck_get(res, "outcome"))
 		snprintf(buf, len, "%s: the back-end %s", cmd, ck_outcome(res));
 	else
 		snprintf(buf, len, "%s: done", cmd ? cmd : "?");

@@ -104,14 +104,15 @@ is "$(verdict robustness.vring-index-truncated)" fail "qsd: SET_VRING_NUM for ri
 like "$(case_json robustness.vring-index-truncated | jq -r .reason)" "did not survive" "qsd: the case says it did not survive"
 is "$(verdict robustness.vring-index-huge)" missing "qsd: the case after it is missing"
 is "$(md5sum <"$IMG")" "$before" "qsd: the cases that write put the image back as it was"
-# The same in JUnit: one testcase per case, failures and errors as counted.
-if command -v xmllint >/dev/null; then
-	xmllint --noout "$TMP/qsd.xml" 2>"$TMP/xmlerr"
-	ok $? "qsd: the JUnit file is well-formed XML (xmllint)"
-else
-	python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$TMP/qsd.xml" 2>"$TMP/xmlerr"
-	ok $? "qsd: the JUnit file is well-formed XML (xml.etree)"
-fi
+# The same in JUnit: one testcase per case, failures and errors as counted,
+# in the shape Jenkins and GitLab read (tests/junit.xsd).
+command -v xmllint >/dev/null || bail "xmllint not installed (apt-get install libxml2-utils)"
+xmllint --noout --schema "$top_srcdir/tests/junit.xsd" "$TMP/qsd.xml" >"$TMP/xmlerr" 2>&1
+ok $? "qsd: the JUnit file validates against tests/junit.xsd (xmllint --schema)"
+[ -s "$TMP/xmlerr" ] && grep -v validates "$TMP/xmlerr" | head -5 | sed 's/^/#   /'
+printf '<testsuites><testsuite name="x" tests="1"><testcase classname="c"/></testsuite></testsuites>\n' >"$TMP/bad.xml"
+xmllint --noout --schema "$top_srcdir/tests/junit.xsd" "$TMP/bad.xml" >/dev/null 2>&1
+is $? 3 "and the schema refuses a testcase without its name"
 junit=$(python3 - "$TMP/qsd.xml" <<'PY'
 import sys, xml.etree.ElementTree as E
 r = E.parse(sys.argv[1]).getroot()
@@ -158,6 +159,7 @@ ok $((t >= 30)) "qsd --exec: the whole suite in under 30 s (${t} s)"
 
 # TAP of the same run agrees with JSON, case by case.
 run_check --tap --device blk --exec "$QSD"
+printf '%s\n' "$OUT" >"$TMP/check.tap"
 is "$(printf '%s\n' "$OUT" | head -n 1)" "1..$ncases" "TAP: the plan first"
 tap=$(printf '%s\n' "$OUT" | sed -nE 's/^(ok|not ok) [0-9]+ - ([a-z0-9.-]+):.*/\1 \2/p' | sort)
 skips=$(printf '%s\n' "$OUT" | grep -c '^ok .* # SKIP ')
@@ -165,6 +167,13 @@ run_check --output=json --device blk --exec "$QSD"
 json=$(printf '%s\n' "$OUT" | jq -r 'select(.case) | (if .verdict == "fail" or .verdict == "missing" then "not ok" else "ok" end) + " " + .case' | sort)
 is "$tap" "$json" "TAP: ok and not ok are JSON's verdicts, case by case"
 is "$skips" "$(summary | jq .counts.skip)" "TAP: a skip is a SKIP"
+# automake's own TAP driver reads it: a result per case, as many passes, fails and skips.
+bash "$top_srcdir/build-aux/tap-driver.sh" --test-name check --log-file "$TMP/tap.log" --trs-file "$TMP/tap.trs" \
+	--color-tests no --enable-hard-errors yes --expect-failure no -- cat "$TMP/check.tap" >/dev/null 2>&1
+trs=$(sed -n 's/^:test-result: //p' "$TMP/tap.trs" | sort | uniq -c | awk '{ printf "%s=%s\n", $2, $1 }')
+want=$(summary | jq -r '"FAIL=\(.counts.fail + .counts.missing)", "PASS=\(.counts.pass + .counts.warn)", "SKIP=\(.counts.skip)"' |
+	grep -v '=0$')
+is "$trs" "$want" "TAP through automake's tap-driver.sh: its results are the suite's (warn counts as a pass)"
 
 # --- dpdk-testpmd, net_vhost ------------------------------------------------------
 TP="dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 --vdev net_vhost0,iface={sock},queues=1 -- --total-num-mbufs=2048 --forward-mode=io --no-flush-rx --stats-period 3600"

@@ -22,6 +22,7 @@
 #include "monitor/pcap.h"
 #include "monitor/monitor.h"
 #include "monitor/relay.h"
+#include "monitor/replay.h"
 #include "monitor/toscript.h"
 
 #define REQ_SET_BACKEND_REQ_FD 21u
@@ -34,7 +35,7 @@ enum {
 
 enum opt_id {
 	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON, OPT_FAULT,
-	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION, OPT_QUERY, OPT_NOTIFY, OPT_PCAP,
+	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION, OPT_QUERY, OPT_NOTIFY, OPT_PCAP, OPT_REPLAY,
 };
 
 static const struct opt_row opts[] = {
@@ -58,7 +59,10 @@ static const struct opt_row opts[] = {
 	  "send each COMMAND argument to the --control socket PATH of a running monitor, print the answers, and exit" },
 	{ "script", required_argument, OPT_SCRIPT, "FILE",
 	  "print a recording's (-w FILE) front-end requests as a vhuctl script that sends them again, and exit" },
-	{ "session", required_argument, OPT_SESSION, "N", "the recorded session --script converts (default 1)" },
+	{ "replay", required_argument, OPT_REPLAY, "FILE",
+	  "send a recording's (-w FILE) front-end requests again to the back-end BACK, no VM, and report "
+	  "each answer that differs from the recorded one; exit 3 when one does" },
+	{ "session", required_argument, OPT_SESSION, "N", "the recorded session --script or --replay takes (default 1)" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
 };
 
@@ -101,6 +105,7 @@ struct monitor {
 	char **query;
 	int nquery;
 	const char *script_path;	/* --script: convert, do not relay */
+	const char *replay_path;	/* --replay: send again, do not relay */
 	unsigned script_session;
 	struct conn control;
 	int ctl_fd;
@@ -117,7 +122,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vhuctl monitor [OPTIONS] FRONT BACK\n"
 		"       vhuctl monitor --query CONTROL COMMAND...\n"
-		"       vhuctl monitor --script RECORDING [--session N]\n\n"
+		"       vhuctl monitor --script RECORDING [--session N]\n"
+		"       vhuctl monitor --replay RECORDING [--session N] [--device TYPE] BACK\n\n"
 		"Relay a vhost-user session between a front-end (QEMU, DPDK virtio-user,\n"
 		"vhuctl) and a back-end, and print every message that goes either way,\n"
 		"the back-end channel's too, as one JSON object each.\n\n"
@@ -127,7 +133,8 @@ static void usage(FILE *f)
 	opt_help(f, opts, NOPTS);
 	fprintf(f, "\nWith a listening FRONT, the next front-end is served when one goes.\n"
 		"Exit status: 0 success (also when stopped by SIGINT or SIGTERM),\n"
-		"1 a socket could not be set up, 2 usage error.\n");
+		"1 a socket could not be set up (--replay: or the recording read), 2 usage error,\n"
+		"3 (--replay) the back-end answered differently from the recording.\n");
 }
 
 static bool print(struct monitor *mo, struct json_object *o)
@@ -834,6 +841,9 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		case OPT_SCRIPT:
 			mo->script_path = optarg;
 			break;
+		case OPT_REPLAY:
+			mo->replay_path = optarg;
+			break;
 		case OPT_QUERY:
 			mo->query_path = optarg;
 			break;
@@ -909,6 +919,19 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		mo->nquery = argc - optind;
 		return 0;
 	}
+	if (mo->replay_path) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "vhuctl monitor: --replay wants the back-end's socket, BACK, alone\n");
+			return -1;
+		}
+		if (parse_addr(&mo->back, argv[optind], false) < 0)
+			return -1;
+		if (mo->back.listen) {
+			fprintf(stderr, "vhuctl monitor: --replay dials its back-end: connect:PATH or a PATH\n");
+			return -1;
+		}
+		return 0;
+	}
 	if (mo->script_path) {
 		if (argc != optind) {
 			fprintf(stderr, "vhuctl monitor: --script takes no FRONT and BACK\n");
@@ -971,6 +994,27 @@ static int query(struct monitor *mo)
 	return st;
 }
 
+static bool replay_print(void *ctx, struct json_object *o)
+{
+	return print(ctx, o);
+}
+
+/* --replay: the recording sent again to BACK, what differs printed. */
+static int replay(struct monitor *mo)
+{
+	struct replay_opts o = { .path = mo->replay_path, .session = mo->script_session ? mo->script_session : 1,
+				 .socket = mo->back.path, .dev = mo->track.dev, .print = replay_print, .ctx = mo };
+	char err[600];
+	int r = replay_run(&o, err, sizeof(err));
+
+	mo->host->flush();
+	if (r < 0) {
+		fprintf(stderr, "vhuctl monitor: --replay %s\n", err);
+		return MON_FAILED;
+	}
+	return r;
+}
+
 static struct monitor *monitor_new(const struct monitor_host *host)
 {
 	struct monitor *mo = calloc(1, sizeof(*mo));
@@ -1008,6 +1052,15 @@ static struct monitor *monitor_new(const struct monitor_host *host)
 	return mo;
 }
 
+/* A monitor that served no session: freed, its status ST returned. */
+static int monitor_free(struct monitor *mo, int st)
+{
+	session_free(&mo->out);
+	free(mo->notify);
+	free(mo);
+	return st;
+}
+
 int monitor_main(int argc, char **argv, const struct monitor_host *host)
 {
 	struct monitor *mo = monitor_new(host);
@@ -1016,19 +1069,12 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 	if (!mo)
 		return fprintf(stderr, "vhuctl monitor: out of memory\n"), MON_FAILED;
 	r = parse(mo, argc, argv);
-	if (r != 0) {
-		session_free(&mo->out);
-		free(mo->notify);
-		free(mo);
-		return r > 0 ? MON_OK : MON_USAGE;
-	}
-	if (mo->query_path) {
-		st = query(mo);
-		session_free(&mo->out);
-		free(mo->notify);
-		free(mo);
-		return st;
-	}
+	if (r != 0)
+		return monitor_free(mo, r > 0 ? MON_OK : MON_USAGE);
+	if (mo->query_path)
+		return monitor_free(mo, query(mo));
+	if (mo->replay_path)
+		return monitor_free(mo, replay(mo));
 	if (mo->script_path) {
 		char err[600];
 
@@ -1037,28 +1083,19 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 		if (st != MON_OK)
 			fprintf(stderr, "vhuctl monitor: --script %s\n", err);
 		fflush(stdout);
-		session_free(&mo->out);
-		free(mo->notify);
-		free(mo);
-		return st;
+		return monitor_free(mo, st);
 	}
 	if (mo->pcap_path) {
 		char err[600];
 
 		if (pcap_open(&mo->pcap, mo->pcap_path, err, sizeof(err)) < 0) {
 			fprintf(stderr, "vhuctl monitor: --pcap %s\n", err);
-			session_free(&mo->out);
-			free(mo->notify);
-			free(mo);
-			return MON_FAILED;
+			return monitor_free(mo, MON_FAILED);
 		}
 	}
 	if (mo->record_path && !(mo->record = fopen(mo->record_path, "we"))) {
 		fprintf(stderr, "vhuctl monitor: %s: %s\n", mo->record_path, strerror(errno));
-		session_free(&mo->out);
-		free(mo->notify);
-		free(mo);
-		return MON_FAILED;
+		return monitor_free(mo, MON_FAILED);
 	}
 	if (listen_side(mo, &mo->front) < 0 || listen_side(mo, &mo->back) < 0) {
 		st = MON_FAILED;

@@ -393,7 +393,7 @@ start_qsd "$GIMG" "$QSD_SOCK"
 # power-off is held 5 s (what follows it waits behind), so that the
 # session, and the guest's memory, are still there when we look.
 start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once --fault 'GET_CONFIG reply delay=500' \
-	--fault 'SET_VRING_ENABLE nth=2 delay=5000' --control "$TMP/ctl.sock" --notify
+	--fault 'SET_VRING_ENABLE nth=2 delay=5000' --control "$TMP/ctl.sock" --notify --pcap "$TMP/guest.pcapng"
 t_guest=$(date +%s%N)
 guest_start_blk "$MON_SOCK" "$TMP/serial.log"
 wait_line "$TMP/serial.log" "GUEST-DONE" 180 "$GUEST_PID"
@@ -435,6 +435,21 @@ ok "$(jq -r 'select(.event == "fault" and (.rule | startswith("GET_CONFIG"))) | 
 	"on the reply to GET_CONFIG"
 gone "$MON_PID" 10
 ok $? "--once: the monitor ends with QEMU's session"
+# The same session as pcapng (captured in this guest run, not another):
+# tshark with vhuctl's dissector decodes every message as the JSON stream
+# has it, field by field (tests/pcap-json.py says which fields).
+if command -v tshark >/dev/null; then
+	tshark -X "lua_script:${top_srcdir:-.}/wireshark/vhost-user.lua" -r "$TMP/guest.pcapng" -T json --no-duplicate-keys \
+		>"$TMP/guest-cap.json" 2>"$TMP/tshark.err"
+	ok $? "tshark reads the guest session's capture ($(grep -v 'Running as user' "$TMP/tshark.err" | head -c 200))"
+	out=$(python3 "${top_srcdir:-.}/tests/pcap-json.py" "$TMP/guest-cap.json" "$TMP/mon.out")
+	ok $? "QEMU's session, pcapng against JSON: every message with the same direction, request, name, flags, size, fds and payload fields ($(printf '%s\n' "$out" | head -n 1))"
+	printf '%s\n' "$out" | tail -n +2 | head -n 20 | sed 's/^/#   /'
+	ok "$(printf '%s\n' "$out" | head -n 1 | awk '{ exit !($1 > 22 && $4 > 100) }'; echo $?)" \
+		"and the capture is the session whole: QEMU's 22 requests and their replies"
+else
+	ok 1 "tshark is installed (dev/setup check installs it)"
+fi
 # The recording, made a vhuctl script, sent again to qsd with no VM: the
 # same answers, but for GET_VRING_BASE (the guest's I/O is not replayed).
 "$VHUCTL" monitor --script "$TMP/mon.out" >"$TMP/replay.vhu" 2>"$TMP/script.err"

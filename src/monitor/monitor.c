@@ -1,6 +1,7 @@
 /* monitor.c - vhuctl monitor: sessions between a front-end and a back-end, relayed and shown message by message. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "monitor/mevent.h"
 #include "monitor/mview.h"
 #include "monitor/notify.h"
+#include "monitor/outq.h"
 #include "monitor/pcap.h"
 #include "monitor/monitor.h"
 #include "monitor/relay.h"
@@ -116,6 +118,7 @@ struct monitor {
 	unsigned nfaults;
 	int64_t hold_until[MON_NDIRS];	/* a delay fault holds the direction till then */
 	sigset_t waitmask;		/* the signal mask while waiting */
+	struct outq oq;			/* stdout, when it is a pipe or a socket */
 };
 
 static void usage(FILE *f)
@@ -223,15 +226,19 @@ static void control_read(struct monitor *mo);
 static int wait_readable(struct monitor *mo, int fd)
 {
 	while (!wire_cancel) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = fd, .events = POLLIN },
 			{ .fd = mo->ctl_fd < 0 ? mo->control.listen_fd : -1, .events = POLLIN },
 			{ .fd = mo->ctl_fd, .events = POLLIN },
 		};
-		int r = mon_poll(mo, p, 3, -1);
+		int r;
 
+		outq_pollfd(&mo->oq, &p[3]);
+		r = mon_poll(mo, p, 4, -1);
 		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (r > 0 && p[3].revents)
+			outq_write(&mo->oq);
 		if (r > 0 && p[0].revents)
 			return 0;
 		if (r > 0 && p[1].revents)
@@ -521,13 +528,43 @@ static int pump_out(struct monitor *mo, enum mon_dir d, struct mon_end *end)
 	return 0;
 }
 
+/* What the senders still there had begun and not finished, appended to
+ * REASON: a peer that stalled in the middle of a message is seen so. */
+static void unfinished(const struct monitor *mo, char *reason, size_t len)
+{
+	static const char *const who[MON_NDIRS] = {
+		"the front-end", "the back-end", "the back-end on its channel", "the front-end on the back-end channel",
+	};
+
+	for (int d = 0; d < MON_NDIRS; d++) {
+		const struct wire_rx *rx = &mo->dir[d].rx;
+		size_t at = strlen(reason);
+		uint32_t req, size;
+
+		if (!rx->len || mo->dir[d].from < 0 || at + 1 >= len)
+			continue;
+		if (rx->len < VHU_HDR_SIZE) {
+			snprintf(reason + at, len - at, "; %s had sent %u bytes of a header, no more", who[d], rx->len);
+			continue;
+		}
+		memcpy(&req, rx->buf, 4);
+		memcpy(&size, rx->buf + 8, 4);
+		if (rx->len < VHU_HDR_SIZE + (uint64_t)size)
+			snprintf(reason + at, len - at, "; %s had sent %u of the %u bytes of a message (request %u), no more",
+				 who[d], rx->len, VHU_HDR_SIZE + size, req);
+	}
+}
+
 static void disconnected(struct monitor *mo, const struct mon_end *end)
 {
 	struct json_object *ev = event("disconnected");
+	char reason[sizeof(end->reason) + 400];
 
+	snprintf(reason, sizeof(reason), "%s", end->reason);
+	unfinished(mo, reason, sizeof(reason));
 	jb_add(ev, "side", json_object_new_string(end->side ? end->side->what : "backend-channel"));
 	jb_add(ev, "session", json_object_new_int((int)mo->sessions));
-	jb_add(ev, "reason", json_object_new_string(end->reason));
+	jb_add(ev, "reason", json_object_new_string(reason));
 	jb_add(ev, "messages", jb_u64(mo->track.seq));
 	print(mo, ev);
 }
@@ -565,16 +602,33 @@ static bool side_gone(struct monitor *mo, const struct mon_end *end)
 
 /* What is queued goes out, and what was read ahead goes through, as far
  * as the queues take it: without a poll round. 0, or -1 a side is gone. */
+static int pump_dir(struct monitor *mo, enum mon_dir d, struct mon_end *end)
+{
+	struct relay_dir *rd = &mo->dir[d];
+
+	for (;;) {
+		uint32_t held = rd->rx.len;
+
+		if (relay_has_output(rd) && pump_out(mo, d, end) < 0)
+			return -1;
+		/* What was read ahead goes on as far as the queue takes it,
+		 * again while the receiver takes the queue whole: else the
+		 * poll would wait for bytes that are here already (a sender
+		 * that sent its last requests into a full queue waits). */
+		if (!held || !relay_can_read(rd))
+			return 0;
+		if (pump_in(mo, d, false, end) < 0)
+			return -1;
+		if (rd->rx.len == held)	/* nothing whole in it */
+			return relay_has_output(rd) ? pump_out(mo, d, end) : 0;
+	}
+}
+
 static int pump_all(struct monitor *mo, struct mon_end *end)
 {
-	for (int d = 0; d < MON_NDIRS; d++) {
-		if (relay_has_output(&mo->dir[d]) && pump_out(mo, d, end) < 0)
+	for (int d = 0; d < MON_NDIRS; d++)
+		if (pump_dir(mo, d, end) < 0)
 			return -1;
-		if (mo->dir[d].rx.len && pump_in(mo, d, false, end) < 0)
-			return -1;
-		if (relay_has_output(&mo->dir[d]) && pump_out(mo, d, end) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -698,7 +752,7 @@ static void control_read(struct monitor *mo)
 static int relay_loop(struct monitor *mo)
 {
 	for (;;) {
-		struct pollfd p[MON_NDIRS + 2 + 2 * NOTIFY_RINGS];
+		struct pollfd p[MON_NDIRS + 3 + 2 * NOTIFY_RINGS];
 		unsigned nn = 0;
 		struct mon_end end = { 0 };
 		int64_t until = -1;
@@ -726,15 +780,19 @@ static int relay_loop(struct monitor *mo)
 		/* the control socket: a client, or a listener for one */
 		p[MON_NDIRS] = (struct pollfd){ .fd = mo->ctl_fd < 0 ? mo->control.listen_fd : -1, .events = POLLIN };
 		p[MON_NDIRS + 1] = (struct pollfd){ .fd = mo->ctl_fd, .events = POLLIN };
+		/* stdout: what its reader has not taken yet */
+		outq_pollfd(&mo->oq, &p[MON_NDIRS + 2]);
 		if (mo->notify)
-			nn = notify_pollfds(mo->notify, p + MON_NDIRS + 2, 2 * NOTIFY_RINGS);
-		n = mon_poll(mo, p, MON_NDIRS + 2 + nn, until);
+			nn = notify_pollfds(mo->notify, p + MON_NDIRS + 3, 2 * NOTIFY_RINGS);
+		n = mon_poll(mo, p, MON_NDIRS + 3 + nn, until);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
+		if (p[MON_NDIRS + 2].revents)
+			outq_write(&mo->oq);
 		if (nn)
-			notify_serve(mo->notify, p + MON_NDIRS + 2, nn);
+			notify_serve(mo->notify, p + MON_NDIRS + 3, nn);
 		if (p[MON_NDIRS].revents)
 			control_accept(mo);
 		else if (p[MON_NDIRS + 1].revents)
@@ -1111,8 +1169,9 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 			goto out;
 		}
 	}
-	ready(mo);
 	block_stop_signals(mo);
+	outq_start(&mo->oq, &mo->waitmask);
+	ready(mo);
 	for (;;) {
 		r = session_run(mo);
 		if (r == -ECANCELED || wire_cancel)
@@ -1123,6 +1182,14 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 	}
 out:
 	mo->host->flush();
+	if (outq_active(&mo->oq)) {
+		bool gone = mo->oq.gone;
+		uint64_t left = outq_finish(&mo->oq);
+
+		if (left)
+			fprintf(stderr, "vhuctl monitor: %" PRIu64 " bytes of output not written: %s\n", left,
+				gone || mo->oq.gone ? "the reader of stdout went" : "stdout was not read for 10 s");
+	}
 	if (mo->record && fclose(mo->record) != 0 && !mo->record_failed)
 		fprintf(stderr, "vhuctl monitor: %s: the recording could not be written\n", mo->record_path);
 	if (mo->pcap_path && !pcap_close(&mo->pcap))

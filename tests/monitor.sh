@@ -184,6 +184,22 @@ is "$RP_RC:$(cat "$TMP/rp.err")" "1:vhuctl monitor: --replay $TMP/bad.jsonl:4: n
 printf '%s\n' '"a string"' 42 >"$TMP/odd.jsonl"
 replay "$TMP/odd.jsonl" "$QSD_SOCK"
 is "$RP_RC:$(cat "$TMP/rp.err")" "1:vhuctl monitor: --replay $TMP/odd.jsonl:1: not a JSON object" "JSON that is not an object: located"
+# A message without its header's members: located. Payloads of the wrong
+# types (a region list that is a number, a payload that is a string or a
+# list): no crash, each such request a comment or sent as far as it goes.
+H='"flags":{"value":"0x1","names":[]},"size":0,"fds":[]'
+printf '%s\n' '{"event":"message","session":1,"seq":1,"direction":"to_backend","message":{"number":5,"size":0,"fds":[]}}' >"$TMP/odd2.jsonl"
+replay "$TMP/odd2.jsonl" "$QSD_SOCK"
+is "$RP_RC:$(cat "$TMP/rp.err")" "1:vhuctl monitor: --replay $TMP/odd2.jsonl:1: a message event without its message's flags" \
+	"a message without its flags: located"
+printf '%s\n' "{\"event\":\"message\",\"session\":1,\"seq\":1,\"direction\":\"to_backend\",\"message\":{\"number\":5,$H,\"payload\":{\"regions\":5}}}" \
+	"{\"event\":\"message\",\"session\":1,\"seq\":2,\"direction\":\"to_backend\",\"message\":{\"number\":9,$H,\"payload\":\"x\"}}" \
+	"{\"event\":\"message\",\"session\":1,\"seq\":3,\"direction\":\"to_frontend\",\"reply_to\":\"x\",\"message\":{\"number\":1,$H}}" \
+	"{\"event\":\"message\",\"session\":1,\"seq\":4,\"direction\":\"to_backend\",\"message\":{\"number\":37,$H,\"payload\":[1,2]}}" >"$TMP/odd3.jsonl"
+"$VHUCTL" monitor --script "$TMP/odd3.jsonl" >"$TMP/odd3.vhu" 2>&1
+is "$?:$(tail -n 1 "$TMP/odd3.vhu")" "0:# 1 requests converted, 2 not" "--script of payloads of the wrong types: converted as far as they go, no crash"
+replay "$TMP/odd3.jsonl" --device blk "$QSD_SOCK"
+ok "$([ "$RP_RC" -lt 64 ]; echo $?)" "--replay of them: no crash (exit $RP_RC)"
 replay "$TMP/vh-rec.jsonl" --session 9 "$QSD_SOCK"
 is "$RP_RC:$(cat "$TMP/rp.err")" "1:vhuctl monitor: --replay $TMP/vh-rec.jsonl: no front-end request of session 9" "a session not recorded"
 replay "$TMP/vh-rec.jsonl"

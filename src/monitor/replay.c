@@ -131,6 +131,19 @@ static int run_lines(struct replay *rp, const struct rec_step *st, struct json_o
 	return r;
 }
 
+/* The header of the recorded message M (its payload is the recording's,
+ * which a request that was not sent again cannot vouch for). */
+static struct json_object *header_of(struct json_object *m)
+{
+	static const char *const keys[] = { "name", "number", "flags", "size", "fds" };
+	struct json_object *h = json_object_new_object();
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (member(m, keys[i]))
+			jb_add(h, keys[i], json_object_get(member(m, keys[i])));
+	return h;
+}
+
 static void difference(struct replay *rp, const struct rec_step *st, struct json_object *res,
 		       struct json_object *replayed, struct json_object *differs)
 {
@@ -140,7 +153,7 @@ static void difference(struct replay *rp, const struct rec_step *st, struct json
 	jb_add(ev, "session", json_object_new_int((int)rp->o->session));
 	jb_add(ev, "seq", jb_u64(st->seq));
 	jb_add(ev, "line", json_object_new_int((int)st->line));
-	jb_add(ev, "request", json_object_get(st->request));
+	jb_add(ev, "request", member(res, "request") ? json_object_get(member(res, "request")) : header_of(st->request));
 	jb_add(ev, "recorded", json_object_get(st->reply));
 	jb_add(ev, "replayed", json_object_get(replayed));
 	jb_add(ev, "differs", differs);

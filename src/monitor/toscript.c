@@ -31,6 +31,14 @@ static struct json_object *get(struct json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+/* The member KEY of O when it has type T, else NULL. */
+static struct json_object *get_type(struct json_object *o, const char *key, enum json_type t)
+{
+	struct json_object *v = get(o, key);
+
+	return v && json_object_is_type(v, t) ? v : NULL;
+}
+
 /* A number of the recording: a JSON number, or a "0x..." hex string. */
 static uint64_t num(struct json_object *o)
 {
@@ -133,7 +141,7 @@ static void convert(struct conv *c, struct json_object *msg, uint64_t seq)
 			num(get(p, "log_guest_addr")), nr);
 		break;
 	case PL_MEM_TABLE: {
-		struct json_object *rs = get(p, "regions");
+		struct json_object *rs = get_type(p, "regions", json_type_array);
 
 		/* the table is the script's regions: made again from the start */
 		for (unsigned k = c->n; k > 0; k--)
@@ -176,14 +184,6 @@ static void convert(struct conv *c, struct json_object *msg, uint64_t seq)
 	c->converted++;
 }
 
-/* The member KEY of O when it has type T, else NULL. */
-static struct json_object *get_type(struct json_object *o, const char *key, enum json_type t)
-{
-	struct json_object *v = get(o, key);
-
-	return v && json_object_is_type(v, t) ? v : NULL;
-}
-
 static struct rec_step *step_of(struct recording *rec, uint64_t seq)
 {
 	for (size_t i = rec->n; i > 0; i--)
@@ -205,9 +205,14 @@ static int take_message(struct conv *c, struct recording *rec, struct json_objec
 	size_t len = 0;
 	unsigned skipped = c->skipped;
 
-	if (!dir || !msg || !seq || !get_type(msg, "number", json_type_int)) {
-		snprintf(err, errlen, "%s:%u: a message event without its %s", path, line,
-			 !dir ? "direction" : !msg ? "message" : !seq ? "seq" : "message's number");
+	const char *lacks = !dir ? "direction" : !msg ? "message" : !seq ? "seq" :
+			    !get_type(msg, "number", json_type_int) ? "message's number" :
+			    !get_type(get_type(msg, "flags", json_type_object), "value", json_type_string) ? "message's flags" :
+			    !get_type(msg, "size", json_type_int) ? "message's size" :
+			    !get_type(msg, "fds", json_type_array) ? "message's fds" : NULL;
+
+	if (lacks) {
+		snprintf(err, errlen, "%s:%u: a message event without its %s", path, line, lacks);
 		return -1;
 	}
 	if (strcmp(json_object_get_string(dir), "to_frontend") == 0) {

@@ -83,7 +83,8 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
 		size_t held = q->len - q->off, cap = q->cap ? q->cap : 65536;
 		char *b;
 
-		memmove(q->buf, q->buf + q->off, held);
+		if (held)
+			memmove(q->buf, q->buf + q->off, held);
 		q->off = 0;
 		q->len = held;
 		while (cap < held + size)

@@ -393,10 +393,11 @@ D["version"] = obj({
 }, ["command", "ok", "schema_version", "version", "features"],
     desc="vhuctl --version: the version, and what the build has and follows: the json-c and readline it runs with, whether it was configured with sanitizers or for fuzzing, the revision of the vhost-user spec its tables follow, and the schema version.")
 # vhuctl monitor: an event per message relayed, and the sessions' events (vhuctl-json(7), EVENTS).
-MON_EV = ["monitor-ready", "connected", "connect-failed", "disconnected", "message", "fault"]
+MON_EV = ["monitor-ready", "connected", "connect-failed", "disconnected", "message", "fault", "replay-difference",
+          "replay-summary"]
 SIDE = {"enum": ["front-end", "back-end", "backend-channel"]}
 D["monitor_event"] = {
-    "description": "vhuctl monitor: a message relayed (its direction, time, the message, the request a reply answers, what is wrong with it), a session's side coming or going, or a fault injected (--fault) into the message before it.",
+    "description": "vhuctl monitor: a message relayed (its direction, time, the message, the request a reply answers, what is wrong with it), a session's side coming or going, a fault injected (--fault) into the message before it, or (--replay) an answer that differs from the recorded one and the replay's counts.",
     "type": "object", "required": ["event", "schema_version"],
     "properties": {"event": {"enum": MON_EV}, "schema_version": {"const": 1},
                    "front_end": STR, "back_end": STR, "side": SIDE, "socket": STR, "session": count, "reason": STR,
@@ -406,7 +407,10 @@ D["monitor_event"] = {
                    "message": R("message"),
                    "reply_to": obj({"name": {"type": "string", "pattern": "^[A-Z0-9_]+$"}, "seq": count, "rtt_us": US}, ["seq", "rtt_us"]),
                    "warnings": R("warnings"),
-                   "rule": STR, "action": {"enum": ["drop", "close", "delay", "fail", "corrupt"]}, "detail": STR},
+                   "rule": STR, "action": {"enum": ["drop", "close", "delay", "fail", "corrupt"]}, "detail": STR,
+                   "line": count, "request": R("message"), "recorded": nullable(R("message")),
+                   "replayed": nullable(R("message")), "differs": arr(STR), "error": R("error"),
+                   "recording": STR, "sent": count, "not_sent": count, "compared": count, "differences": count},
     "allOf": [
         {"if": {"properties": {"event": {"const": "monitor-ready"}}}, "then": {"required": ["front_end", "back_end"]}},
         {"if": {"properties": {"event": {"enum": ["connected", "connect-failed"]}}}, "then": {"required": ["side", "socket", "session"]}},
@@ -414,6 +418,10 @@ D["monitor_event"] = {
         {"if": {"properties": {"event": {"const": "disconnected"}}}, "then": {"required": ["side", "session", "reason", "messages"]}},
         {"if": {"properties": {"event": {"const": "message"}}}, "then": {"required": ["session", "seq", "direction", "time", "message"]}},
         {"if": {"properties": {"event": {"const": "fault"}}}, "then": {"required": ["session", "seq", "rule", "action"]}},
+        {"if": {"properties": {"event": {"const": "replay-difference"}}},
+         "then": {"required": ["session", "seq", "line", "request", "recorded", "replayed", "differs"]}},
+        {"if": {"properties": {"event": {"const": "replay-summary"}}},
+         "then": {"required": ["recording", "session", "socket", "sent", "not_sent", "compared", "differences"]}},
     ],
     "additionalProperties": False}
 # A monitor's event is told from the shell's by its name, or (disconnected) by its side.

@@ -373,6 +373,16 @@ expect "'vhuctl be' offers bench" bench vhuctl be
 expect "'vhuctl bench ' offers blk" blk vhuctl bench ""
 expect "'vhuctl bench blk S rw=randr' offers randread" randread vhuctl bench blk /tmp/x.sock rw = randr
 expect "'vhuctl bench blk S io' offers iodepth=" iodepth= vhuctl bench blk /tmp/x.sock io
+# vhuctl monitor's options, from its help: each in both completions and its man page.
+mon_opts=$("$VHUCTL" monitor --help | grep -oE '^ +(-., )?--[a-z-]+' | grep -oE -- '--[a-z-]+')
+missing=
+for o in $mon_opts; do
+	grep -qE -- "(^|[ '])$o(=|[ '])" "$BASHCOMP" || missing="$missing bash:$o"
+	grep -qE -- "'(\\([^)]*\\))?\\*?(\\{[^}]*,)?$o(=|\\[|\\})" "$ZSHCOMP" || missing="$missing zsh:$o"
+	grep -qE -- "(^\\.BI? |\\\\fB)\\\\-\\\\-${o#--}([^a-z-]|$)" "$top_srcdir/man/vhuctl-monitor.1" || missing="$missing man:$o"
+done
+check "every option of 'vhuctl monitor --help' ($(printf '%s\n' "$mon_opts" | wc -l)) is in the bash and zsh completions and vhuctl-monitor(1)" "${missing# }"
+expect "'vhuctl monitor --rep' offers --replay=" --replay= vhuctl monitor --rep
 
 # Sockets for SOCKET: only with a way to make one.
 if command -v python3 >/dev/null 2>&1 &&

@@ -129,6 +129,84 @@ is "$(jq -r 'select(.event == "disconnected") | .side' "$TMP/rec.jsonl" | head -
 is "$?" 1 "-w into a directory that is not there: exit 1"
 like "$(cat "$TMP/mon.err")" "rec.jsonl: No such file or directory" "and says why"
 
+# --- --replay: a vhuctl session recorded, sent again with no front-end -------
+# replay ARGS...: vhuctl monitor --replay, its objects in $TMP/rp.out
+replay() {
+	"$VHUCTL" monitor --replay "$@" >"$TMP/rp.out" 2>"$TMP/rp.err" </dev/null
+	RP_RC=$?
+}
+start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once -w "$TMP/vh-rec.jsonl"
+run_vhuctl --device blk "$MON_SOCK" -c 'start; get-config 60; stop'
+ran_ok "a vhuctl session (start, get-config, stop: no I/O) recorded through the monitor"
+gone "$MON_PID" 10
+ok $? "--once: the monitor ends with it"
+replies=$(jq -s '[.[] | select(.event == "message" and .direction == "to_frontend")] | length' "$TMP/vh-rec.jsonl")
+replay "$TMP/vh-rec.jsonl" --device blk "$QSD_SOCK"
+is "$RP_RC" 0 "--replay against the same qemu-storage-daemon: exit 0"
+is "$(jq -c 'select(.event == "replay-summary") | [.sent, .not_sent, .compared, .differences]' "$TMP/rp.out")" \
+	"[$(jq -s '[.[] | select(.event == "message" and .direction == "to_backend")] | length' "$TMP/vh-rec.jsonl"),0,$replies,0]" \
+	"every request sent again, every one of its $replies replies compared, none differs"
+is "$(jq -c 'select(.event == "replay-difference")' "$TMP/rp.out" | wc -l)" 0 "and no difference is reported"
+# A back-end with other options answers otherwise: num-queues=2.
+Q1_PID=$QSD_PID
+truncate -s 1M "$TMP/disk2.img"
+start_qsd "$TMP/disk2.img" "$TMP/qsd2.sock" "num-queues=2"
+Q2_PID=$QSD_PID QSD_PID=$Q1_PID
+replay "$TMP/vh-rec.jsonl" --device blk "$TMP/qsd2.sock"
+is "$RP_RC" 3 "--replay against a qsd with num-queues=2: exit 3, the answers differ"
+is "$(jq -c 'select(.event == "replay-difference") | [.request.name, .differs, .recorded.payload.u64, .replayed.payload.u64]' "$TMP/rp.out" | head -n 1)" \
+	'["GET_QUEUE_NUM",["payload.u64"],1,2]' "a difference: GET_QUEUE_NUM, its payload.u64 recorded 1, now 2"
+is "$(jq -c 'select(.event == "replay-difference") | [.request.name, .differs, .recorded.payload.decoded.num_queues, .replayed.payload.decoded.num_queues]' "$TMP/rp.out" | tail -n +2)" \
+	'["GET_CONFIG",["payload.hex","payload.decoded.num_queues"],1,2]' "and GET_CONFIG's num_queues (and so its bytes): only these two"
+is "$(jq -r 'select(.event == "replay-summary") | .differences' "$TMP/rp.out")" 2 "the summary counts them"
+out=$(python3 "${top_srcdir:-.}/tests/schema.py" "${top_srcdir:-.}/schema/vhuctl.schema.json" "$TMP/rp.out" 2>&1)
+ok $? "--replay's objects follow the schema ($(printf '%s' "$out" | tail -n 1))"
+replay "$TMP/vh-rec.jsonl" --device blk --output=text "$TMP/qsd2.sock"
+like "$(cat "$TMP/rp.out")" "event replay-difference: session=1 seq=" "--output=text: a difference is a line"
+like "$(cat "$TMP/rp.out")" "request=GET_QUEUE_NUM recorded=GET_QUEUE_NUM 1 replayed=GET_QUEUE_NUM 2 differs=payload.u64" \
+	"with the request and both replies in brief, and what differs"
+kill "$Q2_PID" 2>/dev/null
+wait "$Q2_PID" 2>/dev/null
+# Recordings that are not whole: an error at FILE:LINE, nothing sent, no crash.
+n=$(wc -l <"$TMP/vh-rec.jsonl")
+head -c "$(( $(head -n 8 "$TMP/vh-rec.jsonl" | wc -c) + 40 ))" "$TMP/vh-rec.jsonl" >"$TMP/cut.jsonl"
+replay "$TMP/cut.jsonl" "$TMP/nobody.sock"
+is "$RP_RC" 1 "--replay of a recording cut mid-line: exit 1"
+is "$(cat "$TMP/rp.err")" "vhuctl monitor: --replay $TMP/cut.jsonl:9: not a JSON object (the file ends in the middle of a line)" \
+	"the error names the file and the line, before any back-end is dialled"
+{ head -n 6 "$TMP/vh-rec.jsonl"; echo '{"event":"message","session":1,"seq":7,"direction":"to_backend"}'; } >"$TMP/nomsg.jsonl"
+replay "$TMP/nomsg.jsonl" "$QSD_SOCK"
+is "$RP_RC:$(cat "$TMP/rp.err")" "1:vhuctl monitor: --replay $TMP/nomsg.jsonl:7: a message event without its message" \
+	"a message event without its message: located"
+{ head -n 3 "$TMP/vh-rec.jsonl"; echo 'not json at all'; tail -n +4 "$TMP/vh-rec.jsonl"; } >"$TMP/bad.jsonl"
+replay "$TMP/bad.jsonl" "$QSD_SOCK"
+is "$RP_RC:$(cat "$TMP/rp.err")" "1:vhuctl monitor: --replay $TMP/bad.jsonl:4: not a JSON object" "a line that is not JSON: located"
+printf '%s\n' '"a string"' 42 >"$TMP/odd.jsonl"
+replay "$TMP/odd.jsonl" "$QSD_SOCK"
+is "$RP_RC:$(cat "$TMP/rp.err")" "1:vhuctl monitor: --replay $TMP/odd.jsonl:1: not a JSON object" "JSON that is not an object: located"
+# A message without its header's members: located. Payloads of the wrong
+# types (a region list that is a number, a payload that is a string or a
+# list): no crash, each such request a comment or sent as far as it goes.
+H='"flags":{"value":"0x1","names":[]},"size":0,"fds":[]'
+printf '%s\n' '{"event":"message","session":1,"seq":1,"direction":"to_backend","message":{"number":5,"size":0,"fds":[]}}' >"$TMP/odd2.jsonl"
+replay "$TMP/odd2.jsonl" "$QSD_SOCK"
+is "$RP_RC:$(cat "$TMP/rp.err")" "1:vhuctl monitor: --replay $TMP/odd2.jsonl:1: a message event without its message's flags" \
+	"a message without its flags: located"
+printf '%s\n' "{\"event\":\"message\",\"session\":1,\"seq\":1,\"direction\":\"to_backend\",\"message\":{\"number\":5,$H,\"payload\":{\"regions\":5}}}" \
+	"{\"event\":\"message\",\"session\":1,\"seq\":2,\"direction\":\"to_backend\",\"message\":{\"number\":9,$H,\"payload\":\"x\"}}" \
+	"{\"event\":\"message\",\"session\":1,\"seq\":3,\"direction\":\"to_frontend\",\"reply_to\":\"x\",\"message\":{\"number\":1,$H}}" \
+	"{\"event\":\"message\",\"session\":1,\"seq\":4,\"direction\":\"to_backend\",\"message\":{\"number\":37,$H,\"payload\":[1,2]}}" >"$TMP/odd3.jsonl"
+"$VHUCTL" monitor --script "$TMP/odd3.jsonl" >"$TMP/odd3.vhu" 2>&1
+is "$?:$(tail -n 1 "$TMP/odd3.vhu")" "0:# 1 requests converted, 2 not" "--script of payloads of the wrong types: converted as far as they go, no crash"
+replay "$TMP/odd3.jsonl" --device blk "$QSD_SOCK"
+ok "$([ "$RP_RC" -lt 64 ]; echo $?)" "--replay of them: no crash (exit $RP_RC)"
+replay "$TMP/vh-rec.jsonl" --session 9 "$QSD_SOCK"
+is "$RP_RC:$(cat "$TMP/rp.err")" "1:vhuctl monitor: --replay $TMP/vh-rec.jsonl: no front-end request of session 9" "a session not recorded"
+replay "$TMP/vh-rec.jsonl"
+is "$RP_RC" 2 "--replay without BACK: a usage error"
+[ "$n" -gt 8 ]
+ok $? "(the recording has $n lines)"
+
 # --- --control: the live memory and rings of a session, read-only -----------
 # ctl COMMAND...: each command on the control socket, through vhuctl
 # monitor --query, its answer line each
@@ -331,7 +409,7 @@ start_qsd "$GIMG" "$QSD_SOCK"
 # power-off is held 5 s (what follows it waits behind), so that the
 # session, and the guest's memory, are still there when we look.
 start_monitor "$MON_SOCK" "$QSD_SOCK" --device blk --once --fault 'GET_CONFIG reply delay=500' \
-	--fault 'SET_VRING_ENABLE nth=2 delay=5000' --control "$TMP/ctl.sock" --notify
+	--fault 'SET_VRING_ENABLE nth=2 delay=5000' --control "$TMP/ctl.sock" --notify --pcap "$TMP/guest.pcapng"
 t_guest=$(date +%s%N)
 guest_start_blk "$MON_SOCK" "$TMP/serial.log"
 wait_line "$TMP/serial.log" "GUEST-DONE" 180 "$GUEST_PID"
@@ -373,6 +451,21 @@ ok "$(jq -r 'select(.event == "fault" and (.rule | startswith("GET_CONFIG"))) | 
 	"on the reply to GET_CONFIG"
 gone "$MON_PID" 10
 ok $? "--once: the monitor ends with QEMU's session"
+# The same session as pcapng (captured in this guest run, not another):
+# tshark with vhuctl's dissector decodes every message as the JSON stream
+# has it, field by field (tests/pcap-json.py says which fields).
+if command -v tshark >/dev/null; then
+	tshark -X "lua_script:${top_srcdir:-.}/wireshark/vhost-user.lua" -r "$TMP/guest.pcapng" -T json --no-duplicate-keys \
+		>"$TMP/guest-cap.json" 2>"$TMP/tshark.err"
+	ok $? "tshark reads the guest session's capture ($(grep -v 'Running as user' "$TMP/tshark.err" | head -c 200))"
+	out=$(python3 "${top_srcdir:-.}/tests/pcap-json.py" "$TMP/guest-cap.json" "$TMP/mon.out")
+	ok $? "QEMU's session, pcapng against JSON: every message with the same direction, request, name, flags, size, fds and payload fields ($(printf '%s\n' "$out" | head -n 1))"
+	printf '%s\n' "$out" | tail -n +2 | head -n 20 | sed 's/^/#   /'
+	ok "$(printf '%s\n' "$out" | head -n 1 | awk '{ exit !($1 > 22 && $4 > 100) }'; echo $?)" \
+		"and the capture is the session whole: QEMU's 22 requests and their replies"
+else
+	ok 1 "tshark is installed (dev/setup check installs it)"
+fi
 # The recording, made a vhuctl script, sent again to qsd with no VM: the
 # same answers, but for GET_VRING_BASE (the guest's I/O is not replayed).
 "$VHUCTL" monitor --script "$TMP/mon.out" >"$TMP/replay.vhu" 2>"$TMP/script.err"
@@ -385,6 +478,23 @@ rep=$(printf '%s\n' "$OUT" | jq -c 'select(.reply != null) | [.request.name, .re
 is "$(diff <(printf '%s\n' "$rec") <(printf '%s\n' "$rep") | grep -c '^[<>]')" 2 "the back-end's answers are the recorded ones but one"
 is "$(diff <(printf '%s\n' "$rec") <(printf '%s\n' "$rep") | sed -n 's/^> //p' | jq -r '.[0]')" GET_VRING_BASE \
 	"and that one is GET_VRING_BASE: the ring's index the guest's I/O moved"
+# --replay does the same in one step, against a fresh qsd that never saw
+# a VM: every answer the same but GET_VRING_BASE's, and exit 3 for it.
+Q1_PID=$QSD_PID
+truncate -s 1M "$TMP/fresh.img"
+start_qsd "$TMP/fresh.img" "$TMP/fresh.sock"
+Q2_PID=$QSD_PID QSD_PID=$Q1_PID
+replay "$TMP/mon.out" --device blk "$TMP/fresh.sock"
+is "$RP_RC" 3 "--replay of QEMU's session against a fresh qsd: exit 3 (an answer differs)"
+is "$(jq -c 'select(.event == "replay-difference") | [.request.name, .differs]' "$TMP/rp.out")" '["GET_VRING_BASE",["payload.num"]]' \
+	"exactly one answer differs: GET_VRING_BASE's num, the index the guest's I/O moved"
+is "$(jq -c 'select(.event == "replay-difference") | .recorded.payload.num > .replayed.payload.num' "$TMP/rp.out")" true \
+	"recorded after the guest's I/O, replayed with none: the recorded index is the larger"
+is "$(jq -c 'select(.event == "replay-summary") | [.sent, .not_sent, .compared, .differences]' "$TMP/rp.out")" \
+	"[22,0,$(jq -s '[.[] | select(.event == "message" and .session == 1 and .direction == "to_frontend")] | length' "$TMP/mon.out"),1]" \
+	"the summary: QEMU's 22 requests sent, every recorded reply compared, one difference"
+kill "$Q2_PID" 2>/dev/null
+wait "$Q2_PID" 2>/dev/null
 "$VHUCTL" monitor --script "$TMP/mon.out" --session 7 >/dev/null 2>"$TMP/script.err"
 is "$?" 1 "--script of a session not recorded: exit 1"
 like "$(cat "$TMP/script.err")" "no front-end request of session 7" "and says so"

@@ -1,6 +1,7 @@
 /* monitor.c - vhuctl monitor: sessions between a front-end and a back-end, relayed and shown message by message. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,9 +20,11 @@
 #include "monitor/mevent.h"
 #include "monitor/mview.h"
 #include "monitor/notify.h"
+#include "monitor/outq.h"
 #include "monitor/pcap.h"
 #include "monitor/monitor.h"
 #include "monitor/relay.h"
+#include "monitor/replay.h"
 #include "monitor/toscript.h"
 
 #define REQ_SET_BACKEND_REQ_FD 21u
@@ -34,7 +37,7 @@ enum {
 
 enum opt_id {
 	OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_WRITE = 'w', OPT_ONCE = 256, OPT_DEVICE, OPT_JSON, OPT_FAULT,
-	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION, OPT_QUERY, OPT_NOTIFY, OPT_PCAP,
+	OPT_CONTROL, OPT_SCRIPT, OPT_SESSION, OPT_QUERY, OPT_NOTIFY, OPT_PCAP, OPT_REPLAY,
 };
 
 static const struct opt_row opts[] = {
@@ -58,7 +61,10 @@ static const struct opt_row opts[] = {
 	  "send each COMMAND argument to the --control socket PATH of a running monitor, print the answers, and exit" },
 	{ "script", required_argument, OPT_SCRIPT, "FILE",
 	  "print a recording's (-w FILE) front-end requests as a vhuctl script that sends them again, and exit" },
-	{ "session", required_argument, OPT_SESSION, "N", "the recorded session --script converts (default 1)" },
+	{ "replay", required_argument, OPT_REPLAY, "FILE",
+	  "send a recording's (-w FILE) front-end requests again to the back-end BACK, no VM, and report "
+	  "each answer that differs from the recorded one; exit 3 when one does" },
+	{ "session", required_argument, OPT_SESSION, "N", "the recorded session --script or --replay takes (default 1)" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
 };
 
@@ -101,6 +107,7 @@ struct monitor {
 	char **query;
 	int nquery;
 	const char *script_path;	/* --script: convert, do not relay */
+	const char *replay_path;	/* --replay: send again, do not relay */
 	unsigned script_session;
 	struct conn control;
 	int ctl_fd;
@@ -111,13 +118,15 @@ struct monitor {
 	unsigned nfaults;
 	int64_t hold_until[MON_NDIRS];	/* a delay fault holds the direction till then */
 	sigset_t waitmask;		/* the signal mask while waiting */
+	struct outq oq;			/* stdout, when it is a pipe or a socket */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vhuctl monitor [OPTIONS] FRONT BACK\n"
 		"       vhuctl monitor --query CONTROL COMMAND...\n"
-		"       vhuctl monitor --script RECORDING [--session N]\n\n"
+		"       vhuctl monitor --script RECORDING [--session N]\n"
+		"       vhuctl monitor --replay RECORDING [--session N] [--device TYPE] BACK\n\n"
 		"Relay a vhost-user session between a front-end (QEMU, DPDK virtio-user,\n"
 		"vhuctl) and a back-end, and print every message that goes either way,\n"
 		"the back-end channel's too, as one JSON object each.\n\n"
@@ -127,7 +136,8 @@ static void usage(FILE *f)
 	opt_help(f, opts, NOPTS);
 	fprintf(f, "\nWith a listening FRONT, the next front-end is served when one goes.\n"
 		"Exit status: 0 success (also when stopped by SIGINT or SIGTERM),\n"
-		"1 a socket could not be set up, 2 usage error.\n");
+		"1 a socket could not be set up (--replay: or the recording read), 2 usage error,\n"
+		"3 (--replay) the back-end answered differently from the recording.\n");
 }
 
 static bool print(struct monitor *mo, struct json_object *o)
@@ -216,15 +226,19 @@ static void control_read(struct monitor *mo);
 static int wait_readable(struct monitor *mo, int fd)
 {
 	while (!wire_cancel) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = fd, .events = POLLIN },
 			{ .fd = mo->ctl_fd < 0 ? mo->control.listen_fd : -1, .events = POLLIN },
 			{ .fd = mo->ctl_fd, .events = POLLIN },
 		};
-		int r = mon_poll(mo, p, 3, -1);
+		int r;
 
+		outq_pollfd(&mo->oq, &p[3]);
+		r = mon_poll(mo, p, 4, -1);
 		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (r > 0 && p[3].revents)
+			outq_write(&mo->oq);
 		if (r > 0 && p[0].revents)
 			return 0;
 		if (r > 0 && p[1].revents)
@@ -514,13 +528,43 @@ static int pump_out(struct monitor *mo, enum mon_dir d, struct mon_end *end)
 	return 0;
 }
 
+/* What the senders still there had begun and not finished, appended to
+ * REASON: a peer that stalled in the middle of a message is seen so. */
+static void unfinished(const struct monitor *mo, char *reason, size_t len)
+{
+	static const char *const who[MON_NDIRS] = {
+		"the front-end", "the back-end", "the back-end on its channel", "the front-end on the back-end channel",
+	};
+
+	for (int d = 0; d < MON_NDIRS; d++) {
+		const struct wire_rx *rx = &mo->dir[d].rx;
+		size_t at = strlen(reason);
+		uint32_t req, size;
+
+		if (!rx->len || mo->dir[d].from < 0 || at + 1 >= len)
+			continue;
+		if (rx->len < VHU_HDR_SIZE) {
+			snprintf(reason + at, len - at, "; %s had sent %u bytes of a header, no more", who[d], rx->len);
+			continue;
+		}
+		memcpy(&req, rx->buf, 4);
+		memcpy(&size, rx->buf + 8, 4);
+		if (rx->len < VHU_HDR_SIZE + (uint64_t)size)
+			snprintf(reason + at, len - at, "; %s had sent %u of the %u bytes of a message (request %u), no more",
+				 who[d], rx->len, VHU_HDR_SIZE + size, req);
+	}
+}
+
 static void disconnected(struct monitor *mo, const struct mon_end *end)
 {
 	struct json_object *ev = event("disconnected");
+	char reason[sizeof(end->reason) + 400];
 
+	snprintf(reason, sizeof(reason), "%s", end->reason);
+	unfinished(mo, reason, sizeof(reason));
 	jb_add(ev, "side", json_object_new_string(end->side ? end->side->what : "backend-channel"));
 	jb_add(ev, "session", json_object_new_int((int)mo->sessions));
-	jb_add(ev, "reason", json_object_new_string(end->reason));
+	jb_add(ev, "reason", json_object_new_string(reason));
 	jb_add(ev, "messages", jb_u64(mo->track.seq));
 	print(mo, ev);
 }
@@ -558,16 +602,33 @@ static bool side_gone(struct monitor *mo, const struct mon_end *end)
 
 /* What is queued goes out, and what was read ahead goes through, as far
  * as the queues take it: without a poll round. 0, or -1 a side is gone. */
+static int pump_dir(struct monitor *mo, enum mon_dir d, struct mon_end *end)
+{
+	struct relay_dir *rd = &mo->dir[d];
+
+	for (;;) {
+		uint32_t held = rd->rx.len;
+
+		if (relay_has_output(rd) && pump_out(mo, d, end) < 0)
+			return -1;
+		/* What was read ahead goes on as far as the queue takes it,
+		 * again while the receiver takes the queue whole: else the
+		 * poll would wait for bytes that are here already (a sender
+		 * that sent its last requests into a full queue waits). */
+		if (!held || !relay_can_read(rd))
+			return 0;
+		if (pump_in(mo, d, false, end) < 0)
+			return -1;
+		if (rd->rx.len == held)	/* nothing whole in it */
+			return relay_has_output(rd) ? pump_out(mo, d, end) : 0;
+	}
+}
+
 static int pump_all(struct monitor *mo, struct mon_end *end)
 {
-	for (int d = 0; d < MON_NDIRS; d++) {
-		if (relay_has_output(&mo->dir[d]) && pump_out(mo, d, end) < 0)
+	for (int d = 0; d < MON_NDIRS; d++)
+		if (pump_dir(mo, d, end) < 0)
 			return -1;
-		if (mo->dir[d].rx.len && pump_in(mo, d, false, end) < 0)
-			return -1;
-		if (relay_has_output(&mo->dir[d]) && pump_out(mo, d, end) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -691,7 +752,7 @@ static void control_read(struct monitor *mo)
 static int relay_loop(struct monitor *mo)
 {
 	for (;;) {
-		struct pollfd p[MON_NDIRS + 2 + 2 * NOTIFY_RINGS];
+		struct pollfd p[MON_NDIRS + 3 + 2 * NOTIFY_RINGS];
 		unsigned nn = 0;
 		struct mon_end end = { 0 };
 		int64_t until = -1;
@@ -719,15 +780,19 @@ static int relay_loop(struct monitor *mo)
 		/* the control socket: a client, or a listener for one */
 		p[MON_NDIRS] = (struct pollfd){ .fd = mo->ctl_fd < 0 ? mo->control.listen_fd : -1, .events = POLLIN };
 		p[MON_NDIRS + 1] = (struct pollfd){ .fd = mo->ctl_fd, .events = POLLIN };
+		/* stdout: what its reader has not taken yet */
+		outq_pollfd(&mo->oq, &p[MON_NDIRS + 2]);
 		if (mo->notify)
-			nn = notify_pollfds(mo->notify, p + MON_NDIRS + 2, 2 * NOTIFY_RINGS);
-		n = mon_poll(mo, p, MON_NDIRS + 2 + nn, until);
+			nn = notify_pollfds(mo->notify, p + MON_NDIRS + 3, 2 * NOTIFY_RINGS);
+		n = mon_poll(mo, p, MON_NDIRS + 3 + nn, until);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
+		if (p[MON_NDIRS + 2].revents)
+			outq_write(&mo->oq);
 		if (nn)
-			notify_serve(mo->notify, p + MON_NDIRS + 2, nn);
+			notify_serve(mo->notify, p + MON_NDIRS + 3, nn);
 		if (p[MON_NDIRS].revents)
 			control_accept(mo);
 		else if (p[MON_NDIRS + 1].revents)
@@ -834,6 +899,9 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		case OPT_SCRIPT:
 			mo->script_path = optarg;
 			break;
+		case OPT_REPLAY:
+			mo->replay_path = optarg;
+			break;
 		case OPT_QUERY:
 			mo->query_path = optarg;
 			break;
@@ -909,6 +977,19 @@ static int parse(struct monitor *mo, int argc, char **argv)
 		mo->nquery = argc - optind;
 		return 0;
 	}
+	if (mo->replay_path) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "vhuctl monitor: --replay wants the back-end's socket, BACK, alone\n");
+			return -1;
+		}
+		if (parse_addr(&mo->back, argv[optind], false) < 0)
+			return -1;
+		if (mo->back.listen) {
+			fprintf(stderr, "vhuctl monitor: --replay dials its back-end: connect:PATH or a PATH\n");
+			return -1;
+		}
+		return 0;
+	}
 	if (mo->script_path) {
 		if (argc != optind) {
 			fprintf(stderr, "vhuctl monitor: --script takes no FRONT and BACK\n");
@@ -971,6 +1052,27 @@ static int query(struct monitor *mo)
 	return st;
 }
 
+static bool replay_print(void *ctx, struct json_object *o)
+{
+	return print(ctx, o);
+}
+
+/* --replay: the recording sent again to BACK, what differs printed. */
+static int replay(struct monitor *mo)
+{
+	struct replay_opts o = { .path = mo->replay_path, .session = mo->script_session ? mo->script_session : 1,
+				 .socket = mo->back.path, .dev = mo->track.dev, .print = replay_print, .ctx = mo };
+	char err[600];
+	int r = replay_run(&o, err, sizeof(err));
+
+	mo->host->flush();
+	if (r < 0) {
+		fprintf(stderr, "vhuctl monitor: --replay %s\n", err);
+		return MON_FAILED;
+	}
+	return r;
+}
+
 static struct monitor *monitor_new(const struct monitor_host *host)
 {
 	struct monitor *mo = calloc(1, sizeof(*mo));
@@ -1008,6 +1110,15 @@ static struct monitor *monitor_new(const struct monitor_host *host)
 	return mo;
 }
 
+/* A monitor that served no session: freed, its status ST returned. */
+static int monitor_free(struct monitor *mo, int st)
+{
+	session_free(&mo->out);
+	free(mo->notify);
+	free(mo);
+	return st;
+}
+
 int monitor_main(int argc, char **argv, const struct monitor_host *host)
 {
 	struct monitor *mo = monitor_new(host);
@@ -1016,19 +1127,12 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 	if (!mo)
 		return fprintf(stderr, "vhuctl monitor: out of memory\n"), MON_FAILED;
 	r = parse(mo, argc, argv);
-	if (r != 0) {
-		session_free(&mo->out);
-		free(mo->notify);
-		free(mo);
-		return r > 0 ? MON_OK : MON_USAGE;
-	}
-	if (mo->query_path) {
-		st = query(mo);
-		session_free(&mo->out);
-		free(mo->notify);
-		free(mo);
-		return st;
-	}
+	if (r != 0)
+		return monitor_free(mo, r > 0 ? MON_OK : MON_USAGE);
+	if (mo->query_path)
+		return monitor_free(mo, query(mo));
+	if (mo->replay_path)
+		return monitor_free(mo, replay(mo));
 	if (mo->script_path) {
 		char err[600];
 
@@ -1037,28 +1141,19 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 		if (st != MON_OK)
 			fprintf(stderr, "vhuctl monitor: --script %s\n", err);
 		fflush(stdout);
-		session_free(&mo->out);
-		free(mo->notify);
-		free(mo);
-		return st;
+		return monitor_free(mo, st);
 	}
 	if (mo->pcap_path) {
 		char err[600];
 
 		if (pcap_open(&mo->pcap, mo->pcap_path, err, sizeof(err)) < 0) {
 			fprintf(stderr, "vhuctl monitor: --pcap %s\n", err);
-			session_free(&mo->out);
-			free(mo->notify);
-			free(mo);
-			return MON_FAILED;
+			return monitor_free(mo, MON_FAILED);
 		}
 	}
 	if (mo->record_path && !(mo->record = fopen(mo->record_path, "we"))) {
 		fprintf(stderr, "vhuctl monitor: %s: %s\n", mo->record_path, strerror(errno));
-		session_free(&mo->out);
-		free(mo->notify);
-		free(mo);
-		return MON_FAILED;
+		return monitor_free(mo, MON_FAILED);
 	}
 	if (listen_side(mo, &mo->front) < 0 || listen_side(mo, &mo->back) < 0) {
 		st = MON_FAILED;
@@ -1074,8 +1169,9 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 			goto out;
 		}
 	}
-	ready(mo);
 	block_stop_signals(mo);
+	outq_start(&mo->oq, &mo->waitmask);
+	ready(mo);
 	for (;;) {
 		r = session_run(mo);
 		if (r == -ECANCELED || wire_cancel)
@@ -1086,6 +1182,14 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 	}
 out:
 	mo->host->flush();
+	if (outq_active(&mo->oq)) {
+		bool gone = mo->oq.gone;
+		uint64_t left = outq_finish(&mo->oq);
+
+		if (left)
+			fprintf(stderr, "vhuctl monitor: %" PRIu64 " bytes of output not written: %s\n", left,
+				gone || mo->oq.gone ? "the reader of stdout went" : "stdout was not read for 10 s");
+	}
 	if (mo->record && fclose(mo->record) != 0 && !mo->record_failed)
 		fprintf(stderr, "vhuctl monitor: %s: the recording could not be written\n", mo->record_path);
 	if (mo->pcap_path && !pcap_close(&mo->pcap))

@@ -31,6 +31,14 @@ static struct json_object *get(struct json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+/* The member KEY of O when it has type T, else NULL. */
+static struct json_object *get_type(struct json_object *o, const char *key, enum json_type t)
+{
+	struct json_object *v = get(o, key);
+
+	return v && json_object_is_type(v, t) ? v : NULL;
+}
+
 /* A number of the recording: a JSON number, or a "0x..." hex string. */
 static uint64_t num(struct json_object *o)
 {
@@ -133,7 +141,7 @@ static void convert(struct conv *c, struct json_object *msg, uint64_t seq)
 			num(get(p, "log_guest_addr")), nr);
 		break;
 	case PL_MEM_TABLE: {
-		struct json_object *rs = get(p, "regions");
+		struct json_object *rs = get_type(p, "regions", json_type_array);
 
 		/* the table is the script's regions: made again from the start */
 		for (unsigned k = c->n; k > 0; k--)
@@ -176,50 +184,142 @@ static void convert(struct conv *c, struct json_object *msg, uint64_t seq)
 	c->converted++;
 }
 
-int toscript(const char *path, unsigned session, FILE *out, char *err, size_t errlen)
+static struct rec_step *step_of(struct recording *rec, uint64_t seq)
+{
+	for (size_t i = rec->n; i > 0; i--)
+		if (rec->step[i - 1].seq == seq)
+			return &rec->step[i - 1];
+	return NULL;
+}
+
+/* A message event of the session at LINE: a request made a step (its
+ * script lines written by convert), or a reply kept with its request.
+ * -1 with ERR when it lacks what every message event has. */
+static int take_message(struct conv *c, struct recording *rec, struct json_object *o, unsigned line,
+			const char *path, char *err, size_t errlen)
+{
+	struct json_object *dir = get_type(o, "direction", json_type_string), *msg = get_type(o, "message", json_type_object);
+	struct json_object *seq = get_type(o, "seq", json_type_int);
+	struct rec_step *st;
+	char *text = NULL;
+	size_t len = 0;
+	unsigned skipped = c->skipped;
+
+	const char *lacks = !dir ? "direction" : !msg ? "message" : !seq ? "seq" :
+			    !get_type(msg, "number", json_type_int) ? "message's number" :
+			    !get_type(get_type(msg, "flags", json_type_object), "value", json_type_string) ? "message's flags" :
+			    !get_type(msg, "size", json_type_int) ? "message's size" :
+			    !get_type(msg, "fds", json_type_array) ? "message's fds" : NULL;
+
+	if (lacks) {
+		snprintf(err, errlen, "%s:%u: a message event without its %s", path, line, lacks);
+		return -1;
+	}
+	if (strcmp(json_object_get_string(dir), "to_frontend") == 0) {
+		struct json_object *to = get_type(get_type(o, "reply_to", json_type_object), "seq", json_type_int);
+
+		if (to && (st = step_of(rec, num(to))) && !st->reply)
+			st->reply = json_object_get(msg);
+		return 0;
+	}
+	if (strcmp(json_object_get_string(dir), "to_backend") != 0)
+		return 0;	/* the back-end channel: not the front-end's to send */
+	if (rec->n == rec->cap) {
+		size_t cap = rec->cap ? 2 * rec->cap : 64;
+		struct rec_step *v = realloc(rec->step, cap * sizeof(*v));
+
+		if (!v) {
+			snprintf(err, errlen, "%s:%u: out of memory", path, line);
+			return -1;
+		}
+		rec->step = v;
+		rec->cap = cap;
+	}
+	c->out = open_memstream(&text, &len);
+	if (!c->out) {
+		snprintf(err, errlen, "%s:%u: out of memory", path, line);
+		return -1;
+	}
+	convert(c, msg, num(seq));
+	fclose(c->out);
+	c->out = NULL;
+	rec->step[rec->n++] = (struct rec_step){ .seq = num(seq), .line = line, .text = text,
+						 .converted = c->skipped == skipped,
+						 .request = json_object_get(msg) };
+	return 0;
+}
+
+int toscript_read(const char *path, unsigned session, struct recording *rec, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
-	struct conv c = { .out = out };
+	struct conv c = { 0 };
 	char *line = NULL;
 	size_t cap = 0;
-	unsigned lineno = 0, first = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	int r = 0;
 
+	memset(rec, 0, sizeof(*rec));
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	while (r == 0 && (len = getline(&line, &cap, f)) > 0) {
+		struct json_tokener *tk = json_tokener_new();
+		struct json_object *o = tk ? json_tokener_parse_ex(tk, line, (int)len) : NULL, *ev, *s;
+
+		lineno++;
+		/* a line cut short (the recording's writer killed) does not parse */
+		if (!o || !json_object_is_type(o, json_type_object)) {
+			snprintf(err, errlen, "%s:%u: not a JSON object%s", path, lineno,
+				 line[len - 1] != '\n' ? " (the file ends in the middle of a line)" : "");
+			r = -1;
+		} else if ((ev = get_type(o, "event", json_type_string)) && strcmp(json_object_get_string(ev), "message") == 0 &&
+			   (s = get(o, "session")) && json_object_is_type(s, json_type_int) &&
+			   (unsigned)json_object_get_int(s) == session) {
+			r = take_message(&c, rec, o, lineno, path, err, errlen);
+		}
+		json_object_put(o);
+		if (tk)
+			json_tokener_free(tk);
+	}
+	free(line);
+	fclose(f);
+	rec->converted = c.converted;
+	rec->skipped = c.skipped;
+	if (r == 0 && rec->n == 0) {
+		snprintf(err, errlen, "%s: no front-end request of session %u", path, session);
+		r = -1;
+	}
+	if (r < 0)
+		toscript_free(rec);
+	return r;
+}
+
+void toscript_free(struct recording *rec)
+{
+	for (size_t i = 0; i < rec->n; i++) {
+		free(rec->step[i].text);
+		json_object_put(rec->step[i].request);
+		json_object_put(rec->step[i].reply);
+	}
+	free(rec->step);
+	memset(rec, 0, sizeof(*rec));
+}
+
+int toscript(const char *path, unsigned session, FILE *out, char *err, size_t errlen)
+{
+	struct recording rec;
+
+	if (toscript_read(path, session, &rec, err, errlen) < 0)
+		return -1;
 	fprintf(out, "# vhuctl monitor --script %s: the front-end's requests of session %u, sent again\n"
 		"# with vhuctl's own memory (the same sizes and guest addresses), eventfds and\n"
 		"# ring addresses translated; what the guest put in its rings is not replayed.\n",
 		path, session);
-	while (getline(&line, &cap, f) > 0) {
-		struct json_object *o = json_tokener_parse(line), *ev, *s;
-
-		lineno++;
-		if (!o) {
-			snprintf(err, errlen, "%s:%u: not a JSON object", path, lineno);
-			json_object_put(o);
-			free(line);
-			fclose(f);
-			return -1;
-		}
-		ev = get(o, "event");
-		s = get(o, "session");
-		if (ev && strcmp(json_object_get_string(ev), "message") == 0 && s &&
-		    (unsigned)json_object_get_int(s) == session &&
-		    strcmp(json_object_get_string(get(o, "direction")), "to_backend") == 0) {
-			if (!first)
-				first = lineno;
-			convert(&c, get(o, "message"), num(get(o, "seq")));
-		}
-		json_object_put(o);
-	}
-	free(line);
-	fclose(f);
-	if (!first) {
-		snprintf(err, errlen, "%s: no front-end request of session %u", path, session);
-		return -1;
-	}
-	fprintf(out, "# %u requests converted, %u not\n", c.converted, c.skipped);
+	for (size_t i = 0; i < rec.n; i++)
+		fputs(rec.step[i].text, out);
+	fprintf(out, "# %u requests converted, %u not\n", rec.converted, rec.skipped);
+	toscript_free(&rec);
 	return 0;
 }

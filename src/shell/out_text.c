@@ -694,7 +694,10 @@ static void text_event(struct tx *t, struct json_object *o)
 	json_object_object_foreach(o, k, v) {
 		if (strcmp(k, "event") == 0 || strcmp(k, "schema_version") == 0)
 			continue;
-		if ((strcmp(k, "message") == 0 || strcmp(k, "request") == 0) && json_object_is_type(v, json_type_object)) {
+		/* a message: its name and payload, as a message line has them
+		 * (a replay's difference shows two replies so) */
+		if ((strcmp(k, "message") == 0 || strcmp(k, "request") == 0 || strcmp(k, "recorded") == 0 ||
+		     strcmp(k, "replayed") == 0) && json_object_is_type(v, json_type_object)) {
 			fprintf(t->f, " %s=%s%s", k, str(v, "name") ? "" : "#",
 				str(v, "name") ? str(v, "name") : json_object_get_string(member(v, "number")));
 			put_message(t->f, v);

@@ -336,6 +336,18 @@ static void progress(struct blk_bench *b, int64_t now, uint64_t *last_done, int6
 	*last_t = now;
 }
 
+/* The run ends on error R (the back-end went): what it used before it
+ * went is still counted. */
+static int last_reap(struct blk_bench *b, int r)
+{
+	struct vhu_err keep = b->ctx->err;
+	int64_t now;
+
+	(void)reap(b, &now);
+	b->ctx->err = keep;	/* the first error is the one to tell */
+	return r;
+}
+
 /* Keep every queue full, collect, wait: until there is no more to issue
  * and nothing in flight. */
 static int run(struct blk_bench *b)
@@ -386,7 +398,7 @@ static int run(struct blk_bench *b)
 				if (wire_cancel)
 					b->stop = b->interrupted = true;
 				if ((r = bench_peer_gone(b->ctx)) < 0)
-					return r;
+					return last_reap(b, r);
 				if (now - last_done_t > (int64_t)s->conn.timeout_ms * 1000000)
 					return vhu_errf(&b->ctx->err, ETIMEDOUT, "no request completed within %d ms (%u in flight)",
 							s->conn.timeout_ms, in);
@@ -397,7 +409,7 @@ static int run(struct blk_bench *b)
 					/* what is in flight is still collected, within the timeout */
 					wire_cancel = 0;
 				} else if (r < 0) {
-					return r;
+					return last_reap(b, r);
 				}
 				now = wire_now_ns();
 			}

@@ -45,6 +45,10 @@ is "$(printf '%s\n' "$OUT" | jq -r '[.command, (.cases | length)] | join(" ")')"
 is "$(printf '%s\n' "$OUT" | jq '[.cases[] | select((.requirement | length) == 0)] | length')" 0 "--list --output=json: every case has its sentence"
 is "$(printf '%s\n' "$OUT" | jq -r '.cases[] | [.case, .group, .level, .section, .title] | @tsv' | sort)" \
 	"$("$VHUCTL" check --list | sort)" "--list --output=json holds what --list prints"
+run_check --output=json --only handshake --only rings.get-vring-base "$TMP/nobody.sock"
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.case) | .case' | tr '\n' ' ')" \
+	"$("$VHUCTL" check --list | awk -F'\t' '$2 == "handshake" || $1 == "rings.get-vring-base" { printf "%s ", $1 }')" \
+	"--only GROUP and --only ID: that group's cases and that case"
 run_check --group nonesuch "$TMP/x.sock"
 is "$RC" 2 "an unknown --group is a usage error"
 like "$ERR" "no group 'nonesuch'" "and says so"
@@ -144,7 +148,7 @@ is "$(summary | jq -c '[.crashes[].case]')" '["robustness.vring-index-truncated"
 # SET_LOG_BASE reply echoes NEED_REPLY and is the u64 mmap_size it was sent;
 # it acknowledges with u64 0 what it refused (vu_dispatch acks when the
 # handler asks for no reply): SET_BACKEND_REQ_FD without an fd.
-is "$(verdicts "$NEW")" "reply-ack.set-vring-endian skip reply-ack.set-inflight-fd skip reply-ack.set-config pass reply-ack.set-log-base warn rings-hostile.loop pass rings-hostile.outside pass rings-hostile.next-range pass rings-hostile.head-range pass rings-hostile.indirect-len pass rings-hostile.nested-indirect pass rings-hostile.too-long pass rings-hostile.idx-jump pass status.get-status-returns-set skip status.get-status-after-reset skip status.without-feature pass inflight.get-inflight-fd skip inflight.without-feature warn inflight.set-huge-queues skip inflight.set-no-fd skip inflight.get-extra-fds skip inflight.get-huge skip device-state.set-without-feature pass device-state.check-without-feature pass device-state.save skip device-state.load skip device-state.unknown-phase skip backend-req.without-feature warn backend-req.no-fd warn net.tx-used skip net.tx-used-while-disabled skip fs.init skip fs.init-again skip fs.getattr-root skip robustness.set-features-short pass robustness.set-vring-addr-short pass robustness.mem-table-zero-regions pass robustness.vring-enable-index-huge pass robustness.vring-base-index-huge fail robustness.set-config-oversize pass robustness.add-mem-reg-short pass" \
+is "$(verdicts "$NEW")" "reply-ack.set-vring-endian skip reply-ack.set-inflight-fd skip reply-ack.set-config pass reply-ack.set-log-base warn rings-hostile.loop pass rings-hostile.outside pass rings-hostile.next-range pass rings-hostile.head-range pass rings-hostile.indirect-len pass rings-hostile.nested-indirect pass rings-hostile.too-long pass rings-hostile.idx-jump pass status.get-status-returns-set skip status.get-status-after-reset skip status.without-feature pass inflight.get-inflight-fd skip inflight.without-feature warn inflight.set-huge-queues skip inflight.set-no-fd skip inflight.get-extra-fds skip inflight.get-huge skip device-state.set-without-feature pass device-state.check-without-feature pass device-state.save skip device-state.load skip device-state.unknown-phase skip backend-req.without-feature warn backend-req.no-fd warn net.tx-used skip net.tx-used-while-disabled skip net.queue-pairs-served skip fs.init skip fs.init-again skip fs.getattr-root skip robustness.set-features-short pass robustness.set-vring-addr-short pass robustness.mem-table-zero-regions pass robustness.vring-enable-index-huge pass robustness.vring-base-index-huge fail robustness.set-config-oversize pass robustness.add-mem-reg-short pass" \
 	"qsd --exec: the verdicts of the new cases"
 like "$(case_json reply-ack.set-log-base | jq -r .reason)" "vu_set_log_base_exec" "qsd --exec: SET_LOG_BASE's reply warns, saying why"
 like "$(case_json reply-ack.set-log-base | jq -r .reason)" "reply flags 0xd" "qsd --exec: and that its flags echo NEED_REPLY"
@@ -185,7 +189,7 @@ is "$(summary | jq -c '[.counts.fail, .counts.missing, .crashes, .backend_starts
 # rte_vhost_dequeue_burst: "if (unlikely(!vq->enabled)) goto out_access_unlock").
 is "$(printf '%s\n' "$OUT" | jq -r 'select(.verdict == "fail") | .case')" net.tx-used-while-disabled \
 	"testpmd: the failure is a disabled ring's TX left unconsumed"
-is "$(verdicts "$NEW")" "reply-ack.set-vring-endian skip reply-ack.set-inflight-fd skip reply-ack.set-config skip reply-ack.set-log-base pass rings-hostile.loop pass rings-hostile.outside pass rings-hostile.next-range pass rings-hostile.head-range pass rings-hostile.indirect-len pass rings-hostile.nested-indirect pass rings-hostile.too-long pass rings-hostile.idx-jump pass status.get-status-returns-set pass status.get-status-after-reset pass status.without-feature warn inflight.get-inflight-fd skip inflight.without-feature warn inflight.set-huge-queues skip inflight.set-no-fd skip inflight.get-extra-fds skip inflight.get-huge skip device-state.set-without-feature pass device-state.check-without-feature pass device-state.save skip device-state.load skip device-state.unknown-phase skip backend-req.without-feature warn backend-req.no-fd pass net.tx-used pass net.tx-used-while-disabled fail fs.init skip fs.init-again skip fs.getattr-root skip robustness.set-features-short pass robustness.set-vring-addr-short pass robustness.mem-table-zero-regions pass robustness.vring-enable-index-huge pass robustness.vring-base-index-huge pass robustness.set-config-oversize skip robustness.add-mem-reg-short skip" \
+is "$(verdicts "$NEW")" "reply-ack.set-vring-endian skip reply-ack.set-inflight-fd skip reply-ack.set-config skip reply-ack.set-log-base pass rings-hostile.loop pass rings-hostile.outside pass rings-hostile.next-range pass rings-hostile.head-range pass rings-hostile.indirect-len pass rings-hostile.nested-indirect pass rings-hostile.too-long pass rings-hostile.idx-jump pass status.get-status-returns-set pass status.get-status-after-reset pass status.without-feature warn inflight.get-inflight-fd skip inflight.without-feature warn inflight.set-huge-queues skip inflight.set-no-fd skip inflight.get-extra-fds skip inflight.get-huge skip device-state.set-without-feature pass device-state.check-without-feature pass device-state.save skip device-state.load skip device-state.unknown-phase skip backend-req.without-feature warn backend-req.no-fd pass net.tx-used pass net.tx-used-while-disabled fail net.queue-pairs-served warn fs.init skip fs.init-again skip fs.getattr-root skip robustness.set-features-short pass robustness.set-vring-addr-short pass robustness.mem-table-zero-regions pass robustness.vring-enable-index-huge pass robustness.vring-base-index-huge pass robustness.set-config-oversize skip robustness.add-mem-reg-short skip" \
 	"testpmd: the verdicts of the new cases"
 for c in handshake.get-features-answered handshake.reply-flags reply-ack.set-vring-num reply-ack.set-status reply-ack.send-rarp \
 	 reply-ack.net-set-mtu gating.reset-device rings.get-vring-base robustness.vring-index-truncated robustness.log-base-overflow; do
@@ -194,6 +198,19 @@ for c in handshake.get-features-answered handshake.reply-flags reply-ack.set-vri
 	is "$v" pass "testpmd: $c passes$([ "$v" = pass ] || case_json $c | jq -r '" (" + .reason + "; evidence: " + ([.evidence[]? | select(.ok == false) | .error.message] | join("; ")) + ")"')"
 done
 is "$(verdict memory.slots-honoured)" skip "testpmd: no CONFIGURE_MEM_SLOTS: the memory cases are skipped"
+# Two deviations of DPDK's that must come out as what they are. GET_QUEUE_NUM is
+# the library's maximum (VHOST_MAX_QUEUE_PAIRS, 128) whatever queues= says:
+like "$(case_json net.queue-pairs-served | jq -r .reason)" "GET_QUEUE_NUM says 128, but nothing was used on ring 3" \
+	"testpmd queues=1: it reports 128 queues and serves one pair (a warning)"
+run_check --output=json --device net --case net.queue-pairs-served --start-timeout 90000 \
+	--exec "${TP/queues=1 --/queues=2 --} --rxq=2 --txq=2"
+is "$(verdict net.queue-pairs-served)" pass "testpmd queues=2: queue pair 1 takes a frame"
+# ...and it answers IOTLB_MSG only when NEED_REPLY asks (vhost_user_iotlb_msg's
+# reply comes from the generic path, which replies only then):
+run_check --output=json --device net --case iotlb.msg-answered --start-timeout 90000 \
+	--exec "${TP/queues=1/queues=1,iommu-support=1}"
+is "$(verdict iotlb.msg-answered)" warn "testpmd iommu-support=1: IOTLB_MSG answered only with NEED_REPLY (a warning)"
+like "$(case_json iotlb.msg-answered | jq -r .reason)" "no reply without NEED_REPLY; with it, u64 0" "and says so"
 
 # --- virtiofsd: one connection each, so --exec starts one per case ----------------
 mkdir -p "$TMP/share"
@@ -282,7 +299,7 @@ stop_fake
 ALLPF=0x9926b	# MQ LOG_SHMFD REPLY_ACK BACKEND_REQ CROSS_ENDIAN CONFIG INFLIGHT MEM_SLOTS STATUS DEVICE_STATE
 FAKE_ALL="$FAKE_BACKEND --rings inorder --features 0x140000800 --protocol-features $ALLPF"
 run_check --output=json --device blk --exec "$FAKE_ALL {sock}"
-is "$(verdicts "$NEW")" "reply-ack.set-vring-endian pass reply-ack.set-inflight-fd pass reply-ack.set-config pass reply-ack.set-log-base pass rings-hostile.loop pass rings-hostile.outside pass rings-hostile.next-range pass rings-hostile.head-range pass rings-hostile.indirect-len pass rings-hostile.nested-indirect pass rings-hostile.too-long pass rings-hostile.idx-jump pass status.get-status-returns-set pass status.get-status-after-reset pass status.without-feature warn inflight.get-inflight-fd pass inflight.without-feature warn inflight.set-huge-queues pass inflight.set-no-fd pass inflight.get-extra-fds pass inflight.get-huge pass device-state.set-without-feature warn device-state.check-without-feature warn device-state.save pass device-state.load pass device-state.unknown-phase pass backend-req.without-feature warn backend-req.no-fd warn net.tx-used skip net.tx-used-while-disabled skip fs.init skip fs.init-again skip fs.getattr-root skip robustness.set-features-short pass robustness.set-vring-addr-short pass robustness.mem-table-zero-regions pass robustness.vring-enable-index-huge pass robustness.vring-base-index-huge pass robustness.set-config-oversize pass robustness.add-mem-reg-short pass" \
+is "$(verdicts "$NEW")" "reply-ack.set-vring-endian pass reply-ack.set-inflight-fd pass reply-ack.set-config pass reply-ack.set-log-base pass rings-hostile.loop pass rings-hostile.outside pass rings-hostile.next-range pass rings-hostile.head-range pass rings-hostile.indirect-len pass rings-hostile.nested-indirect pass rings-hostile.too-long pass rings-hostile.idx-jump pass status.get-status-returns-set pass status.get-status-after-reset pass status.without-feature warn inflight.get-inflight-fd pass inflight.without-feature warn inflight.set-huge-queues pass inflight.set-no-fd pass inflight.get-extra-fds pass inflight.get-huge pass device-state.set-without-feature warn device-state.check-without-feature warn device-state.save pass device-state.load pass device-state.unknown-phase pass backend-req.without-feature warn backend-req.no-fd warn net.tx-used skip net.tx-used-while-disabled skip net.queue-pairs-served skip fs.init skip fs.init-again skip fs.getattr-root skip robustness.set-features-short pass robustness.set-vring-addr-short pass robustness.mem-table-zero-regions pass robustness.vring-enable-index-huge pass robustness.vring-base-index-huge pass robustness.set-config-oversize pass robustness.add-mem-reg-short pass" \
 	"fake, rules kept: the new cases pass (the gating ones warn: it answers what it was not asked to support)"
 is "$(summary | jq -c '.crashes')" '[]' "fake, rules kept: never crashes"
 
@@ -366,13 +383,22 @@ is "$(crashes)" "robustness.set-vring-addr-short fail killed by SIGABRT,robustne
 # one that serves no ring fails net.
 start_fake --rings inorder "$FS"
 run_check --output=json --device net --group net "$FS"
-is "$(verdicts .)" "net.tx-used pass net.tx-used-while-disabled pass" "fake serving its rings: a frame sent is used, disabled or not"
+is "$(verdicts .)" "net.tx-used pass net.tx-used-while-disabled pass net.queue-pairs-served pass" \
+	"fake serving its rings: a frame sent is used, disabled or not, on queue pair 1 too"
 run_check --output=json --device fs --group fs "$FS"
 is "$(verdicts .)" "fs.init fail fs.init-again fail fs.getattr-root fail" "fake answering FUSE requests with zeros: the fs cases fail"
 stop_fake
 start_fake "$FS"
 run_check --output=json --device net --group net "$FS"
-is "$(verdicts .)" "net.tx-used fail net.tx-used-while-disabled fail" "fake serving no ring: a frame sent is never used"
+is "$(verdicts .)" "net.tx-used fail net.tx-used-while-disabled fail net.queue-pairs-served warn" \
+	"fake serving no ring: a frame sent is never used (on queue pair 1: a warning)"
 stop_fake
+
+# IOTLB_MSG: answered u64 0 passes; refused, or not answered at all, fails.
+for on in "" "--on 22=u64=0x1" "--on 22=noreply"; do
+	run_check --output=json --case iotlb.msg-answered --exec "$FAKE_BACKEND --features 0x340000000 $on {sock}"
+	case $on in "") want=pass ;; *) want=fail ;; esac
+	is "$(verdict iotlb.msg-answered)" $want "fake ${on:-answering u64 0}: iotlb.msg-answered ${want}s"
+done
 
 done_testing

@@ -364,6 +364,8 @@ expect "'vhuctl --no' offers --no-ack" --no-ack vhuctl --no
 expect "'vhuctl ch' offers check" check vhuctl ch
 expect "'vhuctl check --ca' offers --case-timeout=" --case-timeout= vhuctl check --ca
 expect "'vhuctl check --group ' offers reply-ack" reply-ack vhuctl check --group ""
+expect "'vhuctl check --only ' offers iotlb" iotlb vhuctl check --only ""
+expect "'vhuctl check --only iotlb.m' offers the case" iotlb.msg-answered vhuctl check --only iotlb.m
 expect "'vhuctl check --case=reply-ack.set-vring-n' offers the case" reply-ack.set-vring-num vhuctl check --case = reply-ack.set-vring-n
 expect "'vhuctl mo' offers monitor" monitor vhuctl mo
 expect "'vhuctl monitor --ou' offers --output=" --output= vhuctl monitor --ou

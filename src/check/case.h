@@ -170,6 +170,8 @@ int ck_inflight_get(struct ck *k);
 int ck_state_transfer(struct ck *k);
 int ck_log_base_reply(struct ck *k);
 int ck_net_tx(struct ck *k);
+int ck_net_queue_pairs(struct ck *k);
+int ck_iotlb_answered(struct ck *k);
 int ck_fs_init(struct ck *k);
 int ck_fs_stat_root(struct ck *k);
 

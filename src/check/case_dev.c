@@ -83,3 +83,37 @@ int ck_fs_stat_root(struct ck *k)
 		return ck_fail_step(k, r, "GETATTR of the root (nodeid 1) answered with its attributes");
 	return ck_pass(k, "the root's attributes came back");
 }
+
+/* Queue pair 1 of a net device that reports 2 queues or more: a frame on
+ * its transmit ring (3) is used, as one on ring 1 is. */
+int ck_net_queue_pairs(struct ck *k)
+{
+	struct json_object *r, *used;
+	uint64_t n;
+
+	if (ck_stage(k, ST_MEM, PF(PF_MQ)) != 0)
+		return 0;
+	if (!(k->s.conn.acked_proto & PF(PF_MQ)))
+		return ck_skip(k, "VHOST_USER_PROTOCOL_F_MQ is not offered");
+	if (ck_cmd(k, &r, "get-queue-num") < 0 || !ck_reply_num(r, "u64", &n))
+		return ck_fail_step(k, r, "GET_QUEUE_NUM answered with a u64");
+	if (n < 2)
+		return ck_skip(k, "GET_QUEUE_NUM says %" PRIu64 ": one queue pair, no second to try", n);
+	for (unsigned i = 0; i < 4; i++)
+		if (ck_cmd(k, &r, "vring setup %u size=%u", i, QSIZE) < 0)
+			return ck_fail_step(k, r, "the rings of queue pairs 0 and 1 set up");
+	/* a virtio_net_hdr of 12 zero bytes, then the frame */
+	if (ck_cmd(k, &r, "vring post 3 out=000000000000000000000000" FRAME) < 0 ||
+	    ck_cmd(k, &r, "vring kick 3") < 0)
+		return ck_fail_step(k, r, "the frame made available on ring 3");
+	ck_cmd(k, &r, "vring used 3 wait timeout=%d", WAIT_MS);
+	if (json_object_object_get_ex(r, "used", &used) && json_object_array_length(used) > 0)
+		return ck_pass(k, "GET_QUEUE_NUM says %" PRIu64 "; queue pair 1 took a frame", n);
+	if (ck_disconnected(k))
+		return ck_fail(k, "the frame on ring 3 used", "the back-end closed the connection");
+	/* A front-end asking for 2 queue pairs gets them all set up, and the
+	 * second one is dead: the sentence says no MUST about it. */
+	return ck_warn(k, "the frame on queue pair 1's transmit ring used",
+		       "GET_QUEUE_NUM says %" PRIu64 ", but nothing was used on ring 3 (queue pair 1 transmit) within %d ms: "
+		       "the back-end reports more queues than it serves", n, WAIT_MS);
+}

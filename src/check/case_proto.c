@@ -386,3 +386,43 @@ int ck_robust_raw(struct ck *k)
 	/* silent, or replied (refused or not): what counts is that it survives */
 	return ck_pass(k, "%s", ck_describe(r, d, sizeof(d)));
 }
+
+/* --- the device IOTLB ------------------------------------------------------ */
+
+#define F_IOMMU_PLATFORM 33	/* VIRTIO_F_IOMMU_PLATFORM, ACCESS_PLATFORM */
+
+int ck_iotlb_answered(struct ck *k)
+{
+	struct json_object *r, *ua;
+	uint64_t ack;
+	const char *uaddr;
+
+	if (ck_stage(k, ST_OWNER, PF(PF_BACKEND_REQ)) != 0)
+		return 0;
+	if (ck_cmd(k, &r, "set-features 0x%" PRIx64, ck_base_features(k) | PF(F_IOMMU_PLATFORM)) < 0)
+		return ck_fail_step(k, r, "SET_FEATURES with VIRTIO_F_IOMMU_PLATFORM accepted");
+	if ((k->s.conn.acked_proto & PF(PF_BACKEND_REQ)) && ck_cmd(k, &r, "set-backend-req-fd") < 0)
+		return ck_fail_step(k, r, "SET_BACKEND_REQ_FD accepted");
+	if (ck_cmd(k, &r, "mem add 1M") < 0 || !(ua = ck_get(r, "userspace_addr")) || !(uaddr = json_object_get_string(ua)))
+		return ck_fail_step(k, r, "1 MiB of memory");
+	if (ck_cmd(k, &r, "set-mem-table") < 0)
+		return ck_fail_step(k, r, "SET_MEM_TABLE accepted");
+	/* an update that maps IOVA 0 onto the first 4 KiB of the region, NEED_REPLY off */
+	if (ck_cmd(k, &r, "iotlb-msg update 0 4096 %s rw need-reply=off", uaddr) == 0) {
+		if (!ck_reply_num(r, "u64", &ack))
+			return ck_fail_step(k, r, "a u64");
+		if (ack)
+			return ck_fail(k, "u64 0 for a valid update", "u64 %" PRIu64 ": a valid update refused", ack);
+		return ck_pass(k, "answered u64 0, NEED_REPLY not asked for");
+	}
+	if (ck_disconnected(k))
+		return ck_fail(k, "a u64", "the back-end closed the connection");
+	if (strcmp(ck_err_code(r), "ETIMEDOUT") != 0)
+		return ck_fail_step(k, r, "a u64");
+	/* Silent without NEED_REPLY: with it? QEMU always sets it. */
+	if (ck_cmd(k, &r, "iotlb-msg update 0 4096 %s rw need-reply=on", uaddr) == 0 && ck_reply_num(r, "u64", &ack))
+		return ck_warn(k, "a u64, NEED_REPLY or not",
+			       "no reply without NEED_REPLY; with it, u64 %" PRIu64 ". QEMU sets NEED_REPLY on every IOTLB_MSG, "
+			       "so it works with QEMU; a front-end that does not waits for a reply that never comes", ack);
+	return ck_fail(k, "a u64", "no reply, with NEED_REPLY or without");
+}

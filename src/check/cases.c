@@ -104,6 +104,9 @@
 	"ancillary data."
 #define S_NET_DISABLED "For example, for a networking device, in the disabled state the back-end must not supply " \
 	"any new RX packets, but must process and discard any TX packets."
+#define S_IOTLB "The front-end sends such requests to update and invalidate entries in the device IOTLB. The " \
+	"back-end has to acknowledge the request with sending zero as ``u64`` payload for success, non-zero otherwise."
+#define S_QUEUE_NUM_MSG "Query how many queues the back-end supports."
 #define S_CONFIG_SET "When ``VHOST_USER_PROTOCOL_F_CONFIG`` is negotiated, this message is submitted by the " \
 	"vhost-user front-end when the Guest changes the virtio device configuration space and also can be used " \
 	"for live migration on the destination host."
@@ -373,11 +376,17 @@ static const struct ck_case cases[] = {
 	  VU "VHOST_USER_SET_BACKEND_REQ_FD", CK_SHOULD, S_BACKEND_FD, ACK | PF(PF_BACKEND_REQ), 0, DEV_NONE, 0,
 	  ck_refusal, "owner:raw SET_BACKEND_REQ_FD header-flags=0x9", CK_SURVIVE },
 
+	/* --- the device IOTLB ------------------------------------------------- */
+	{ "iotlb.msg-answered", "iotlb", "IOTLB_MSG (an update) is answered with a u64, NEED_REPLY set or not",
+	  VU "VHOST_USER_IOTLB_MSG", CK_MUST, S_IOTLB, 0, F(33), DEV_NONE, 0, ck_iotlb_answered, NULL, 0 },
+
 	/* --- the net data path ------------------------------------------------ */
 	{ "net.tx-used", "net", "a frame made available on the transmit ring (1) is used",
 	  VQ "Split Virtqueues", CK_MUST, V_USED, 0, 0, DEV_NET, 0, ck_net_tx, "enabled", 0 },
 	{ "net.tx-used-while-disabled", "net", "a frame on the transmit ring, started but disabled, is still used (discarded)",
 	  VU "Ring states", CK_MUST, S_NET_DISABLED, 0, F_PROTOCOL, DEV_NET, 0, ck_net_tx, "disabled", 0 },
+	{ "net.queue-pairs-served", "net", "with GET_QUEUE_NUM 2 or more, a frame on queue pair 1 (ring 3) is used",
+	  VU "VHOST_USER_GET_QUEUE_NUM", CK_MUST, S_QUEUE_NUM_MSG, PF(PF_MQ), 0, DEV_NET, 0, ck_net_queue_pairs, NULL, 0 },
 
 	/* --- the fs data path ------------------------------------------------- */
 	{ "fs.init", "fs", "FUSE_INIT on the request queue is answered: error 0, major 7",
@@ -443,6 +452,7 @@ static const struct ck_group groups[] = {
 	{ "inflight", "the inflight area (VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD)" },
 	{ "device-state", "device state transfer (VHOST_USER_PROTOCOL_F_DEVICE_STATE)" },
 	{ "backend-req", "the back-end channel (VHOST_USER_PROTOCOL_F_BACKEND_REQ)" },
+	{ "iotlb", "the device IOTLB (VIRTIO_F_IOMMU_PLATFORM)" },
 	{ "net", "the net data path" },
 	{ "fs", "the fs data path (FUSE)" },
 	{ "robustness", "malformed messages: refused or closed, and the back-end survives" },

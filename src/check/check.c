@@ -23,7 +23,7 @@ enum {
 enum check_opt {
 	CO_OUTPUT = 'o', CO_TIMEOUT = 't', CO_HELP = 'h',
 	CO_TAP = 256, CO_JUNIT, CO_GROUP, CO_CASE, CO_LIST, CO_EXEC, CO_EXEC_LOG, CO_START_TIMEOUT,
-	CO_CASE_TIMEOUT, CO_DEVICE, CO_STRICT, CO_COLOR,
+	CO_CASE_TIMEOUT, CO_DEVICE, CO_STRICT, CO_COLOR, CO_ONLY,
 };
 
 /* One row per option: getopt's table and --help both come from here. */
@@ -33,6 +33,7 @@ static const struct opt_row check_opts[] = {
 	{ "junit", required_argument, CO_JUNIT, "FILE", "also write JUnit XML to FILE" },
 	{ "group", required_argument, CO_GROUP, "GROUP", "run the cases of GROUP only (repeatable)" },
 	{ "case", required_argument, CO_CASE, "ID", "run case ID only (repeatable, with --group too)" },
+	{ "only", required_argument, CO_ONLY, "GROUP|ID", "--group GROUP or --case ID, whichever it names (repeatable)" },
 	{ "list", no_argument, CO_LIST, NULL, "list the cases (id, group, level, section, title) and exit" },
 	{ "exec", required_argument, CO_EXEC, "'CMD {sock}'", "start the back-end on a fresh socket, again when it dies" },
 	{ "exec-log", required_argument, CO_EXEC_LOG, "FILE", "append the --exec back-end's output to FILE" },
@@ -87,6 +88,35 @@ static int number(const char *opt, const char *s, long lo, long hi, int *out)
 	return 0;
 }
 
+static int add_group(struct check_args *a, const char *name)
+{
+	if (a->ngroups == sizeof(a->groups) / sizeof(a->groups[0]))
+		return fprintf(stderr, "vhuctl check: too many --group\n"), -1;
+	a->groups[a->ngroups++] = name;
+	return 0;
+}
+
+static int add_case(struct check_args *a, const char *id)
+{
+	if (a->nids == sizeof(a->ids) / sizeof(a->ids[0]))
+		return fprintf(stderr, "vhuctl check: too many --case\n"), -1;
+	a->ids[a->nids++] = id;
+	return 0;
+}
+
+/* --only NAME: a group when one has that name, else a case id (checked
+ * later, with the suggestions --case gets). */
+static bool is_group(const char *name)
+{
+	unsigned n;
+	const struct ck_group *g = ck_groups(&n);
+
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(g[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 static int parse(int argc, char **argv, struct check_args *a)
 {
 	struct option lo[NCHECK_OPTS + 1];
@@ -107,14 +137,16 @@ static int parse(int argc, char **argv, struct check_args *a)
 		case CO_TAP: a->tap = true; break;
 		case CO_JUNIT: a->junit = optarg; break;
 		case CO_GROUP:
-			if (a->ngroups == sizeof(a->groups) / sizeof(a->groups[0]))
-				return fprintf(stderr, "vhuctl check: too many --group\n"), -1;
-			a->groups[a->ngroups++] = optarg;
+			if (add_group(a, optarg) < 0)
+				return -1;
 			break;
 		case CO_CASE:
-			if (a->nids == sizeof(a->ids) / sizeof(a->ids[0]))
-				return fprintf(stderr, "vhuctl check: too many --case\n"), -1;
-			a->ids[a->nids++] = optarg;
+			if (add_case(a, optarg) < 0)
+				return -1;
+			break;
+		case CO_ONLY:
+			if ((is_group(optarg) ? add_group(a, optarg) : add_case(a, optarg)) < 0)
+				return -1;
 			break;
 		case CO_LIST: a->list = true; break;
 		case CO_EXEC: a->exec = optarg; break;

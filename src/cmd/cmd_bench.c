@@ -138,13 +138,15 @@ int bench_bring_up(struct cmd_ctx *ctx, unsigned queues, unsigned ring, uint64_t
 	struct session *s = ctx->s;
 	struct json_object *steps, *st;
 	const char *packed = args_get(&ctx->args, "packed")->set ? " packed" : "";
-	const char *event_idx = args_get(&ctx->args, "event-idx")->set ? " event-idx" : "";
+	/* as guest drivers do, unless told not to */
+	const char *event_idx = args_u(&ctx->args, "event-idx", 1) ? " event-idx" : "";
+	bool asked = args_get(&ctx->args, "packed")->set || args_get(&ctx->args, "event-idx")->set;
 	int r = 0;
 
 	for (unsigned q = 0; q < queues; q++)
 		if (s->vr[q] || s->sent[q].num_set || s->sent[q].addr_set) {
 			/* set up already: as it is */
-			if (*packed || *event_idx)
+			if (asked)
 				jb_warn(ctx->out, "the device was up already: packed and event-idx apply only when bench "
 					"brings it up");
 			return 0;
@@ -271,7 +273,8 @@ static const struct arg_spec blk_args[] = {
 	{ .name = "verify", .type = ARG_FLAG, .help = "write a pattern, read it back and check it (reads check what was written)" },
 	{ .name = "poll", .type = ARG_FLAG, .help = "busy-poll the used rings, with used-buffer notifications off" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "when bench brings the device up: packed rings" },
-	{ .name = "event-idx", .type = ARG_FLAG, .help = "when bench brings the device up: VIRTIO_F_EVENT_IDX, if offered" },
+	{ .name = "event-idx", .type = ARG_BOOL, .key_only = true,
+	  .help = "when bench brings the device up: VIRTIO_F_EVENT_IDX if offered, as guest drivers do (default on)" },
 };
 
 static const struct arg_spec request_args[] = {
@@ -289,7 +292,8 @@ static const struct arg_spec net_args[] = {
 	  .help = "expect the frames back (a forwarding back-end) and measure round trips (default on)" },
 	{ .name = "poll", .type = ARG_FLAG, .help = "busy-poll the used rings, with used-buffer notifications off" },
 	{ .name = "packed", .type = ARG_FLAG, .help = "when bench brings the device up: packed rings" },
-	{ .name = "event-idx", .type = ARG_FLAG, .help = "when bench brings the device up: VIRTIO_F_EVENT_IDX, if offered" },
+	{ .name = "event-idx", .type = ARG_BOOL, .key_only = true,
+	  .help = "when bench brings the device up: VIRTIO_F_EVENT_IDX if offered, as guest drivers do (default on)" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

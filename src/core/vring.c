@@ -397,12 +397,14 @@ static void place(struct vring *vr, struct mem *m, struct vring_chain *tmp, unsi
 		id = *head;
 	}
 	tmp->busy = true;
-	vr->chains[id] = *tmp;
-	/* the inline arrays moved with the chain: so do the pointers at them */
-	if (tmp->seg == tmp->seg_in)
-		vr->chains[id].seg = vr->chains[id].seg_in;
-	if (tmp->didx == tmp->didx_in)
-		vr->chains[id].didx = vr->chains[id].didx_in;
+	if (tmp != &vr->chains[id]) {
+		vr->chains[id] = *tmp;
+		/* the inline arrays moved with the chain: so do the pointers at them */
+		if (tmp->seg == tmp->seg_in)
+			vr->chains[id].seg = vr->chains[id].seg_in;
+		if (tmp->didx == tmp->didx_in)
+			vr->chains[id].didx = vr->chains[id].didx_in;
+	}
 	vr->posted++;
 }
 
@@ -433,16 +435,22 @@ int vring_post(struct vring *vr, struct mem *m, struct vring_seg *segs,
 int vring_post_bufs(struct vring *vr, struct mem *m, const struct vring_seg *segs, unsigned n,
 		    uint16_t *head, struct vhu_err *e)
 {
-	struct vring_chain tmp = { .fixed = true };
+	struct vring_chain *c;
 	int r;
 
 	if ((r = check_room(vr, n, n, e)) < 0)
 		return r;
-	if (!(tmp.seg = n <= VRING_INLINE ? tmp.seg_in : malloc(n * sizeof(*tmp.seg))))
+	/* Built where it will stay: the slot of the free list's top, which is
+	 * the head (split) or buffer id (packed) place() takes. Not busy: a
+	 * free index heads no chain in flight. */
+	c = &vr->chains[vr->free[vr->nfree - 1]];
+	memset(c, 0, sizeof(*c));
+	c->fixed = true;
+	if (!(c->seg = n <= VRING_INLINE ? c->seg_in : malloc(n * sizeof(*c->seg))))
 		return vhu_errf(e, ENOMEM, "out of memory");
-	memcpy(tmp.seg, segs, n * sizeof(*tmp.seg));
-	tmp.nseg = (uint16_t)n;
-	place(vr, m, &tmp, n, false, head);
+	memcpy(c->seg, segs, n * sizeof(*c->seg));
+	c->nseg = (uint16_t)n;
+	place(vr, m, c, n, false, head);
 	return 0;
 }
 

@@ -237,7 +237,7 @@ C["bench blk"] = body(dict(bench, rw={"enum": ["read", "write", "randread", "ran
                       ["rw", "bs", "iodepth", "queues", "size", "ios", "reads", "writes", "bytes", "elapsed_s", "iops", "mb_s",
                        "latency_us", "kicks", "calls"])
 C["bench net"] = body(dict(bench, size=count, burst=count, sent=count, tx_done=count, tx_pps=count, tx_mb_s=NUM, received=count,
-                           lost=count, rx_pps=count, foreign=count),
+                           lost=count, rx_pps=count, rx_mb_s=NUM, foreign=count),
                       ["size", "burst", "sent", "tx_done", "elapsed_s", "tx_pps", "kicks", "calls"])
 C["bench request"] = body(dict(bench, request={"type": "string", "pattern": "^[A-Z0-9_]+$"}, count=count, per_second=count),
                           ["request", "count", "elapsed_s", "per_second", "latency_us"])

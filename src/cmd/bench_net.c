@@ -418,6 +418,7 @@ static void report(struct net_bench *b)
 		jb_add(o, "received", json_object_new_int64((int64_t)b->received));
 		jb_add(o, "lost", json_object_new_int64(b->sent > b->received ? (int64_t)(b->sent - b->received) : 0));
 		jb_add(o, "rx_pps", json_object_new_int64(rx_secs > 0 ? (int64_t)(b->received / rx_secs) : 0));
+		jb_add(o, "rx_mb_s", bench_num(rx_secs > 0 ? b->bytes_rx / rx_secs / 1e6 : 0, 2));
 		jb_add(o, "foreign", json_object_new_int64((int64_t)b->foreign));
 	}
 	bench_end(o, b->want_rx ? b->h : NULL, b->kicks, b->calls, b->interrupted);

@@ -49,7 +49,7 @@ is "$(jcmd "bench blk" | jq -r .error.code)" EILSEQ "with EILSEQ"
 like "$ERR" "verify: sector 0 holds no pattern of vhuctl's" "saying the first block read holds no pattern"
 run_vhuctl --device blk "$S" -c 'bench blk rw=write count=64 size=256K verify'
 ran_ok "rw=write verify over the first 256 KiB (64 blocks)"
-is "$(jcmd "bench blk" | jq -c '[.writes, .verify_reads, .verified]')" '[64,64,64]' \
+is "$(jcmd "bench blk" | jq -c '[.ios, .writes, .reads, .verify_reads, .verified]')" '[64,64,0,64,64]' \
 	"64 blocks written, then each read back and checked"
 run_vhuctl --device blk "$S" -c 'bench blk rw=randread count=500 iodepth=16 size=256K verify'
 ran_ok "randread verify: every block holds what was written"

@@ -231,7 +231,7 @@ static int complete(struct blk_bench *b, unsigned q, const struct vring_used *u,
 	b->done++;
 	if (sl->write)
 		b->writes++;
-	else
+	else if (!b->verify_phase)	/* the read-back pass is counted apart (verify_reads) */
 		b->reads++;
 	if (*sl->status != 0)
 		r = vhu_errf(&b->ctx->err, EIO, "%s of sector %" PRIu64 ": the back-end answered %s (status %u)",

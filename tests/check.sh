@@ -382,6 +382,91 @@ run_check --output=json --case robustness.set-vring-addr-short --case robustness
 is "$(crashes)" "robustness.set-vring-addr-short fail killed by SIGABRT,robustness.vring-enable-index-huge fail killed by SIGABRT,robustness.vring-base-index-huge fail killed by SIGABRT,robustness.set-config-oversize fail killed by SIGABRT,robustness.add-mem-reg-short fail killed by SIGABRT," \
 	"fake crashing on each malformed message: each robustness case fails"
 
+# Every REPLY_ACK row against a fake nacking that one request (everything it
+# needs offered: RARP, MTU, BACKEND_REQ, RESET_DEVICE, MEM_SLOTS, STATUS): fail.
+RAPF=0x1a03d	# MQ RARP REPLY_ACK MTU BACKEND_REQ RESET_DEVICE MEM_SLOTS STATUS
+got=
+for cr in set-owner:3 set-protocol-features:16 set-features:2 set-mem-table:5 set-log-fd:7 set-vring-num:8 \
+	  set-vring-base:10 set-vring-addr:9 set-vring-kick:12 set-vring-call:13 set-vring-err:14 set-vring-enable:18 \
+	  set-backend-req-fd:21 add-mem-reg:37 rem-mem-reg:38 set-status:39 send-rarp:19 net-set-mtu:20 reset-device:34; do
+	run_check --output=json --case reply-ack.${cr%:*} \
+		--exec "$FAKE_BACKEND --features 0x140000008 --protocol-features $RAPF --on ${cr#*:}=nack {sock}"
+	got="$got$(verdicts .) "
+done
+is "$got" "$(printf 'reply-ack.%s fail ' set-owner set-protocol-features set-features set-mem-table set-log-fd set-vring-num \
+	set-vring-base set-vring-addr set-vring-kick set-vring-call set-vring-err set-vring-enable set-backend-req-fd \
+	add-mem-reg rem-mem-reg set-status send-rarp net-set-mtu reset-device)" \
+	"fake nacking each request of the REPLY_ACK rows: each row fails"
+
+# --fragile-msgs: a fake that abort()s on each malformed message (logged as
+# msg-bad <what>); every robustness row crashes it, on its own message.
+run_check --output=json --group robustness --exec "$FAKE_BACKEND --protocol-features 0x8a0b --fragile-msgs --log $TMP/fragile.log {sock}"
+is "$(printf '%s\n' "$OUT" | jq -r 'select(.case) | "\(.verdict) \(.crash)"' | sort -u)" "fail killed by SIGABRT" \
+	"fake --fragile-msgs: every robustness case fails, the crash named"
+is "$(summary | jq '[.crashes[].case] | length')" "$(summary | jq .total)" "fake --fragile-msgs: each case crashed it"
+is "$(grep -c '^msg-bad ' "$TMP/fragile.log")" "$(summary | jq .total)" "fake --fragile-msgs: once per case, on a malformed message"
+
+# Gating: a request sent without its protocol feature (REPLY_ACK alone),
+# accepted with u64 0, warns (the rule binds the front-end); --strict fails
+# each. Not answered at all though NEED_REPLY was set: fail.
+run_check --output=json --strict --group gating --case backend-req.without-feature --exec "$FAKE_BACKEND {sock}"
+is "$(verdicts '^gating[.](reset-device|send-rarp|set-vring-enable|vring-kick|add-mem-reg|set-status)$')" \
+	"gating.reset-device fail gating.send-rarp fail gating.set-vring-enable fail gating.vring-kick fail gating.add-mem-reg fail gating.set-status fail" \
+	"fake accepting each gated request with u64 0: --strict fails every gating case"
+run_check --output=json --timeout 1000 --group gating \
+	--exec "$FAKE_BACKEND --on 34=noreply --on 19=noreply --on 35=noreply --on 37=noreply --on 39=noreply {sock}"
+is "$(verdicts '^gating[.](reset-device|send-rarp|vring-kick|add-mem-reg|set-status)$')" \
+	"gating.reset-device fail gating.send-rarp fail gating.vring-kick fail gating.add-mem-reg fail gating.set-status fail" \
+	"fake not answering a gated request sent with NEED_REPLY: fail"
+
+# The handshake, each rule broken: GET_FEATURES answered in 4 bytes, a reply
+# without the REPLY bit, GET_PROTOCOL_FEATURES or REPLY_ACK's ack never
+# coming, SET_FEATURES refused, GET_QUEUE_NUM 0, a reply and an ack to one
+# request, and (--strict) no MQ offered.
+got=
+for cr in "handshake.get-features-answered|--on 1=bad-size" "handshake.reply-flags|--on 1=flags=0x1" \
+	  "handshake.get-protocol-features-early|--on 15=noreply" "handshake.set-protocol-features-early|--on 3=noreply" \
+	  "handshake.set-features-subset|--on 2=nack" "handshake.get-queue-num|--on 17=u64=0" \
+	  "reply-ack.no-second-reply|--on 1=ack-too" "handshake.mq-offered|--protocol-features 0x8208"; do
+	run_check --output=json --strict --timeout 1000 --case "${cr%|*}" --exec "$FAKE_BACKEND ${cr#*|} {sock}"
+	got="$got$(verdicts .) "
+done
+is "$got" "handshake.get-features-answered fail handshake.reply-flags fail handshake.get-protocol-features-early fail handshake.set-protocol-features-early fail handshake.set-features-subset fail handshake.get-queue-num fail reply-ack.no-second-reply fail handshake.mq-offered fail " \
+	"fake breaking each handshake rule: each handshake case fails"
+like "$(case_json handshake.mq-offered | jq -r .reason)" "lack it" "fake offering no MQ: --strict fails handshake.mq-offered, saying so"
+
+# Memory: GET_MAX_MEM_SLOTS 0 (a SHOULD: --strict), ADD_MEM_REG or
+# REM_MEM_REG refused: fail; two slots said, and a third region, one never
+# added removed, an overlapping or empty region all acked u64 0: --strict fails.
+got=
+for cr in "memory.max-mem-slots|--on 36=u64=0" "memory.slots-honoured|--on 37=nack" "memory.rem-mem-reg|--on 38=nack"; do
+	run_check --output=json --strict --case "${cr%|*}" --exec "$FAKE_BACKEND ${cr#*|} {sock}"
+	got="$got$(verdicts .) "
+done
+is "$got" "memory.max-mem-slots fail memory.slots-honoured fail memory.rem-mem-reg fail " \
+	"fake answering GET_MAX_MEM_SLOTS 0, refusing ADD_MEM_REG, REM_MEM_REG: those cases fail"
+run_check --output=json --strict --group memory --exec "$FAKE_BACKEND --on 36=u64=2 {sock}"
+is "$(verdicts '^memory[.](beyond-max-slots|rem-mem-reg-unknown|overlapping-region|zero-size-region)$')" \
+	"memory.beyond-max-slots fail memory.rem-mem-reg-unknown fail memory.overlapping-region fail memory.zero-size-region fail" \
+	"fake with 2 slots acking every region: --strict fails the third, the unknown, the overlapping, the empty one"
+# GET_CONFIG answered with fewer bytes than asked for: fail.
+run_check --output=json --case config.get-config-size --exec "$FAKE_BACKEND --on 24=config-short {sock}"
+is "$(verdict config.get-config-size)" fail "fake answering GET_CONFIG 4 bytes short: config.get-config-size fails"
+# blk: a fake serving its rings writes status 0 (OK) for anything, and writes
+# though VIRTIO_BLK_F_RO is offered; one serving none never uses a request.
+run_check --output=json --strict --device blk --group blk --exec "$FAKE_BACKEND --rings inorder --features 0x140000220 {sock}"
+is "$(verdicts '^blk[.](unknown-type-unsupported|partial-sector-write|read-only-write)$')" \
+	"blk.unknown-type-unsupported fail blk.partial-sector-write fail blk.read-only-write fail" \
+	"fake answering OK to every request: type 255, a partial sector (--strict) and a write with RO fail"
+run_check --output=json --device blk --case blk.read --case blk.flush --case blk.get-id --case rings.enabled-without-protocol-features \
+	--timeout 1000 --exec "$FAKE_BACKEND --features 0x140000200 {sock}"
+is "$(verdicts .)" "rings.enabled-without-protocol-features fail blk.read fail blk.flush fail blk.get-id fail" \
+	"fake serving no ring: a read, a flush, GET_ID never used, with or without SET_VRING_ENABLE: fail"
+
+# A polling fake (--rings poll) serves a ring GET_VRING_BASE stopped: fail.
+run_check --output=json --device blk --case rings.stopped-after-get-vring-base --exec "$FAKE_BACKEND --rings poll {sock}"
+is "$(verdict rings.stopped-after-get-vring-base)" fail "fake --rings poll: rings.stopped-after-get-vring-base fails"
+
 # net and fs: the fake serving rings passes net and (answering zeros) fails fs;
 # one that serves no ring fails net.
 start_fake --rings inorder "$FS"
@@ -396,6 +481,9 @@ run_check --output=json --device net --group net "$FS"
 is "$(verdicts .)" "net.tx-used fail net.tx-used-while-disabled fail net.queue-pairs-served warn" \
 	"fake serving no ring: a frame sent is never used (on queue pair 1: a warning)"
 stop_fake
+
+run_check --output=json --strict --device net --case net.queue-pairs-served --timeout 1000 --exec "$FAKE_BACKEND {sock}"
+is "$(verdict net.queue-pairs-served)" fail "fake serving no ring, GET_QUEUE_NUM 2: --strict fails net.queue-pairs-served"
 
 # IOTLB_MSG: answered u64 0 passes; refused, or not answered at all, fails.
 for on in "" "--on 22=u64=0x1" "--on 22=noreply"; do

@@ -4,6 +4,7 @@
  * Usage:
  *   fake-backend [--log FILE] [--pidfile FILE] [--features HEX]
  *                [--protocol-features HEX] [--on REQ=ACTION]... [--rings MODE]
+ *                [--fragile-msgs]
  *                SOCKET [ACTION...]
  *
  * Listens on the AF_UNIX stream socket SOCKET (a stale file is unlinked
@@ -50,11 +51,41 @@
  *                               as `ring-bad <what>' and abort()s the process
  *                      stall    the same, but instead of aborting the process
  *                               serves nothing more, ever (SIGTERM kills it)
+ *                      poll     in order, and besides every 20 ms each ring
+ *                               with a size and addresses is served as if
+ *                               kicked, as a polling back-end would, even
+ *                               after GET_VRING_BASE (which it ignores)
  *                    The other modes skip what they cannot use of such a
  *                    chain (and log `ring-bad <what>' too).
  *                    Each used entry written is logged as
  *                      ring-used ring=<index> id=<head> len=<n>
  *                    Without --rings, nothing of this is done.
+ *   --fragile-msgs   a malformed message (checked before any action or
+ *                    --on rule) is logged as `msg-bad <what>' and abort()s
+ *                    the process, as a back-end trusting its input would:
+ *                      request  request 0 or above 44
+ *                      flags    version not 1, or the REPLY bit (0x4) set
+ *                      size     a payload size the request does not take
+ *                               (GET_FEATURES 0, SET_VRING_NUM 8,
+ *                               SET_VRING_ADDR 40, ...), or above 4096
+ *                      fds      fds on a request that takes none, more
+ *                               than it takes (SET_MEM_TABLE: 8), none
+ *                               where it takes one, SET_VRING_KICK/CALL/ERR
+ *                               with an fd and the NOFD bit (0x100) or
+ *                               without both
+ *                      vring-index  SET_VRING_NUM/ADDR/BASE/ENABLE or
+ *                               GET_VRING_BASE for a ring >= 256
+ *                      vring-num    SET_VRING_NUM of 0 or above 32768
+ *                      mem-table    SET_MEM_TABLE of 0 or more than 8
+ *                               regions, or not one fd per region, or a
+ *                               payload not 8 + 32 bytes per region
+ *                      log-base     SET_LOG_BASE whose size + offset
+ *                               overflows 64 bits
+ *                      config   GET_CONFIG/SET_CONFIG asking for more than
+ *                               256 bytes, or whose payload is not the
+ *                               12-byte header + size (GET_CONFIG: or the
+ *                               header alone)
+ *                    Without it (the default) none of this is checked.
  *
  * Exit: SIGTERM/SIGINT, the `exit' action, or 120 s without connection
  * activity (no accept and no received byte) end the process with status 0
@@ -94,6 +125,11 @@
  *                  else zero), then close.
  *   wrong-flags    the reply `ok' would send (or u64 0 if none), flags 0xd.
  *   wrong-request  the reply `ok' would send (or u64 0 if none), request+1.
+ *   flags=HEX      the reply `ok' would send (or u64 0 if none), flags HEX
+ *                  (e.g. flags=0x1: no REPLY bit).
+ *   ack-too        behave like `ok', then send a REPLY_ACK u64 0 (flags
+ *                  0x5, the request's number) behind it, whether or not a
+ *                  reply was due: a reply and an ack.
  *   oversize       header (request, 0x5, size 1048576) then 4096 zero bytes;
  *                  the connection stays open.
  *   bad-size       header (request, 0x5, size 4) and 4 payload bytes (the
@@ -381,6 +417,8 @@ enum act_kind {
 	ACT_CRASH,
 	ACT_NACK,
 	ACT_U64,
+	ACT_FLAGS,
+	ACT_ACK_TOO,
 	ACT_BACKEND,
 };
 
@@ -459,6 +497,7 @@ static const struct {
 	{ "exit", ACT_EXIT },
 	{ "crash", ACT_CRASH },
 	{ "nack", ACT_NACK },
+	{ "ack-too", ACT_ACK_TOO },
 };
 
 static volatile sig_atomic_t got_signal;
@@ -480,6 +519,7 @@ static struct on_rule {
 static unsigned n_on_rules;
 static int64_t last_activity;
 static bool opt_rings;
+static bool opt_fragile_msgs;
 static enum rings_mode opt_rings_mode;
 static struct fake_rings *serving;	/* whose kicks wait_readable serves */
 
@@ -563,13 +603,14 @@ static int wait_readable(int fd)
 {
 	struct pollfd p[1 + MAX_VRINGS];
 	unsigned which[MAX_VRINGS], n;
-	int ret;
+	int ret, slice;
 
 	for (;;) {
 		check_alive();
 		p[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
 		n = serving ? rings_pollfds(serving, p + 1, which, MAX_VRINGS) : 0;
-		ret = poll(p, 1 + n, POLL_SLICE_MS);
+		slice = serving ? rings_poll(serving) : -1;
+		ret = poll(p, 1 + n, slice >= 0 ? slice : POLL_SLICE_MS);
 		for (unsigned i = 0; ret > 0 && i < n; i++)
 			if (p[1 + i].revents)
 				rings_kicked(serving, which[i]);
@@ -802,6 +843,106 @@ static void log_msg(const struct msg *m, bool with_payload)
 	log_write(line, len);
 }
 
+/* --fragile-msgs: a malformed message is logged and abort()s. */
+static void fragile_abort(const char *what)
+{
+	char line[128];
+	int len = snprintf(line, sizeof(line), "msg-bad %s\n", what);
+
+	log_write(line, (size_t)len);
+	abort();
+}
+
+/* The payload size a request takes, or -1 when it varies. */
+static int fragile_size(uint32_t request)
+{
+	switch (request) {
+	case 1: case 3: case 4: case 15: case 17: case 36:	/* no payload */
+		return 0;
+	case 2: case 8: case 10: case 11: case 12: case 13: case 14:
+	case 16: case 18: case 20: case 39:
+		return 8;
+	case 9: case 37: case 38:
+		return 40;
+	case 6:
+		return 16;
+	default:
+		return -1;
+	}
+}
+
+/* How many fds a request takes: exactly *want, or 1..*want if *upto. */
+static void fragile_fds(const struct msg *m, uint32_t *want, bool *upto)
+{
+	uint64_t u = 0;
+
+	*upto = false;
+	switch (m->request) {
+	case 5:
+		*want = 8;
+		*upto = true;
+		break;
+	case 12: case 13: case 14:
+		memcpy(&u, m->payload, m->size >= 8 ? 8 : 0);
+		*want = (u & 0x100) ? 0 : 1;
+		break;
+	case 6: case 7: case 21: case 32: case 33: case 37: case 42:
+		*want = 1;
+		break;
+	default:
+		*want = 0;
+		break;
+	}
+}
+
+static void fragile_check(const struct msg *m)
+{
+	int size = fragile_size(m->request);
+	uint32_t want, u32a = 0, u32b = 0;
+	uint64_t a = 0, b = 0;
+	bool upto;
+
+	if (m->request == 0 || m->request > 44)
+		fragile_abort("request");
+	if ((m->flags & 0x3) != 1 || (m->flags & 0x4))
+		fragile_abort("flags");
+	if (size >= 0 && m->size != (uint32_t)size)
+		fragile_abort("size");
+	fragile_fds(m, &want, &upto);
+	if (upto ? m->nfds > want : m->nfds != want)
+		fragile_abort("fds");
+	if (m->size >= 8) {
+		memcpy(&u32a, m->payload, 4);
+		memcpy(&u32b, m->payload + 4, 4);
+		memcpy(&a, m->payload, 8);
+	}
+	if (m->size >= 16)
+		memcpy(&b, m->payload + 8, 8);
+	switch (m->request) {
+	case 8: case 9: case 10: case 11: case 18:
+		if (u32a >= MAX_VRINGS)
+			fragile_abort("vring-index");
+		if (m->request == 8 && (u32b == 0 || u32b > 32768))
+			fragile_abort("vring-num");
+		break;
+	case 5:	/* {u32 nregions, u32 pad, 32-byte regions} */
+		if (u32a == 0 || u32a > 8 || u32a != m->nfds || m->size != 8 + 32 * u32a)
+			fragile_abort("mem-table");
+		break;
+	case 6:	/* {u64 size, u64 offset} */
+		if (a + b < a)
+			fragile_abort("log-base");
+		break;
+	case 24: case 25:	/* {u32 offset, u32 size, u32 flags, bytes} */
+		if (m->size < 12 || u32b > 256 ||
+		    (m->request == 25 ? m->size != 12 + u32b : m->size != 12 + u32b && m->size != 12))
+			fragile_abort("config");
+		break;
+	default:
+		break;
+	}
+}
+
 /*
  * Read one message; its fds stay held in m (the caller closes them).
  * Returns 1 on success, 0 when the connection must close (fds closed).
@@ -820,6 +961,8 @@ static int read_msg(int fd, struct msg *m)
 	memcpy(&m->size, hdr + 8, 4);
 	if (m->size > MAX_PAYLOAD) {
 		log_msg(m, false);
+		if (opt_fragile_msgs)
+			fragile_abort("size");
 		warnx_("req %u: size %u exceeds %d, closing", m->request,
 		       m->size, MAX_PAYLOAD);
 		goto fail;
@@ -1713,6 +1856,14 @@ static int do_action(int fd, const struct action *a, struct session *s,
 		r.fd = -1;
 		reply_u64(&r, a->u64);
 		return send_reply(fd, &r);
+	case ACT_ACK_TOO:
+		if ((ret = do_ok(fd, s, m)) < 0)
+			return ret;
+		r.request = m->request;
+		r.flags = REPLY_FLAGS;
+		r.fd = -1;
+		reply_u64(&r, 0);
+		return send_reply(fd, &r);
 	case ACT_NACK:
 		ret = build_reply(s, m, &r);
 		if (ret < 0)
@@ -1734,6 +1885,10 @@ static int do_action(int fd, const struct action *a, struct session *s,
 	switch (a->kind) {
 	case ACT_WRONG_FLAGS:
 		r.flags = REPLY_FLAGS | FLAG_NEED_REPLY;
+		ret = send_reply(fd, &r);
+		break;
+	case ACT_FLAGS:
+		r.flags = (uint32_t)a->u64;
 		ret = send_reply(fd, &r);
 		break;
 	case ACT_WRONG_REQUEST:
@@ -1793,6 +1948,8 @@ static void serve(int fd)
 	}
 	serving = s->rings;
 	while (read_msg(fd, m)) {
+		if (opt_fragile_msgs)
+			fragile_check(m);
 		update_session(s, m);
 		if (s->rings)
 			rings_message(s->rings, m->request, m->payload, m->size, m->fds, m->nheld);
@@ -2036,6 +2193,10 @@ static int parse_action(const char *arg, struct action *a)
 		a->kind = ACT_U64;
 		return parse_hex(p + 4, &a->u64);
 	}
+	if (strncmp(p, "flags=", 6) == 0) {
+		a->kind = ACT_FLAGS;
+		return parse_hex(p + 6, &a->u64);
+	}
 	if (strncmp(p, "delay=", 6) == 0) {
 		a->kind = ACT_DELAY;
 		return parse_u32(p + 6, p + strlen(p), &a->delay_ms);
@@ -2057,11 +2218,12 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: fake-backend [--log FILE] [--pidfile FILE] "
 	      "[--features HEX] [--protocol-features HEX]\n"
-	      "                    [--on REQ=ACTION]... [--rings inorder|reverse|repeat|fragile|stall] SOCKET [ACTION...]\n"
+	      "                    [--on REQ=ACTION]... [--rings inorder|reverse|repeat|fragile|stall|poll]\n"
+	      "                    [--fragile-msgs] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
 	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
 	      "short-inflight|shrink-inflight|"
-	      "delay=MS|drip=MS|exit|crash|nack|u64=HEX|\n"
+	      "delay=MS|drip=MS|exit|crash|nack|ack-too|u64=HEX|flags=HEX|\n"
 	      "         backend=ID[,flags=HEX][,payload=HEX][,fds=N][,wait][,flood=N][,size=N][,short=N]\n",
 	      stderr);
 	exit(2);
@@ -2079,6 +2241,10 @@ static int parse_args(int argc, char **argv, const char **logp,
 		if (strcmp(opt, "--") == 0) {
 			i++;
 			break;
+		}
+		if (strcmp(opt, "--fragile-msgs") == 0) {
+			opt_fragile_msgs = true;
+			continue;
 		}
 		if (i + 1 >= argc)
 			usage();

@@ -67,7 +67,7 @@ int rings_parse_mode(const char *s, enum rings_mode *mode)
 {
 	static const char *const names[] = {
 		[RINGS_INORDER] = "inorder", [RINGS_REVERSE] = "reverse", [RINGS_REPEAT] = "repeat",
-		[RINGS_FRAGILE] = "fragile", [RINGS_STALL] = "stall",
+		[RINGS_FRAGILE] = "fragile", [RINGS_STALL] = "stall", [RINGS_POLL] = "poll",
 	};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -313,7 +313,29 @@ static void put_used(struct fake_rings *r, unsigned ring, uint8_t *used, uint16_
 	r->log("ring-used ring=%u id=%u len=%u", ring, id, len);
 }
 
+static void serve(struct fake_rings *r, unsigned ring);
+
 void rings_kicked(struct fake_rings *r, unsigned ring)
+{
+	struct ring *q = &r->ring[ring];
+	uint64_t cnt;
+
+	if (read(q->kick, &cnt, 8) < 0 && errno != EAGAIN)
+		set_fd(&q->kick, -1);
+	serve(r, ring);
+}
+
+int rings_poll(struct fake_rings *r)
+{
+	if (r->mode != RINGS_POLL)
+		return -1;
+	for (unsigned i = 0; i < NRINGS; i++)
+		if (r->ring[i].num && r->ring[i].have_addr)
+			serve(r, i);
+	return 20;
+}
+
+static void serve(struct fake_rings *r, unsigned ring)
 {
 	struct ring *q = &r->ring[ring];
 	static uint16_t heads[QSIZE_MAX];
@@ -323,8 +345,6 @@ void rings_kicked(struct fake_rings *r, unsigned ring)
 	uint64_t cnt;
 	unsigned n = 0;
 
-	if (read(q->kick, &cnt, 8) < 0 && errno != EAGAIN)
-		set_fd(&q->kick, -1);
 	if (!q->num || !q->have_addr)
 		return;
 	desc = ring_area(r, q->desc, 16 * (uint64_t)q->num);

@@ -12,11 +12,12 @@ enum rings_mode {
 	RINGS_REPEAT,	/* in order, each used entry written twice */
 	RINGS_FRAGILE,	/* in order, but a chain no driver may make aborts the process */
 	RINGS_STALL,	/* in order, but such a chain stops the process serving anything */
+	RINGS_POLL,	/* in order, and every ring also served unkicked, as a poller */
 };
 
 struct fake_rings;
 
-/* Parse MODE ("inorder", "reverse", "repeat", "fragile", "stall"): 0, or -1. */
+/* Parse MODE ("inorder", "reverse", "repeat", "fragile", "stall", "poll"): 0, or -1. */
 int rings_parse_mode(const char *s, enum rings_mode *mode);
 /* LOG receives one line per used entry written (no newline). NULL when out of memory. */
 struct fake_rings *rings_new(enum rings_mode mode, void (*log)(const char *fmt, ...));
@@ -35,5 +36,8 @@ unsigned rings_pollfds(const struct fake_rings *r, struct pollfd *p, unsigned *w
  * since the last kick and give it back as the mode says, then signal the
  * call eventfd. */
 void rings_kicked(struct fake_rings *r, unsigned ring);
+/* RINGS_POLL: serve every ring with an address as if kicked (no eventfd
+ * read); returns the ms to wait before the next call, or -1 in other modes. */
+int rings_poll(struct fake_rings *r);
 
 #endif

@@ -225,8 +225,12 @@ is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | .regions[] | [.ma
 	"view: vhuctl's region, its memfd sealed, is mapped"
 is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | .rings[0] | [.index, .size, .avail_idx, .used_idx, .in_flight]')" \
 	"[0,256,2,2,0]" "view: ring 0 as it is in memory: two requests made available and used"
-is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | .rings[0] | [.kicks, .kick_to_call_us.samples, .calls >= 2]')" \
-	"[2,2,true]" "--notify: vhuctl's two kicks went through the monitor, each answered by a call it timed"
+# (a sample is a kick and the first call after it: when vhuctl sees its
+# first request used and kicks again before the monitor has passed the call
+# on, the two kicks share one call, one sample)
+is "$(printf '%s\n' "$V" | jq -c 'select(.command == "view") | .rings[0] |
+	[.kicks, (.kick_to_call_us.samples | . >= 1 and . <= 2), .calls >= 2]')" \
+	"[2,true,true]" "--notify: vhuctl's two kicks went through the monitor, and calls it timed came back"
 is "$(printf '%s\n' "$V" | jq -c 'select(.command == "vring dump") | select(.ok) | .ring | [.avail.idx, .used.idx, .descriptors[1].len, (.anomalies | length)]')" \
 	"[2,2,512,0]" "vring dump 0: the ring from the guest memory the front-end handed over"
 is "$(printf '%s\n' "$V" | jq -r 'select(.command == "mem read") | select(.ok) | .data.hex')" \

@@ -368,9 +368,13 @@ static int run(struct blk_bench *b)
 			struct vring *vr = s->vr[q];
 			uint16_t old = vr->avail_idx;
 
-			while (b->inflight[q] < b->iodepth && more(b, now))
-				if ((r = issue(b, q, now)) < 0)
-					return r;
+			vring_hold(vr, &s->mem, true);	/* what is issued here is published at once */
+			r = 0;
+			while (b->inflight[q] < b->iodepth && more(b, now) && r >= 0)
+				r = issue(b, q, now);
+			vring_hold(vr, &s->mem, false);
+			if (r < 0)
+				return r;
 			if (vr->avail_idx != old && vring_need_kick(vr, &s->mem, old)) {
 				if ((r = cmd_kick(b->ctx, vr)) < 0)
 					return r;

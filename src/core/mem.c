@@ -10,9 +10,17 @@
 
 #define PAGE 4096u
 
+static uint64_t gen_next;
+
+static void changed(struct mem *m)
+{
+	m->gen = ++gen_next;
+}
+
 void mem_init(struct mem *m)
 {
 	memset(m, 0, sizeof(*m));
+	changed(m);
 }
 
 static bool overlaps(const struct mem *m, uint64_t gpa, uint64_t size)
@@ -69,6 +77,7 @@ int mem_add(struct mem *m, uint64_t size, bool has_gpa, uint64_t gpa, struct vhu
 	r->va = va;
 	r->gpa = gpa;
 	r->size = size;
+	changed(m);
 	mem_release(m, gpa, size);
 	return (int)(m->n - 1);
 }
@@ -92,6 +101,7 @@ int mem_remove(struct mem *m, unsigned i, struct vhu_err *e)
 	}
 	memmove(&m->r[i], &m->r[i + 1], (m->n - i - 1) * sizeof(m->r[0]));
 	m->n--;
+	changed(m);
 	return 0;
 }
 

@@ -27,6 +27,9 @@ struct mem {
 	/* Free guest-physical ranges for rings and buffers, sorted, coalesced. */
 	struct mem_extent free[MEM_EXTENTS_MAX];
 	unsigned nfree;
+	/* Changes whenever the regions do (never the same value twice in a
+	 * process): a ring keeping pointers into them looks them up again. */
+	uint64_t gen;
 };
 
 void mem_init(struct mem *m);

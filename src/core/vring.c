@@ -76,6 +76,96 @@ static void zero(const struct mem *m, uint64_t gpa, uint64_t len)
 static uint64_t split_avail_size(uint16_t q) { return 6 + 2 * (uint64_t)q; }
 static uint64_t split_used_size(uint16_t q) { return 6 + 8 * (uint64_t)q; }
 
+/* --- the ring's own areas, through pointers kept while the memory table stays --- */
+
+enum { A_DESC, A_AVAIL, A_USED };
+
+static __attribute__((noinline)) void areas_find(struct vring *vr, const struct mem *m)
+{
+	const uint64_t gpa[3] = { vr->desc, vr->avail, vr->used };
+	const uint64_t len[3] = { 16 * (uint64_t)vr->size, vr->packed ? 4 : split_avail_size(vr->size),
+				  vr->packed ? 4 : split_used_size(vr->size) };
+	const unsigned align[3] = { 16, vr->packed ? 4 : 2, 4 };
+
+	for (int i = 0; i < 3; i++) {
+		uint8_t *p = mem_gpa_ptr(m, gpa[i], len[i]);
+
+		vr->harea[i] = p && (uintptr_t)p % align[i] == 0 ? p : NULL;
+	}
+	vr->hgen = m->gen;
+}
+
+/* Pointer at OFF bytes into area A (OFF inside it: the callers compute it
+ * from an index below the ring's size); NULL when the area is in no region. */
+static inline uint8_t *area(struct vring *vr, const struct mem *m, int a, uint64_t off)
+{
+	if (__builtin_expect(vr->hgen != m->gen || !vr->hgen, 0))
+		areas_find(vr, m);
+	return vr->harea[a] ? vr->harea[a] + off : NULL;
+}
+
+static bool ring_rd16(struct vring *vr, const struct mem *m, int a, uint64_t off, uint16_t *v)
+{
+	uint16_t *p = (uint16_t *)(void *)area(vr, m, a, off);
+
+	if (!p)
+		return false;
+	*v = le16toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+	return true;
+}
+
+static bool ring_rd32(struct vring *vr, const struct mem *m, int a, uint64_t off, uint32_t *v)
+{
+	uint32_t *p = (uint32_t *)(void *)area(vr, m, a, off);
+
+	if (!p)
+		return false;
+	*v = le32toh(__atomic_load_n(p, __ATOMIC_RELAXED));
+	return true;
+}
+
+static void ring_wr16(struct vring *vr, const struct mem *m, int a, uint64_t off, uint16_t v)
+{
+	uint16_t *p = (uint16_t *)(void *)area(vr, m, a, off);
+
+	if (p)
+		__atomic_store_n(p, htole16(v), __ATOMIC_RELEASE);
+}
+
+/* Descriptor I of the ring, all but the flags of a packed one (FLAGS_TOO). */
+static void ring_desc(struct vring *vr, const struct mem *m, uint16_t i, uint64_t addr, uint32_t len,
+		      uint16_t id_or_next, uint16_t flags, bool flags_too)
+{
+	uint8_t *p = area(vr, m, A_DESC, 16 * (uint64_t)i);
+	uint64_t a = htole64(addr);
+	uint32_t l = htole32(len);
+
+	if (!p)
+		return;
+	memcpy(p, &a, 8);
+	memcpy(p + 8, &l, 4);
+	if (vr->packed) {
+		uint16_t id = htole16(id_or_next);
+
+		memcpy(p + 12, &id, 2);
+		if (flags_too)
+			__atomic_store_n((uint16_t *)(void *)(p + 14), htole16(flags), __ATOMIC_RELEASE);
+	} else {
+		uint16_t f = htole16(flags), n = htole16(id_or_next);
+		uint8_t d[16];
+
+		memcpy(d, &a, 8);
+		memcpy(d + 8, &l, 4);
+		memcpy(d + 12, &f, 2);
+		memcpy(d + 14, &n, 2);
+		/* The device only reads a split ring's table: a descriptor that
+		 * holds these values already (a buffer posted again in the same
+		 * place) is left alone, and the device's cached copy stays valid. */
+		if (memcmp(p, d, 16) != 0)
+			memcpy(p, d, 16);
+	}
+}
+
 static int alloc_area(struct mem *m, uint64_t size, uint64_t align, uint64_t *gpa,
 		      const char *what, struct vhu_err *e)
 {
@@ -204,7 +294,14 @@ static void free_chain(struct vring *vr, struct mem *m, struct vring_chain *c)
 		free(c->seg);
 	if (c->didx != c->didx_in)
 		free(c->didx);
-	memset(c, 0, sizeof(*c));
+	/* field by field: a memset of the whole chain (rep stos) costs more
+	 * than the rest of a request's books */
+	c->busy = c->indirect = c->fixed = false;
+	c->seg = NULL;
+	c->didx = NULL;
+	c->nseg = c->ndesc = 0;
+	c->indirect_gpa = 0;
+	c->tag = 0;
 	(void)vr;
 }
 
@@ -285,7 +382,7 @@ static int post_split(struct vring *vr, struct mem *m, struct vring_chain *c,
 		      unsigned n, bool indirect, uint16_t *head)
 {
 	uint16_t ndesc = indirect ? 1 : (uint16_t)n, idx[VRING_SEGS_MAX];
-	uint16_t slot;
+	uint16_t slot, was;
 
 	for (uint16_t i = 0; i < ndesc; i++)
 		idx[i] = vr->free[--vr->nfree];
@@ -295,30 +392,32 @@ static int post_split(struct vring *vr, struct mem *m, struct vring_chain *c,
 				   (uint16_t)((i + 1 < n ? VRING_DESC_F_NEXT : 0) |
 					      (c->seg[i].write ? VRING_DESC_F_WRITE : 0)),
 				   (uint16_t)(i + 1 < n ? i + 1 : 0));
-		write_desc(m, vr->desc + 16 * (uint64_t)idx[0], c->indirect_gpa, 16 * n,
-			   VRING_DESC_F_INDIRECT, 0);
+		ring_desc(vr, m, idx[0], c->indirect_gpa, 16 * n, 0, VRING_DESC_F_INDIRECT, true);
 	} else {
 		for (unsigned i = 0; i < n; i++)
-			write_desc(m, vr->desc + 16 * (uint64_t)idx[i], c->seg[i].gpa, c->seg[i].len,
-				   (uint16_t)((i + 1 < n ? VRING_DESC_F_NEXT : 0) |
-					      (c->seg[i].write ? VRING_DESC_F_WRITE : 0)),
-				   i + 1 < n ? idx[i + 1] : 0);
+			ring_desc(vr, m, idx[i], c->seg[i].gpa, c->seg[i].len, i + 1 < n ? idx[i + 1] : 0,
+				  (uint16_t)((i + 1 < n ? VRING_DESC_F_NEXT : 0) |
+					     (c->seg[i].write ? VRING_DESC_F_WRITE : 0)), true);
 	}
 	*head = idx[0];
 	c->ndesc = ndesc;
 	/* Entries the device wrote already are not this chain's: its head may
 	 * be one that a completed chain had (the free list hands it out again). */
-	if (!vring_rd16(m, vr->used + 2, &c->used_floor))
+	if (vr->holding)
+		c->used_floor = vr->hold_used;
+	else if (!ring_rd16(vr, m, A_USED, 2, &c->used_floor))
 		c->used_floor = vr->last_used;
 	c->didx = ndesc <= VRING_INLINE ? c->didx_in : malloc(ndesc * sizeof(*c->didx));
 	if (c->didx)
 		memcpy(c->didx, idx, ndesc * sizeof(*c->didx));
 	/* Descriptors before the ring entry, the entry before the index. */
 	slot = vr->avail_idx % vr->size;
-	wr16(m, vr->avail + 4 + 2 * (uint64_t)slot, *head);
+	if (!ring_rd16(vr, m, A_AVAIL, 4 + 2 * (uint64_t)slot, &was) || was != *head)	/* as above */
+		ring_wr16(vr, m, A_AVAIL, 4 + 2 * (uint64_t)slot, *head);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	vr->avail_idx++;
-	wr16(m, vr->avail + 2, vr->avail_idx);
+	if (!vr->holding)
+		ring_wr16(vr, m, A_AVAIL, 2, vr->avail_idx);
 	return 0;
 }
 
@@ -330,7 +429,6 @@ static int post_packed(struct vring *vr, struct mem *m, struct vring_chain *c,
 
 	for (uint16_t i = 0; i < ndesc; i++) {
 		uint16_t pos = vr->next_avail, flags;
-		uint64_t at = vr->desc + 16 * (uint64_t)pos;
 
 		flags = (uint16_t)((vr->avail_wrap ? VRING_PACKED_F_AVAIL : VRING_PACKED_F_USED) |
 				   (i + 1 < ndesc ? VRING_DESC_F_NEXT : 0));
@@ -341,18 +439,13 @@ static int post_packed(struct vring *vr, struct mem *m, struct vring_chain *c,
 				write_desc(m, c->indirect_gpa + 16 * k, c->seg[k].gpa, c->seg[k].len,
 					   0, c->seg[k].write ? VRING_DESC_F_WRITE : 0);
 			flags |= VRING_DESC_F_INDIRECT;
-			wr64(m, at, c->indirect_gpa);
-			wr32(m, at + 8, 16 * n);
+			ring_desc(vr, m, pos, c->indirect_gpa, 16 * n, id, flags, i > 0);
 		} else {
 			flags |= c->seg[i].write ? VRING_DESC_F_WRITE : 0;
-			wr64(m, at, c->seg[i].gpa);
-			wr32(m, at + 8, c->seg[i].len);
+			ring_desc(vr, m, pos, c->seg[i].gpa, c->seg[i].len, id, flags, i > 0);
 		}
-		wr16(m, at + 12, id);
 		if (i == 0)
 			first_flags = flags;	/* written last: it publishes the chain */
-		else
-			wr16(m, at + 14, flags);
 		if (++vr->next_avail == vr->size) {
 			vr->next_avail = 0;
 			vr->avail_wrap = !vr->avail_wrap;
@@ -360,24 +453,20 @@ static int post_packed(struct vring *vr, struct mem *m, struct vring_chain *c,
 	}
 	(void)wrap;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	wr16(m, vr->desc + 16 * (uint64_t)first + 14, first_flags);
+	ring_wr16(vr, m, A_DESC, 16 * (uint64_t)first + 14, first_flags);
 	c->ndesc = ndesc;
+	vr->desc_busy += ndesc;
 	return 0;
 }
 
 /* Room for a chain of NDESC descriptors (and a buffer id)? */
 static int check_room(const struct vring *vr, unsigned n, unsigned ndesc, struct vhu_err *e)
 {
-	unsigned used_slots = 0;
-
 	if (!vr->active)
 		return vhu_errf(e, EINVAL, "ring %u is not set up", vr->index);
 	if (n == 0 || n > VRING_SEGS_MAX)
 		return vhu_errf(e, EINVAL, "a chain has 1 to %u buffers", VRING_SEGS_MAX);
-	if (vr->packed)
-		for (uint16_t i = 0; i < vr->size; i++)
-			used_slots += vr->chains[i].busy ? vr->chains[i].ndesc : 0;
-	if ((vr->packed ? vr->size - used_slots : vr->nfree) < ndesc || vr->nfree == 0)
+	if ((vr->packed ? vr->size - vr->desc_busy : vr->nfree) < ndesc || vr->nfree == 0)
 		return vhu_errf(e, ENOSPC, "ring %u is full (%u chains in flight)", vr->index, vring_in_flight(vr));
 	return 0;
 }
@@ -444,11 +533,19 @@ int vring_post_bufs(struct vring *vr, struct mem *m, const struct vring_seg *seg
 	 * the head (split) or buffer id (packed) place() takes. Not busy: a
 	 * free index heads no chain in flight. */
 	c = &vr->chains[vr->free[vr->nfree - 1]];
-	memset(c, 0, sizeof(*c));
+	c->busy = c->indirect = false;
 	c->fixed = true;
+	c->indirect_gpa = 0;
+	c->didx = NULL;
+	c->tag = 0;
+	c->nseg = 0;
 	if (!(c->seg = n <= VRING_INLINE ? c->seg_in : malloc(n * sizeof(*c->seg))))
 		return vhu_errf(e, ENOMEM, "out of memory");
-	memcpy(c->seg, segs, n * sizeof(*c->seg));
+	for (unsigned i = 0; i < n; i++) {	/* field by field: no call, no wide load of narrow stores */
+		c->seg[i].gpa = segs[i].gpa;
+		c->seg[i].len = segs[i].len;
+		c->seg[i].write = segs[i].write;
+	}
 	c->nseg = (uint16_t)n;
 	place(vr, m, c, n, false, head);
 	return 0;
@@ -460,18 +557,29 @@ void vring_give_bufs(struct vring *vr, uint16_t id)
 		vr->chains[id].fixed = false;
 }
 
+void vring_hold(struct vring *vr, struct mem *m, bool hold)
+{
+	if (!vr->active || vr->packed)
+		return;
+	vr->holding = hold;
+	if (hold && !ring_rd16(vr, m, A_USED, 2, &vr->hold_used))
+		vr->hold_used = vr->last_used;
+	if (!hold)
+		ring_wr16(vr, m, A_AVAIL, 2, vr->avail_idx);
+}
+
 void vring_set_interrupts(struct vring *vr, struct mem *m, bool on)
 {
 	if (!vr->active)
 		return;
 	if (vr->packed) {
-		wr16(m, vr->avail + 2, on ? 0 : 1);	/* driver event flags: enable / disable */
+		ring_wr16(vr, m, A_AVAIL, 2, on ? 0 : 1);	/* driver event flags: enable / disable */
 	} else if (vr->event_idx) {
 		vr->quiet = !on;
 		if (on)
-			wr16(m, vr->avail + 4 + 2 * (uint64_t)vr->size, vr->last_used);
+			ring_wr16(vr, m, A_AVAIL, 4 + 2 * (uint64_t)vr->size, vr->last_used);
 	} else {
-		wr16(m, vr->avail, on ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
+		ring_wr16(vr, m, A_AVAIL, 0, on ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
 	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
@@ -481,21 +589,26 @@ static int get_used_split(struct vring *vr, struct mem *m, struct vring_used *u,
 	uint16_t idx, slot, pos;
 	uint32_t id = 0, len = 0;
 
-	if (!vring_rd16(m, vr->used + 2, &idx))
-		return vhu_errf(e, EFAULT, "ring %u: used ring outside memory", vr->index);
-	if (idx == vr->last_used)
-		return 0;
-	if ((uint16_t)(idx - vr->last_used) > vr->size)
-		return vhu_errf(e, EPROTO, "ring %u: used.idx jumped from %u to %u (more than the ring size %u)",
-				vr->index, vr->last_used, idx, vr->size);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	/* used.idx is read again only when the entries it gave are all taken */
+	if (!vr->used_ready) {
+		if (!ring_rd16(vr, m, A_USED, 2, &idx))
+			return vhu_errf(e, EFAULT, "ring %u: used ring outside memory", vr->index);
+		if (idx == vr->last_used)
+			return 0;
+		if ((uint16_t)(idx - vr->last_used) > vr->size)
+			return vhu_errf(e, EPROTO, "ring %u: used.idx jumped from %u to %u (more than the ring size %u)",
+					vr->index, vr->last_used, idx, vr->size);
+		vr->used_ready = (uint16_t)(idx - vr->last_used);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	}
 	pos = vr->last_used;
 	slot = pos % vr->size;
-	vring_rd32(m, vr->used + 4 + 8 * (uint64_t)slot, &id);
-	vring_rd32(m, vr->used + 8 + 8 * (uint64_t)slot, &len);
+	ring_rd32(vr, m, A_USED, 4 + 8 * (uint64_t)slot, &id);
+	ring_rd32(vr, m, A_USED, 8 + 8 * (uint64_t)slot, &len);
 	vr->last_used++;
+	vr->used_ready--;
 	if (vr->event_idx && !vr->quiet)	/* used_event: tell me about every entry */
-		wr16(m, vr->avail + 4 + 2 * (uint64_t)vr->size, vr->last_used);
+		ring_wr16(vr, m, A_AVAIL, 4 + 2 * (uint64_t)vr->size, vr->last_used);
 	if (id >= vr->size || !vr->chains[id].busy)
 		return vhu_errf(e, EPROTO, "ring %u: used entry %u names descriptor %u, which is not in flight",
 				vr->index, pos, id);
@@ -510,20 +623,20 @@ static int get_used_split(struct vring *vr, struct mem *m, struct vring_used *u,
 
 static int get_used_packed(struct vring *vr, struct mem *m, struct vring_used *u, struct vhu_err *e)
 {
-	uint64_t at = vr->desc + 16 * (uint64_t)vr->last_used_pk;
+	uint64_t at = 16 * (uint64_t)vr->last_used_pk;
 	uint16_t flags, id = 0;
 	uint32_t len = 0;
 	bool avail, used;
 
-	if (!vring_rd16(m, at + 14, &flags))
+	if (!ring_rd16(vr, m, A_DESC, at + 14, &flags))
 		return vhu_errf(e, EFAULT, "ring %u: descriptor ring outside memory", vr->index);
 	avail = flags & VRING_PACKED_F_AVAIL;
 	used = flags & VRING_PACKED_F_USED;
 	if (avail != used || used != vr->used_wrap)
 		return 0;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	vring_rd16(m, at + 12, &id);
-	vring_rd32(m, at + 8, &len);
+	ring_rd16(vr, m, A_DESC, at + 12, &id);
+	ring_rd32(vr, m, A_DESC, at + 8, &len);
 	if (id >= vr->size || !vr->chains[id].busy) {
 		/* Step over it so the next look does not see it again. */
 		if (++vr->last_used_pk == vr->size) {
@@ -551,15 +664,15 @@ int vring_get_used(struct vring *vr, struct mem *m, struct vring_used *u, struct
 	return vr->packed ? get_used_packed(vr, m, u, e) : get_used_split(vr, m, u, e);
 }
 
-bool vring_has_used(const struct vring *vr, const struct mem *m)
+bool vring_has_used(struct vring *vr, const struct mem *m)
 {
 	uint16_t v;
 
 	if (!vr->active)
 		return false;
 	if (!vr->packed)
-		return vring_rd16(m, vr->used + 2, &v) && v != vr->last_used;
-	if (!vring_rd16(m, vr->desc + 16 * (uint64_t)vr->last_used_pk + 14, &v))
+		return vr->used_ready || (ring_rd16(vr, m, A_USED, 2, &v) && v != vr->last_used);
+	if (!ring_rd16(vr, m, A_DESC, 16 * (uint64_t)vr->last_used_pk + 14, &v))
 		return false;
 	return !!(v & VRING_PACKED_F_AVAIL) == !!(v & VRING_PACKED_F_USED) && !!(v & VRING_PACKED_F_USED) == vr->used_wrap;
 }
@@ -583,25 +696,26 @@ void vring_release(struct vring *vr, struct mem *m, uint16_t id)
 			vr->free[vr->nfree++] = c->didx[i];
 	} else {
 		vr->free[vr->nfree++] = id;
+		vr->desc_busy -= c->ndesc;
 	}
 	free_chain(vr, m, c);
 	vr->completed++;
 }
 
-bool vring_need_kick(const struct vring *vr, const struct mem *m, uint16_t old_avail)
+bool vring_need_kick(struct vring *vr, const struct mem *m, uint16_t old_avail)
 {
 	uint16_t flags, ev;
 
 	if (vr->packed) {
 		/* device event suppression: flags at +2, 1 = disable */
-		if (vring_rd16(m, vr->used + 2, &flags) && (flags & 3) == 1)
+		if (ring_rd16(vr, m, A_USED, 2, &flags) && (flags & 3) == 1)
 			return false;
 		return true;
 	}
 	if (vr->event_idx) {
-		if (!vring_rd16(m, vr->used + 4 + 8 * (uint64_t)vr->size, &ev))
+		if (!ring_rd16(vr, m, A_USED, 4 + 8 * (uint64_t)vr->size, &ev))
 			return true;
 		return (uint16_t)(vr->avail_idx - ev - 1) < (uint16_t)(vr->avail_idx - old_avail);
 	}
-	return !(vring_rd16(m, vr->used, &flags) && (flags & VRING_USED_F_NO_NOTIFY));
+	return !(ring_rd16(vr, m, A_USED, 0, &flags) && (flags & VRING_USED_F_NO_NOTIFY));
 }

@@ -71,6 +71,16 @@ struct vring {
 	unsigned nheld;
 	unsigned shape;			/* the caller's mark of what it was built from */
 	bool quiet;			/* EVENT_IDX: used_event is left behind (no calls) */
+	bool holding;			/* split: avail.idx not published (vring_hold) */
+	uint16_t hold_used;		/* used.idx when the hold began: the floor of the chains posted in it */
+	/* Our pointers at the areas (descriptors; avail ring or driver event
+	 * area; used ring or device event area), looked up again when the
+	 * memory table's generation is no longer hgen; NULL for an area in no
+	 * region (or misaligned there). */
+	uint8_t *harea[3];
+	uint64_t hgen;
+	uint16_t used_ready;		/* split: entries past last_used the device published, as last read */
+	unsigned desc_busy;		/* packed: descriptors held by chains in flight */
 };
 
 struct vring_used {
@@ -112,6 +122,13 @@ int vring_post_bufs(struct vring *vr, struct mem *m, const struct vring_seg *seg
  * ring's: vring_release frees them, as it frees vring_post's. For a poster
  * that ends while the device still holds its chains. */
 void vring_give_bufs(struct vring *vr, uint16_t id);
+/* HOLD: chains posted from now on are written to the ring, but avail.idx
+ * is left as it is; !HOLD publishes them all with one store, as a driver
+ * does at the end of a burst. Split rings; a packed ring publishes each
+ * chain with its descriptor's flags whatever this says. The used index is
+ * read once, when the hold begins: an entry the device wrote before it
+ * cannot complete a chain posted during it (used_floor). */
+void vring_hold(struct vring *vr, struct mem *m, bool hold);
 /* Ask the device for used-buffer notifications (ON) or not: the avail
  * ring's NO_INTERRUPT flag, used_event with EVENT_IDX (left behind while
  * off), the driver event area's flags on a packed ring. */
@@ -126,11 +143,11 @@ void vring_set_tag(struct vring *vr, uint16_t id, uint32_t tag);
 int vring_get_used(struct vring *vr, struct mem *m, struct vring_used *u, struct vhu_err *e);
 /* Has the device used something that vring_get_used would return? A look
  * at the index or flags, nothing consumed. */
-bool vring_has_used(const struct vring *vr, const struct mem *m);
+bool vring_has_used(struct vring *vr, const struct mem *m);
 /* Give back the buffers and descriptors of a used chain. */
 void vring_release(struct vring *vr, struct mem *m, uint16_t id);
 /* Should the driver notify the device now (EVENT_IDX / NO_NOTIFY honoured)? */
-bool vring_need_kick(const struct vring *vr, const struct mem *m, uint16_t old_avail);
+bool vring_need_kick(struct vring *vr, const struct mem *m, uint16_t old_avail);
 /* Number of chains made available and not used yet. */
 unsigned vring_in_flight(const struct vring *vr);
 

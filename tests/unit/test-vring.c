@@ -1516,6 +1516,74 @@ static void test_mem_take(void)
 	mem_free(&M);
 }
 
+/* vring_hold: a burst's chains are in the ring, avail.idx moves once; a
+ * descriptor posted again with the same buffer is left as it was; the
+ * pointers the ring keeps into memory follow the memory table. */
+static void test_hold(void)
+{
+	struct vring_seg seg = { .len = 64 };
+	struct vhu_err e = { 0 };
+	struct vring_used u;
+	struct vring vr;
+	uint16_t head[4], h = 0, floor_before;
+	int r, ok = 1;
+
+	mem_setup(&M, MIB, 0);
+	ring_setup(&vr, &M, 8, false, false);
+	mem_alloc(&M, 64, 16, &seg.gpa);
+	vring_hold(&vr, &M, true);
+	for (unsigned i = 0; i < 4; i++)
+		ok &= vring_post_bufs(&vr, &M, &seg, 1, &head[i], &e) == 0;
+	tap_ok(ok, "hold: 4 chains posted while held");
+	tap_is_int(get16(&M, avail_idx_at(&vr)), 0, "hold: avail.idx not published while held");
+	tap_ok(get16(&M, avail_ring_at(&vr, 3)) == head[3] && get_desc(&M, vr.desc, head[3]).addr == seg.gpa,
+	       "hold: the chains are in the ring already");
+	vring_hold(&vr, &M, false);
+	tap_is_int(get16(&M, avail_idx_at(&vr)), 4, "hold: released, avail.idx published once: 4");
+
+	/* a device answering head 0 twice: once for the chain, once again after
+	 * the chain was posted anew in the next burst, before it began */
+	dev_used_split(&M, &vr, head[0], 0);
+	tap_is_int(vring_get_used(&vr, &M, &u, &e), 1, "hold: head 0 used");
+	vring_release(&vr, &M, head[0]);
+	dev_used_split(&M, &vr, head[0], 0);	/* the repeat, written before the next hold */
+	floor_before = get16(&M, used_idx_at(&vr));
+	vring_hold(&vr, &M, true);
+	r = vring_post_bufs(&vr, &M, &seg, 1, &head[0], &e);
+	vring_hold(&vr, &M, false);
+	tap_ok(r == 0 && vr.chains[head[0]].used_floor == floor_before,
+	       "hold: a chain posted in a hold takes used.idx as it was when the hold began (%u)", floor_before);
+	r = vring_get_used(&vr, &M, &u, &e);
+	tap_ok(r == -EPROTO && strstr(e.msg, "used twice"), "hold: the repeated entry is refused ('%s')", e.msg);
+
+	/* posted again in the same place: rewritten where it differs */
+	dev_used_split(&M, &vr, head[1], 0);
+	while ((r = vring_get_used(&vr, &M, &u, &e)) == 1 || r == -EPROTO)
+		if (r == 1)
+			vring_release(&vr, &M, u.id);
+	put16(&M, vr.desc + 16 * (uint64_t)head[1] + 14, 0x5a5a);	/* the device scribbled on 'next' */
+	r = vring_post_bufs(&vr, &M, &seg, 1, &h, &e);
+	{
+		struct rdesc d = get_desc(&M, vr.desc, h);
+
+		tap_ok(r == 0 && h == head[1] && d.addr == seg.gpa && d.len == 64 && d.flags == 0 && d.next == 0,
+		       "hold: a descriptor posted again is rewritten where it differs (next %#x)", d.next);
+	}
+	vring_free(&vr, &M);
+
+	/* the region under the ring goes: the ring says so, it does not touch
+	 * the old mapping */
+	ring_setup(&vr, &M, 8, false, false);
+	tap_is_int(vring_get_used(&vr, &M, &u, &e), 0, "hold: fresh ring, nothing used");
+	mem_remove(&M, 0, NULL);
+	r = vring_get_used(&vr, &M, &u, &e);
+	tap_is_int(r, -EFAULT, "hold: region removed under the ring: -EFAULT, no stale pointer");
+	tap_ok(!vring_has_used(&vr, &M), "hold: and nothing is seen used");
+	free(vr.free);	/* its memory went with the region: only the books are left */
+	free(vr.chains);
+	mem_free(&M);
+}
+
 int main(void)
 {
 	alarm(120);	/* a hang is a failure */
@@ -1538,5 +1606,6 @@ int main(void)
 	test_packed_dump();
 	test_packed_indirect();
 	test_need_kick();
+	test_hold();
 	return tap_done();
 }

@@ -51,6 +51,78 @@ ok $? "the monitor ends on SIGTERM"
 echo "# a back-end stalled 4 s: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 stop_fake
 
+# The peers below, in a few lines of Python, read messages with this.
+cat >"$TMP/vumsg.py" <<'EOF'
+import struct
+def messages(sock):
+    """(request, flags, payload) of each whole message SOCK delivers, until it ends."""
+    buf = b""
+    while True:
+        d = sock.recv(65536)
+        if not d:
+            return
+        buf += d
+        while len(buf) >= 12:
+            req, flags, size = struct.unpack("<III", buf[:12])
+            if len(buf) < 12 + size:
+                break
+            yield req, flags, buf[12:12 + size]
+            buf = buf[12 + size:]
+EOF
+
+# --- a front-end that stops reading ------------------------------------------
+# A front-end (a few lines of Python) sends SET_OWNER and NF GET_FEATURES
+# from one thread and reads nothing for 4 s, then reads every reply. The
+# replies fill the socket to it, the monitor's queue, then the back-end's
+# socket: the back-end and, behind it, the front-end's own sends wait.
+# Nothing is lost and nothing piles up in the monitor. NF requests are
+# more than the socket from the front-end holds at once.
+NF=20000
+cat >"$TMP/deaf.py" <<'EOF'
+import socket, struct, sys, threading, time
+from vumsg import messages
+path, n, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+out = open(log, "w", buffering=1)
+s = socket.socket(socket.AF_UNIX)
+s.connect(path)
+sent = {}
+def send():
+    s.sendall(struct.pack("<III", 3, 1, 0) + struct.pack("<III", 1, 1, 0) * n)
+    sent["t"] = time.monotonic()
+t = threading.Thread(target=send)
+t.start()
+time.sleep(4)	# the front-end not reading: what this test is about
+t_read = time.monotonic()
+got, bad = 0, 0
+for req, flags, payload in messages(s):
+    bad += req != 1 or len(payload) != 8 or flags & 4 == 0
+    got += 1
+    if got == n:
+        break
+t.join()
+out.write("replies=%d bad=%d sends_waited=%d\n" % (got, bad, sent["t"] > t_read))
+EOF
+start_fake "$FK_SOCK"
+start_monitor "$MON_SOCK" "$FK_SOCK"
+PYTHONPATH=$TMP python3 "$TMP/deaf.py" "$MON_SOCK" "$NF" "$TMP/deaf.log" &
+DEAF_PID=$!
+PIDS+=("$DEAF_PID")
+wait_line "$TMP/deaf.log" "replies=" 60 "$DEAF_PID"
+ok $? "the front-end that stopped reading for 4 s got to the end"
+is "$(cat "$TMP/deaf.log")" "replies=$NF bad=0 sends_waited=1" \
+	"it got all $NF replies, each a GET_FEATURES reply; its sends waited while it did not read (no queue that grows)"
+hwm=$(kib "$MON_PID")
+ok "$([ "$hwm" -lt 32768 ]; echo $?)" "the monitor's memory peaked at $hwm KiB"
+wait_log_has "req=1 "
+is "$(grep -c '^req=1 ' "$TMP/fake.log")" "$NF" "the back-end got all $NF"
+wait_lines "$TMP/mon.out" $((2 * NF + 1)) 30 '"event":"message"'
+is "$(jq -sc '[.[] | select(.event == "message") | .direction] | group_by(.) | map([.[0], length])' "$TMP/mon.out")" \
+	"[[\"to_backend\",$((NF + 1))],[\"to_frontend\",$NF]]" "the monitor showed every request and every reply"
+kill -TERM "$MON_PID"
+gone "$MON_PID" 10
+ok $? "the monitor ends on SIGTERM"
+stop_fake
+
 # --- a peer that stalls in the middle of a message ---------------------------
 # A back-end (a few lines of Python) that answers GET_FEATURES with a reply
 # header and never its payload, and goes on reading: the monitor relays
@@ -58,6 +130,7 @@ stop_fake
 # goes, what the back-end left unfinished.
 cat >"$TMP/half.py" <<'EOF'
 import os, socket, struct, sys
+from vumsg import messages
 path, log = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_UNIX)
 s.bind(path)
@@ -65,25 +138,15 @@ s.listen(1)
 open(log + ".ready", "w").close()
 c, _ = s.accept()
 out = open(log, "w", buffering=1)
-buf = b""
-while True:
-    d = c.recv(65536)
-    if not d:
-        out.write("eof\n")
-        break
-    buf += d
-    while len(buf) >= 12:
-        req, flags, size = struct.unpack("<III", buf[:12])
-        if len(buf) < 12 + size:
-            break
-        buf = buf[12 + size:]
-        out.write("req=%d\n" % req)
-        if req == 1:
-            c.sendall(struct.pack("<III", 1, 5, 8))
-            out.write("stalled\n")
+for req, flags, payload in messages(c):
+    out.write("req=%d\n" % req)
+    if req == 1:
+        c.sendall(struct.pack("<III", 1, 5, 8))
+        out.write("stalled\n")
+out.write("eof\n")
 EOF
 rm -f "$TMP/half.log.ready"
-python3 "$TMP/half.py" "$TMP/half.sock" "$TMP/half.log" &
+PYTHONPATH=$TMP python3 "$TMP/half.py" "$TMP/half.sock" "$TMP/half.log" &
 HALF_PID=$!
 PIDS+=("$HALF_PID")
 wait_path -e "$TMP/half.log.ready" "$HALF_PID" 30 || bail "the half-message peer did not start"

@@ -393,11 +393,11 @@ D["version"] = obj({
 }, ["command", "ok", "schema_version", "version", "features"],
     desc="vhuctl --version: the version, and what the build has and follows: the json-c and readline it runs with, whether it was configured with sanitizers or for fuzzing, the revision of the vhost-user spec its tables follow, and the schema version.")
 # vhuctl monitor: an event per message relayed, and the sessions' events (vhuctl-json(7), EVENTS).
-MON_EV = ["monitor-ready", "connected", "connect-failed", "disconnected", "message", "fault", "replay-difference",
+MON_EV = ["monitor-ready", "connected", "connect-failed", "disconnected", "stalled", "message", "fault", "replay-difference",
           "replay-summary"]
 SIDE = {"enum": ["front-end", "back-end", "backend-channel"]}
 D["monitor_event"] = {
-    "description": "vhuctl monitor: a message relayed (its direction, time, the message, the request a reply answers, what is wrong with it), a session's side coming or going, a fault injected (--fault) into the message before it, or (--replay) an answer that differs from the recorded one and the replay's counts.",
+    "description": "vhuctl monitor: a message relayed (its direction, time, the message, the request a reply answers, what is wrong with it), a session's side coming or going, a sender stopped in the middle of a message, a fault injected (--fault) into the message before it, or (--replay) an answer that differs from the recorded one and the replay's counts.",
     "type": "object", "required": ["event", "schema_version"],
     "properties": {"event": {"enum": MON_EV}, "schema_version": {"const": 1},
                    "front_end": STR, "back_end": STR, "side": SIDE, "socket": STR, "session": count, "reason": STR,
@@ -416,6 +416,7 @@ D["monitor_event"] = {
         {"if": {"properties": {"event": {"enum": ["connected", "connect-failed"]}}}, "then": {"required": ["side", "socket", "session"]}},
         {"if": {"properties": {"event": {"const": "connect-failed"}}}, "then": {"required": ["reason"]}},
         {"if": {"properties": {"event": {"const": "disconnected"}}}, "then": {"required": ["side", "session", "reason", "messages"]}},
+        {"if": {"properties": {"event": {"const": "stalled"}}}, "then": {"required": ["side", "session", "direction", "reason"]}},
         {"if": {"properties": {"event": {"const": "message"}}}, "then": {"required": ["session", "seq", "direction", "time", "message"]}},
         {"if": {"properties": {"event": {"const": "fault"}}}, "then": {"required": ["session", "seq", "rule", "action"]}},
         {"if": {"properties": {"event": {"const": "replay-difference"}}},

@@ -166,6 +166,14 @@ is "$(jq -r 'select(.event == "disconnected") | .reason' "$TMP/mon.out")" \
 	"and says what the back-end left unfinished"
 is "$(jq -s '[.[] | select(.event == "message" and .direction == "to_frontend")] | length' "$TMP/mon.out")" 0 \
 	"the unfinished reply is not shown as a message"
+st=$(jq -c 'select(.event == "stalled")' "$TMP/mon.out")
+is "$(printf '%s\n' "$st" | jq -c '[.side, .direction, .session]' | tr '\n' ' ')" '["back-end","to_frontend",1] ' \
+	"while the session went on, the monitor said once that the back-end stalled in the middle of its reply"
+printf '%s\n' "$st" | jq -r .reason | grep -qE '^the back-end has sent 12 of the 20 bytes of a message \(request 1\), and nothing more for 1[0-9]{3} ms$'
+ok $? \
+	"and what it had sent: $(printf '%s\n' "$st" | jq -r .reason)"
+is "$(jq -s -r 'map(.event) | (index("stalled") < index("disconnected"))' "$TMP/mon.out")" true \
+	"before the session ended"
 
 # --- a reader of the monitor's stdout that stops -----------------------------
 # stdout is a fifo the test holds open and does not read. The monitor

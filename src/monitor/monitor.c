@@ -117,6 +117,14 @@ struct monitor {
 	struct fault_rule faults[FAULT_RULES_MAX];
 	unsigned nfaults;
 	int64_t hold_until[MON_NDIRS];	/* a delay fault holds the direction till then */
+	/* A sender stopped in the middle of a message: since when (0: not),
+	 * how many whole messages it had sent then, and whether it was told. */
+	struct {
+		int64_t since;
+		uint64_t at;
+		bool told;
+	} stall[MON_NDIRS];
+	uint64_t whole[MON_NDIRS];	/* whole messages read, per direction, in the session */
 	sigset_t waitmask;		/* the signal mask while waiting */
 	struct outq oq;			/* stdout, when it is a pipe or a socket */
 };
@@ -481,6 +489,7 @@ static int pump_in(struct monitor *mo, enum mon_dir d, bool read, struct mon_end
 			       -r, m->consumed);
 			return -1;
 		}
+		mo->whole[d]++;
 		jw_reset(&mo->ev);
 		mevent_message_jw(&mo->track, d, m, wire_now_ns(), &mo->ev);
 		print_text(mo, &mo->ev);
@@ -528,31 +537,87 @@ static int pump_out(struct monitor *mo, enum mon_dir d, struct mon_end *end)
 	return 0;
 }
 
+static const char *const sender[MON_NDIRS] = {
+	"the front-end", "the back-end", "the back-end on its channel", "the front-end on the back-end channel",
+};
+
+/* What RX holds of a message not whole yet, in words ("12 of the 20 bytes
+ * of a message (request 1)"); false when it holds none. */
+static bool partial_words(const struct wire_rx *rx, char *buf, size_t len)
+{
+	uint32_t req, size;
+
+	if (!rx->len)
+		return false;
+	if (rx->len < VHU_HDR_SIZE) {
+		snprintf(buf, len, "%u bytes of a header", rx->len);
+		return true;
+	}
+	memcpy(&req, rx->buf, 4);
+	memcpy(&size, rx->buf + 8, 4);
+	if (rx->len >= VHU_HDR_SIZE + (uint64_t)size)
+		return false;
+	snprintf(buf, len, "%u of the %u bytes of a message (request %u)", rx->len, VHU_HDR_SIZE + size, req);
+	return true;
+}
+
 /* What the senders still there had begun and not finished, appended to
  * REASON: a peer that stalled in the middle of a message is seen so. */
 static void unfinished(const struct monitor *mo, char *reason, size_t len)
 {
-	static const char *const who[MON_NDIRS] = {
-		"the front-end", "the back-end", "the back-end on its channel", "the front-end on the back-end channel",
-	};
+	for (int d = 0; d < MON_NDIRS; d++) {
+		size_t at = strlen(reason);
+		char part[100];
+
+		if (mo->dir[d].from >= 0 && at + 1 < len && partial_words(&mo->dir[d].rx, part, sizeof(part)))
+			snprintf(reason + at, len - at, "; %s had sent %s, no more", sender[d], part);
+	}
+}
+
+/* A sender that has sent part of a message and nothing more for
+ * MON_STALL_MS while the monitor reads it is told of once, then (until a
+ * message of it comes whole) not again: the session goes on. Returns the
+ * time the poll must end by to tell the next one (UNTIL, or sooner). */
+#define MON_STALL_MS 1000
+static int64_t stall_watch(struct monitor *mo, int64_t until)
+{
+	static const char *const side[MON_NDIRS] = { "front-end", "back-end", "backend-channel", "backend-channel" };
+	int64_t now = wire_now_ns();
 
 	for (int d = 0; d < MON_NDIRS; d++) {
-		const struct wire_rx *rx = &mo->dir[d].rx;
-		size_t at = strlen(reason);
-		uint32_t req, size;
+		struct relay_dir *rd = &mo->dir[d];
+		char part[100], reason[200];
+		struct json_object *ev;
 
-		if (!rx->len || mo->dir[d].from < 0 || at + 1 >= len)
-			continue;
-		if (rx->len < VHU_HDR_SIZE) {
-			snprintf(reason + at, len - at, "; %s had sent %u bytes of a header, no more", who[d], rx->len);
+		if (!relay_can_read(rd) || !partial_words(&rd->rx, part, sizeof(part))) {
+			mo->stall[d].since = 0;	/* whole, or not read from: no stall of its sender */
 			continue;
 		}
-		memcpy(&req, rx->buf, 4);
-		memcpy(&size, rx->buf + 8, 4);
-		if (rx->len < VHU_HDR_SIZE + (uint64_t)size)
-			snprintf(reason + at, len - at, "; %s had sent %u of the %u bytes of a message (request %u), no more",
-				 who[d], rx->len, VHU_HDR_SIZE + size, req);
+		if (!mo->stall[d].since || mo->stall[d].at != mo->whole[d]) {
+			mo->stall[d].since = now;
+			mo->stall[d].at = mo->whole[d];
+			mo->stall[d].told = false;
+		}
+		if (mo->stall[d].told)
+			continue;
+		if (now - mo->stall[d].since < MON_STALL_MS * 1000000LL) {
+			int64_t due = mo->stall[d].since + MON_STALL_MS * 1000000LL;
+
+			if (until < 0 || due < until)
+				until = due;
+			continue;
+		}
+		mo->stall[d].told = true;
+		snprintf(reason, sizeof(reason), "%s has sent %s, and nothing more for %lld ms", sender[d], part,
+			 (long long)((now - mo->stall[d].since) / 1000000));
+		ev = event("stalled");
+		jb_add(ev, "side", json_object_new_string(side[d]));
+		jb_add(ev, "session", json_object_new_int((int)mo->sessions));
+		jb_add(ev, "direction", json_object_new_string(mon_dir_names[d]));
+		jb_add(ev, "reason", json_object_new_string(reason));
+		print(mo, ev);
 	}
+	return until;
 }
 
 static void disconnected(struct monitor *mo, const struct mon_end *end)
@@ -584,6 +649,8 @@ static void session_end(struct monitor *mo)
 	close_fd(&mo->back.fd);
 	wire_dirs(mo);
 	memset(mo->hold_until, 0, sizeof(mo->hold_until));
+	memset(mo->stall, 0, sizeof(mo->stall));
+	memset(mo->whole, 0, sizeof(mo->whole));
 	mview_reset(&mo->view);
 	if (mo->notify)
 		notify_reset(mo->notify);
@@ -784,6 +851,7 @@ static int relay_loop(struct monitor *mo)
 		outq_pollfd(&mo->oq, &p[MON_NDIRS + 2]);
 		if (mo->notify)
 			nn = notify_pollfds(mo->notify, p + MON_NDIRS + 3, 2 * NOTIFY_RINGS);
+		until = stall_watch(mo, until);
 		n = mon_poll(mo, p, MON_NDIRS + 3 + nn, until);
 		if (n < 0 && errno == EINTR)
 			continue;

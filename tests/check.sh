@@ -182,6 +182,20 @@ want=$(summary | jq -r '"FAIL=\(.counts.fail + .counts.missing)", "PASS=\(.count
 	grep -v '=0$')
 is "$trs" "$want" "TAP through automake's tap-driver.sh: its results are the suite's (warn counts as a pass)"
 
+# --- qsd exporting read-only (writable=off) ---------------------------------------
+# It offers VIRTIO_BLK_F_RO and answers a write IOERR, writing nothing
+# (virtio-blk-handler.c, virtio_blk_process_req: "if (is_write &&
+# !handler->writable) { in->status = VIRTIO_BLK_S_IOERR; ...").
+run_check --output=json --device blk --group blk --exec "${QSD/writable=on/writable=off}"
+is "$(verdicts '^blk[.](read|write-read-back|partial-sector-write|read-only-write)$')" \
+	"blk.read pass blk.write-read-back skip blk.partial-sector-write pass blk.read-only-write pass" \
+	"qsd writable=off: a write is refused IOERR; write-read-back is skipped, it cannot write"
+is "$(case_json blk.read-only-write | jq -c '[.evidence[] | select(.command == "get-features") | .reply.payload.names | index("VIRTIO_BLK_F_RO") != null]')" \
+	'[true]' "qsd writable=off: VIRTIO_BLK_F_RO offered"
+like "$(case_json blk.read-only-write | jq -r .reason)" "sector 1 as it was" "qsd writable=off: the sector written reads back as it was"
+like "$(case_json blk.write-read-back | jq -r .reason)" "VIRTIO_BLK_F_RO offered" "qsd writable=off: the skip says why"
+is "$(md5sum <"$IMG")" "$before" "qsd writable=off: the image as it was"
+
 # --- dpdk-testpmd, net_vhost ------------------------------------------------------
 TP="dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 --vdev net_vhost0,iface={sock},queues=1 -- --total-num-mbufs=2048 --forward-mode=io --no-flush-rx --stats-period 3600"
 command -v dpdk-testpmd >/dev/null || bail "dpdk-testpmd not installed (apt-get install dpdk-dev librte-net-vhost23 librte-mempool-ring23)"

@@ -466,6 +466,13 @@ is "$(verdicts '^memory[.](beyond-max-slots|rem-mem-reg-unknown|overlapping-regi
 # GET_CONFIG answered with fewer bytes than asked for: fail.
 run_check --output=json --case config.get-config-size --exec "$FAKE_BACKEND --on 24=config-short {sock}"
 is "$(verdict config.get-config-size)" fail "fake answering GET_CONFIG 4 bytes short: config.get-config-size fails"
+# A configuration space of 60 bytes (--config-size): GET_CONFIG past it
+# answered with size 0, as vhost-user.rst asks; bytes for any offset: fail.
+run_check --output=json --group config --exec "$FAKE_BACKEND --config-size 60 {sock}"
+is "$(verdicts .)" "config.get-config-size pass config.get-config-error pass" \
+	"fake with 60 bytes of config space: GET_CONFIG at 4096 answered with size 0, within it as asked"
+run_check --output=json --case config.get-config-error --exec "$FAKE_BACKEND {sock}"
+is "$(verdict config.get-config-error)" fail "fake answering GET_CONFIG at any offset: config.get-config-error fails"
 # blk: a fake serving its rings writes status 0 (OK) for anything, and writes
 # though VIRTIO_BLK_F_RO is offered; one serving none never uses a request.
 run_check --output=json --strict --device blk --group blk --exec "$FAKE_BACKEND --rings inorder --features 0x140000220 {sock}"

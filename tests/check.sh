@@ -484,6 +484,25 @@ run_check --output=json --device blk --case blk.read --case blk.flush --case blk
 is "$(verdicts .)" "rings.enabled-without-protocol-features fail blk.read fail blk.flush fail blk.get-id fail" \
 	"fake serving no ring: a read, a flush, GET_ID never used, with or without SET_VRING_ENABLE: fail"
 
+# Ring states: a fake keeping them (--honour-enable) serves a ring set up
+# disabled only after SET_VRING_ENABLE 1, and a ring without
+# VHOST_USER_F_PROTOCOL_FEATURES at once: both pass. One serving a disabled
+# ring fails; so does one serving no ring (nothing used once enabled either).
+run_check --output=json --device blk --case rings.disabled-until-enabled --case rings.enabled-without-protocol-features \
+	--exec "$FAKE_BACKEND --rings inorder --honour-enable {sock}"
+is "$(verdicts .)" "rings.disabled-until-enabled pass rings.enabled-without-protocol-features pass" \
+	"fake --honour-enable: a disabled ring waits for SET_VRING_ENABLE 1, one without protocol features needs none"
+like "$(case_json rings.disabled-until-enabled | jq -r .reason)" "used after SET_VRING_ENABLE 1" "fake --honour-enable: and is served once enabled"
+run_check --output=json --device blk --case rings.disabled-until-enabled --exec "$FAKE_BACKEND --rings inorder {sock}"
+is "$(verdict rings.disabled-until-enabled)" fail "fake serving a disabled ring: rings.disabled-until-enabled fails"
+run_check --output=json --device blk --case rings.disabled-until-enabled --timeout 1000 --exec "$FAKE_BACKEND {sock}"
+like "$(verdict rings.disabled-until-enabled): $(case_json rings.disabled-until-enabled | jq -r .reason)" \
+	"fail: nothing used within 300 ms while disabled, nor after SET_VRING_ENABLE 1" "fake serving no ring: rings.disabled-until-enabled fails"
+# The spec's net exception: a disabled ring's TX must be processed and
+# discarded; a fake that serves no disabled ring fails that, as DPDK does.
+run_check --output=json --device net --case net.tx-used-while-disabled --exec "$FAKE_BACKEND --rings inorder --honour-enable {sock}"
+is "$(verdict net.tx-used-while-disabled)" fail "fake --honour-enable: a disabled ring's TX left unconsumed: net.tx-used-while-disabled fails"
+
 # A polling fake (--rings poll) serves a ring GET_VRING_BASE stopped: fail.
 run_check --output=json --device blk --case rings.stopped-after-get-vring-base --exec "$FAKE_BACKEND --rings poll {sock}"
 is "$(verdict rings.stopped-after-get-vring-base)" fail "fake --rings poll: rings.stopped-after-get-vring-base fails"

@@ -4,7 +4,7 @@
  * Usage:
  *   fake-backend [--log FILE] [--pidfile FILE] [--features HEX]
  *                [--protocol-features HEX] [--on REQ=ACTION]... [--rings MODE]
- *                [--config-size N] [--fragile-msgs]
+ *                [--honour-enable] [--config-size N] [--fragile-msgs]
  *                SOCKET [ACTION...]
  *
  * Listens on the AF_UNIX stream socket SOCKET (a stale file is unlinked
@@ -60,6 +60,16 @@
  *                    Each used entry written is logged as
  *                      ring-used ring=<index> id=<head> len=<n>
  *                    Without --rings, nothing of this is done.
+ *   --honour-enable  with --rings, keep the ring states: when the last
+ *                    SET_FEATURES(2) had VHOST_USER_F_PROTOCOL_FEATURES
+ *                    (bit 30), a ring is served only once SET_VRING_ENABLE
+ *                    (18) said 1 (and not after a 0), what was made
+ *                    available meanwhile being served at the enable;
+ *                    without that bit, every ring is enabled. (So a net
+ *                    device's disabled TX ring is not consumed either,
+ *                    which vhost-user.rst asks for.) Without
+ *                    --honour-enable (the default) a ring is served whatever
+ *                    SET_VRING_ENABLE said.
  *   --config-size N  the configuration space is N bytes (decimal): a
  *                    GET_CONFIG(24) whose offset + size is past N is
  *                    answered with the request's header, its size field 0,
@@ -525,6 +535,7 @@ static struct on_rule {
 static unsigned n_on_rules;
 static int64_t last_activity;
 static bool opt_rings;
+static bool opt_honour_enable;
 static int64_t opt_config_size = -1;	/* --config-size; -1: unbounded */
 static bool opt_fragile_msgs;
 static enum rings_mode opt_rings_mode;
@@ -1952,7 +1963,7 @@ static void serve(int fd)
 		goto out;
 	}
 	s->chan_fd = -1;
-	if (opt_rings && !(s->rings = rings_new(opt_rings_mode, log_line))) {
+	if (opt_rings && !(s->rings = rings_new(opt_rings_mode, opt_honour_enable, log_line))) {
 		warnx_("out of memory");
 		goto out;
 	}
@@ -2229,7 +2240,7 @@ static void __attribute__((noreturn)) usage(void)
 	fputs("usage: fake-backend [--log FILE] [--pidfile FILE] "
 	      "[--features HEX] [--protocol-features HEX]\n"
 	      "                    [--on REQ=ACTION]... [--rings inorder|reverse|repeat|fragile|stall|poll]\n"
-	      "                    [--config-size N] [--fragile-msgs] SOCKET [ACTION...]\n"
+	      "                    [--honour-enable] [--config-size N] [--fragile-msgs] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
 	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
 	      "short-inflight|shrink-inflight|"
@@ -2254,6 +2265,10 @@ static int parse_args(int argc, char **argv, const char **logp,
 		}
 		if (strcmp(opt, "--fragile-msgs") == 0) {
 			opt_fragile_msgs = true;
+			continue;
+		}
+		if (strcmp(opt, "--honour-enable") == 0) {
+			opt_honour_enable = true;
 			continue;
 		}
 		if (i + 1 >= argc)

@@ -69,7 +69,7 @@ int ck_ring_base_after_io(struct ck *k)
 
 int ck_ring_disabled(struct ck *k)
 {
-	struct json_object *r;
+	struct json_object *r, *used;
 	int moved;
 
 	if (ck_stage(k, ST_MEM, 0) != 0)
@@ -81,7 +81,16 @@ int ck_ring_disabled(struct ck *k)
 	if (moved)
 		return ck_fail(k, "no used entry while the ring is disabled",
 			       "the read was done and used before SET_VRING_ENABLE");
-	return ck_pass(k, "nothing used within %d ms while disabled", WATCH_MS);
+	/* a back-end that serves no ring at all would pass the watch: the
+	 * same read must be done once the ring is enabled (and kicked again,
+	 * as a driver would after enabling) */
+	if (ck_cmd(k, &r, "set-vring-enable 0 1") < 0 || ck_cmd(k, &r, "vring kick 0") < 0)
+		return ck_fail_step(k, r, "SET_VRING_ENABLE 1 accepted");
+	if (ck_cmd(k, &r, "vring used 0 wait") < 0 || !json_object_object_get_ex(r, "used", &used) ||
+	    json_object_array_length(used) == 0)
+		return ck_fail(k, "nothing used while disabled, the read used once enabled",
+			       "nothing used within %d ms while disabled, nor after SET_VRING_ENABLE 1", WATCH_MS);
+	return ck_pass(k, "nothing used within %d ms while disabled; used after SET_VRING_ENABLE 1", WATCH_MS);
 }
 
 int ck_ring_auto_enabled(struct ck *k)

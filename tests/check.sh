@@ -182,6 +182,20 @@ want=$(summary | jq -r '"FAIL=\(.counts.fail + .counts.missing)", "PASS=\(.count
 	grep -v '=0$')
 is "$trs" "$want" "TAP through automake's tap-driver.sh: its results are the suite's (warn counts as a pass)"
 
+# --- qsd exporting read-only (writable=off) ---------------------------------------
+# It offers VIRTIO_BLK_F_RO and answers a write IOERR, writing nothing
+# (virtio-blk-handler.c, virtio_blk_process_req: "if (is_write &&
+# !handler->writable) { in->status = VIRTIO_BLK_S_IOERR; ...").
+run_check --output=json --device blk --group blk --exec "${QSD/writable=on/writable=off}"
+is "$(verdicts '^blk[.](read|write-read-back|partial-sector-write|read-only-write)$')" \
+	"blk.read pass blk.write-read-back skip blk.partial-sector-write pass blk.read-only-write pass" \
+	"qsd writable=off: a write is refused IOERR; write-read-back is skipped, it cannot write"
+is "$(case_json blk.read-only-write | jq -c '[.evidence[] | select(.command == "get-features") | .reply.payload.names | index("VIRTIO_BLK_F_RO") != null]')" \
+	'[true]' "qsd writable=off: VIRTIO_BLK_F_RO offered"
+like "$(case_json blk.read-only-write | jq -r .reason)" "sector 1 as it was" "qsd writable=off: the sector written reads back as it was"
+like "$(case_json blk.write-read-back | jq -r .reason)" "VIRTIO_BLK_F_RO offered" "qsd writable=off: the skip says why"
+is "$(md5sum <"$IMG")" "$before" "qsd writable=off: the image as it was"
+
 # --- dpdk-testpmd, net_vhost ------------------------------------------------------
 TP="dpdk-testpmd --no-huge --no-pci --no-shconf -l 0-1 --vdev net_vhost0,iface={sock},queues=1 -- --total-num-mbufs=2048 --forward-mode=io --no-flush-rx --stats-period 3600"
 command -v dpdk-testpmd >/dev/null || bail "dpdk-testpmd not installed (apt-get install dpdk-dev librte-net-vhost23 librte-mempool-ring23)"
@@ -452,6 +466,13 @@ is "$(verdicts '^memory[.](beyond-max-slots|rem-mem-reg-unknown|overlapping-regi
 # GET_CONFIG answered with fewer bytes than asked for: fail.
 run_check --output=json --case config.get-config-size --exec "$FAKE_BACKEND --on 24=config-short {sock}"
 is "$(verdict config.get-config-size)" fail "fake answering GET_CONFIG 4 bytes short: config.get-config-size fails"
+# A configuration space of 60 bytes (--config-size): GET_CONFIG past it
+# answered with size 0, as vhost-user.rst asks; bytes for any offset: fail.
+run_check --output=json --group config --exec "$FAKE_BACKEND --config-size 60 {sock}"
+is "$(verdicts .)" "config.get-config-size pass config.get-config-error pass" \
+	"fake with 60 bytes of config space: GET_CONFIG at 4096 answered with size 0, within it as asked"
+run_check --output=json --case config.get-config-error --exec "$FAKE_BACKEND {sock}"
+is "$(verdict config.get-config-error)" fail "fake answering GET_CONFIG at any offset: config.get-config-error fails"
 # blk: a fake serving its rings writes status 0 (OK) for anything, and writes
 # though VIRTIO_BLK_F_RO is offered; one serving none never uses a request.
 run_check --output=json --strict --device blk --group blk --exec "$FAKE_BACKEND --rings inorder --features 0x140000220 {sock}"
@@ -462,6 +483,25 @@ run_check --output=json --device blk --case blk.read --case blk.flush --case blk
 	--timeout 1000 --exec "$FAKE_BACKEND --features 0x140000200 {sock}"
 is "$(verdicts .)" "rings.enabled-without-protocol-features fail blk.read fail blk.flush fail blk.get-id fail" \
 	"fake serving no ring: a read, a flush, GET_ID never used, with or without SET_VRING_ENABLE: fail"
+
+# Ring states: a fake keeping them (--honour-enable) serves a ring set up
+# disabled only after SET_VRING_ENABLE 1, and a ring without
+# VHOST_USER_F_PROTOCOL_FEATURES at once: both pass. One serving a disabled
+# ring fails; so does one serving no ring (nothing used once enabled either).
+run_check --output=json --device blk --case rings.disabled-until-enabled --case rings.enabled-without-protocol-features \
+	--exec "$FAKE_BACKEND --rings inorder --honour-enable {sock}"
+is "$(verdicts .)" "rings.disabled-until-enabled pass rings.enabled-without-protocol-features pass" \
+	"fake --honour-enable: a disabled ring waits for SET_VRING_ENABLE 1, one without protocol features needs none"
+like "$(case_json rings.disabled-until-enabled | jq -r .reason)" "used after SET_VRING_ENABLE 1" "fake --honour-enable: and is served once enabled"
+run_check --output=json --device blk --case rings.disabled-until-enabled --exec "$FAKE_BACKEND --rings inorder {sock}"
+is "$(verdict rings.disabled-until-enabled)" fail "fake serving a disabled ring: rings.disabled-until-enabled fails"
+run_check --output=json --device blk --case rings.disabled-until-enabled --timeout 1000 --exec "$FAKE_BACKEND {sock}"
+like "$(verdict rings.disabled-until-enabled): $(case_json rings.disabled-until-enabled | jq -r .reason)" \
+	"fail: nothing used within 300 ms while disabled, nor after SET_VRING_ENABLE 1" "fake serving no ring: rings.disabled-until-enabled fails"
+# The spec's net exception: a disabled ring's TX must be processed and
+# discarded; a fake that serves no disabled ring fails that, as DPDK does.
+run_check --output=json --device net --case net.tx-used-while-disabled --exec "$FAKE_BACKEND --rings inorder --honour-enable {sock}"
+is "$(verdict net.tx-used-while-disabled)" fail "fake --honour-enable: a disabled ring's TX left unconsumed: net.tx-used-while-disabled fails"
 
 # A polling fake (--rings poll) serves a ring GET_VRING_BASE stopped: fail.
 run_check --output=json --device blk --case rings.stopped-after-get-vring-base --exec "$FAKE_BACKEND --rings poll {sock}"
@@ -505,7 +545,7 @@ never() {	# never VERDICT-RE: the cases no run gave a verdict matching RE
 	grep -vxF -f "$TMP/seen" "$TMP/ids" | tr '\n' ' '
 }
 np=$(never '^(pass|warn)$') nf=$(never '^fail$')
-echo "# never passed: ${np:-none}"
+is "${np:-none}" none "both ways: every case passes against a back-end keeping its rule, in some run above"
 is "${nf:-none}" none "both ways: every case fails against a back-end breaking its rule, in some run above"
 echo "# $(wc -w <<<"$np") of $(wc -l <"$TMP/ids") cases never passed, $(wc -w <<<"$nf") never failed"
 

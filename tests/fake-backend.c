@@ -4,7 +4,7 @@
  * Usage:
  *   fake-backend [--log FILE] [--pidfile FILE] [--features HEX]
  *                [--protocol-features HEX] [--on REQ=ACTION]... [--rings MODE]
- *                [--fragile-msgs]
+ *                [--honour-enable] [--config-size N] [--fragile-msgs]
  *                SOCKET [ACTION...]
  *
  * Listens on the AF_UNIX stream socket SOCKET (a stale file is unlinked
@@ -60,6 +60,21 @@
  *                    Each used entry written is logged as
  *                      ring-used ring=<index> id=<head> len=<n>
  *                    Without --rings, nothing of this is done.
+ *   --honour-enable  with --rings, keep the ring states: when the last
+ *                    SET_FEATURES(2) had VHOST_USER_F_PROTOCOL_FEATURES
+ *                    (bit 30), a ring is served only once SET_VRING_ENABLE
+ *                    (18) said 1 (and not after a 0), what was made
+ *                    available meanwhile being served at the enable;
+ *                    without that bit, every ring is enabled. (So a net
+ *                    device's disabled TX ring is not consumed either,
+ *                    which vhost-user.rst asks for.) Without
+ *                    --honour-enable (the default) a ring is served whatever
+ *                    SET_VRING_ENABLE said.
+ *   --config-size N  the configuration space is N bytes (decimal): a
+ *                    GET_CONFIG(24) whose offset + size is past N is
+ *                    answered with the request's header, its size field 0,
+ *                    and no bytes (a failure, as vhost-user.rst has it).
+ *                    Without it (the default) every offset is answered.
  *   --fragile-msgs   a malformed message (checked before any action or
  *                    --on rule) is logged as `msg-bad <what>' and abort()s
  *                    the process, as a back-end trusting its input would:
@@ -221,7 +236,8 @@
  *                              SET_VRING_BASE(10) for index < 256, else 0}
  *   GET_CONFIG(24)             request's 12-byte header (offset, size, flags)
  *                              + size bytes, byte i = (offset + i) & 0xff;
- *                              size > 256 closes the connection
+ *                              size > 256 closes the connection; past
+ *                              --config-size, the header with size 0
  *   GET_STATUS(40)             u64 last SET_STATUS(39) value (default 0)
  *   IOTLB_MSG(22), POSTCOPY_END(30)   u64 0
  *   GET_INFLIGHT_FD(31)        inflight payload + a memfd (see below)
@@ -519,6 +535,8 @@ static struct on_rule {
 static unsigned n_on_rules;
 static int64_t last_activity;
 static bool opt_rings;
+static bool opt_honour_enable;
+static int64_t opt_config_size = -1;	/* --config-size; -1: unbounded */
 static bool opt_fragile_msgs;
 static enum rings_mode opt_rings_mode;
 static struct fake_rings *serving;	/* whose kicks wait_readable serves */
@@ -1063,6 +1081,9 @@ static int build_config_reply(struct reply *r, const struct msg *m)
 		       MAX_CONFIG);
 		return -1;
 	}
+	/* past the configuration space: size 0, the failure vhost-user.rst names */
+	if (opt_config_size >= 0 && (int64_t)offset + size > opt_config_size)
+		size = 0;
 	memcpy(r->payload, &offset, 4);
 	memcpy(r->payload + 4, &size, 4);
 	memcpy(r->payload + 8, &flags, 4);
@@ -1942,7 +1963,7 @@ static void serve(int fd)
 		goto out;
 	}
 	s->chan_fd = -1;
-	if (opt_rings && !(s->rings = rings_new(opt_rings_mode, log_line))) {
+	if (opt_rings && !(s->rings = rings_new(opt_rings_mode, opt_honour_enable, log_line))) {
 		warnx_("out of memory");
 		goto out;
 	}
@@ -2219,7 +2240,7 @@ static void __attribute__((noreturn)) usage(void)
 	fputs("usage: fake-backend [--log FILE] [--pidfile FILE] "
 	      "[--features HEX] [--protocol-features HEX]\n"
 	      "                    [--on REQ=ACTION]... [--rings inorder|reverse|repeat|fragile|stall|poll]\n"
-	      "                    [--fragile-msgs] SOCKET [ACTION...]\n"
+	      "                    [--honour-enable] [--config-size N] [--fragile-msgs] SOCKET [ACTION...]\n"
 	      "actions: [N*]ok|noreply|close|close-header|close-payload|"
 	      "wrong-flags|wrong-request|oversize|bad-size|short-extra|extra-fds|garbage|config-short|"
 	      "short-inflight|shrink-inflight|"
@@ -2246,6 +2267,10 @@ static int parse_args(int argc, char **argv, const char **logp,
 			opt_fragile_msgs = true;
 			continue;
 		}
+		if (strcmp(opt, "--honour-enable") == 0) {
+			opt_honour_enable = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage();
 		if (strcmp(opt, "--log") == 0)
@@ -2267,6 +2292,13 @@ static int parse_args(int argc, char **argv, const char **logp,
 			    parse_action(eq + 1, &o->action) < 0)
 				usage();
 			n_on_rules++;
+		} else if (strcmp(opt, "--config-size") == 0) {
+			const char *arg = argv[++i];
+			uint32_t n;
+
+			if (parse_u32(arg, arg + strlen(arg), &n) < 0)
+				usage();
+			opt_config_size = n;
 		} else if (strcmp(opt, "--rings") == 0) {
 			if (rings_parse_mode(argv[++i], &opt_rings_mode) < 0)
 				usage();

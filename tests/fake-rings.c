@@ -30,12 +30,16 @@
 #define NRINGS		256
 #define QSIZE_MAX	32768
 
+#define REQ_SET_FEATURES	2
 #define REQ_SET_MEM_TABLE	5
 #define REQ_SET_VRING_NUM	8
 #define REQ_SET_VRING_ADDR	9
 #define REQ_SET_VRING_BASE	10
 #define REQ_SET_VRING_KICK	12
 #define REQ_SET_VRING_CALL	13
+#define REQ_SET_VRING_ENABLE	18
+
+#define F_PROTOCOL_FEATURES	30	/* VHOST_USER_F_PROTOCOL_FEATURES */
 
 #define DESC_F_NEXT	1u
 #define DESC_F_WRITE	2u
@@ -52,11 +56,14 @@ struct ring {
 	uint16_t num, last_avail;
 	uint64_t desc, avail, used;
 	bool have_addr;
+	bool enabled;		/* SET_VRING_ENABLE's last word */
 	int kick, call;
 };
 
 struct fake_rings {
 	enum rings_mode mode;
+	bool honour_enable;	/* serve a ring only when the ring states say it is enabled */
+	bool pf_acked;		/* the last SET_FEATURES had VHOST_USER_F_PROTOCOL_FEATURES */
 	void (*log)(const char *fmt, ...);
 	struct region reg[NREGIONS];
 	unsigned nreg;
@@ -76,13 +83,14 @@ int rings_parse_mode(const char *s, enum rings_mode *mode)
 	return -1;
 }
 
-struct fake_rings *rings_new(enum rings_mode mode, void (*log)(const char *fmt, ...))
+struct fake_rings *rings_new(enum rings_mode mode, bool honour_enable, void (*log)(const char *fmt, ...))
 {
 	struct fake_rings *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
 	r->mode = mode;
+	r->honour_enable = honour_enable;
 	r->log = log;
 	for (unsigned i = 0; i < NRINGS; i++)
 		r->ring[i].kick = r->ring[i].call = -1;
@@ -169,6 +177,8 @@ static void map_table(struct fake_rings *r, const uint8_t *b, uint32_t size,
 	}
 }
 
+static void serve(struct fake_rings *r, unsigned ring);
+
 void rings_message(struct fake_rings *r, uint32_t request, const uint8_t *b,
 		   uint32_t size, const int *fds, uint32_t nfds)
 {
@@ -179,6 +189,10 @@ void rings_message(struct fake_rings *r, uint32_t request, const uint8_t *b,
 
 	if (request == REQ_SET_MEM_TABLE) {
 		map_table(r, b, size, fds, nfds);
+		return;
+	}
+	if (request == REQ_SET_FEATURES) {
+		r->pf_acked = size >= 8 && (ld64(b) >> F_PROTOCOL_FEATURES & 1);
 		return;
 	}
 	if (request == REQ_SET_VRING_KICK || request == REQ_SET_VRING_CALL) {
@@ -207,6 +221,12 @@ void rings_message(struct fake_rings *r, uint32_t request, const uint8_t *b,
 		q->used = ld64(b + 16);
 		q->avail = ld64(b + 24);
 		q->have_addr = true;
+		break;
+	case REQ_SET_VRING_ENABLE:
+		q->enabled = ld32(b + 4) != 0;
+		/* what was made available while it was disabled, at once */
+		if (q->enabled)
+			serve(r, idx);
 		break;
 	}
 }
@@ -313,8 +333,6 @@ static void put_used(struct fake_rings *r, unsigned ring, uint8_t *used, uint16_
 	r->log("ring-used ring=%u id=%u len=%u", ring, id, len);
 }
 
-static void serve(struct fake_rings *r, unsigned ring);
-
 void rings_kicked(struct fake_rings *r, unsigned ring)
 {
 	struct ring *q = &r->ring[ring];
@@ -346,6 +364,11 @@ static void serve(struct fake_rings *r, unsigned ring)
 	unsigned n = 0;
 
 	if (!q->num || !q->have_addr)
+		return;
+	/* Ring states: with VHOST_USER_F_PROTOCOL_FEATURES a ring starts
+	 * disabled and waits for SET_VRING_ENABLE 1; without it, it is
+	 * enabled from the start */
+	if (r->honour_enable && r->pf_acked && !q->enabled)
 		return;
 	desc = ring_area(r, q->desc, 16 * (uint64_t)q->num);
 	avail = ring_area(r, q->avail, 4 + 2 * (uint64_t)q->num);

@@ -205,6 +205,14 @@ like "$ERR" "GET_CONFIG: reply's config size field says 8 bytes but 4 follow" "t
 is "$(jline 1 | jq -r .reply.payload_hex)" 00000000080000000000000000010203 \
 	"the reply is shown as it came"
 
+# --config-size N: the bytes up to N as ever; GET_CONFIG past them is
+# answered with its header alone, size 0, which vhuctl reports as EIO.
+start_fake --config-size 60 "$S"
+run_vhuctl --keep-going --device blk "$S" -c 'get-config size=8 offset=52; get-config size=8 offset=56'
+is "$(jline 1 | jq -r .reply.payload.hex)" 3435363738393a3b "--config-size 60: GET_CONFIG of bytes 52-59 answered"
+is "$(jline 2 | jq -c '[.reply.size, .reply.payload.offset, .reply.payload.size, .error.code]')" '[12,56,0,"EIO"]' \
+	"--config-size 60: GET_CONFIG of bytes 56-63: the header, size 0 (EIO)"
+
 # raw: anything goes, with warnings, and the back-end's answer reported.
 start_fake "$S"
 run_vhuctl -t 300 "$S" -c 'raw 99 payload=0102 fds=2; raw SET_VRING_KICK payload=0001000000000000 fds=1; raw GET_FEATURES size=8'

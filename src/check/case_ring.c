@@ -7,6 +7,7 @@
 #include "check/case.h"
 
 #define F_PROTOCOL_FEATURES 30
+#define BLK_F_RO 5	/* VIRTIO_BLK_F_RO */
 #define WATCH_MS 300	/* how long a ring that must not move is watched */
 
 /* virtio_blk_req's header for TYPE at sector 0, as hex. */
@@ -68,7 +69,7 @@ int ck_ring_base_after_io(struct ck *k)
 
 int ck_ring_disabled(struct ck *k)
 {
-	struct json_object *r;
+	struct json_object *r, *used;
 	int moved;
 
 	if (ck_stage(k, ST_MEM, 0) != 0)
@@ -80,7 +81,16 @@ int ck_ring_disabled(struct ck *k)
 	if (moved)
 		return ck_fail(k, "no used entry while the ring is disabled",
 			       "the read was done and used before SET_VRING_ENABLE");
-	return ck_pass(k, "nothing used within %d ms while disabled", WATCH_MS);
+	/* a back-end that serves no ring at all would pass the watch: the
+	 * same read must be done once the ring is enabled (and kicked again,
+	 * as a driver would after enabling) */
+	if (ck_cmd(k, &r, "set-vring-enable 0 1") < 0 || ck_cmd(k, &r, "vring kick 0") < 0)
+		return ck_fail_step(k, r, "SET_VRING_ENABLE 1 accepted");
+	if (ck_cmd(k, &r, "vring used 0 wait") < 0 || !json_object_object_get_ex(r, "used", &used) ||
+	    json_object_array_length(used) == 0)
+		return ck_fail(k, "nothing used while disabled, the read used once enabled",
+			       "nothing used within %d ms while disabled, nor after SET_VRING_ENABLE 1", WATCH_MS);
+	return ck_pass(k, "nothing used within %d ms while disabled; used after SET_VRING_ENABLE 1", WATCH_MS);
 }
 
 int ck_ring_auto_enabled(struct ck *k)
@@ -172,6 +182,37 @@ static int write_read_back(struct ck *k, const char *data, bool partial)
 	return rc;
 }
 
+/* Write sector 1 with DATA (hex) on a device offering VIRTIO_BLK_F_RO:
+ * status IOERR, and the sector reads back as it was (put back if not). */
+static int read_only_write(struct ck *k, const char *data)
+{
+	struct json_object *r;
+	char *before;
+	bool written = false;
+	int st, rc;
+
+	if (ck_cmd(k, &r, "blk read 1") < 0)
+		return ck_fail_step(k, r, "sector 1 read, to see that the write leaves it as it is");
+	if (!(before = strdup(hex_of(r))))
+		return ck_fail(k, "memory", "out of memory");
+	ck_cmd(k, &r, "blk write 1 %s", data);
+	if ((st = blk_status(r)) != 1) {
+		written = st == 0;
+		rc = ck_fail_step(k, r, "status IOERR");
+	} else if (ck_cmd(k, &r, "blk read 1") < 0) {
+		rc = ck_fail_step(k, r, "sector 1 read back after the refused write");
+	} else if (strcmp(hex_of(r), before) != 0) {
+		written = true;
+		rc = ck_fail(k, "status IOERR and sector 1 as it was", "status IOERR, but sector 1 now reads otherwise");
+	} else {
+		rc = ck_pass(k, "status IOERR, sector 1 as it was");
+	}
+	if (written)
+		ck_cmd(k, &r, "blk write 1 %s", before);	/* the user's sector, as it was */
+	free(before);
+	return rc;
+}
+
 int ck_blk_io(struct ck *k)
 {
 	const char *what = k->c->arg;
@@ -194,10 +235,12 @@ int ck_blk_io(struct ck *k)
 	if (strcmp(what, "write") == 0 || strcmp(what, "ro") == 0) {
 		for (int i = 0; i < 512; i++)
 			snprintf(data + 2 * i, 3, "%02x", (unsigned)(0xa5 ^ i) & 0xff);
-		if (strcmp(what, "write") == 0)
-			return write_read_back(k, data, false);
-		ck_cmd(k, &r, "blk write 1 %s", data);
-		return blk_status(r) == 1 ? ck_pass(k, "status IOERR") : ck_fail_step(k, r, "status IOERR");
+		if (strcmp(what, "ro") == 0)
+			return read_only_write(k, data);
+		/* a read-only device must fail the write: blk.read-only-write's rule */
+		if (k->features & PF(BLK_F_RO))
+			return ck_skip(k, "VIRTIO_BLK_F_RO offered: a write must fail (blk.read-only-write)");
+		return write_read_back(k, data, false);
 	}
 	if (strcmp(what, "partial") == 0) {
 		memset(data, 'a', 200);

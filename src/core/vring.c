@@ -142,22 +142,17 @@ static void ring_desc(struct vring *vr, const struct mem *m, uint16_t i, uint64_
 
 	if (!p)
 		return;
-	memcpy(p, &a, 8);
-	memcpy(p + 8, &l, 4);
 	if (vr->packed) {
 		uint16_t id = htole16(id_or_next);
 
+		memcpy(p, &a, 8);
+		memcpy(p + 8, &l, 4);
 		memcpy(p + 12, &id, 2);
 		if (flags_too)
 			__atomic_store_n((uint16_t *)(void *)(p + 14), htole16(flags), __ATOMIC_RELEASE);
 	} else {
-		uint16_t f = htole16(flags), n = htole16(id_or_next);
-		uint8_t d[16];
-
-		memcpy(d, &a, 8);
-		memcpy(d + 8, &l, 4);
-		memcpy(d + 12, &f, 2);
-		memcpy(d + 14, &n, 2);
+		/* addr; then len, flags, next: the second 8 bytes little-endian as one */
+		uint64_t d[2] = { a, htole64((uint64_t)len | (uint64_t)flags << 32 | (uint64_t)id_or_next << 48) };
 		/* The device only reads a split ring's table: a descriptor that
 		 * holds these values already (a buffer posted again in the same
 		 * place) is left alone, and the device's cached copy stays valid. */

@@ -31,18 +31,30 @@ void mevent_track_reset(struct mon_track *t, unsigned session)
 	t->session = session;
 }
 
-/* The time of now, "...T01:02:03.456789Z", into BUF (of 32 bytes). */
-static const char *time_text(char buf[32])
+/* The time of NOW (a wire_now_ns() time), "...T01:02:03.456789Z", into BUF
+ * (of 32 bytes). */
+static const char *time_text(int64_t now, char buf[32])
 {
 	/* The date and time of day are worked out once a second: a message
 	 * costs a few microseconds, and gmtime and strftime would be a good
-	 * part of them. */
+	 * part of them. So is the wall clock's distance from the monotonic
+	 * one, read again once a second (a clock set meanwhile shows within
+	 * one): a message reads one clock, not two. */
 	static time_t last = (time_t)-1;
 	static char day[24];
+	static int64_t off, off_at = INT64_MIN;
 	struct timespec ts;
+	int64_t wall;
 	long us;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	if (off_at == INT64_MIN || now - off_at >= 1000000000LL || now < off_at) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		off = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec - wire_now_ns();
+		off_at = now;
+	}
+	wall = now + off;
+	ts.tv_sec = (time_t)(wall / 1000000000LL);
+	ts.tv_nsec = (long)(wall % 1000000000LL);
 	if (ts.tv_sec != last) {
 		struct tm tm;
 
@@ -246,7 +258,7 @@ void mevent_message_jw(struct mon_track *t, enum mon_dir dir, const struct vhu_m
 	jw_key(w, "direction");
 	jw_ident(w, mon_dir_names[dir]);
 	jw_key(w, "time");
-	jw_ident(w, time_text(tbuf));
+	jw_ident(w, time_text(now, tbuf));
 	check_header(&ev, m);
 	if (m->flags & VHU_FLAG_REPLY) {
 		uint64_t rseq = 0;

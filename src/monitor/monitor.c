@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "cmd/opt.h"
@@ -95,6 +97,12 @@ struct monitor {
 	struct mon_track track;
 	struct vhu_msg msg;
 	bool printed;			/* since stdout was last flushed */
+	/* The idle flush's timer: armed (for WIRE_IDLE_MS) while something
+	 * printed is not flushed; prints counts what was printed, as it was
+	 * when the timer was armed in idle_mark. */
+	int idle_fd;
+	bool idle_armed;
+	uint64_t prints, idle_mark;
 	struct jw ev;			/* a message's event, written out */
 	/* --control: the view of the session's memory and rings, and the
 	 * socket that serves commands on it (one client at a time). */
@@ -160,6 +168,7 @@ static bool print(struct monitor *mo, struct json_object *o)
 
 	json_object_put(o);
 	mo->printed = true;
+	mo->prints++;
 	return ok;
 }
 
@@ -182,14 +191,10 @@ static bool print_text(struct monitor *mo, struct jw *w)
 	}
 	ok = mo->host->print_text(&mo->out, w->buf, w->len);
 	mo->printed = true;
+	mo->prints++;
 	return ok;
 }
 
-/* Wait for P; once nothing has come for WIRE_IDLE_MS, what was printed goes
- * out before the wait goes on: messages that come fast (each answered in
- * microseconds) are written in big blocks, and none waits for long.
- * The stop signals are blocked but here, so that one that comes between
- * the look at wire_cancel and the wait still ends the wait. */
 static struct timespec ns_timespec(int64_t ns)
 {
 	if (ns < 0)
@@ -197,33 +202,62 @@ static struct timespec ns_timespec(int64_t ns)
 	return (struct timespec){ .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
 }
 
-/* ... and no longer than till UNTIL (a wire_now_ns() time; -1 none): 0 then. */
+static void idle_arm(struct monitor *mo)
+{
+	struct itimerspec it = { .it_value = ns_timespec(WIRE_IDLE_MS * 1000000L) };
+
+	if (mo->idle_fd >= 0 && timerfd_settime(mo->idle_fd, 0, &it, NULL) == 0) {
+		mo->idle_armed = true;
+		mo->idle_mark = mo->prints;
+	}
+}
+
+/* The idle timer went: what was printed goes out if nothing more was
+ * printed since it was armed; else it is armed again. */
+static void idle_fired(struct monitor *mo)
+{
+	uint64_t x;
+
+	if (read(mo->idle_fd, &x, sizeof(x)) < 0 && errno == EAGAIN)
+		return;	/* not yet */
+	mo->idle_armed = false;
+	if (mo->prints != mo->idle_mark)
+		return;	/* printed meanwhile: the next wait arms it again */
+	mo->host->flush();
+	if (mo->record)
+		fflush(mo->record);
+	if (mo->pcap_path)
+		pcap_flush(&mo->pcap);
+	mo->printed = false;
+}
+
+/* Wait for P (N entries, and room for one more: the idle timer's), no
+ * longer than till UNTIL (a wire_now_ns() time; -1 none): 0 then. What
+ * was printed goes out once a stretch of WIRE_IDLE_MS has passed with
+ * nothing more printed (2 to 4 ms after the last): messages that come
+ * fast (each answered in microseconds) are written in big blocks, none
+ * waits for long, and a wait sets no timer of its own (one armed once
+ * for a stretch, not one per wait: in a VM each costs an exit). The stop
+ * signals are blocked but here, so that one that comes between the look
+ * at wire_cancel and the wait still ends the wait. */
 static int mon_poll(struct monitor *mo, struct pollfd *p, nfds_t n, int64_t until)
 {
-	struct timespec ts;
-	int64_t now = wire_now_ns();
-	int r = 0;
+	for (;;) {
+		struct timespec ts;
+		int r;
 
-	if (mo->printed) {
-		int64_t idle = WIRE_IDLE_MS * 1000000L;
-		bool until_first = until >= 0 && until - now < idle;
-
-		ts = ns_timespec(until_first ? until - now : idle);
-		r = ppoll(p, n, &ts, &mo->waitmask);
-		if (r != 0)
+		if (mo->printed && !mo->idle_armed)
+			idle_arm(mo);
+		p[n] = (struct pollfd){ .fd = mo->idle_armed ? mo->idle_fd : -1, .events = POLLIN };
+		if (until >= 0)
+			ts = ns_timespec(until - wire_now_ns());
+		r = ppoll(p, n + 1, until >= 0 ? &ts : NULL, &mo->waitmask);
+		if (r <= 0 || !p[n].revents)
 			return r;
-		mo->host->flush();
-		if (mo->record)
-			fflush(mo->record);
-		if (mo->pcap_path)
-			pcap_flush(&mo->pcap);
-		mo->printed = false;
-		if (until_first)
-			return 0;
-		now = wire_now_ns();
+		idle_fired(mo);
+		if (r > 1)
+			return r - 1;
 	}
-	ts = ns_timespec(until - now);
-	return ppoll(p, n, until >= 0 ? &ts : NULL, &mo->waitmask);
 }
 
 static void control_accept(struct monitor *mo);
@@ -234,7 +268,7 @@ static void control_read(struct monitor *mo);
 static int wait_readable(struct monitor *mo, int fd)
 {
 	while (!wire_cancel) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ .fd = fd, .events = POLLIN },
 			{ .fd = mo->ctl_fd < 0 ? mo->control.listen_fd : -1, .events = POLLIN },
 			{ .fd = mo->ctl_fd, .events = POLLIN },
@@ -582,7 +616,7 @@ static void unfinished(const struct monitor *mo, char *reason, size_t len)
 static int64_t stall_watch(struct monitor *mo, int64_t until)
 {
 	static const char *const side[MON_NDIRS] = { "front-end", "back-end", "backend-channel", "backend-channel" };
-	int64_t now = wire_now_ns();
+	int64_t now = 0;
 
 	for (int d = 0; d < MON_NDIRS; d++) {
 		struct relay_dir *rd = &mo->dir[d];
@@ -593,6 +627,8 @@ static int64_t stall_watch(struct monitor *mo, int64_t until)
 			mo->stall[d].since = 0;	/* whole, or not read from: no stall of its sender */
 			continue;
 		}
+		if (!now)
+			now = wire_now_ns();	/* only when a message is in part here: the usual case reads no clock */
 		if (!mo->stall[d].since || mo->stall[d].at != mo->whole[d]) {
 			mo->stall[d].since = now;
 			mo->stall[d].at = mo->whole[d];
@@ -819,7 +855,7 @@ static void control_read(struct monitor *mo)
 static int relay_loop(struct monitor *mo)
 {
 	for (;;) {
-		struct pollfd p[MON_NDIRS + 3 + 2 * NOTIFY_RINGS];
+		struct pollfd p[MON_NDIRS + 3 + 2 * NOTIFY_RINGS + 1];	/* and mon_poll's */
 		unsigned nn = 0;
 		struct mon_end end = { 0 };
 		int64_t until = -1;
@@ -1172,6 +1208,7 @@ static struct monitor *monitor_new(const struct monitor_host *host)
 	mo->chan_front = mo->chan_back = -1;
 	conn_init(&mo->control);
 	mo->ctl_fd = -1;
+	mo->idle_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	mview_init(&mo->view, DEV_NONE);
 	for (int d = 0; d < MON_NDIRS; d++)
 		relay_init(&mo->dir[d]);
@@ -1182,6 +1219,8 @@ static struct monitor *monitor_new(const struct monitor_host *host)
 static int monitor_free(struct monitor *mo, int st)
 {
 	session_free(&mo->out);
+	if (mo->idle_fd >= 0)
+		close(mo->idle_fd);
 	free(mo->notify);
 	free(mo);
 	return st;
@@ -1237,6 +1276,11 @@ int monitor_main(int argc, char **argv, const struct monitor_host *host)
 			goto out;
 		}
 	}
+	/* The timers (the idle flush's, delays, stalls) need no precision
+	 * finer than the idle flush's own: with that much slack the kernel
+	 * fires them with a timer it has set already (the tick) rather than
+	 * setting the clock event for each, which in a VM is an exit. */
+	prctl(PR_SET_TIMERSLACK, WIRE_IDLE_MS * 1000000UL);
 	block_stop_signals(mo);
 	outq_start(&mo->oq, &mo->waitmask);
 	ready(mo);
@@ -1273,6 +1317,8 @@ out:
 	free(mo->notify);
 	session_free(&mo->out);
 	jw_free(&mo->ev);
+	if (mo->idle_fd >= 0)
+		close(mo->idle_fd);
 	free(mo);
 	return st;
 }

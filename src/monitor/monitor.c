@@ -185,11 +185,11 @@ static bool print_text(struct monitor *mo, struct jw *w)
 
 		return o ? print(mo, o) : false;
 	}
-	if (mo->record && !mo->host->record_text(mo->record, w->buf, w->len) && !mo->record_failed) {
+	if (mo->record && !mo->host->record_jw(mo->record, w) && !mo->record_failed) {
 		fprintf(stderr, "vhuctl monitor: %s: the recording could not be written\n", mo->record_path);
 		mo->record_failed = true;
 	}
-	ok = mo->host->print_text(&mo->out, w->buf, w->len);
+	ok = mo->host->print_jw(&mo->out, w);
 	mo->printed = true;
 	mo->prints++;
 	return ok;

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "cmd/session.h"
+#include "core/jw.h"
 
 /* What the program lends the monitor: the printer every object of vhuctl
  * goes through (with its VHUCTL_JSON_LOG copy and schema_version). */
@@ -16,9 +17,10 @@ struct monitor_host {
 	/* Write an object to a recording, a compact line in the contract. */
 	bool (*record)(FILE *f, struct json_object *o);
 	/* The same two for an object already written as compact JSON text
-	 * (a message event), when the session prints JSON. */
-	bool (*print_text)(const struct session *s, const char *text, size_t len);
-	bool (*record_text)(FILE *f, const char *text, size_t len);
+	 * (a message event), when the session prints JSON; W gets its
+	 * schema_version in place. */
+	bool (*print_jw)(const struct session *s, struct jw *w);
+	bool (*record_jw)(FILE *f, struct jw *w);
 };
 
 /* vhuctl monitor [OPTIONS] FRONT BACK: ARGV[0] is "monitor". Returns the

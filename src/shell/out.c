@@ -88,7 +88,11 @@ static void stamp_text(struct jw *w)
 {
 	static const char member[] = "\"schema_version\":" TEXT(VHUCTL_SCHEMA_VERSION) "}";
 
-	if (w->oom || !w->len || w->buf[w->len - 1] != '}' || !jw_room(w, sizeof(member)))
+	if (w->oom || !w->len || w->buf[w->len - 1] != '}')
+		return;
+	if (w->len >= sizeof(member) - 1 && memcmp(w->buf + w->len - (sizeof(member) - 1), member, sizeof(member) - 1) == 0)
+		return;	/* stamped already */
+	if (!jw_room(w, sizeof(member)))
 		return;
 	w->len--;	/* the closing brace: the member goes before it */
 	if (w->buf[w->len - 1] != '{')
@@ -189,33 +193,20 @@ bool out_json(const struct session *s, struct json_object *o)
 	return ok;
 }
 
-bool out_json_text(const struct session *s, const char *text, size_t len)
+bool out_json_jw(const struct session *s, struct jw *w)
 {
-	bool ok;
-
-	jw_reset(&out_w);
-	jw_put_(&out_w, text, len);
-	stamp_text(&out_w);
-	ok = out_w.oom ? print_json_text(s, "null", 4) : print_json_text(s, out_w.buf, out_w.len);
-	out_w_done();
-	return ok;
+	stamp_text(w);
+	return w->oom ? print_json_text(s, "null", 4) : print_json_text(s, w->buf, w->len);
 }
 
-bool out_record_text(FILE *f, const char *text, size_t len)
+bool out_record_jw(FILE *f, struct jw *w)
 {
-	static struct jw w;
-	bool ok;
-
-	jw_reset(&w);
-	jw_put_(&w, text, len);
-	stamp_text(&w);
-	if ((ok = !w.oom)) {
-		fwrite(w.buf, 1, w.len, f);
-		putc('\n', f);
-	}
-	if (w.oom || w.cap > 65536)
-		jw_free(&w);
-	return ok && !ferror(f);
+	stamp_text(w);
+	if (w->oom)
+		return false;
+	fwrite(w->buf, 1, w->len, f);
+	putc('\n', f);
+	return !ferror(f);
 }
 
 bool out_direct(struct session *s, const char *name, struct json_object *rest, unsigned at,

@@ -32,11 +32,11 @@ bool out_json(const struct session *s, struct json_object *o);
 bool out_direct(struct session *s, const char *name, struct json_object *rest, unsigned at,
 		const struct jw *members);
 
-/* Print TEXT, one compact JSON object of LEN bytes, as out_json prints an
- * object (schema_version added); and write it to a recording as
- * out_record does. */
-bool out_json_text(const struct session *s, const char *text, size_t len);
-bool out_record_text(FILE *f, const char *text, size_t len);
+/* Print W's text, one compact JSON object, as out_json prints an object;
+ * and write it to a recording as out_record does. schema_version is
+ * added to W itself (once: the two can print the same W), not to a copy. */
+bool out_json_jw(const struct session *s, struct jw *w);
+bool out_record_jw(FILE *f, struct jw *w);
 
 /* Print result O as its command asked (SHOW, cmd_ctx.show); nothing with
  * -q (s->quiet): failures are printed by the dispatcher, with out_print. */

@@ -453,7 +453,7 @@ static int run_check(int argc, char **argv)
 static int run_monitor(int argc, char **argv)
 {
 	static const struct monitor_host host = { .print = out_print, .flush = out_flush, .record = out_record,
-						  .print_text = out_json_text, .record_text = out_record_text };
+						  .print_jw = out_json_jw, .record_jw = out_record_jw };
 	int st = monitor_main(argc, argv, &host);
 
 	if (fflush(stdout) != 0 && st == 0)

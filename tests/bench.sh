@@ -28,6 +28,12 @@ is "$(printf '%s' "$b" | jq '.size')" 8388608 "the device's size from GET_CONFIG
 is "$(printf '%s' "$b" | jq '.iops > 0 and .mb_s > 0 and .elapsed_s > 0')" true "IOPS, MB/s and the time are reported"
 
 # Two runs in one session: the second uses the rings as they are.
+# A session not told it is a blk device (the REPL's `vhuctl SOCKET`): the
+# size still comes from GET_CONFIG's capacity, read from its bytes.
+run_vhuctl "$S" -c 'bench blk count=10; stop'
+ran_ok "bench blk in a session with no --device"
+is "$(jcmd "bench blk" | jq -c '[.size, .ios]')" '[8388608,10]' "its size from GET_CONFIG's bytes (8 MiB), 10 I/Os"
+
 run_vhuctl --device blk "$S" -c 'bench blk count=300 iodepth=4 event-idx=off; bench blk rw=randwrite count=200 iodepth=2 bs=8K; stop'
 ran_ok "two runs in one session"
 is "$(printf '%s\n' "$OUT" | jq -s -c '[.[] | select(.command == "bench blk") | .ios]')" '[300,200]' "each run did its count"

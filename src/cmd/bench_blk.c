@@ -437,9 +437,25 @@ static int capacity(struct cmd_ctx *ctx, uint64_t *bytes)
 	if ((r = cmd_step(ctx, steps, "get-config size=8")) < 0)
 		return r;
 	p = cmd_step_reply(json_object_array_get_idx(steps, 0));
-	if (!p || !json_object_object_get_ex(p, "decoded", &cfg) || !json_object_object_get_ex(cfg, "capacity", &cap))
+	if (p && json_object_object_get_ex(p, "decoded", &cfg) && json_object_object_get_ex(cfg, "capacity", &cap)) {
+		*bytes = (uint64_t)json_object_get_int64(cap) * 512;
+	} else if (p && json_object_object_get_ex(p, "hex", &cap) && json_object_get_string_len(cap) == 16) {
+		/* a session not told it drives a blk device decodes no blk
+		 * configuration: the capacity is the first 8 bytes, LE */
+		const char *h = json_object_get_string(cap);
+		uint64_t sectors = 0;
+
+		for (int i = 7; i >= 0; i--) {
+			unsigned byte;
+
+			if (sscanf(h + 2 * i, "%2x", &byte) != 1)
+				return vhu_errf(&ctx->err, EPROTO, "GET_CONFIG gave no capacity: give size=");
+			sectors = sectors << 8 | byte;
+		}
+		*bytes = sectors * 512;
+	} else {
 		return vhu_errf(&ctx->err, EPROTO, "GET_CONFIG gave no capacity: give size=");
-	*bytes = (uint64_t)json_object_get_int64(cap) * 512;
+	}
 	json_object_object_del(ctx->out, "config_steps");
 	return 0;
 }

@@ -287,7 +287,7 @@ static const struct ck_case cases[] = {
 	{ "rings.get-vring-base-after-io", "rings", "after three requests GET_VRING_BASE returns 3",
 	  VU "VHOST_USER_GET_VRING_BASE", CK_MUST, S_SPLIT_BASE, 0, 0, DEV_BLK, 0, ck_ring_base_after_io, NULL, 0 },
 	{ "rings.disabled-until-enabled", "rings",
-	  "with VHOST_USER_F_PROTOCOL_FEATURES a ring does no I/O before SET_VRING_ENABLE 1",
+	  "with VHOST_USER_F_PROTOCOL_FEATURES a disabled ring writes no read data (discarded or left) before SET_VRING_ENABLE 1",
 	  VU "Ring states", CK_MUST, S_DISABLED, 0, F_PROTOCOL, DEV_BLK, 0, ck_ring_disabled, NULL, 0 },
 	{ "rings.enabled-without-protocol-features", "rings",
 	  "without VHOST_USER_F_PROTOCOL_FEATURES in SET_FEATURES a ring works with no SET_VRING_ENABLE",

@@ -75,6 +75,8 @@ static void describe_status(int st, char *buf, size_t len)
 		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
 }
 
+#define ONESHOT_EXIT_MS 1000	/* how long a back-end that serves one connection has to go by itself */
+
 /* Has it exited? Then it is reaped, and b->status says how. */
 static bool reap(struct ck_backend *b, int *status)
 {
@@ -447,8 +449,11 @@ void ck_run(const struct ck_case *c, struct ck_opts *o, struct ck_backend *b, st
 	else if (res->v != CK_MISSING && res->v != CK_SKIP && (peer_closed || (c->flags & CK_SURVIVE)))
 		survival(o, b, res);
 	if (b && b->oneshot && b->pid >= 0) {
-		/* it may have crashed before our SIGTERM came */
-		bool gone = reap(b, &st), ended = gone;
+		/* Its connection is closed: a back-end that serves one goes by
+		 * itself, and how it went (crashed, a failure status) tells;
+		 * it is given a moment for that, so that the verdict does not
+		 * hang on whether our SIGTERM came first. */
+		bool gone = reap(b, &st) || wait_exit(b, ONESHOT_EXIT_MS, &st), ended = gone;
 
 		if (!gone) {
 			kill(-b->pid, SIGTERM);

@@ -476,8 +476,10 @@ void render_msg_jw(struct jw *w, const struct vhu_msg *m, const char *name,
 		   enum vhu_payload kind, enum vhu_device dev)
 {
 	struct vhu_pval v;
-	struct vhu_err e = { 0 };
+	struct vhu_err e;
 
+	e.code = 0;	/* not the whole message buffer: this is done for every message */
+	e.msg[0] = '\0';
 	jw_obj(w);
 	if (name) {
 		jw_key(w, "name");

@@ -857,10 +857,12 @@ static int relay_loop(struct monitor *mo)
 	for (;;) {
 		struct pollfd p[MON_NDIRS + 3 + 2 * NOTIFY_RINGS + 1];	/* and mon_poll's */
 		unsigned nn = 0;
-		struct mon_end end = { 0 };
+		struct mon_end end;
 		int64_t until = -1;
 		int n;
 
+		end.side = NULL;	/* the reason is written when a side goes: not cleared each round */
+		end.reason[0] = '\0';
 		if (wire_cancel)
 			return -ECANCELED;
 		for (int d = 0; d < MON_NDIRS; d++) {

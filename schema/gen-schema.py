@@ -232,7 +232,7 @@ D["bench_start"] = obj({"features": R("mask"), "protocol_features": R("mask"), "
 bench = {"start": R("bench_start"), "start_steps": steps, "config_steps": steps, "elapsed_s": NUM, "latency_us": R("latency"),
          "kicks": count, "calls": count, "cpu": count, "max_rss_kb": count, "interrupted": BOOL, "poll": BOOL}
 C["bench blk"] = body(dict(bench, rw={"enum": ["read", "write", "randread", "randwrite", "rw", "randrw"]}, bs=count, iodepth=count,
-                           queues=count, size=count, verify=BOOL, ios=count, reads=count, writes=count, verified=count,
+                           queues=count, threads=count, size=count, verify=BOOL, ios=count, reads=count, writes=count, verified=count,
                            verify_reads=count, bytes=count, iops=count, mb_s=NUM, in_flight=count),
                       ["rw", "bs", "iodepth", "queues", "size", "ios", "reads", "writes", "bytes", "elapsed_s", "iops", "mb_s",
                        "latency_us", "kicks", "calls"])

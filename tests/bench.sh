@@ -159,6 +159,45 @@ is "$st" 143 "SIGTERM: vhuctl dies of it (exit status 143)"
 is "$(jq -c '[.command, .interrupted, (.writes > 0), .verify_reads]' "$TMP/sig.out")" '["bench blk",true,true,0]' \
 	"the result so far is printed, marked interrupted (and no verify pass begun)"
 
+# --- threads=on: a thread per queue ------------------------------------------------
+# A second qsd with two queues (its own image: qsd locks the first).
+IMG2=$TMP/disk2.img
+S2=$TMP/blk2.sock
+truncate -s 8M "$IMG2"
+start_qsd "$IMG2" "$S2" num-queues=2
+run_vhuctl --device blk "$S2" -c 'bench blk queues=2 threads=on iodepth=8 count=1001; stop'
+ran_ok "bench blk queues=2 threads=on count=1001, then stop"
+is "$(jcmd "bench blk" | jq -c '[.ios, .reads, .queues, .threads]')" '[1001,1001,2,2]' \
+	"1001 requests over two queues, each driven by a thread of its own"
+is "$(jcmd stop | jq -c '[.bases[].num]')" '[501,500]' "GET_VRING_BASE of each ring: the back-end took 501 and 500"
+is "$(jcmd "bench blk" | monotone)" true "the threads' histograms added up: percentiles monotone"
+run_vhuctl --device blk "$S2" -c 'bench blk queues=2 threads=on verify count=10'
+is "$RC" 1 "threads=on with verify is refused"
+like "$ERR" "threads=on with verify" "saying why"
+run_vhuctl --device blk "$S2" -c 'bench blk queues=1 threads=on count=10'
+is "$(jcmd "bench blk" | jq -c '[.ios, .threads]')" '[10,1]' "threads=on with one queue: one thread"
+
+# A signal, and the back-end going, with the runners in threads: the main
+# thread has the signals and the socket, and tells them.
+start_fake --rings inorder "$F"
+"$VHUCTL" --device blk "$F" -c 'bench blk queues=2 threads=on time=60 size=1M' >"$TMP/thr.out" 2>"$TMP/thr.err" </dev/null &
+bp=$!
+wait_line "$TMP/fake.log" "ring-used ring=1" 30 "$bp" || bail "the fake back-end used nothing on ring 1"
+kill -TERM "$bp"
+wait "$bp"
+is "$?" 143 "threads=on, SIGTERM: vhuctl dies of it (exit status 143)"
+is "$(jq -c '[.command, .interrupted, (.ios > 0), .threads]' "$TMP/thr.out")" '["bench blk",true,true,2]' \
+	"the result so far is printed, marked interrupted"
+stop_fake
+start_fake --rings inorder "$F"
+"$VHUCTL" --device blk "$F" -c 'bench blk queues=2 threads=on time=60 size=1M' >"$TMP/thr.out" 2>"$TMP/thr.err" </dev/null &
+bp=$!
+wait_line "$TMP/fake.log" "ring-used ring=1" 30 "$bp" || bail "the fake back-end used nothing on ring 1"
+stop_fake
+wait "$bp"
+is "$?/$(jq -r .error.code "$TMP/thr.out")" 5/ECONNRESET "threads=on, the back-end dying mid-run: ECONNRESET"
+is "$(jq '.ios > 0' "$TMP/thr.out")" true "with the figures of what was done until then"
+
 # --- memory stays bounded -----------------------------------------------------------
 # rss_after TIME: the peak RSS (kB) bench reports of a run at iodepth 128
 rss_after() {

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +52,30 @@ struct blk_bench {
 	uint64_t issued, done, reads, writes, verified, verify_reads, kicks, waits, calls;
 	int64_t t0;
 	bool stop, interrupted;
+	/* The queues this runner drives, [q0, q1): all of them, or (threads)
+	 * one, in a thread of its own; then the session's socket and the
+	 * signals are the main thread's, which tells a runner to end through
+	 * HALT (HALT_CANCEL: a signal, HALT_GONE: the back-end went). */
+	unsigned q0, q1;
+	bool worker, threads;
+	int *halt;
 };
+
+enum { HALT_NONE, HALT_CANCEL, HALT_GONE };
+
+/* A signal asked the run to end (the main thread's flag, or what it passed on). */
+static bool cancelled(const struct blk_bench *b)
+{
+	return b->worker ? __atomic_load_n(b->halt, __ATOMIC_RELAXED) == HALT_CANCEL : wire_cancel;
+}
+
+/* The back-end went, as the main thread saw (a runner in a thread does not read the socket). */
+static int gone(struct blk_bench *b)
+{
+	if (b->worker && __atomic_load_n(b->halt, __ATOMIC_RELAXED) == HALT_GONE)
+		return vhu_errf(&b->ctx->err, ECONNRESET, "the back-end closed the connection");
+	return 0;
+}
 
 static uint64_t rng_next(uint64_t *x)
 {
@@ -228,7 +253,7 @@ static int complete(struct blk_bench *b, unsigned q, const struct vring_used *u,
 	b->free_slot[q][b->nfree[q]++] = k;
 	b->inflight[q]--;
 	hist_add(b->h, (uint64_t)(now - sl->t0));
-	b->done++;
+	__atomic_store_n(&b->done, b->done + 1, __ATOMIC_RELAXED);	/* the main thread reads it (threads) */
 	if (sl->write)
 		b->writes++;
 	else if (!b->verify_phase)	/* the read-back pass is counted apart (verify_reads) */
@@ -254,7 +279,7 @@ static int reap(struct blk_bench *b, int64_t *now)
 {
 	int got = 0, r;
 
-	for (unsigned q = 0; q < b->queues; q++) {
+	for (unsigned q = b->q0; q < b->q1; q++) {
 		struct vring_used u;
 
 		while (b->inflight[q] && (r = vring_get_used(b->s->vr[q], &b->s->mem, &u, &b->ctx->err)) != 0) {
@@ -279,24 +304,27 @@ static int wait_calls(struct blk_bench *b, int64_t *last_progress)
 	int64_t now = wire_now_ns(), until = now + (int64_t)s->conn.timeout_ms * 1000000, step_end;
 	uint64_t cnt;
 
-	for (unsigned q = 0; q < b->queues; q++)
+	for (unsigned q = b->q0; q < b->q1; q++)
 		if (s->ring[q].call >= 0)
 			pf[n++] = (struct pollfd){ .fd = s->ring[q].call, .events = POLLIN };
-	pf[n++] = (struct pollfd){ .fd = s->conn.fd, .events = POLLIN };
+	/* the socket, last: the main thread's when runners are threads */
+	pf[n++] = (struct pollfd){ .fd = b->worker ? -1 : s->conn.fd, .events = POLLIN };
 	for (;;) {
 		int r;
 
 		/* a back-end that does not signal is still seen */
-		for (unsigned q = 0; q < b->queues; q++)
+		for (unsigned q = b->q0; q < b->q1; q++)
 			if (b->inflight[q] && vring_has_used(s->vr[q], &s->mem))
 				return 0;
-		if (wire_cancel)
+		if (!b->stop && cancelled(b))
 			return -ECANCELED;
+		if ((r = gone(b)) < 0)
+			return r;
 		now = wire_now_ns();
 		if (now >= until) {
 			unsigned in = 0;
 
-			for (unsigned q = 0; q < b->queues; q++)
+			for (unsigned q = b->q0; q < b->q1; q++)
 				in += b->inflight[q];
 			return vhu_errf(&b->ctx->err, ETIMEDOUT, "no request completed within %d ms (%u in flight)",
 					s->conn.timeout_ms, in);
@@ -319,7 +347,7 @@ static int wait_calls(struct blk_bench *b, int64_t *last_progress)
 				return vhu_errf(&b->ctx->err, ECONNRESET, "the back-end closed the connection");
 			backend_flush(s);
 		}
-		if (r == 0)
+		if (r == 0 && !b->worker)
 			backend_flush(s);
 	}
 }
@@ -361,10 +389,9 @@ static int run(struct blk_bench *b)
 	for (;;) {
 		unsigned in = 0;
 
-		if (wire_cancel && !b->stop) {
+		if (!b->stop && cancelled(b))
 			b->stop = b->interrupted = true;
-		}
-		for (unsigned q = 0; q < b->queues; q++) {
+		for (unsigned q = b->q0; q < b->q1; q++) {
 			struct vring *vr = s->vr[q];
 			uint16_t old = vr->avail_idx;
 
@@ -399,9 +426,9 @@ static int run(struct blk_bench *b)
 				if (++spins % 1024 != 0)
 					continue;
 				now = wire_now_ns();
-				if (wire_cancel)
+				if (!b->stop && cancelled(b))
 					b->stop = b->interrupted = true;
-				if ((r = bench_peer_gone(b->ctx)) < 0)
+				if ((r = b->worker ? gone(b) : bench_peer_gone(b->ctx)) < 0)
 					return last_reap(b, r);
 				if (now - last_done_t > (int64_t)s->conn.timeout_ms * 1000000)
 					return vhu_errf(&b->ctx->err, ETIMEDOUT, "no request completed within %d ms (%u in flight)",
@@ -411,7 +438,8 @@ static int run(struct blk_bench *b)
 				if (r == -ECANCELED) {
 					b->stop = b->interrupted = true;
 					/* what is in flight is still collected, within the timeout */
-					wire_cancel = 0;
+					if (!b->worker)
+						wire_cancel = 0;
 				} else if (r < 0) {
 					return last_reap(b, r);
 				}
@@ -420,9 +448,137 @@ static int run(struct blk_bench *b)
 		} else {
 			now = wire_now_ns();
 		}
-		if (now - last_t >= 1000000000LL)
+		if (now - last_t >= 1000000000LL && !b->worker)
 			progress(b, now, &last_done, &last_t);
+		else if (now - last_t >= 1000000000LL)
+			last_t = now;	/* the main thread prints the progress of all */
 	}
+}
+
+/* --- threads: a runner per queue ------------------------------------------ */
+
+struct runner {
+	struct blk_bench b;
+	struct cmd_ctx ctx;		/* its own: its error, its kicks */
+	pthread_t t;
+	int r;
+	bool started, finished;
+};
+
+static void *runner_main(void *arg)
+{
+	struct runner *w = arg;
+
+	w->r = run(&w->b);
+	__atomic_store_n(&w->finished, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* B's queues, each driven by a copy of B in a thread of its own (its ring,
+ * its slots, its kick and call eventfds, its histogram): the main thread
+ * keeps the socket (the back-end channel, a hang-up) and the signals,
+ * prints the progress, and adds the runners up at the end. */
+static int run_threads(struct blk_bench *b)
+{
+	struct session *s = b->s;
+	struct runner *w = calloc(b->queues, sizeof(*w));
+	int halt = HALT_NONE, r = 0;
+	int64_t last_t = wire_now_ns();
+	uint64_t last_done = 0;
+	sigset_t all, old;
+	unsigned running = 0;
+
+	if (!w)
+		return vhu_errf(&b->ctx->err, ENOMEM, "out of memory");
+	for (unsigned q = 0; q < b->queues; q++) {
+		struct blk_bench *c = &w[q].b;
+
+		*c = *b;
+		w[q].ctx = *b->ctx;
+		c->ctx = &w[q].ctx;
+		c->q0 = q;
+		c->q1 = q + 1;
+		c->worker = true;
+		c->halt = &halt;
+		c->count = b->count ? b->count / b->queues + (q < b->count % b->queues) : 0;
+		c->rng = (b->rng ^ (q + 1) * UINT64_C(0x9E3779B97F4A7C15)) | 1;
+		c->seq_next = b->nblocks / b->queues * q;	/* sequential: a stretch each */
+		c->issued = c->done = c->reads = c->writes = c->kicks = c->waits = c->calls = 0;
+		if (!(c->h = malloc(sizeof(*c->h)))) {
+			r = vhu_errf(&b->ctx->err, ENOMEM, "out of memory");
+			break;
+		}
+		hist_init(c->h);
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);	/* the signals stay the main thread's */
+	for (unsigned q = 0; r == 0 && q < b->queues; q++) {
+		if (pthread_create(&w[q].t, NULL, runner_main, &w[q]) != 0) {
+			r = vhu_errf(&b->ctx->err, EAGAIN, "no thread for queue %u", q);
+			__atomic_store_n(&halt, HALT_CANCEL, __ATOMIC_RELAXED);
+			break;
+		}
+		w[q].started = true;
+		running++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	while (running) {
+		struct pollfd pf = { .fd = s->conn.fd, .events = POLLIN };
+		int64_t now;
+		uint64_t done = 0;
+		int n = poll(&pf, 1, 100);
+
+		if (wire_cancel && __atomic_load_n(&halt, __ATOMIC_RELAXED) == HALT_NONE)
+			__atomic_store_n(&halt, HALT_CANCEL, __ATOMIC_RELAXED);
+		if (n > 0) {
+			if (!(pf.revents & (POLLHUP | POLLERR)))
+				backend_flush(s);	/* the back-end channel's requests */
+			if (pf.revents & (POLLHUP | POLLERR) || !conn_connected(&s->conn))
+				__atomic_store_n(&halt, HALT_GONE, __ATOMIC_RELAXED);
+		}
+		running = 0;
+		for (unsigned q = 0; q < b->queues; q++) {
+			running += w[q].started && !__atomic_load_n(&w[q].finished, __ATOMIC_ACQUIRE);
+			done += __atomic_load_n(&w[q].b.done, __ATOMIC_RELAXED);
+		}
+		now = wire_now_ns();
+		if (now - last_t >= 1000000000LL) {
+			double dt = (now - last_t) / 1e9;
+
+			bench_progress(s, "bench blk: %.0f s, %.0f IOPS, %.1f MB/s, %" PRIu64 " done, %u threads",
+				       (now - b->t0) / 1e9, (done - last_done) / dt, (done - last_done) / dt * b->bs / 1e6,
+				       done, b->queues);
+			last_done = done;
+			last_t = now;
+		}
+	}
+	for (unsigned q = 0; q < b->queues; q++) {
+		struct blk_bench *c = &w[q].b;
+
+		if (w[q].started) {
+			pthread_join(w[q].t, NULL);
+			b->issued += c->issued;
+			b->done += c->done;
+			b->reads += c->reads;
+			b->writes += c->writes;
+			b->kicks += c->kicks;
+			b->waits += c->waits;
+			b->calls += c->calls;
+			b->interrupted |= c->interrupted;
+			b->inflight[q] = c->inflight[q];	/* the books give_back reads */
+			b->nfree[q] = c->nfree[q];
+			hist_merge(b->h, c->h);
+			if (w[q].r < 0 && r == 0) {
+				r = w[q].r;
+				b->ctx->err = w[q].ctx.err;
+			}
+		}
+		free(c->h);
+	}
+	if (__atomic_load_n(&halt, __ATOMIC_RELAXED) == HALT_CANCEL)
+		wire_cancel = 0;	/* the run ended on it, with its figures: as one thread does */
+	free(w);
+	return r;
 }
 
 /* The device's size from its configuration space (capacity, in sectors). */
@@ -486,6 +642,10 @@ static int setup(struct blk_bench *b)
 	b->rng = args_u(&ctx->args, "seed", 1) * UINT64_C(0x9E3779B97F4A7C15) | 1;
 	b->verify = args_get(&ctx->args, "verify")->set;
 	b->poll = args_get(&ctx->args, "poll")->set;
+	b->threads = args_u(&ctx->args, "threads", 0) && b->queues > 1;
+	if (b->threads && b->verify)
+		return ctx->bad_tok = (int)args_get(&ctx->args, "threads")->tok,
+		       vhu_errf(&ctx->err, EINVAL, "threads=on with verify: the blocks' books are one thread's (verify runs on one)");
 	if ((r = bench_limits(ctx, 5000000000LL, &b->limit_ns, &b->count)) < 0)
 		return r;
 	if ((r = parse_size(ctx, "bs", 4096, &bs)) < 0)
@@ -496,6 +656,8 @@ static int setup(struct blk_bench *b)
 	b->bs = (uint32_t)bs;
 	if (b->iodepth == 0 || b->queues == 0)
 		return vhu_errf(&ctx->err, ERANGE, "iodepth and queues are at least 1");
+	b->q0 = 0;
+	b->q1 = b->queues;
 	if ((r = cmd_need_conn(ctx)) < 0)
 		return r;
 	{
@@ -619,6 +781,7 @@ static void report(struct blk_bench *b, int64_t elapsed)
 	jb_add(o, "bs", json_object_new_int64(b->bs));
 	jb_add(o, "iodepth", json_object_new_int((int)b->iodepth));
 	jb_add(o, "queues", json_object_new_int((int)b->queues));
+	jb_add(o, "threads", json_object_new_int(b->threads ? (int)b->queues : 1));
 	jb_add(o, "size", json_object_new_int64((int64_t)b->size));
 	jb_add(o, "poll", json_object_new_boolean(b->poll));
 	jb_add(o, "verify", json_object_new_boolean(b->verify));
@@ -645,7 +808,7 @@ int cmd_bench_blk(struct cmd_ctx *ctx)
 		for (unsigned q = 0; q < b.queues; q++)
 			vring_set_interrupts(ctx->s->vr[q], &ctx->s->mem, !b.poll);
 		b.t0 = wire_now_ns();
-		r = run(&b);
+		r = b.threads ? run_threads(&b) : run(&b);
 		/* On a failure, what is in flight stays in the rings' books (give_back):
 		 * a later command sees the device's completions as other_used. */
 		report(&b, wire_now_ns() - b.t0);

@@ -264,6 +264,8 @@ static const struct arg_spec blk_args[] = {
 	{ .name = "iodepth", .type = ARG_U32, .key_only = true, .max = 4096, .help = "requests in flight per queue (default 1)" },
 	{ .name = "queues", .type = ARG_U32, .key_only = true, .max = SESSION_RINGS,
 	  .help = "rings to drive, from ring 0 (default 1)" },
+	{ .name = "threads", .type = ARG_BOOL, .key_only = true,
+	  .help = "queues > 1: a thread per queue (default off: one drives all)" },
 	TIME_ARG,
 	COUNT_ARG("requests"),
 	{ .name = "size", .type = ARG_STRING, .key_only = true,
